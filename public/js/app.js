@@ -1,0 +1,17 @@
+// Small client helpers; everything else is htmx attributes. No inline scripts (CSP forbids them).
+(function () {
+  var root = document.documentElement;
+  var theme = root.getAttribute("data-theme-pref") || "system";
+  if (theme !== "system") root.setAttribute("data-theme", theme);
+
+  // A 401 from any htmx request means the session ended: go back to the login page.
+  document.addEventListener("htmx:responseError", function (e) {
+    if (e.detail.xhr && e.detail.xhr.status === 401) window.location.href = "/";
+  });
+
+  // Forms that post JSON to the API and show the contract's error message inline.
+  document.addEventListener("htmx:configRequest", function (e) {
+    var el = e.detail.elt;
+    if (el && el.hasAttribute && el.hasAttribute("data-json")) e.detail.headers["Content-Type"] = "application/json";
+  });
+})();

@@ -1,0 +1,102 @@
+// The one guard every protected route and WebSocket upgrade uses. It only reads: recording
+// "last used" happens after the response (see recordUse), because on WebSocket routes Elysia
+// can run resolve twice.
+import { jwt } from "@elysiajs/jwt";
+import { Elysia } from "elysia";
+import { eq } from "drizzle-orm";
+import type { AppContext } from "../context.ts";
+import type { Db } from "../db/client.ts";
+import { apiKeys, users } from "../db/schema.ts";
+import { forbidden, unauthorized } from "../http/errors.ts";
+import { findSessionUser, SESSION_TTL_SECONDS, touchSession, type SessionUser } from "./sessions.ts";
+
+export const API_KEY_PREFIX = "dm_";
+export const COOKIE_NAME = "token";
+
+export interface Principal {
+  user: SessionUser;
+  via: "session" | "api_key";
+  sessionId: string | null;
+  apiKeyId: number | null;
+  scope: "read" | "write";
+}
+
+export async function hashApiKey(key: string): Promise<string> {
+  const digest = await crypto.subtle.digest("SHA-256", new TextEncoder().encode(key));
+  return Buffer.from(digest).toString("hex");
+}
+
+function findApiKeyPrincipal(db: Db, keyHash: string): Principal | null {
+  const row = db
+    .select({ keyId: apiKeys.id, scope: apiKeys.scope, id: users.id, username: users.username, totpEnabled: users.totpEnabled })
+    .from(apiKeys)
+    .innerJoin(users, eq(users.id, apiKeys.userId))
+    .where(eq(apiKeys.keyHash, keyHash))
+    .get();
+  if (!row) return null;
+  return {
+    user: { id: row.id, username: row.username, totpEnabled: row.totpEnabled },
+    via: "api_key",
+    sessionId: null,
+    apiKeyId: row.keyId,
+    scope: row.scope,
+  };
+}
+
+export interface Credentials {
+  cookie?: string;
+  authorization?: string | null;
+  apiKeyHeader?: string | null;
+  queryToken?: string | null;
+}
+
+type Verify = (token: string) => Promise<false | Record<string, unknown>>;
+
+/** Resolves whatever the request carries (cookie, Bearer JWT or key, X-API-Key, ?token=) to a principal. */
+export async function authenticate(db: Db, verify: Verify, c: Credentials): Promise<Principal | null> {
+  const bearer = c.authorization?.match(/^Bearer\s+(\S+)$/i)?.[1];
+  const apiKey = c.apiKeyHeader ?? (bearer?.startsWith(API_KEY_PREFIX) ? bearer : undefined);
+  if (apiKey) return findApiKeyPrincipal(db, await hashApiKey(apiKey));
+  const token = bearer ?? c.queryToken ?? c.cookie;
+  if (!token) return null;
+  const payload = await verify(token).catch(() => false as const);
+  if (!payload || typeof payload.sid !== "string" || payload.typ !== "session") return null;
+  const user = findSessionUser(db, payload.sid);
+  if (!user) return null;
+  return { user, via: "session", sessionId: payload.sid, apiKeyId: null, scope: "write" };
+}
+
+/** Writes "last used" for the key or session of a request that has been answered. */
+export function recordUse(db: Db, p: Principal) {
+  if (p.apiKeyId !== null) db.update(apiKeys).set({ lastUsedAt: new Date().toISOString() }).where(eq(apiKeys.id, p.apiKeyId)).run();
+  else if (p.sessionId) touchSession(db, p.sessionId);
+}
+
+const READ_METHODS = new Set(["GET", "HEAD", "OPTIONS"]);
+
+/**
+ * `jwt` (session tokens, HS256 with the data folder's key) and the `auth` macro:
+ * `{ auth: true }` on a route resolves `principal` and `user` or answers 401; a read-scoped
+ * API key may only use GET routes (403 otherwise).
+ */
+export function authPlugin(ctx: AppContext) {
+  return new Elysia({ name: "auth-guard" })
+    .use(jwt({ name: "jwt", secret: ctx.secret, alg: "HS256", exp: `${SESSION_TTL_SECONDS}s` }))
+    .macro({
+      auth: {
+        async resolve({ jwt, cookie, headers, query, request }) {
+          const principal = await authenticate(ctx.db, (t) => jwt.verify(t) as Promise<false | Record<string, unknown>>, {
+            cookie: cookie[COOKIE_NAME]?.value as string | undefined,
+            authorization: headers.authorization,
+            apiKeyHeader: headers["x-api-key"],
+            queryToken: typeof query.token === "string" ? query.token : null,
+          });
+          if (!principal) throw unauthorized();
+          if (principal.scope === "read" && !READ_METHODS.has(request.method)) {
+            throw forbidden("This API key is read-only");
+          }
+          return { principal, user: principal.user };
+        },
+      },
+    });
+}

@@ -1,0 +1,125 @@
+// The whole database schema. Migrations in drizzle/ are generated from this file with
+// `bun run db:generate`; never edit an applied migration, add a new one.
+// Times are ISO-8601 UTC strings (what the API returns); JSON columns hold the seed's objects.
+import { sql } from "drizzle-orm";
+import { index, integer, sqliteTable, text, uniqueIndex } from "drizzle-orm/sqlite-core";
+
+const now = sql`(strftime('%Y-%m-%dT%H:%M:%fZ','now'))`;
+const createdAt = () => text("created_at").notNull().default(now);
+const updatedAt = () => text("updated_at").notNull().default(now);
+
+export const users = sqliteTable("users", {
+  id: integer("id").primaryKey({ autoIncrement: true }),
+  username: text("username").notNull(),
+  passwordHash: text("password_hash").notNull(),
+  // Sealed with the data folder's key (AES-256-GCM), like credentials.
+  totpSecret: text("totp_secret"),
+  totpEnabled: integer("totp_enabled", { mode: "boolean" }).notNull().default(false),
+  // The last accepted 30 s step: a code for this step or an earlier one is a replay.
+  totpLastStep: integer("totp_last_step"),
+  createdAt: createdAt(),
+  updatedAt: updatedAt(),
+}, (t) => [uniqueIndex("users_username_unique").on(sql`lower(${t.username})`)]);
+
+export const sessions = sqliteTable("sessions", {
+  id: text("id").primaryKey(),
+  userId: integer("user_id").notNull().references(() => users.id, { onDelete: "cascade" }),
+  createdAt: createdAt(),
+  expiresAt: text("expires_at").notNull(),
+  lastSeenAt: text("last_seen_at").notNull().default(now),
+  ip: text("ip"),
+  userAgent: text("user_agent"),
+}, (t) => [index("sessions_user_idx").on(t.userId)]);
+
+export const recoveryCodes = sqliteTable("recovery_codes", {
+  id: integer("id").primaryKey({ autoIncrement: true }),
+  userId: integer("user_id").notNull().references(() => users.id, { onDelete: "cascade" }),
+  codeHash: text("code_hash").notNull(),
+  usedAt: text("used_at"),
+  createdAt: createdAt(),
+}, (t) => [index("recovery_codes_user_idx").on(t.userId)]);
+
+export const apiKeys = sqliteTable("api_keys", {
+  id: integer("id").primaryKey({ autoIncrement: true }),
+  userId: integer("user_id").notNull().references(() => users.id, { onDelete: "cascade" }),
+  name: text("name").notNull(),
+  // First characters of the key, shown in lists so a user can tell keys apart.
+  prefix: text("prefix").notNull(),
+  // SHA-256 of the whole key: keys are 32 random bytes, so a slow hash buys nothing.
+  keyHash: text("key_hash").notNull(),
+  scope: text("scope", { enum: ["read", "write"] }).notNull(),
+  createdAt: createdAt(),
+  lastUsedAt: text("last_used_at"),
+}, (t) => [uniqueIndex("api_keys_hash_unique").on(t.keyHash)]);
+
+export const credentials = sqliteTable("credentials", {
+  id: integer("id").primaryKey({ autoIncrement: true }),
+  name: text("name").notNull(),
+  providerType: text("provider_type").notNull(),
+  // AES-256-GCM sealed JSON of the secret fields; never leaves the server.
+  data: text("data").notNull(),
+  createdAt: createdAt(),
+  updatedAt: updatedAt(),
+});
+
+export const jobs = sqliteTable("jobs", {
+  id: integer("id").primaryKey({ autoIncrement: true }),
+  name: text("name").notNull(),
+  description: text("description").notNull().default(""),
+  enabled: integer("enabled", { mode: "boolean" }).notNull().default(true),
+  sourceDirs: text("source_dirs", { mode: "json" }).$type<string[]>().notNull(),
+  destinationType: text("destination_type").notNull(),
+  destinationConfig: text("destination_config", { mode: "json" }).$type<Record<string, unknown>>().notNull(),
+  syncOptions: text("sync_options", { mode: "json" }).$type<Record<string, unknown>>().notNull(),
+  // Deleting a credential in use is refused by the API (409), the FK is the last line.
+  credentialId: integer("credential_id").references(() => credentials.id, { onDelete: "restrict" }),
+  createdAt: createdAt(),
+  updatedAt: updatedAt(),
+});
+
+export const schedules = sqliteTable("schedules", {
+  id: integer("id").primaryKey({ autoIncrement: true }),
+  jobId: integer("job_id").notNull().references(() => jobs.id, { onDelete: "cascade" }),
+  enabled: integer("enabled", { mode: "boolean" }).notNull().default(true),
+  scheduleType: text("schedule_type", { enum: ["daily", "weekly", "monthly", "custom"] }).notNull(),
+  hour: integer("hour"),
+  minute: integer("minute"),
+  dayOfWeek: integer("day_of_week"),
+  dayOfMonth: integer("day_of_month"),
+  cronExpression: text("cron_expression"),
+  timezone: text("timezone"),
+  catchUp: integer("catch_up", { mode: "boolean" }).notNull().default(true),
+  // When the scheduler last fired (or deliberately skipped) this schedule: the base for catch-up.
+  lastFiredAt: text("last_fired_at"),
+  createdAt: createdAt(),
+  updatedAt: updatedAt(),
+}, (t) => [index("schedules_job_idx").on(t.jobId)]);
+
+export const runs = sqliteTable("runs", {
+  id: integer("id").primaryKey({ autoIncrement: true }),
+  jobId: integer("job_id").notNull().references(() => jobs.id, { onDelete: "cascade" }),
+  status: text("status", { enum: ["pending", "running", "completed", "failed", "cancelled"] }).notNull(),
+  trigger: text("trigger", { enum: ["manual", "scheduled"] }).notNull(),
+  scheduleId: integer("schedule_id").references(() => schedules.id, { onDelete: "set null" }),
+  startedAt: text("started_at"),
+  completedAt: text("completed_at"),
+  filesTransferred: integer("files_transferred").notNull().default(0),
+  bytesTransferred: integer("bytes_transferred").notNull().default(0),
+  filesDeleted: integer("files_deleted").notNull().default(0),
+  errorMessage: text("error_message"),
+  createdAt: createdAt(),
+}, (t) => [index("runs_job_idx").on(t.jobId, t.id), index("runs_status_idx").on(t.status)]);
+
+export const runLogs = sqliteTable("run_logs", {
+  id: integer("id").primaryKey({ autoIncrement: true }),
+  runId: integer("run_id").notNull().references(() => runs.id, { onDelete: "cascade" }),
+  timestamp: text("timestamp").notNull(),
+  level: text("level", { enum: ["info", "warning", "error"] }).notNull(),
+  message: text("message").notNull(),
+}, (t) => [index("run_logs_run_idx").on(t.runId, t.id)]);
+
+export const settings = sqliteTable("settings", {
+  key: text("key").primaryKey(),
+  value: text("value", { mode: "json" }).notNull(),
+  updatedAt: updatedAt(),
+});

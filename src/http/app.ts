@@ -1,0 +1,97 @@
+// The app factory: everything the contract says about every request (errors, limits, headers,
+// logging) lives here; features only add route modules. Tests call `createApp(ctx).handle(req)`
+// without listening on a port.
+import { Elysia } from "elysia";
+import type { AppContext } from "../context.ts";
+import type { Services } from "../services.ts";
+import { apiDocs } from "../docs/openapi.ts";
+import { systemRoutes } from "../system/routes.ts";
+import { publicPages } from "../web/routes.tsx";
+import { ApiError, internalError, notFound, payloadTooLarge, badRequest, validationMessage } from "./errors.ts";
+import { readBodyLimited } from "./body.ts";
+import { securityHeaders } from "./security.ts";
+
+export const MAX_BODY_BYTES = 1024 * 1024;
+
+const started = new WeakMap<Request, number>();
+
+function errorResponse(err: ApiError, extraHeaders: Record<string, string> = {}): Response {
+  return new Response(JSON.stringify(err.body()), {
+    status: err.status,
+    headers: { "content-type": "application/json", ...securityHeaders("/api"), ...err.headers, ...extraHeaders },
+  });
+}
+
+function notFoundPage(path: string): Response {
+  const body = `<!doctype html><html lang="en"><head><meta charset="utf-8"><title>Not found · Dynamight</title><link rel="stylesheet" href="/assets/app.css"></head><body><main class="main narrow"><div class="card"><h1>Page not found</h1><p class="muted">Nothing lives at ${Bun.escapeHTML(path)}.</p><a class="btn" href="/">Back to the dashboard</a></div></main></body></html>`;
+  return new Response(body, { status: 404, headers: { "content-type": "text/html; charset=utf-8", ...securityHeaders(path) } });
+}
+
+export function createApp(ctx: AppContext, _services?: Services) {
+  const { logger } = ctx;
+  return (
+    new Elysia({ name: "dynamight" })
+      .onRequest(({ request, set }) => {
+        started.set(request, performance.now());
+        const path = new URL(request.url).pathname;
+        Object.assign(set.headers, securityHeaders(path));
+        const length = Number(request.headers.get("content-length") ?? 0);
+        if (length > MAX_BODY_BYTES) return errorResponse(payloadTooLarge(MAX_BODY_BYTES), { connection: "close" });
+      })
+      // Our own parser so a body without Content-Length (chunked) is still cut off at the limit.
+      .onParse(async ({ request, contentType }) => {
+        const type = (contentType ?? "").split(";")[0]!.trim().toLowerCase();
+        if (type !== "application/json" && type !== "application/x-www-form-urlencoded" && type !== "text/plain") return;
+        const text = await readBodyLimited(request, MAX_BODY_BYTES);
+        if (type === "application/json") {
+          if (text.trim() === "") return {};
+          try {
+            return JSON.parse(text);
+          } catch {
+            throw badRequest("Request body is not valid JSON");
+          }
+        }
+        if (type === "text/plain") return text;
+        return Object.fromEntries(new URLSearchParams(text));
+      })
+      .onError(({ code, error, request, path, set }) => {
+        const respond = (err: ApiError) => {
+          set.status = err.status;
+          return errorResponse(err);
+        };
+        if (error instanceof ApiError) return respond(error);
+        switch (code) {
+          case "VALIDATION":
+            return respond(badRequest(validationMessage(error as never)));
+          case "PARSE":
+            return respond(badRequest("Request body could not be parsed"));
+          case "NOT_FOUND":
+            if (path.startsWith("/api/") || path === "/api" || path === "/metrics") return respond(notFound(`No route for ${request.method} ${path}`));
+            set.status = 404;
+            return notFoundPage(path);
+          case "INVALID_COOKIE_SIGNATURE":
+            return respond(new ApiError(401, "Unauthorized", "Invalid or expired token"));
+        }
+        // Elysia's own status errors (e.g. 405, or `status(...)` thrown) carry a code we keep.
+        const status = (error as { status?: number }).status;
+        if (typeof status === "number" && status >= 400 && status < 500) {
+          return respond(new ApiError(status, status === 404 ? "Not found" : "Invalid request", String((error as Error).message || "Request refused")));
+        }
+        logger.error("request failed", { method: request.method, path, error: error instanceof Error ? (error.stack ?? error.message) : String(error) });
+        return respond(internalError());
+      })
+      .onAfterResponse(({ request, set, path }) => {
+        const t0 = started.get(request);
+        const ms = t0 === undefined ? 0 : performance.now() - t0;
+        const status = typeof set.status === "number" ? set.status : 200;
+        const line = `${request.method} ${path} ${status} ${ms.toFixed(1)}ms`;
+        if (path.startsWith("/assets/")) logger.debug(line);
+        else logger.info(line);
+      })
+      .use(apiDocs())
+      .use(systemRoutes(ctx))
+      .use(publicPages(ctx))
+  );
+}
+
+export type App = ReturnType<typeof createApp>;

@@ -1,0 +1,70 @@
+// The contract's error vocabulary: every error response is { error, message } (+ retry_after on 429).
+// Domain code throws ApiError (or a helper below); the app's onError turns anything else into a
+// 500 without internals, so no stack trace or library message reaches a client.
+
+export class ApiError extends Error {
+  constructor(
+    readonly status: number,
+    readonly error: string,
+    message: string,
+    readonly extra: Record<string, unknown> = {},
+    readonly headers: Record<string, string> = {},
+  ) {
+    super(message);
+  }
+
+  body(): Record<string, unknown> {
+    return { error: this.error, message: this.message, ...this.extra };
+  }
+}
+
+export const badRequest = (message: string, extra?: Record<string, unknown>) => new ApiError(400, "Invalid request", message, extra);
+export const unauthorized = (message = "Invalid or expired token") => new ApiError(401, "Unauthorized", message);
+export const forbidden = (message = "Access denied") => new ApiError(403, "Forbidden", message);
+export const notFound = (message: string) => new ApiError(404, "Not found", message);
+export const conflict = (message: string, extra?: Record<string, unknown>) => new ApiError(409, "Conflict", message, extra);
+export const payloadTooLarge = (limit: number) =>
+  new ApiError(413, "Payload too large", `Request body is larger than ${Math.round(limit / 1024)} KiB`);
+export const rateLimited = (retryAfter: number) =>
+  new ApiError(429, "Rate limited", `Too many failed attempts. Try again in ${retryAfter} seconds.`, { retry_after: retryAfter }, {
+    "retry-after": String(retryAfter),
+  });
+export const internalError = () => new ApiError(500, "Internal error", "An unexpected error occurred");
+export const serviceUnavailable = (message: string) => new ApiError(503, "Service unavailable", message);
+
+/** Turns an Elysia/TypeBox validation failure into "Field 'x' ..." naming the first bad field. */
+export function validationMessage(err: { type?: string; valueError?: { path?: string; message?: string; value?: unknown; schema?: any } }): string {
+  const ve = err.valueError;
+  const where = err.type === "query" ? "Query parameter" : err.type === "params" ? "Path parameter" : "Field";
+  if (!ve) return `Invalid ${err.type ?? "request"}`;
+  const field = (ve.path ?? "").replace(/^\//, "").replace(/\//g, ".");
+  if (!field) return err.type === "body" ? "Request body must be a JSON object of the documented shape" : `Invalid ${err.type ?? "request"}`;
+  if (ve.value === undefined) return `${where} '${field}' is required`;
+  const custom = typeof ve.schema?.error === "string" ? ve.schema.error : undefined;
+  return `${where} '${field}' ${custom ?? describeExpectation(ve.schema, ve.message)}`;
+}
+
+function describeExpectation(schema: any, fallback?: string): string {
+  if (!schema) return fallback ? `is invalid: ${fallback}` : "is invalid";
+  if (schema.anyOf && schema.anyOf.every((s: any) => s.const !== undefined)) {
+    return `must be one of ${schema.anyOf.map((s: any) => JSON.stringify(s.const)).join(", ")}`;
+  }
+  const parts: string[] = [];
+  if (schema.type === "string") {
+    if (schema.minLength !== undefined) parts.push(`at least ${schema.minLength} characters`);
+    if (schema.maxLength !== undefined) parts.push(`at most ${schema.maxLength} characters`);
+    if (schema.pattern !== undefined) parts.push(`matching ${schema.pattern}`);
+    return `must be a string${parts.length ? " of " + parts.join(", ") : ""}`;
+  }
+  if (schema.type === "integer" || schema.type === "number") {
+    const kind = schema.type === "integer" ? "a whole number" : "a number";
+    if (schema.minimum !== undefined && schema.maximum !== undefined) return `must be ${kind} from ${schema.minimum} to ${schema.maximum}`;
+    if (schema.minimum !== undefined) return `must be ${kind} of at least ${schema.minimum}`;
+    if (schema.maximum !== undefined) return `must be ${kind} of at most ${schema.maximum}`;
+    return `must be ${kind}`;
+  }
+  if (schema.type === "boolean") return "must be true or false";
+  if (schema.type === "array") return `must be a list${schema.minItems ? ` of at least ${schema.minItems} item(s)` : ""}`;
+  if (schema.type === "object") return "must be an object";
+  return fallback ? `is invalid: ${fallback}` : "is invalid";
+}

@@ -1,0 +1,30 @@
+// Security headers for every response. Pages load only what the binary serves, so the CSP
+// allows nothing but 'self'; the Swagger page needs inline script and styles (the plugin
+// renders its bootstrap inline), so /api/docs alone gets 'unsafe-inline'.
+const BASE_CSP = [
+  "default-src 'self'",
+  "img-src 'self' data:",
+  "connect-src 'self'",
+  "object-src 'none'",
+  "base-uri 'self'",
+  "form-action 'self'",
+  "frame-ancestors 'none'",
+];
+
+const PAGE_CSP = [...BASE_CSP, "script-src 'self'", "style-src 'self'"].join("; ");
+const DOCS_CSP = [...BASE_CSP, "script-src 'self' 'unsafe-inline'", "style-src 'self' 'unsafe-inline'"].join("; ");
+
+const COMMON = {
+  "x-frame-options": "DENY",
+  "x-content-type-options": "nosniff",
+  "referrer-policy": "no-referrer",
+  "cross-origin-opener-policy": "same-origin",
+};
+
+export function securityHeaders(path: string): Record<string, string> {
+  if (path === "/api/docs") return { ...COMMON, "content-security-policy": DOCS_CSP, "cache-control": "no-store" };
+  if (path.startsWith("/api/") || path === "/api" || path === "/metrics") {
+    return { ...COMMON, "content-security-policy": PAGE_CSP, "cache-control": "no-store" };
+  }
+  return { ...COMMON, "content-security-policy": PAGE_CSP };
+}

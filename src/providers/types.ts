@@ -1,0 +1,120 @@
+// The one interface every destination implements. The run engine knows only this file: adding a
+// destination means a new module here and one `case` in registry.ts, never a change to the engine.
+// Domain code only: no HTTP types. Errors are DestinationError with a kind from one shared
+// vocabulary (PocketBase's NormalizeError idea), which the API and the run log turn into words.
+
+export const DESTINATION_TYPES = ["local", "s3", "google_drive", "onedrive", "sftp", "webdav"] as const;
+export type DestinationType = (typeof DESTINATION_TYPES)[number];
+
+/** A config or credential field, declared as data so the UI can render the form and mask secrets. */
+export interface FieldSpec {
+  name: string;
+  label: string;
+  type: "string" | "integer" | "boolean" | "text" | "password";
+  required: boolean;
+  /** Never returned by the API nor logged; sealed at rest when part of a credential. */
+  secret?: boolean;
+  default?: string | number | boolean | null;
+  help?: string;
+}
+
+/** The seed's capabilities object, plus whether sync is built for this type yet. */
+export interface Capabilities {
+  supports_delete: boolean;
+  supports_compression: boolean;
+  supports_checksum: boolean;
+  supports_bandwidth_limit: boolean;
+  supports_exclude_patterns: boolean;
+  supports_incremental: boolean;
+  supports_dry_run: boolean;
+  requires_credentials: boolean;
+  /** false: the type is listed but cannot run yet; a run or test answers with a clear 400. */
+  sync_implemented: boolean;
+}
+
+export interface SyncOptions {
+  delete_extraneous: boolean;
+  exclude_patterns: string[];
+  bandwidth_limit_kbps: number | null;
+  dry_run: boolean;
+  verbosity: "quiet" | "normal" | "verbose";
+}
+
+export type LogLevel = "info" | "warning" | "error";
+
+/** How a sync talks back to its run. Cheap to call per file: the engine batches what it stores. */
+export interface RunReporter {
+  log(level: LogLevel, message: string): void;
+  /** Adds to the run's counters (and drives live progress). */
+  progress(delta: { files?: number; bytes?: number; deleted?: number }): void;
+  /** What the whole run is expected to move, when the destination knows it up front. */
+  totals?(totals: { files: number; bytes: number }): void;
+}
+
+export interface SyncRequest<C> {
+  runId: number;
+  jobId: number;
+  /** Absolute source folders; each goes to `<destination root>/<basename>/`. */
+  sources: string[];
+  config: C;
+  /** The decrypted credential data, or null for types that need none. */
+  credential: Record<string, string> | null;
+  options: SyncOptions;
+  /** Aborted on cancel: stop promptly, leave nothing half-written visible. */
+  signal: AbortSignal;
+  report: RunReporter;
+  /** The data folder, for a destination's own state (e.g. a record of what was uploaded). */
+  dataDir: string;
+}
+
+export interface SyncResult {
+  filesTransferred: number;
+  bytesTransferred: number;
+  filesDeleted: number;
+}
+
+export interface TestResult {
+  success: boolean;
+  message: string;
+  details: Record<string, unknown> | null;
+}
+
+export type DestinationErrorKind =
+  | "config" // the job's settings are wrong or incomplete
+  | "auth" // credentials refused
+  | "not_found" // bucket, folder, host or object does not exist
+  | "permission" // authenticated but not allowed
+  | "unavailable" // server down, timeout, DNS, TLS
+  | "transient" // worth retrying (5xx, 429, reset)
+  | "source" // a source folder is missing, unreadable or (for a deleting sync) empty
+  | "not_implemented"
+  | "cancelled"
+  | "failed"; // anything else, with the store's own words in the message
+
+export class DestinationError extends Error {
+  constructor(
+    readonly kind: DestinationErrorKind,
+    message: string,
+    options?: { cause?: unknown },
+  ) {
+    super(message, options);
+  }
+}
+
+export interface Destination<C = Record<string, unknown>> {
+  type: DestinationType;
+  name: string;
+  description: string;
+  configFields: FieldSpec[];
+  /** Fields of a saved credential for this type (the seed's Credentials section). */
+  credentialFields: FieldSpec[];
+  capabilities: Capabilities;
+  /** Checks and normalises a job's destination_config; throws DestinationError("config") naming the field. */
+  parseConfig(raw: unknown): C;
+  /** Checks a credential's data; throws DestinationError("config") naming the field. */
+  parseCredential(raw: unknown): Record<string, string>;
+  /** Checks that the destination is reachable and usable, within a timeout; never throws. */
+  test?(config: C, credential: Record<string, string> | null, signal: AbortSignal): Promise<TestResult>;
+  /** Mirrors the sources; absent while the type is not built (capabilities.sync_implemented false). */
+  sync?(req: SyncRequest<C>): Promise<SyncResult>;
+}

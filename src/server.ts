@@ -1,0 +1,87 @@
+// Turns a Config into a running appliance: data folder, database, key, services, HTTP.
+import { accessSync, constants, mkdirSync } from "node:fs";
+import { join } from "node:path";
+import type { Config } from "./config.ts";
+import type { AppContext } from "./context.ts";
+import { openDatabase } from "./db/client.ts";
+import { createApp } from "./http/app.ts";
+import { MAX_BODY_BYTES } from "./http/app.ts";
+import { createLogger, type Logger } from "./logger.ts";
+import { loadOrCreateSecret } from "./secret.ts";
+import { Health } from "./system/health.ts";
+import { startServices, type Services } from "./services.ts";
+
+export class StartupError extends Error {}
+
+export const DB_FILE = "dynamight.db";
+
+export function prepareDataDir(dir: string) {
+  try {
+    mkdirSync(dir, { recursive: true, mode: 0o700 });
+    accessSync(dir, constants.W_OK | constants.R_OK);
+  } catch (err) {
+    const code = (err as NodeJS.ErrnoException).code;
+    throw new StartupError(`data folder ${dir} is not writable (${code ?? (err as Error).message}); choose another with --data or DYNAMIGHT_DATA_DIR`);
+  }
+}
+
+/** Everything but the listener: used by `serve` and by CLI commands that need the database. */
+export function buildContext(config: Config, logger: Logger = createLogger(config.logLevel)): AppContext {
+  prepareDataDir(config.dataDir);
+  let secret: Uint8Array;
+  try {
+    secret = loadOrCreateSecret(config.dataDir);
+  } catch (err) {
+    throw new StartupError((err as Error).message);
+  }
+  const db = openDatabase(join(config.dataDir, DB_FILE));
+  const health = new Health();
+  health.register("database", () => {
+    db.$client.query("SELECT 1").get();
+    return { ready: true, error: null };
+  });
+  return { config, db, secret, logger, health, startedAt: Date.now() };
+}
+
+export interface RunningServer {
+  ctx: AppContext;
+  services: Services;
+  url: string;
+  stop(): Promise<void>;
+}
+
+export async function serve(config: Config, logger?: Logger): Promise<RunningServer> {
+  const ctx = buildContext(config, logger);
+  const services = await startServices(ctx);
+  const app = createApp(ctx, services);
+  let server: ReturnType<typeof Bun.serve>;
+  try {
+    server = Bun.serve({
+      hostname: config.host,
+      port: config.port,
+      // Backstop for bodies the app's own limit cannot see; the app answers 413 first.
+      maxRequestBodySize: MAX_BODY_BYTES + 64 * 1024,
+      fetch: app.fetch,
+      websocket: (app as any).websocket,
+    } as any);
+  } catch (err) {
+    await services.stop();
+    ctx.db.$client.close();
+    const code = (err as NodeJS.ErrnoException).code;
+    if (code === "EADDRINUSE") throw new StartupError(`port ${config.port} on ${config.host} is already in use; choose another with --port or PORT`);
+    if (code === "EACCES") throw new StartupError(`not allowed to listen on port ${config.port}; ports below 1024 need root, choose another with --port`);
+    throw new StartupError(`cannot listen on ${config.host}:${config.port}: ${(err as Error).message}`);
+  }
+  const url = `http://${config.host === "0.0.0.0" ? "127.0.0.1" : config.host}:${server.port}`;
+  ctx.logger.info(`Dynamight listening on http://${config.host}:${server.port}`, { data: config.dataDir });
+  return {
+    ctx,
+    services,
+    url,
+    async stop() {
+      server.stop(true);
+      await services.stop();
+      ctx.db.$client.close();
+    },
+  };
+}

@@ -1,0 +1,78 @@
+// A fresh app on a fresh in-memory database with the real migrations, called without a port.
+import type { AppContext } from "../../src/context.ts";
+import { loadConfig, type Config } from "../../src/config.ts";
+import { openDatabase } from "../../src/db/client.ts";
+import { createApp } from "../../src/http/app.ts";
+import { createLogger, silentLogger, type Logger } from "../../src/logger.ts";
+import { Health } from "../../src/system/health.ts";
+import { mkdtempSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+
+export function testConfig(overrides: Partial<Config> = {}): Config {
+  const dataDir = mkdtempSync(join(tmpdir(), "dm-test-"));
+  return { ...loadConfig([], {}, dataDir), dataDir, ...overrides };
+}
+
+export interface TestContextOptions {
+  config?: Partial<Config>;
+  /** Collects log lines instead of discarding them (to assert on, e.g. that no secret is logged). */
+  logLines?: string[];
+  dbPath?: string;
+}
+
+export function testContext(opts: TestContextOptions = {}): AppContext {
+  const config = testConfig(opts.config);
+  const logger: Logger = opts.logLines ? createLogger("debug", (l) => opts.logLines!.push(l)) : silentLogger;
+  const db = openDatabase(opts.dbPath ?? ":memory:");
+  const health = new Health();
+  health.register("database", () => ({ ready: true, error: null }));
+  return { config, db, secret: crypto.getRandomValues(new Uint8Array(32)), logger, health, startedAt: Date.now() };
+}
+
+export interface RequestOptions {
+  body?: unknown;
+  headers?: Record<string, string>;
+  /** Value of the `token` cookie. */
+  token?: string;
+}
+
+export class TestClient {
+  /** The session cookie last set by the server; sent on every later request. */
+  token: string | undefined;
+  constructor(readonly app: ReturnType<typeof createApp>, readonly ctx: AppContext) {}
+
+  async request(method: string, path: string, opts: RequestOptions = {}): Promise<Response> {
+    const headers: Record<string, string> = { ...opts.headers };
+    const token = opts.token ?? this.token;
+    if (token && !headers.cookie) headers.cookie = `token=${token}`;
+    let body: BodyInit | undefined;
+    if (opts.body !== undefined) {
+      body = typeof opts.body === "string" ? opts.body : JSON.stringify(opts.body);
+      headers["content-type"] ??= "application/json";
+    }
+    const res = await this.app.handle(new Request(`http://localhost${path}`, { method, headers, body }));
+    const set = res.headers.getSetCookie().find((c) => c.startsWith("token="));
+    if (set) {
+      const value = set.slice("token=".length).split(";")[0]!;
+      this.token = value && !/max-age=0|expires=thu, 01 jan 1970/i.test(set) ? value : undefined;
+    }
+    return res;
+  }
+
+  async json<T = any>(method: string, path: string, opts: RequestOptions = {}): Promise<{ status: number; body: T; res: Response }> {
+    const res = await this.request(method, path, opts);
+    const text = await res.text();
+    let body: any = text;
+    try {
+      body = JSON.parse(text);
+    } catch {}
+    return { status: res.status, body, res };
+  }
+}
+
+export function testApp(opts: TestContextOptions = {}) {
+  const ctx = testContext(opts);
+  const app = createApp(ctx);
+  return { ctx, app, client: new TestClient(app, ctx) };
+}
