@@ -60,6 +60,9 @@ export function createApp(ctx: AppContext, _services?: Services) {
           return errorResponse(err);
         };
         if (error instanceof ApiError) return respond(error);
+        // Errors thrown by our body parser arrive wrapped in Elysia's ParseError.
+        const cause = (error as { cause?: unknown }).cause;
+        if (code === "PARSE" && cause instanceof ApiError) return respond(cause);
         switch (code) {
           case "VALIDATION":
             return respond(badRequest(validationMessage(error as never)));

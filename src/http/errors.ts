@@ -49,6 +49,14 @@ function describeExpectation(schema: any, fallback?: string): string {
   if (schema.anyOf && schema.anyOf.every((s: any) => s.const !== undefined)) {
     return `must be one of ${schema.anyOf.map((s: any) => JSON.stringify(s.const)).join(", ")}`;
   }
+  if (schema.anyOf) {
+    // Optional or nullable fields arrive as a union with null, and Elysia's numeric types as a
+    // union with a coercible string ({ type: "string", format: "integer" }): describe the real type.
+    const real = schema.anyOf.filter(
+      (s: any) => s.type !== "null" && s.type !== "undefined" && !(s.type === "string" && ["integer", "number", "boolean"].includes(s.format)),
+    );
+    if (real.length === 1) return describeExpectation(real[0], fallback);
+  }
   const parts: string[] = [];
   if (schema.type === "string") {
     if (schema.minLength !== undefined) parts.push(`at least ${schema.minLength} characters`);

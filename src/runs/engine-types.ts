@@ -1,0 +1,21 @@
+// What the rest of the app may ask of the run engine (implemented in src/runs/engine.ts).
+export interface StartOptions {
+  trigger: "manual" | "scheduled";
+  scheduleId?: number | null;
+}
+
+export interface RunEngine {
+  /** Creates a run and starts it in the background; returns the run id.
+   *  Throws ApiError 409 if the job already has an active run, 404 if the job does not exist,
+   *  400 if its destination type cannot run yet. */
+  start(jobId: number, opts: StartOptions): number;
+  /** Stops the job's active run (SIGTERM, SIGKILL after 5 s; or abort for remote stores). false when none. */
+  cancel(jobId: number): Promise<boolean>;
+  /** The active run id of a job, or null. */
+  activeRun(jobId: number): number | null;
+  /** Resolves when the run has finished (for tests and shutdown). */
+  waitFor(runId: number): Promise<void>;
+  /** Marks runs left pending/running as failed ("interrupted by restart"). Called once at start-up. */
+  reconcile(): number;
+  stop(): Promise<void>;
+}

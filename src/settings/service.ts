@@ -1,0 +1,61 @@
+// Application settings: a key/value table of JSON values with defaults for every key, so a
+// fresh database and an old one missing a newer key both read as a complete object.
+import { inArray, sql } from "drizzle-orm";
+import type { Db } from "../db/client.ts";
+import { settings } from "../db/schema.ts";
+import { badRequest } from "../http/errors.ts";
+
+export type Theme = "light" | "dark" | "system";
+export const THEMES: Theme[] = ["light", "dark", "system"];
+export const MAX_RUNS_MIN = 1;
+export const MAX_RUNS_MAX = 1000;
+
+export interface Settings {
+  max_runs_per_job: number;
+  theme: Theme;
+}
+
+export const DEFAULT_SETTINGS: Settings = { max_runs_per_job: 10, theme: "system" };
+const KEYS = Object.keys(DEFAULT_SETTINGS) as (keyof Settings)[];
+
+function validMaxRuns(v: unknown): v is number {
+  return typeof v === "number" && Number.isInteger(v) && v >= MAX_RUNS_MIN && v <= MAX_RUNS_MAX;
+}
+
+function validTheme(v: unknown): v is Theme {
+  return typeof v === "string" && (THEMES as string[]).includes(v);
+}
+
+/** The current settings; a stored value that is not valid (hand-edited database) reads as the default. */
+export function getSettings(db: Db): Settings {
+  const rows = db.select().from(settings).where(inArray(settings.key, KEYS)).all();
+  const out: Settings = { ...DEFAULT_SETTINGS };
+  for (const row of rows) {
+    if (row.key === "max_runs_per_job" && validMaxRuns(row.value)) out.max_runs_per_job = row.value;
+    if (row.key === "theme" && validTheme(row.value)) out.theme = row.value;
+  }
+  return out;
+}
+
+/** Applies a partial update (each given field validated, 400 naming it) and returns the full settings. */
+export function updateSettings(db: Db, patch: Partial<Record<keyof Settings, unknown>>): Settings {
+  const changes: Partial<Settings> = {};
+  if (patch.max_runs_per_job !== undefined) {
+    if (!validMaxRuns(patch.max_runs_per_job)) throw badRequest(`Field 'max_runs_per_job' must be a whole number from ${MAX_RUNS_MIN} to ${MAX_RUNS_MAX}`);
+    changes.max_runs_per_job = patch.max_runs_per_job;
+  }
+  if (patch.theme !== undefined) {
+    if (!validTheme(patch.theme)) throw badRequest(`Field 'theme' must be one of ${THEMES.map((t) => JSON.stringify(t)).join(", ")}`);
+    changes.theme = patch.theme;
+  }
+  const now = new Date().toISOString();
+  db.transaction((tx) => {
+    for (const [key, value] of Object.entries(changes)) {
+      tx.insert(settings)
+        .values({ key, value, updatedAt: now })
+        .onConflictDoUpdate({ target: settings.key, set: { value: sql`excluded.value`, updatedAt: now } })
+        .run();
+    }
+  });
+  return getSettings(db);
+}
