@@ -5,6 +5,7 @@ import type { Config } from "./config.ts";
 import type { AppContext } from "./context.ts";
 import { openDatabase } from "./db/client.ts";
 import { createApp } from "./http/app.ts";
+import { websocket } from "elysia/ws";
 import { MAX_BODY_BYTES } from "./http/app.ts";
 import { createLogger, type Logger } from "./logger.ts";
 import { loadOrCreateSecret } from "./secret.ts";
@@ -62,8 +63,11 @@ export async function serve(config: Config, logger?: Logger): Promise<RunningSer
       // Backstop for bodies the app's own limit cannot see; the app answers 413 first.
       maxRequestBodySize: MAX_BODY_BYTES + 64 * 1024,
       fetch: app.fetch,
-      websocket: (app as any).websocket,
+      // Elysia's dispatcher for .ws() routes (what app.listen() would pass).
+      websocket,
     } as any);
+    // .ws() routes upgrade through the app's server; outside app.listen() Elysia does not know it.
+    (app as unknown as { server: unknown }).server = server;
   } catch (err) {
     await services.stop();
     ctx.db.$client.close();

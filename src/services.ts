@@ -1,15 +1,54 @@
 // Long-lived background parts (scheduler, run engine, ...) started before the listener and
 // stopped after it. Each registers its health component when it is ready.
+// createServices is synchronous so tests build the same services the server runs.
 import type { AppContext } from "./context.ts";
+import { Engine } from "./runs/engine.ts";
+import type { RunEngine } from "./runs/engine-types.ts";
+import { RunEvents } from "./runs/events.ts";
+import { Scheduler } from "./schedules/scheduler.ts";
+import { getSettings } from "./settings/service.ts";
 
 export interface Services {
+  /** Run events (job_started, job_progress, job_completed, log) for WebSockets, metrics and the UI. */
+  events: RunEvents;
+  engine: RunEngine & Pick<Engine, "activeRunIds">;
+  /** Fires schedules through the engine; armed by startServices (tests drive their own). */
+  scheduler: Scheduler;
   stop(): Promise<void>;
 }
 
-export async function startServices(ctx: AppContext): Promise<Services> {
+export function createServices(ctx: AppContext): Services {
   ctx.health.register("rsync", () => {
     const path = Bun.which("rsync");
     return path ? { ready: true, error: null } : { ready: false, error: "rsync not found on PATH: local and USB destinations cannot run (install the rsync package)" };
   });
-  return { async stop() {} };
+  const events = new RunEvents();
+  const engine = new Engine({
+    db: ctx.db,
+    events,
+    logger: ctx.logger,
+    secret: ctx.secret,
+    dataDir: ctx.config.dataDir,
+    maxRunsPerJob: () => getSettings(ctx.db).max_runs_per_job,
+  });
+  // Before anything can start a run: what the previous process left running is over.
+  engine.reconcile();
+  const scheduler = new Scheduler(ctx, engine);
+  return {
+    events,
+    engine,
+    scheduler,
+    async stop() {
+      // Scheduler first: nothing may start a run while the engine winds down.
+      await scheduler.stop();
+      await engine.stop();
+    },
+  };
+}
+
+export async function startServices(ctx: AppContext): Promise<Services> {
+  const services = createServices(ctx);
+  // After reconcile: catch-up may start runs, which must not be taken for interrupted ones.
+  services.scheduler.start();
+  return services;
 }

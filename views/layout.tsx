@@ -48,6 +48,9 @@ export function Layout(props: LayoutProps) {
           <script src={assetUrl("htmx.min.js")} defer></script>
           <script src={assetUrl("htmx-ws.min.js")} defer></script>
           <script src={assetUrl("app.js")} defer></script>
+          {/* Page behaviour that must survive hx-boost navigation (htmx does not run scripts in swapped content). */}
+          <script src={assetUrl("live.js")} defer></script>
+          <script src={assetUrl("run-logs.js")} defer></script>
         </head>
         <body hx-boost="true">
           {props.username ? (

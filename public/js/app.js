@@ -14,4 +14,16 @@
     var el = e.detail.elt;
     if (el && el.hasAttribute && el.hasAttribute("data-json")) e.detail.headers["Content-Type"] = "application/json";
   });
+
+  // <button data-copy="#input-id">: copies that field's value (new API keys are shown once).
+  document.addEventListener("click", function (e) {
+    var btn = e.target && e.target.closest ? e.target.closest("[data-copy]") : null;
+    if (!btn) return;
+    var field = document.querySelector(btn.getAttribute("data-copy"));
+    if (!field) return;
+    field.select();
+    var done = function () { btn.textContent = "Copied"; };
+    if (navigator.clipboard && window.isSecureContext) navigator.clipboard.writeText(field.value).then(done, function () {});
+    else if (document.execCommand && document.execCommand("copy")) done();
+  });
 })();

@@ -72,12 +72,18 @@ export function recordUse(db: Db, p: Principal) {
   else if (p.sessionId) touchSession(db, p.sessionId);
 }
 
+/** Account management (password, 2FA, keys) needs a signed-in session: a leaked API key must not mint more keys. */
+export function requireSession(p: Principal): string {
+  if (p.via !== "session" || !p.sessionId) throw forbidden("This action needs a signed-in session, not an API key");
+  return p.sessionId;
+}
+
 const READ_METHODS = new Set(["GET", "HEAD", "OPTIONS"]);
 
 /**
  * `jwt` (session tokens, HS256 with the data folder's key) and the `auth` macro:
  * `{ auth: true }` on a route resolves `principal` and `user` or answers 401; a read-scoped
- * API key may only use GET routes (403 otherwise).
+ * API key may only use GET routes (403 otherwise). "Last used" is written after the response.
  */
 export function authPlugin(ctx: AppContext) {
   return new Elysia({ name: "auth-guard" })
@@ -96,6 +102,11 @@ export function authPlugin(ctx: AppContext) {
             throw forbidden("This API key is read-only");
           }
           return { principal, user: principal.user };
+        },
+        // After the response, so the guard itself stays free of side effects.
+        afterResponse(c) {
+          const principal = (c as { principal?: Principal }).principal;
+          if (principal) recordUse(ctx.db, principal);
         },
       },
     });

@@ -1,6 +1,6 @@
 // Session rows: the JWT in the `token` cookie only names a row here, so deleting the row
 // (logout, logout-all, password change) kills the token at once.
-import { and, eq, gt, ne } from "drizzle-orm";
+import { and, desc, eq, gt, ne } from "drizzle-orm";
 import type { Db } from "../db/client.ts";
 import { sessions, users } from "../db/schema.ts";
 
@@ -40,11 +40,17 @@ export function deleteUserSessions(db: Db, userId: number, keep?: string): numbe
   return db.delete(sessions).where(cond).returning({ id: sessions.id }).all().length;
 }
 
+/** Ends one session if it belongs to the user; false otherwise. */
+export function deleteUserSession(db: Db, userId: number, sessionId: string): boolean {
+  return db.delete(sessions).where(and(eq(sessions.id, sessionId), eq(sessions.userId, userId))).returning({ id: sessions.id }).all().length === 1;
+}
+
 export function listUserSessions(db: Db, userId: number) {
   return db
     .select({ id: sessions.id, createdAt: sessions.createdAt, lastSeenAt: sessions.lastSeenAt, expiresAt: sessions.expiresAt, ip: sessions.ip, userAgent: sessions.userAgent })
     .from(sessions)
     .where(and(eq(sessions.userId, userId), gt(sessions.expiresAt, new Date().toISOString())))
+    .orderBy(desc(sessions.lastSeenAt))
     .all();
 }
 

@@ -4,6 +4,7 @@ import { resolve } from "node:path";
 import { loadConfig } from "../config.ts";
 import { buildContext, StartupError } from "../server.ts";
 import { silentLogger } from "../logger.ts";
+import { describeReset, promptNewPassword, resetPassword, ResetPasswordError } from "../auth/reset-password.ts";
 
 export interface Command {
   name: string;
@@ -20,6 +21,26 @@ function splitPositional(args: string[]): [string[], string[]] {
 }
 
 export const COMMANDS: Command[] = [
+  {
+    name: "reset-password",
+    usage: "reset-password USER",
+    help: "set a new password for USER (asked on stdin, or DYNAMIGHT_NEW_PASSWORD), turn off 2FA, end all sessions",
+    async run(args) {
+      const [[username], opts] = splitPositional(args);
+      if (!username) throw new StartupError("reset-password needs the USER whose password to reset");
+      const ctx = buildContext(loadConfig(opts), silentLogger);
+      try {
+        const password = process.env.DYNAMIGHT_NEW_PASSWORD ?? (await promptNewPassword());
+        process.stdout.write(describeReset(await resetPassword(ctx.db, username, password)));
+      } catch (err) {
+        if (err instanceof ResetPasswordError) throw new StartupError(err.message);
+        throw err;
+      } finally {
+        ctx.db.$client.close();
+      }
+      return 0;
+    },
+  },
   {
     name: "backup-db",
     usage: "backup-db FILE",

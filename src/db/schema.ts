@@ -123,3 +123,29 @@ export const settings = sqliteTable("settings", {
   value: text("value", { mode: "json" }).notNull(),
   updatedAt: updatedAt(),
 });
+
+// The remote sync engine's record of what it uploaded (src/sync/index.ts), so a no-change sync
+// need not list or stat the remote. store_key names the remote root (type|endpoint|bucket|root),
+// path is relative to it ("<source basename>/<file>"); mtimes in ms since epoch.
+export const remoteIndex = sqliteTable("remote_index", {
+  storeKey: text("store_key").notNull(),
+  path: text("path").notNull(),
+  size: integer("size").notNull(),
+  // The source file's mtime when uploaded (what an unchanged source must still have); null for
+  // files we found on the remote but did not upload (extraneous or excluded ones).
+  mtime: integer("mtime"),
+  remoteId: text("remote_id"),
+  // The server's own write time of the object, when it told us: a later one means a foreign write.
+  serverTime: integer("server_time"),
+  uploadedAt: integer("uploaded_at").notNull(),
+}, (t) => [uniqueIndex("remote_index_key_path").on(t.storeKey, t.path)]);
+
+// One row per (remote root, source folder): whether the record above is complete, and when it
+// was last checked against a full remote listing.
+export const remoteIndexState = sqliteTable("remote_index_state", {
+  storeKey: text("store_key").notNull(),
+  top: text("top").notNull(),
+  complete: integer("complete", { mode: "boolean" }).notNull().default(false),
+  lastFullAt: integer("last_full_at"),
+  runsSinceFull: integer("runs_since_full").notNull().default(0),
+}, (t) => [uniqueIndex("remote_index_state_key_top").on(t.storeKey, t.top)]);

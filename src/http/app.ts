@@ -6,7 +6,23 @@ import type { AppContext } from "../context.ts";
 import type { Services } from "../services.ts";
 import { apiDocs } from "../docs/openapi.ts";
 import { systemRoutes } from "../system/routes.ts";
+import { authRoutes } from "../auth/routes.ts";
+import { jobRoutes } from "../jobs/routes.ts";
+import { runRoutes } from "../runs/routes.ts";
+import { credentialRoutes } from "../credentials/routes.ts";
+import { providerRoutes } from "../providers/routes.ts";
+import { systemFsRoutes } from "../system/fs-routes.ts";
+import { drivePages } from "../web/drive-pages.tsx";
 import { publicPages } from "../web/routes.tsx";
+import { authPages } from "../web/auth-pages.tsx";
+import { accountPages } from "../web/account-pages.tsx";
+import { scheduleRoutes } from "../schedules/routes.ts";
+import { settingsRoutes } from "../settings/routes.ts";
+import { liveRoutes } from "../live/routes.ts";
+import { metricsRoutes } from "../metrics/routes.ts";
+import { HttpRequestCounter } from "../metrics/http.ts";
+import { backupRoutes } from "../system/backup.ts";
+import { webPages } from "../web/pages/index.ts";
 import { ApiError, internalError, notFound, payloadTooLarge, badRequest, validationMessage } from "./errors.ts";
 import { readBodyLimited } from "./body.ts";
 import { securityHeaders } from "./security.ts";
@@ -27,8 +43,9 @@ function notFoundPage(path: string): Response {
   return new Response(body, { status: 404, headers: { "content-type": "text/html; charset=utf-8", ...securityHeaders(path) } });
 }
 
-export function createApp(ctx: AppContext, _services?: Services) {
+export function createApp(ctx: AppContext, services: Services) {
   const { logger } = ctx;
+  const httpRequests = new HttpRequestCounter();
   return (
     new Elysia({ name: "dynamight" })
       .onRequest(({ request, set }) => {
@@ -88,11 +105,27 @@ export function createApp(ctx: AppContext, _services?: Services) {
         const ms = t0 === undefined ? 0 : performance.now() - t0;
         const status = typeof set.status === "number" ? set.status : 200;
         const line = `${request.method} ${path} ${status} ${ms.toFixed(1)}ms`;
+        httpRequests.record(request.method, status);
         if (path.startsWith("/assets/")) logger.debug(line);
         else logger.info(line);
       })
       .use(apiDocs())
       .use(systemRoutes(ctx))
+      .use(authRoutes(ctx))
+      .use(jobRoutes(ctx, { engine: services.engine, rearm: (jobId) => services.scheduler?.rearm(jobId) }))
+      .use(runRoutes(ctx, services.engine))
+      .use(credentialRoutes(ctx))
+      .use(providerRoutes(ctx))
+      .use(systemFsRoutes(ctx))
+      .use(drivePages(ctx))
+      .use(scheduleRoutes(ctx, (jobId) => services.scheduler?.rearm(jobId)))
+      .use(settingsRoutes(ctx))
+      .use(liveRoutes(ctx, services))
+      .use(metricsRoutes(ctx, services, httpRequests))
+      .use(backupRoutes(ctx))
+      .use(authPages(ctx))
+      .use(accountPages(ctx))
+      .use(webPages(ctx, services))
       .use(publicPages(ctx))
   );
 }

@@ -68,6 +68,10 @@ export function cronPattern(def: ScheduleDefinition): string {
       const expr = def.cron_expression?.trim();
       if (!expr) throw badRequest("Field 'cron_expression' is required for a custom schedule");
       if (expr.length > MAX_CRON_LENGTH) throw badRequest(`Field 'cron_expression' must be at most ${MAX_CRON_LENGTH} characters`);
+      const fields = expr.split(/\s+/).length;
+      if (!expr.startsWith("@") && fields !== 5) {
+        throw badRequest(`Field 'cron_expression' must have 5 fields (minute hour day-of-month month day-of-week), got ${fields}`);
+      }
       return expr;
     }
     default: {
@@ -99,7 +103,8 @@ export function compile(def: ScheduleDefinition): Cron {
   try {
     job = new Cron(pattern, cronOptions(def.timezone));
   } catch (err) {
-    throw badRequest(`Field 'cron_expression' is not a valid 5-field cron expression: ${(err as Error).message}`);
+    const detail = (err as Error).message.replace(/^CronPattern:\s*/, "");
+    throw badRequest(`Field 'cron_expression' must be a 5-field cron expression (minute hour day-of-month month day-of-week): ${detail}`);
   }
   if (job.nextRun() === null) {
     job.stop();

@@ -1,9 +1,9 @@
 // Schedules as the API shows them, and their validated create/update/delete. No HTTP types here;
 // the scheduler is told about changes through the `onChange` hook the caller passes.
-import { inArray } from "drizzle-orm";
+import { eq, inArray } from "drizzle-orm";
 import type { Db } from "../db/client.ts";
 import { jobs } from "../db/schema.ts";
-import { badRequest, notFound } from "../http/errors.ts";
+import { notFound } from "../http/errors.ts";
 import { compile, type ScheduleDefinition, type ScheduleType } from "./cron.ts";
 import * as q from "./queries.ts";
 import type { ScheduleRow } from "./queries.ts";
@@ -22,7 +22,6 @@ export interface ScheduleView {
   catch_up: boolean;
   /** Next fire time (ISO UTC); null when the schedule or its job is disabled. */
   next_run: string | null;
-  last_fired_at: string | null;
   created_at: string;
 }
 
@@ -77,7 +76,6 @@ export function toView(row: ScheduleRow, jobEnabled: boolean, now = new Date()):
     timezone: row.timezone,
     catch_up: row.catchUp,
     next_run: nextRunOf(row, jobEnabled, now),
-    last_fired_at: row.lastFiredAt,
     created_at: row.createdAt,
   };
 }
@@ -126,7 +124,7 @@ function columns(def: ScheduleDefinition) {
 }
 
 function jobEnabled(db: Db, jobId: number): boolean {
-  return db.select({ enabled: jobs.enabled }).from(jobs).where(inArray(jobs.id, [jobId])).get()?.enabled ?? false;
+  return db.select({ enabled: jobs.enabled }).from(jobs).where(eq(jobs.id, jobId)).get()?.enabled ?? false;
 }
 
 export function listSchedules(db: Db, jobId: number): ScheduleView[] {
@@ -169,8 +167,4 @@ export function deleteSchedule(db: Db, id: number): number {
   const existing = q.findSchedule(db, id);
   if (!existing || !q.deleteSchedule(db, id)) throw notFound("Schedule not found");
   return existing.jobId;
-}
-
-export function assertValidId(id: number, what: string) {
-  if (!Number.isInteger(id) || id < 1) throw badRequest(`Path parameter '${what}' must be a positive whole number`);
 }

@@ -23,3 +23,11 @@ declare module "*/public/js/app.js" {
   const path: string;
   export default path;
 }
+declare module "*/public/js/live.js" {
+  const path: string;
+  export default path;
+}
+declare module "*/public/js/run-logs.js" {
+  const path: string;
+  export default path;
+}

@@ -7,6 +7,8 @@ import swaggerCss from "swagger-ui-dist/swagger-ui.css" with { type: "file" };
 import swaggerJs from "swagger-ui-dist/swagger-ui-bundle.js" with { type: "file" };
 import appCss from "../../public/css/app.css" with { type: "file" };
 import appJs from "../../public/js/app.js" with { type: "file" };
+import liveJs from "../../public/js/live.js" with { type: "file" };
+import runLogsJs from "../../public/js/run-logs.js" with { type: "file" };
 import favicon from "../../public/favicon.svg" with { type: "file" };
 import { readFileSync } from "node:fs";
 
@@ -15,6 +17,8 @@ const FILES: Record<string, { path: string; type: string }> = {
   "htmx-ws.min.js": { path: htmxWsJs, type: "text/javascript; charset=utf-8" },
   "app.css": { path: appCss, type: "text/css; charset=utf-8" },
   "app.js": { path: appJs, type: "text/javascript; charset=utf-8" },
+  "live.js": { path: liveJs, type: "text/javascript; charset=utf-8" },
+  "run-logs.js": { path: runLogsJs, type: "text/javascript; charset=utf-8" },
   "favicon.svg": { path: favicon, type: "image/svg+xml" },
   "swagger-ui.css": { path: swaggerCss, type: "text/css; charset=utf-8" },
   "swagger-ui-bundle.js": { path: swaggerJs, type: "text/javascript; charset=utf-8" },

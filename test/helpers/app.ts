@@ -3,6 +3,7 @@ import type { AppContext } from "../../src/context.ts";
 import { loadConfig, type Config } from "../../src/config.ts";
 import { openDatabase } from "../../src/db/client.ts";
 import { createApp } from "../../src/http/app.ts";
+import { createServices } from "../../src/services.ts";
 import { createLogger, silentLogger, type Logger } from "../../src/logger.ts";
 import { Health } from "../../src/system/health.ts";
 import { mkdtempSync } from "node:fs";
@@ -73,6 +74,8 @@ export class TestClient {
 
 export function testApp(opts: TestContextOptions = {}) {
   const ctx = testContext(opts);
-  const app = createApp(ctx);
-  return { ctx, app, client: new TestClient(app, ctx) };
+  // The real services (run events, run engine) on the test context, so API tests can run jobs.
+  const services = createServices(ctx);
+  const app = createApp(ctx, services);
+  return { ctx, app, services, client: new TestClient(app, ctx) };
 }

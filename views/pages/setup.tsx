@@ -11,7 +11,10 @@ export function SetupPage(props: SetupPageProps) {
     <Layout title="Create the admin account">
       <div class="card stack" id="setup">
         <div class="row">
-          <Logo />
+          {/* .brand sizes the logo (an unsized inline SVG fills the card) */}
+          <span class="brand">
+            <Logo />
+          </span>
           <h1 class="m0">Welcome to Dynamight</h1>
         </div>
         <p class="muted">Create the admin account. You will use it to sign in to this backup appliance.</p>

@@ -1,0 +1,220 @@
+// Dynamight's remote sync against rclone (Debian's) on the same data, the same local servers,
+// in one run: 2,000 files of 1-10 KB (first sync, no-change sync) and one 200 MB file, for each
+// store asked for; plus Dynamight's peak memory during the 200 MB upload. Prints medians and ratios.
+//   scripts/bench-remote [--stores s3,sftp,webdav] [--runs 3] [--keep-data]
+// Peers: scripts/peers/{s3,sftp,webdav}.sh start (done here when not running).
+// Each Dynamight sync runs in its own process (this file with --child), like rclone, so times
+// include start-up and memory is that process's own (VmHWM minus the RSS before the sync).
+import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
+
+const ROOT = join(import.meta.dir, "..");
+const DATA = process.env.BENCH_DIR ?? "/tmp/dm-bench-remote";
+const S3_ENDPOINT = `http://127.0.0.1:${process.env.S3_PORT ?? 7480}`;
+const S3_KEYS = { access_key_id: process.env.S3_ACCESS_KEY ?? "bkpaccess", secret_access_key: process.env.S3_SECRET_KEY ?? "bkpsecret123" };
+const SFTP = { port: Number(process.env.SFTP_PORT ?? 2222), user: process.env.SFTP_USER ?? "bkpsftp", pass: process.env.SFTP_PASS ?? "bkpsftp-pass" };
+const DAV = { url: `http://127.0.0.1:${process.env.DAV_PORT ?? 8080}/dav/`, user: process.env.DAV_USER ?? "bkpdav", pass: process.env.DAV_PASS ?? "bkpdav-pass" };
+
+interface ChildJob {
+  type: string;
+  config: unknown;
+  credential: Record<string, string>;
+  source: string;
+  dataDir: string;
+}
+
+if (process.argv[2] === "--child") await child(JSON.parse(process.argv[3]!) as ChildJob);
+else await main();
+
+async function child(job: ChildJob) {
+  const { destinationFor } = await import("../src/providers/registry.ts");
+  const dest = destinationFor(job.type as any);
+  const config = dest.parseConfig(job.config);
+  const idle = vm("VmRSS");
+  let files = 0;
+  const result = await dest.sync!({
+    runId: 1,
+    jobId: 1,
+    sources: [job.source],
+    config,
+    credential: job.credential,
+    options: { delete_extraneous: true, exclude_patterns: [], bandwidth_limit_kbps: null, dry_run: false, verbosity: "quiet" },
+    signal: new AbortController().signal,
+    report: { log: (level, m) => level !== "info" && console.error(m), progress: (d) => void (files += d.files ?? 0) },
+    dataDir: job.dataDir,
+  });
+  console.log(JSON.stringify({ ...result, idleKb: idle, peakKb: vm("VmHWM") }));
+}
+
+function vm(field: string): number {
+  const m = new RegExp(`${field}:\\s+(\\d+) kB`).exec(readFileSync("/proc/self/status", "utf8"));
+  return m ? Number(m[1]) : 0;
+}
+
+function arg(name: string, def: string): string {
+  const i = process.argv.indexOf(`--${name}`);
+  return i > 0 ? process.argv[i + 1]! : def;
+}
+
+async function sh(cmd: string[], env: Record<string, string | undefined> = {}): Promise<{ code: number; out: string; err: string; ms: number }> {
+  const t0 = performance.now();
+  const e = { ...process.env, RCLONE_CONFIG: "/dev/null", ...env } as Record<string, string>;
+  delete e.AWS_CA_BUNDLE; // set in this environment; rclone then fails on http endpoints
+  const p = Bun.spawn(cmd, { env: e, stdout: "pipe", stderr: "pipe" });
+  const [out, err, code] = await Promise.all([new Response(p.stdout).text(), new Response(p.stderr).text(), p.exited]);
+  return { code, out, err, ms: performance.now() - t0 };
+}
+
+async function must(cmd: string[]) {
+  const r = await sh(cmd);
+  if (r.code !== 0) throw new Error(`${cmd.join(" ")} failed (${r.code}): ${r.err.slice(0, 500)}`);
+  return r;
+}
+
+function makeData() {
+  const marker = join(DATA, ".ready");
+  if (existsSync(marker)) return;
+  rmSync(DATA, { recursive: true, force: true });
+  let seed = 42;
+  const rnd = () => (seed = (seed * 1103515245 + 12345) & 0x7fffffff) / 0x7fffffff;
+  for (let i = 0; i < 2000; i++) {
+    const dir = join(DATA, "small", `d${i % 20}`);
+    mkdirSync(dir, { recursive: true });
+    const size = 1024 + Math.floor(rnd() * 9 * 1024);
+    writeFileSync(join(dir, `f${i}.dat`), crypto.getRandomValues(new Uint8Array(size)));
+  }
+  mkdirSync(join(DATA, "big"), { recursive: true });
+  const big = Buffer.alloc(200 << 20);
+  for (let o = 0; o < big.length; o += 65536) crypto.getRandomValues(big.subarray(o, o + 65536));
+  writeFileSync(join(DATA, "big", "big.bin"), big);
+  writeFileSync(marker, "");
+}
+
+interface Store {
+  name: string;
+  prepare(tag: string): Promise<void>;
+  dm(tag: string, set: "small" | "big"): { type: string; config: unknown; credential: Record<string, string> };
+  rclone(tag: string, set: string): string;
+  fastFlags: string[];
+  /** Removes what the run uploaded (radosgw keeps objects in RAM). */
+  cleanup(tag: string): Promise<void>;
+}
+
+async function sftpKey(): Promise<string> {
+  return (await must(["rclone", "obscure", SFTP.pass])).out.trim();
+}
+
+function stores(sftpObscured: string, davObscured: string): Record<string, Store> {
+  const s3Remote = `:s3,provider=Ceph,endpoint='${S3_ENDPOINT}',access_key_id=${S3_KEYS.access_key_id},secret_access_key=${S3_KEYS.secret_access_key},force_path_style=true:`;
+  const sftpRemote = `:sftp,host=127.0.0.1,port=${SFTP.port},user=${SFTP.user},pass=${sftpObscured}:`;
+  const davRemote = `:webdav,url='${DAV.url}',vendor=other,user=${DAV.user},pass=${davObscured}:`;
+  return {
+    s3: {
+      name: "S3 (radosgw)",
+      prepare: async (tag) => {
+        await must(["rclone", "mkdir", `${s3Remote}dm-${tag}`]);
+        await must(["rclone", "mkdir", `${s3Remote}rc-${tag}`]);
+      },
+      dm: (tag, set) => ({ type: "s3", config: { bucket: `dm-${tag}`, prefix: set, region: "us-east-1", endpoint: S3_ENDPOINT }, credential: S3_KEYS }),
+      rclone: (tag, set) => `${s3Remote}rc-${tag}/${set}`,
+      fastFlags: ["--fast-list", "--update", "--use-server-modtime"],
+      cleanup: async (tag) => {
+        for (const b of [`dm-${tag}`, `rc-${tag}`]) await sh(["rclone", "purge", `${s3Remote}${b}`]);
+      },
+    },
+    sftp: {
+      name: "SFTP (OpenSSH)",
+      prepare: async (tag) => {
+        for (const set of ["small", "big"]) await must(["rclone", "mkdir", `${sftpRemote}data/bench-dm-${tag}-${set}`]);
+      },
+      dm: (tag, set) => ({ type: "sftp", config: { host: "127.0.0.1", port: SFTP.port, username: SFTP.user, remote_path: `data/bench-dm-${tag}-${set}`, key_based_auth: false }, credential: { password: SFTP.pass } }),
+      rclone: (tag, set) => `${sftpRemote}data/bench-rc-${tag}/${set}`,
+      fastFlags: [],
+      cleanup: async (tag) => {
+        for (const d of [`bench-dm-${tag}-small`, `bench-dm-${tag}-big`, `bench-rc-${tag}`]) await sh(["rclone", "purge", `${sftpRemote}data/${d}`]);
+      },
+    },
+    webdav: {
+      name: "WebDAV (Apache)",
+      prepare: async (tag) => {
+        for (const set of ["small", "big"]) await must(["rclone", "mkdir", `${davRemote}bench-dm-${tag}-${set}`]);
+      },
+      dm: (tag, set) => ({ type: "webdav", config: { url: DAV.url, remote_path: `/bench-dm-${tag}-${set}` }, credential: { username: DAV.user, password: DAV.pass } }),
+      rclone: (tag, set) => `${davRemote}bench-rc-${tag}/${set}`,
+      fastFlags: [],
+      cleanup: async (tag) => {
+        for (const d of [`bench-dm-${tag}-small`, `bench-dm-${tag}-big`, `bench-rc-${tag}`]) await sh(["rclone", "purge", `${davRemote}${d}`]);
+      },
+    },
+  };
+}
+
+async function dmRun(job: ChildJob) {
+  const r = await sh([process.execPath, join(ROOT, "scripts/bench-remote.ts"), "--child", JSON.stringify(job)]);
+  if (r.code !== 0) throw new Error(`dynamight ${job.type} sync failed: ${r.err.slice(0, 800)}`);
+  const j = JSON.parse(r.out.trim().split("\n").pop()!);
+  return { ms: r.ms, ...j };
+}
+
+async function rcRun(args: string[]) {
+  const r = await sh(["rclone", "sync", ...args]);
+  if (r.code !== 0) throw new Error(`rclone sync failed: ${r.err.slice(0, 800)}`);
+  return r.ms;
+}
+
+const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
+const sec = (ms: number) => `${(ms / 1000).toFixed(2)} s`;
+
+async function main() {
+  const wanted = arg("stores", "s3,sftp,webdav").split(",").filter(Boolean);
+  const runs = Number(arg("runs", "3"));
+  const scripts: Record<string, string> = { s3: "s3.sh", sftp: "sftp.sh", webdav: "webdav.sh" };
+  for (const s of wanted) {
+    if (!scripts[s]) throw new Error(`unknown store ${s} (s3, sftp, webdav)`);
+    await must(["bash", join(ROOT, "scripts/peers", scripts[s]!), "start"]);
+  }
+  makeData();
+  const all = stores(await sftpKey(), (await must(["rclone", "obscure", DAV.pass])).out.trim());
+  const rows: string[] = [];
+  console.log(`bench-remote: ${runs} run(s) per figure, medians; ${new Date().toISOString()}; ${navigator.hardwareConcurrency} CPUs (shared)`);
+  for (const s of wanted) {
+    const st = all[s]!;
+    const t: Record<string, number[]> = { dmFirst: [], dmNo: [], dmBig: [], rcFirst: [], rcNo: [], rcNoFast: [], rcBig: [], mem: [], idle: [] };
+    for (let r = 0; r < runs; r++) {
+      const tag = `${Date.now().toString(36)}${r}`;
+      await st.prepare(tag);
+      const dataDir = join(DATA, "state", tag);
+      mkdirSync(dataDir, { recursive: true });
+      const job = (set: "small" | "big"): ChildJob => ({ ...st.dm(tag, set), source: join(DATA, set), dataDir });
+      // Alternate who goes first so neither always meets a warmer server.
+      const order = r % 2 === 0 ? ["dm", "rc"] : ["rc", "dm"];
+      for (const who of order) {
+        if (who === "dm") {
+          t.dmFirst!.push((await dmRun(job("small"))).ms);
+          t.dmNo!.push((await dmRun(job("small"))).ms);
+          const big = await dmRun(job("big"));
+          t.dmBig!.push(big.ms);
+          t.mem!.push((big.peakKb - big.idleKb) / 1024);
+          t.idle!.push(big.idleKb / 1024);
+        } else {
+          t.rcFirst!.push(await rcRun([join(DATA, "small"), st.rclone(tag, "small")]));
+          t.rcNo!.push(await rcRun([join(DATA, "small"), st.rclone(tag, "small")]));
+          if (st.fastFlags.length) t.rcNoFast!.push(await rcRun([...st.fastFlags, join(DATA, "small"), st.rclone(tag, "small")]));
+          t.rcBig!.push(await rcRun([join(DATA, "big"), st.rclone(tag, "big")]));
+        }
+      }
+      await st.cleanup(tag);
+    }
+    const m = Object.fromEntries(Object.entries(t).map(([k, v]) => [k, v.length ? median(v) : NaN]));
+    const noBase = Number.isNaN(m.rcNoFast!) ? m.rcNo! : Math.min(m.rcNo!, m.rcNoFast!);
+    console.log(`\n${st.name}`);
+    console.log(`  2,000 small files, first sync : dynamight ${sec(m.dmFirst!)}  rclone ${sec(m.rcFirst!)}  ratio ${(m.dmFirst! / m.rcFirst!).toFixed(2)}`);
+    console.log(`  same, nothing changed         : dynamight ${sec(m.dmNo!)}  rclone ${sec(m.rcNo!)}${Number.isNaN(m.rcNoFast!) ? "" : ` (tuned ${st.fastFlags.join(" ")}: ${sec(m.rcNoFast!)})`}  ratio ${(m.dmNo! / noBase).toFixed(2)}`);
+    console.log(`  one 200 MB file               : dynamight ${sec(m.dmBig!)}  rclone ${sec(m.rcBig!)}  ratio ${(m.dmBig! / m.rcBig!).toFixed(2)}`);
+    console.log(`  dynamight peak memory, 200 MB : idle ${m.idle!.toFixed(0)} MB + ${m.mem!.toFixed(1)} MB`);
+    rows.push(`| ${st.name} | ${sec(m.dmFirst!)} / ${sec(m.rcFirst!)} = ${(m.dmFirst! / m.rcFirst!).toFixed(2)} | ${sec(m.dmNo!)} / ${sec(noBase)} = ${(m.dmNo! / noBase).toFixed(2)} | ${sec(m.dmBig!)} / ${sec(m.rcBig!)} = ${(m.dmBig! / m.rcBig!).toFixed(2)} | +${m.mem!.toFixed(1)} MB |`);
+  }
+  console.log("\n| store | small first (dm / rclone = ratio) | no change | 200 MB file | peak memory over idle |\n|---|---|---|---|---|");
+  for (const r of rows) console.log(r);
+  if (!process.argv.includes("--keep-data")) rmSync(join(DATA, "state"), { recursive: true, force: true });
+}

@@ -1,0 +1,100 @@
+// Saved credentials: validated per provider type by its destination, sealed with AES-256-GCM
+// (the data folder's key, the row id as context) and never returned: views carry no data.
+import type { Db } from "../db/client.ts";
+import { open, seal } from "../crypto/seal.ts";
+import { badRequest, conflict, notFound } from "../http/errors.ts";
+import { destinationFor, isDestinationType } from "../providers/registry.ts";
+import { DestinationError } from "../providers/types.ts";
+import * as q from "./queries.ts";
+
+export interface CredentialView {
+  id: number;
+  name: string;
+  provider_type: string;
+  created_at: string;
+  updated_at: string;
+}
+
+const context = (id: number) => `credential:${id}`;
+
+function toView(r: q.CredentialRow): CredentialView {
+  return { id: r.id, name: r.name, provider_type: r.providerType, created_at: r.createdAt, updated_at: r.updatedAt };
+}
+
+/** Validates data with the type's credential fields; errors name the field as `data.x`. */
+export function parseCredentialData(providerType: string, data: unknown): Record<string, string> {
+  if (!isDestinationType(providerType)) throw badRequest(`Field 'provider_type' must be one of the types listed by GET /api/providers`);
+  const dest = destinationFor(providerType);
+  if (dest.credentialFields.length === 0) throw badRequest(`Field 'provider_type': ${dest.name} destinations take no credentials`);
+  try {
+    return dest.parseCredential(data);
+  } catch (err) {
+    if (err instanceof DestinationError) {
+      const m = /^Field '([^']+)'(.*)$/s.exec(err.message);
+      throw badRequest(m ? `Field 'data.${m[1]}'${m[2]}` : `Field 'data' ${err.message}`);
+    }
+    throw err;
+  }
+}
+
+export function listCredentials(db: Db, providerType?: string): CredentialView[] {
+  if (providerType !== undefined && !isDestinationType(providerType)) throw badRequest(`Query parameter 'provider' must be one of the types listed by GET /api/providers`);
+  return q.listCredentials(db, providerType).map(toView);
+}
+
+export function getCredential(db: Db, id: number): CredentialView {
+  const row = q.findCredential(db, id);
+  if (!row) throw notFound("Credential not found");
+  return toView(row);
+}
+
+export function createCredential(db: Db, key: Uint8Array, input: { name: string; provider_type: string; data: unknown }): CredentialView {
+  const name = input.name.trim();
+  if (!name) throw badRequest("Field 'name' must not be blank");
+  const data = parseCredentialData(input.provider_type, input.data);
+  const json = JSON.stringify(data);
+  const id = q.insertCredential(db, name, input.provider_type, (id) => seal(key, json, context(id)));
+  return getCredential(db, id);
+}
+
+export function updateCredential(db: Db, key: Uint8Array, id: number, input: { name?: string; data?: unknown; provider_type?: string }): CredentialView {
+  const row = q.findCredential(db, id);
+  if (!row) throw notFound("Credential not found");
+  if (input.provider_type !== undefined && input.provider_type !== row.providerType) {
+    throw badRequest("Field 'provider_type' cannot change: create a new credential for another type");
+  }
+  const values: { name?: string; data?: string } = {};
+  if (input.name !== undefined) {
+    values.name = input.name.trim();
+    if (!values.name) throw badRequest("Field 'name' must not be blank");
+  }
+  if (input.data !== undefined && input.data !== null) {
+    values.data = seal(key, JSON.stringify(parseCredentialData(row.providerType, input.data)), context(id));
+  }
+  if (values.name === undefined && values.data === undefined) throw badRequest("Field 'name' or 'data' is required");
+  q.updateCredential(db, id, values);
+  return getCredential(db, id);
+}
+
+export function credentialUsage(db: Db, id: number) {
+  if (!q.findCredential(db, id)) throw notFound("Credential not found");
+  return { credential_id: id, jobs: q.jobsUsing(db, id) };
+}
+
+export function deleteCredential(db: Db, id: number) {
+  if (!q.findCredential(db, id)) throw notFound("Credential not found");
+  const users = q.jobsUsing(db, id);
+  if (users.length) throw conflict(`Credential is in use by ${users.length} job(s)`, { jobs: users.map((j) => j.name) });
+  q.deleteCredential(db, id);
+}
+
+/** The decrypted data for a run or a connection test. Never log or return it. */
+export function openCredentialData(db: Db, key: Uint8Array, id: number): Record<string, string> {
+  const row = q.findCredential(db, id);
+  if (!row) throw new DestinationError("config", `The job's credential (${id}) no longer exists`);
+  try {
+    return JSON.parse(open(key, row.data, context(id))) as Record<string, string>;
+  } catch {
+    throw new DestinationError("config", `Credential "${row.name}" cannot be decrypted with this data folder's key (was the database moved without its secret key?)`);
+  }
+}

@@ -1,0 +1,62 @@
+// Request and response schemas of the jobs API (validation and OpenAPI). The per-type checks of
+// destination_config and sync_options live in service.ts, which words them the same way.
+import { t } from "elysia";
+import { DESTINATION_TYPES } from "../providers/types.ts";
+import { ScheduleView } from "../schedules/model.ts";
+
+export const DestinationTypeSchema = t.Union(DESTINATION_TYPES.map((d) => t.Literal(d)));
+
+export const SyncOptionsSchema = t.Object({
+  delete_extraneous: t.Boolean({ description: "mirror: delete destination files the source no longer has (default false)" }),
+  exclude_patterns: t.Array(t.String(), { description: "rsync-style patterns, e.g. *.tmp, .cache/" }),
+  bandwidth_limit_kbps: t.Union([t.Integer({ minimum: 1 }), t.Null()], { description: "KiB per second, null for no limit" }),
+  dry_run: t.Boolean({ description: "log what would change and change nothing" }),
+  verbosity: t.Union([t.Literal("quiet"), t.Literal("normal"), t.Literal("verbose")]),
+});
+
+export const JobBody = t.Object({
+  name: t.String({ minLength: 1, maxLength: 200 }),
+  description: t.Optional(t.Union([t.String({ maxLength: 2000 }), t.Null()])),
+  enabled: t.Optional(t.Boolean()),
+  source_dirs: t.Array(t.String({ minLength: 1, maxLength: 4096 }), { minItems: 1, maxItems: 100, description: "absolute folders; each is synced into <destination>/<basename>/" }),
+  destination_type: DestinationTypeSchema,
+  destination_config: t.Record(t.String(), t.Unknown(), { description: "fields per type: see GET /api/providers" }),
+  // Checked field by field in service.ts so the error names e.g. 'sync_options.verbosity'.
+  sync_options: t.Optional(
+    t.Union([t.Record(t.String(), t.Unknown()), t.Null()], {
+      description: "delete_extraneous, exclude_patterns, bandwidth_limit_kbps (KiB/s), dry_run, verbosity (quiet|normal|verbose); missing fields take their defaults",
+    }),
+  ),
+  credential_id: t.Optional(t.Union([t.Integer({ minimum: 1 }), t.Null()])),
+});
+
+export const LastRun = t.Union([
+  t.Object({
+    id: t.Integer(),
+    status: t.String(),
+    started_at: t.Union([t.String(), t.Null()]),
+    completed_at: t.Union([t.String(), t.Null()]),
+  }),
+  t.Null(),
+]);
+
+export const JobView = t.Object({
+  id: t.Integer(),
+  name: t.String(),
+  description: t.String(),
+  enabled: t.Boolean(),
+  source_dirs: t.Array(t.String()),
+  destination_type: t.String(),
+  destination_config: t.Record(t.String(), t.Unknown()),
+  sync_options: SyncOptionsSchema,
+  credential_id: t.Union([t.Integer(), t.Null()]),
+  created_at: t.String(),
+  updated_at: t.String(),
+  last_run: LastRun,
+  active_run_id: t.Union([t.Integer(), t.Null()], { description: "the run in progress, if any" }),
+  schedules: t.Array(ScheduleView),
+});
+
+export const IdParams = t.Object({ id: t.Numeric({ minimum: 1 }) });
+export const Message = t.Object({ message: t.String() });
+export const ErrorBody = t.Object({ error: t.String(), message: t.String() });

@@ -1,0 +1,31 @@
+// All SQL of jobs. Deleting a job deletes its schedules and runs (ON DELETE CASCADE).
+import { asc, eq } from "drizzle-orm";
+import type { Db } from "../db/client.ts";
+import { credentials, jobs } from "../db/schema.ts";
+
+export type JobRow = typeof jobs.$inferSelect;
+export type JobValues = Omit<typeof jobs.$inferInsert, "id" | "createdAt" | "updatedAt">;
+
+export function allJobs(db: Db): JobRow[] {
+  return db.select().from(jobs).orderBy(asc(jobs.id)).all();
+}
+
+export function findJob(db: Db, id: number): JobRow | undefined {
+  return db.select().from(jobs).where(eq(jobs.id, id)).get();
+}
+
+export function insertJob(db: Db, values: JobValues): number {
+  return db.insert(jobs).values(values).returning({ id: jobs.id }).get().id;
+}
+
+export function updateJob(db: Db, id: number, values: JobValues) {
+  db.update(jobs).set({ ...values, updatedAt: new Date().toISOString() }).where(eq(jobs.id, id)).run();
+}
+
+export function deleteJob(db: Db, id: number) {
+  db.delete(jobs).where(eq(jobs.id, id)).run();
+}
+
+export function credentialType(db: Db, id: number): string | undefined {
+  return db.select({ t: credentials.providerType }).from(credentials).where(eq(credentials.id, id)).get()?.t;
+}

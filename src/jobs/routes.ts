@@ -1,0 +1,122 @@
+// Jobs API: CRUD, run now, cancel, clone.
+import { Elysia, t } from "elysia";
+import { authPlugin } from "../auth/guard.ts";
+import type { AppContext } from "../context.ts";
+import { conflict } from "../http/errors.ts";
+import type { RunEngine } from "../runs/engine-types.ts";
+import { ErrorBody, IdParams, JobBody, JobView, Message } from "./model.ts";
+import * as svc from "./service.ts";
+
+export interface JobRouteDeps {
+  engine: RunEngine;
+  /** Told when a job changes or goes, so the scheduler re-arms (or drops) its schedules. */
+  rearm?: (jobId?: number) => void;
+}
+
+const tags = ["Jobs"];
+const errors = { 400: ErrorBody, 401: ErrorBody, 403: ErrorBody, 404: ErrorBody };
+
+export function jobRoutes(ctx: AppContext, deps: JobRouteDeps) {
+  const { db } = ctx;
+  const { engine } = deps;
+  const rearm = (id: number) => deps.rearm?.(id);
+  return new Elysia({ name: "jobs", prefix: "/api/jobs" })
+    .use(authPlugin(ctx))
+    .get("", () => svc.listJobs(db, engine), {
+      auth: true,
+      response: { 200: t.Array(JobView), 401: ErrorBody },
+      detail: { tags, summary: "List jobs", description: "Each with its last run, its active run (if any) and its schedules with next_run." },
+    })
+    .post(
+      "",
+      ({ body, set }) => {
+        const view = svc.createJob(db, engine, body);
+        rearm(view.id);
+        set.status = 201;
+        return view;
+      },
+      { auth: true, body: JobBody, response: { 201: JobView, ...errors }, detail: { tags, summary: "Create a job" } },
+    )
+    .get("/:id", ({ params }) => svc.getJob(db, engine, params.id), {
+      auth: true,
+      params: IdParams,
+      response: { 200: JobView, ...errors },
+      detail: { tags, summary: "Get a job" },
+    })
+    .put(
+      "/:id",
+      ({ params, body }) => {
+        const view = svc.updateJob(db, engine, params.id, body);
+        rearm(view.id);
+        return view;
+      },
+      {
+        auth: true,
+        params: IdParams,
+        body: JobBody,
+        response: { 200: JobView, ...errors },
+        detail: { tags, summary: "Replace a job", description: "Same body as create. A run in progress keeps the settings it started with." },
+      },
+    )
+    .delete(
+      "/:id",
+      ({ params }) => {
+        svc.deleteJob(db, engine, params.id);
+        rearm(params.id);
+        return { message: "Job deleted" };
+      },
+      {
+        auth: true,
+        params: IdParams,
+        response: { 200: Message, ...errors, 409: ErrorBody },
+        detail: { tags, summary: "Delete a job with its schedules and runs", description: "409 while the job is running." },
+      },
+    )
+    .post(
+      "/:id/run",
+      ({ params, set }) => {
+        const runId = engine.start(params.id, { trigger: "manual" });
+        set.status = 202;
+        return { run_id: runId, message: "Job started" };
+      },
+      {
+        auth: true,
+        params: IdParams,
+        response: { 202: t.Object({ run_id: t.Integer(), message: t.String() }), ...errors, 409: ErrorBody },
+        detail: {
+          tags,
+          summary: "Run a job now",
+          description: "Starts the run in the background. 409 if the job is already running; 400 if its destination type cannot run yet.",
+        },
+      },
+    )
+    .post(
+      "/:id/cancel",
+      async ({ params }) => {
+        svc.getJob(db, engine, params.id);
+        if (!(await engine.cancel(params.id))) throw conflict("Job is not running");
+        return { message: "Job cancelled" };
+      },
+      {
+        auth: true,
+        params: IdParams,
+        response: { 200: Message, ...errors, 409: ErrorBody },
+        detail: { tags, summary: "Cancel a job's active run", description: "Answers once the run has stopped (rsync gets SIGTERM, then SIGKILL after 5 s). 409 when the job is not running." },
+      },
+    )
+    .post(
+      "/:id/clone",
+      ({ params, set }) => {
+        const view = svc.cloneJob(db, engine, params.id);
+        rearm(view.id);
+        set.status = 201;
+        return view;
+      },
+      {
+        auth: true,
+        params: IdParams,
+        response: { 201: JobView, ...errors },
+        detail: { tags, summary: "Copy a job", description: 'The copy is named "<name> (Copy)"; schedules are not copied.' },
+      },
+    );
+}

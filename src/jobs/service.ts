@@ -1,0 +1,168 @@
+// Jobs: validation (400 naming the field), views as the seed shows them, clone. No HTTP types.
+import { basename, isAbsolute, normalize } from "node:path";
+import type { Db } from "../db/client.ts";
+import { badRequest, conflict, notFound } from "../http/errors.ts";
+import { destinationFor } from "../providers/registry.ts";
+import { DestinationError, type DestinationType, type SyncOptions } from "../providers/types.ts";
+import type { RunEngine } from "../runs/engine-types.ts";
+import { lastRuns } from "../runs/queries.ts";
+import { schedulesOfJobs, type ScheduleView } from "../schedules/service.ts";
+import * as q from "./queries.ts";
+import { normalizeSyncOptions, validateSyncOptions } from "./sync-options.ts";
+
+export interface JobInput {
+  name: string;
+  description?: string | null;
+  enabled?: boolean;
+  source_dirs: string[];
+  destination_type: DestinationType;
+  destination_config: Record<string, unknown>;
+  sync_options?: Partial<SyncOptions> | null;
+  credential_id?: number | null;
+}
+
+export interface JobView {
+  id: number;
+  name: string;
+  description: string;
+  enabled: boolean;
+  source_dirs: string[];
+  destination_type: string;
+  destination_config: Record<string, unknown>;
+  sync_options: SyncOptions;
+  credential_id: number | null;
+  created_at: string;
+  updated_at: string;
+  last_run: { id: number; status: string; started_at: string | null; completed_at: string | null } | null;
+  active_run_id: number | null;
+  schedules: ScheduleView[];
+}
+
+/** Absolute, normalised, not "/", and no two with one basename (they would share a destination folder). */
+export function validateSources(dirs: string[]): string[] {
+  const out: string[] = [];
+  const seen = new Map<string, string>();
+  dirs.forEach((raw, i) => {
+    const dir = raw.trim();
+    if (!isAbsolute(dir)) throw badRequest(`Field 'source_dirs.${i}' must be an absolute path (got "${raw}")`);
+    if (dir.includes("\0")) throw badRequest(`Field 'source_dirs.${i}' contains a NUL character`);
+    const norm = normalize(dir).replace(/\/+$/, "");
+    const base = basename(norm);
+    if (norm === "" || base === "") throw badRequest(`Field 'source_dirs.${i}' cannot be the root folder: pick the folders to back up`);
+    const other = seen.get(base);
+    if (other !== undefined) {
+      throw badRequest(`Field 'source_dirs' has two folders named "${base}" (${other} and ${norm}): each source goes to <destination>/<basename>/, so basenames must differ`);
+    }
+    seen.set(base, norm);
+    out.push(norm);
+  });
+  return out;
+}
+
+/** Rewrites a destination's "Field 'x' ..." into "Field 'destination_config.x' ...". */
+function configError(err: unknown): never {
+  if (err instanceof DestinationError) {
+    const m = /^Field '([^']+)'(.*)$/s.exec(err.message);
+    throw badRequest(m ? `Field 'destination_config.${m[1]}'${m[2]}` : `Field 'destination_config' ${err.message}`);
+  }
+  throw err;
+}
+
+export function validateJob(db: Db, input: JobInput): q.JobValues {
+  const name = input.name.trim();
+  if (!name) throw badRequest("Field 'name' must not be blank");
+  const dest = destinationFor(input.destination_type);
+  let config: Record<string, unknown>;
+  try {
+    config = dest.parseConfig(input.destination_config) as Record<string, unknown>;
+  } catch (err) {
+    configError(err);
+  }
+  const syncOptions = validateSyncOptions(input.sync_options, dest.capabilities, dest.name);
+  const credentialId = input.credential_id ?? null;
+  if (credentialId !== null) {
+    const cred = q.credentialType(db, credentialId);
+    if (!cred) throw badRequest(`Field 'credential_id' refers to no credential (${credentialId})`);
+    if (cred !== input.destination_type) throw badRequest(`Field 'credential_id' is a ${cred} credential, not ${input.destination_type}`);
+  } else if (dest.capabilities.requires_credentials) {
+    throw badRequest(`Field 'credential_id' is required for ${dest.name} destinations`);
+  }
+  return {
+    name,
+    description: (input.description ?? "").trim(),
+    enabled: input.enabled ?? true,
+    sourceDirs: validateSources(input.source_dirs),
+    destinationType: input.destination_type,
+    destinationConfig: config!,
+    syncOptions: syncOptions as unknown as Record<string, unknown>,
+    credentialId,
+  };
+}
+
+function toViews(db: Db, engine: RunEngine, rows: q.JobRow[]): JobView[] {
+  const ids = rows.map((r) => r.id);
+  const last = lastRuns(db, ids);
+  const scheds = schedulesOfJobs(db, ids);
+  return rows.map((r) => ({
+    id: r.id,
+    name: r.name,
+    description: r.description,
+    enabled: r.enabled,
+    source_dirs: r.sourceDirs,
+    destination_type: r.destinationType,
+    destination_config: r.destinationConfig,
+    sync_options: normalizeSyncOptions(r.syncOptions),
+    credential_id: r.credentialId,
+    created_at: r.createdAt,
+    updated_at: r.updatedAt,
+    last_run: last.get(r.id) ?? null,
+    active_run_id: engine.activeRun(r.id),
+    schedules: scheds.get(r.id) ?? [],
+  }));
+}
+
+export function listJobs(db: Db, engine: RunEngine): JobView[] {
+  return toViews(db, engine, q.allJobs(db));
+}
+
+export function getJob(db: Db, engine: RunEngine, id: number): JobView {
+  const row = q.findJob(db, id);
+  if (!row) throw notFound("Job not found");
+  return toViews(db, engine, [row])[0]!;
+}
+
+export function createJob(db: Db, engine: RunEngine, input: JobInput): JobView {
+  const id = q.insertJob(db, validateJob(db, input));
+  return getJob(db, engine, id);
+}
+
+export function updateJob(db: Db, engine: RunEngine, id: number, input: JobInput): JobView {
+  if (!q.findJob(db, id)) throw notFound("Job not found");
+  q.updateJob(db, id, validateJob(db, input));
+  return getJob(db, engine, id);
+}
+
+export function deleteJob(db: Db, engine: RunEngine, id: number) {
+  if (!q.findJob(db, id)) throw notFound("Job not found");
+  const active = engine.activeRun(id);
+  if (active !== null) throw conflict(`Job is running (run ${active}): cancel it first`, { run_id: active });
+  q.deleteJob(db, id);
+}
+
+/** A copy named "<name> (Copy)"; schedules are not copied (two jobs would fire at once onto one destination). */
+export function cloneJob(db: Db, engine: RunEngine, id: number): JobView {
+  const row = q.findJob(db, id);
+  if (!row) throw notFound("Job not found");
+  const name = `${row.name} (Copy)`.slice(0, 200);
+  const newId = q.insertJob(db, {
+    name,
+    description: row.description,
+    enabled: row.enabled,
+    sourceDirs: row.sourceDirs,
+    destinationType: row.destinationType,
+    destinationConfig: row.destinationConfig,
+    syncOptions: row.syncOptions,
+    credentialId: row.credentialId,
+  });
+  return getJob(db, engine, newId);
+}

@@ -1,0 +1,257 @@
+// Local disk / USB destination: one `rsync -a` per source folder into
+// `<mount_point>/<backup_subdir>/<basename>/`. Output is streamed line by line: per-file records
+// feed the counters and the log, `--stats` gives the totals, the exit code becomes words.
+import { randomUUID } from "node:crypto";
+import { statfsSync, statSync, unlinkSync, writeFileSync } from "node:fs";
+import { basename, isAbsolute, join, normalize } from "node:path";
+import { withAutoMount } from "../system/automount.ts";
+import { parseFields } from "./fields.ts";
+import { exitMessage, parseRecord, readStatLine, WARNING_EXIT_CODES, type RsyncStats } from "./rsync-output.ts";
+import { DestinationError, type Destination, type FieldSpec, type RunReporter, type SyncOptions, type SyncRequest, type SyncResult, type TestResult } from "./types.ts";
+
+export interface LocalConfig {
+  mount_point: string;
+  backup_subdir: string;
+  usb_uuid: string | null;
+  auto_mount: boolean;
+  auto_unmount: boolean;
+  /** Free space the run needs on the destination (checked before it starts, see docs/drives.md). */
+  min_free_space_mb: number | null;
+  on_low_space: "fail" | "warn";
+}
+
+/** After SIGTERM, rsync gets this long to clean up before SIGKILL. */
+export const KILL_GRACE_MS = 5000;
+
+const configFields: FieldSpec[] = [
+  { name: "mount_point", label: "Mount point or folder", type: "string", required: true, help: "An existing folder, e.g. /mnt/backup" },
+  { name: "backup_subdir", label: "Sub-folder", type: "string", required: false, default: "", help: "Created under the mount point when missing" },
+  { name: "usb_uuid", label: "USB drive UUID", type: "string", required: false, help: "Only write when this drive is mounted there" },
+  { name: "auto_mount", label: "Mount before the run", type: "boolean", required: false, default: false },
+  { name: "auto_unmount", label: "Unmount after the run", type: "boolean", required: false, default: false },
+  { name: "min_free_space_mb", label: "Minimum free space (MB)", type: "integer", required: false, help: "Checked before each run; empty for no check" },
+  { name: "on_low_space", label: "When space is low", type: "string", required: false, default: "fail", help: "fail (the run stops before writing) or warn (a warning on the run)" },
+];
+
+function parseConfig(raw: unknown): LocalConfig {
+  const v = parseFields(configFields, raw, "Local / USB");
+  const mount = String(v.mount_point);
+  if (!isAbsolute(mount)) throw new DestinationError("config", "Field 'mount_point' must be an absolute path");
+  const sub = String(v.backup_subdir ?? "").replace(/^\/+|\/+$/g, "");
+  if (sub.split("/").includes("..")) throw new DestinationError("config", "Field 'backup_subdir' must stay inside the mount point (no '..')");
+  const uuid = v.usb_uuid === null ? null : String(v.usb_uuid);
+  if (uuid !== null && !/^[A-Za-z0-9-]{1,64}$/.test(uuid)) throw new DestinationError("config", "Field 'usb_uuid' must be a filesystem UUID like 1234-ABCD");
+  return {
+    mount_point: normalize(mount).replace(/(.)\/+$/, "$1"),
+    backup_subdir: sub === "" ? "" : normalize(sub),
+    usb_uuid: uuid,
+    auto_mount: v.auto_mount === true,
+    auto_unmount: v.auto_unmount === true,
+    ...parseSpaceCheck(v),
+  };
+}
+
+function parseSpaceCheck(v: Record<string, unknown>): Pick<LocalConfig, "min_free_space_mb" | "on_low_space"> {
+  const min = v.min_free_space_mb === null || v.min_free_space_mb === undefined ? null : Number(v.min_free_space_mb);
+  if (min !== null && min < 0) throw new DestinationError("config", "Field 'min_free_space_mb' must be a whole number of at least 0");
+  const on = v.on_low_space ?? "fail";
+  if (on !== "fail" && on !== "warn") throw new DestinationError("config", "Field 'on_low_space' must be one of \"fail\", \"warn\"");
+  return { min_free_space_mb: min, on_low_space: on };
+}
+
+function isDirectory(path: string): boolean {
+  try {
+    return statSync(path).isDirectory();
+  } catch {
+    return false;
+  }
+}
+
+async function test(config: LocalConfig): Promise<TestResult> {
+  if (!isDirectory(config.mount_point)) {
+    return { success: false, message: `${config.mount_point} does not exist or is not a folder`, details: null };
+  }
+  const probe = join(config.mount_point, `.dynamight-test-${randomUUID()}`);
+  try {
+    writeFileSync(probe, "");
+    unlinkSync(probe);
+  } catch (err) {
+    return { success: false, message: `${config.mount_point} is not writable (${(err as NodeJS.ErrnoException).code ?? "error"})`, details: null };
+  }
+  let free: number | null = null;
+  try {
+    const s = statfsSync(config.mount_point);
+    free = s.bavail * s.bsize;
+  } catch {}
+  return { success: true, message: "Folder exists and is writable", details: { mount_point: config.mount_point, free_bytes: free, rsync: Bun.which("rsync") !== null } };
+}
+
+export function rsyncArgs(source: string, dest: string, o: SyncOptions): string[] {
+  // `source/` copies the folder's contents into `dest/`, which is `<root>/<basename>/`.
+  // No --partial/--partial-dir: local copies are whole-file, so a partial file would not speed
+  // up the next run, and --partial-dir costs an extra stat per file on every no-change sync.
+  // Without them an interrupted file is a hidden temp file rsync removes, never a truncated copy.
+  const args = ["-a", "--mkpath", "--out-format=%i|%n|%l", "--stats", "--no-h"];
+  if (o.delete_extraneous) args.push("--delete");
+  // One argument each, `--exclude=` glued: a pattern starting with '-' stays a pattern.
+  for (const p of o.exclude_patterns) args.push(`--exclude=${p}`);
+  if (o.bandwidth_limit_kbps) args.push(`--bwlimit=${o.bandwidth_limit_kbps}`);
+  if (o.dry_run) args.push("--dry-run");
+  args.push(source.replace(/\/+$/, "") + "/", dest.replace(/\/+$/, "") + "/");
+  return args;
+}
+
+async function* lines(stream: ReadableStream<Uint8Array>): AsyncGenerator<string> {
+  const decoder = new TextDecoder();
+  let rest = "";
+  const reader = stream.getReader();
+  for (;;) {
+    const { done, value } = await reader.read();
+    if (done) break;
+    rest += decoder.decode(value, { stream: true });
+    let nl: number;
+    let start = 0;
+    while ((nl = rest.indexOf("\n", start)) !== -1) {
+      yield rest.slice(start, nl);
+      start = nl + 1;
+    }
+    rest = rest.slice(start);
+  }
+  rest += decoder.decode();
+  if (rest) yield rest;
+}
+
+interface RsyncRun {
+  rsync: string;
+  args: string[];
+  label: string;
+  options: SyncOptions;
+  report: RunReporter;
+  signal: AbortSignal;
+}
+
+/** One rsync process, streamed; resolves with its totals or throws DestinationError. */
+export async function runRsync({ rsync, args, label, options, report, signal }: RsyncRun): Promise<RsyncStats> {
+  const verbosity = options.verbosity;
+  const would = options.dry_run ? "would " : "";
+  if (verbosity === "verbose") report.log("info", `rsync ${args.join(" ")}`);
+  const proc = Bun.spawn([rsync, ...args], {
+    stdin: "ignore",
+    stdout: "pipe",
+    stderr: "pipe",
+    // Stable English totals whatever the server's locale, UTF-8 file names shown as they are.
+    env: { ...process.env, LC_ALL: "C.UTF-8" },
+  });
+  let killTimer: ReturnType<typeof setTimeout> | undefined;
+  const onAbort = () => {
+    proc.kill("SIGTERM");
+    killTimer = setTimeout(() => proc.kill("SIGKILL"), KILL_GRACE_MS);
+  };
+  if (signal.aborted) onAbort();
+  else signal.addEventListener("abort", onAbort, { once: true });
+
+  const counted: RsyncStats = { filesTransferred: 0, bytesTransferred: 0, filesDeleted: 0 };
+  const stats: Partial<RsyncStats> = {};
+  let lastError: string | null = null;
+
+  const readStdout = async () => {
+    for await (const line of lines(proc.stdout)) {
+      const rec = parseRecord(line);
+      if (rec) {
+        if (rec.kind === "transfer") {
+          counted.filesTransferred++;
+          counted.bytesTransferred += rec.size;
+          report.progress({ files: 1, bytes: rec.size });
+          if (verbosity === "normal") report.log("info", `${would}copy ${label}/${rec.name}`);
+        } else if (rec.kind === "delete") {
+          counted.filesDeleted++;
+          report.progress({ deleted: 1 });
+          if (verbosity === "normal") report.log("info", `${would}delete ${label}/${rec.name}`);
+        }
+        if (verbosity === "verbose" && rec.name !== "./") report.log("info", `${rec.itemize} ${label}/${rec.name} ${rec.size}`);
+        continue;
+      }
+      const isStat = readStatLine(line, stats);
+      if (verbosity === "verbose" && line.trim() !== "") report.log("info", line);
+      else if (!isStat && line.trim() !== "" && verbosity === "normal" && !line.startsWith("created ")) report.log("info", line);
+    }
+  };
+  const readStderr = async () => {
+    for await (const line of lines(proc.stderr)) {
+      if (line.trim() === "") continue;
+      const final = line.startsWith("rsync error:");
+      if (!final || lastError === null) lastError = line;
+      report.log(final ? "error" : "warning", line);
+    }
+  };
+  try {
+    await Promise.all([readStdout(), readStderr(), proc.exited]);
+  } finally {
+    clearTimeout(killTimer);
+    signal.removeEventListener("abort", onAbort);
+  }
+  if (signal.aborted) throw new DestinationError("cancelled", "Cancelled");
+  const code = proc.exitCode;
+  if (code === null) throw new DestinationError("failed", `rsync was killed by ${proc.signalCode ?? "a signal"}`);
+  const totals: RsyncStats = {
+    filesTransferred: stats.filesTransferred ?? counted.filesTransferred,
+    bytesTransferred: stats.bytesTransferred ?? counted.bytesTransferred,
+    filesDeleted: stats.filesDeleted ?? counted.filesDeleted,
+  };
+  if (code === 0) return totals;
+  if (WARNING_EXIT_CODES.has(code)) {
+    report.log("warning", exitMessage(code, null));
+    return totals;
+  }
+  throw new DestinationError(code === 11 || code === 12 ? "unavailable" : "failed", exitMessage(code, lastError));
+}
+
+async function sync(req: SyncRequest<LocalConfig>): Promise<SyncResult> {
+  const { config, report, options, signal } = req;
+  return withAutoMount(config, report, async () => {
+    // PATH read per run, so installing rsync while the server runs is picked up.
+    const rsync = Bun.which("rsync", { PATH: process.env.PATH ?? "" });
+    if (!rsync) throw new DestinationError("unavailable", "rsync is not installed on this server (install the rsync package): local and USB backups need it");
+    // Never create the mount point itself: an unplugged drive would silently fill the system disk.
+    if (!isDirectory(config.mount_point)) throw new DestinationError("not_found", `Destination ${config.mount_point} does not exist or is not a folder (is the drive mounted?)`);
+    const root = config.backup_subdir ? join(config.mount_point, config.backup_subdir) : config.mount_point;
+    const result: SyncResult = { filesTransferred: 0, bytesTransferred: 0, filesDeleted: 0 };
+    for (const source of req.sources) {
+      if (signal.aborted) throw new DestinationError("cancelled", "Cancelled");
+      const label = basename(source);
+      const dest = join(root, label);
+      report.log("info", `${options.dry_run ? "Dry run: " : ""}Starting sync of ${source} to ${dest}/`);
+      const t = await runRsync({ rsync, args: rsyncArgs(source, dest, options), label, options, report, signal });
+      result.filesTransferred += t.filesTransferred;
+      result.bytesTransferred += t.bytesTransferred;
+      result.filesDeleted += t.filesDeleted;
+      report.log("info", `${label}: ${t.filesTransferred} file(s) ${options.dry_run ? "would be " : ""}copied (${t.bytesTransferred} bytes), ${t.filesDeleted} ${options.dry_run ? "would be " : ""}deleted`);
+    }
+    return result;
+  });
+}
+
+export const localDestination: Destination<LocalConfig> = {
+  type: "local",
+  name: "Local / USB",
+  description: "Rsync to local or mounted drives",
+  configFields,
+  credentialFields: [],
+  capabilities: {
+    supports_delete: true,
+    supports_compression: true,
+    supports_checksum: true,
+    supports_bandwidth_limit: true,
+    supports_exclude_patterns: true,
+    supports_incremental: true,
+    supports_dry_run: true,
+    requires_credentials: false,
+    sync_implemented: true,
+  },
+  parseConfig,
+  parseCredential() {
+    throw new DestinationError("config", "Local / USB destinations take no credentials");
+  },
+  test: (config) => test(config),
+  sync,
+};

@@ -1,0 +1,73 @@
+// Destination types that are listed (their fields, credentials and capabilities are known, so jobs
+// and credentials can be saved for them) but cannot sync yet: no `sync`, no `test`, and
+// capabilities.sync_implemented false, so a run or a connection test answers a clear 400.
+// Each moves into its own module when its sync is built (s3.ts, sftp.ts, webdav.ts, ...).
+import { asStrings, parseFields } from "./fields.ts";
+import type { Capabilities, Destination, DestinationType, FieldSpec } from "./types.ts";
+
+const remoteCapabilities = (checksum: boolean): Capabilities => ({
+  supports_delete: true,
+  supports_compression: false,
+  supports_checksum: checksum,
+  supports_bandwidth_limit: true,
+  supports_exclude_patterns: true,
+  supports_incremental: true,
+  supports_dry_run: true,
+  requires_credentials: true,
+  sync_implemented: false,
+});
+
+const oauthCredential: FieldSpec[] = [
+  { name: "access_token", label: "Access token", type: "password", required: true, secret: true },
+  { name: "refresh_token", label: "Refresh token", type: "password", required: true, secret: true },
+  { name: "expires_at", label: "Expires at (Unix seconds)", type: "integer", required: false },
+];
+
+function planned(
+  type: DestinationType,
+  name: string,
+  description: string,
+  configFields: FieldSpec[],
+  credentialFields: FieldSpec[],
+  capabilities: Capabilities,
+  checkCredential: (data: Record<string, string>) => void = () => {},
+): Destination {
+  return {
+    type,
+    name,
+    description,
+    configFields,
+    credentialFields,
+    capabilities,
+    parseConfig: (raw) => parseFields(configFields, raw, name),
+    parseCredential(raw) {
+      const data = asStrings(parseFields(credentialFields, raw, name));
+      checkCredential(data);
+      return data;
+    },
+  };
+}
+
+export const googleDrivePlanned = planned(
+  "google_drive",
+  "Google Drive",
+  "Google Drive folders and shared drives",
+  [
+    { name: "folder_id", label: "Folder ID", type: "string", required: true },
+    { name: "shared_drive_id", label: "Shared drive ID", type: "string", required: false },
+  ],
+  oauthCredential,
+  remoteCapabilities(true),
+);
+
+export const onedrivePlanned = planned(
+  "onedrive",
+  "OneDrive",
+  "Microsoft OneDrive",
+  [
+    { name: "folder_path", label: "Folder path", type: "string", required: true },
+    { name: "drive_id", label: "Drive ID", type: "string", required: false },
+  ],
+  oauthCredential,
+  remoteCapabilities(true),
+);

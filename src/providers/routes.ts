@@ -1,0 +1,145 @@
+// Providers API: the destination types with their form fields, capabilities, and a connection test.
+import { Elysia, t } from "elysia";
+import { authPlugin } from "../auth/guard.ts";
+import type { AppContext } from "../context.ts";
+import { openCredentialData, parseCredentialData } from "../credentials/service.ts";
+import { badRequest, notFound } from "../http/errors.ts";
+import { DestinationTypeSchema } from "../jobs/model.ts";
+import { destinationFor, isDestinationType, listDestinations } from "./registry.ts";
+import { DestinationError, type Destination } from "./types.ts";
+
+const tags = ["Providers"];
+const ErrorBody = t.Object({ error: t.String(), message: t.String() });
+/** A connection test that has not answered by then has failed. */
+export const TEST_TIMEOUT_MS = 15_000;
+
+const Field = t.Object({
+  name: t.String(),
+  label: t.String(),
+  type: t.String(),
+  required: t.Boolean(),
+  secret: t.Optional(t.Boolean()),
+  default: t.Optional(t.Union([t.String(), t.Number(), t.Boolean(), t.Null()])),
+  help: t.Optional(t.String()),
+});
+
+const CapabilitiesSchema = t.Object({
+  supports_delete: t.Boolean(),
+  supports_compression: t.Boolean(),
+  supports_checksum: t.Boolean(),
+  supports_bandwidth_limit: t.Boolean(),
+  supports_exclude_patterns: t.Boolean(),
+  supports_incremental: t.Boolean(),
+  supports_dry_run: t.Boolean(),
+  requires_credentials: t.Boolean(),
+  sync_implemented: t.Boolean({ description: "false: listed, but jobs of this type cannot run yet" }),
+});
+
+const Provider = t.Object({
+  type: t.String(),
+  name: t.String(),
+  description: t.String(),
+  requires_credentials: t.Boolean(),
+  sync_implemented: t.Boolean(),
+  config_fields: t.Array(Field),
+  credential_fields: t.Array(Field),
+});
+
+const TestResultSchema = t.Object({
+  success: t.Boolean(),
+  message: t.String(),
+  details: t.Union([t.Record(t.String(), t.Unknown()), t.Null()]),
+});
+
+function providerView(d: Destination) {
+  return {
+    type: d.type,
+    name: d.name,
+    description: d.description,
+    requires_credentials: d.capabilities.requires_credentials,
+    sync_implemented: d.capabilities.sync_implemented,
+    config_fields: d.configFields,
+    credential_fields: d.credentialFields,
+  };
+}
+
+function fieldMessage(prefix: string, err: unknown): never {
+  if (err instanceof DestinationError) {
+    const m = /^Field '([^']+)'(.*)$/s.exec(err.message);
+    throw badRequest(m ? `Field '${prefix}.${m[1]}'${m[2]}` : `Field '${prefix}' ${err.message}`);
+  }
+  throw err;
+}
+
+export function providerRoutes(ctx: AppContext) {
+  return new Elysia({ name: "providers", prefix: "/api/providers" })
+    .use(authPlugin(ctx))
+    .get("", () => listDestinations().map(providerView), {
+      auth: true,
+      response: { 200: t.Array(Provider), 401: ErrorBody },
+      detail: { tags, summary: "List destination types", description: "All six types, with the fields of their config and credential forms (secret fields flagged)." },
+    })
+    .get(
+      "/:type/capabilities",
+      ({ params }) => {
+        if (!isDestinationType(params.type)) throw notFound(`Unknown provider type '${params.type}'`);
+        return { provider_type: params.type, capabilities: destinationFor(params.type).capabilities };
+      },
+      {
+        auth: true,
+        params: t.Object({ type: t.String() }),
+        response: { 200: t.Object({ provider_type: t.String(), capabilities: CapabilitiesSchema }), 401: ErrorBody, 404: ErrorBody },
+        detail: { tags, summary: "Capabilities of a destination type" },
+      },
+    )
+    .post(
+      "/test",
+      async ({ body }) => {
+        const dest = destinationFor(body.destination_type);
+        if (!dest.test) throw badRequest(`Connection tests for ${dest.name} are not available yet: its sync is not built in this version`);
+        let config: Record<string, unknown> = {};
+        try {
+          config = dest.parseConfig(body.destination_config) as Record<string, unknown>;
+        } catch (err) {
+          fieldMessage("destination_config", err);
+        }
+        let credential: Record<string, string> | null = null;
+        if (body.credential_data !== undefined && body.credential_data !== null) {
+          credential = parseCredentialData(body.destination_type, body.credential_data);
+        } else if (body.credential_id !== undefined && body.credential_id !== null) {
+          const view = ctx.db.$client.query<{ t: string }, [number]>("SELECT provider_type AS t FROM credentials WHERE id = ?").get(body.credential_id);
+          if (!view) throw badRequest(`Field 'credential_id' refers to no credential (${body.credential_id})`);
+          if (view.t !== body.destination_type) throw badRequest(`Field 'credential_id' is a ${view.t} credential, not ${body.destination_type}`);
+          try {
+            credential = openCredentialData(ctx.db, ctx.secret, body.credential_id);
+          } catch (err) {
+            return { success: false, message: (err as Error).message, details: null };
+          }
+        } else if (dest.capabilities.requires_credentials) {
+          throw badRequest(`Field 'credential_id' or 'credential_data' is required for ${dest.name}`);
+        }
+        const signal = AbortSignal.timeout(TEST_TIMEOUT_MS);
+        try {
+          return await dest.test(config, credential, signal);
+        } catch (err) {
+          // test() must not throw; if one does, its words still beat a 500.
+          return { success: false, message: err instanceof Error ? err.message : "Connection test failed", details: null };
+        }
+      },
+      {
+        auth: true,
+        body: t.Object({
+          destination_type: DestinationTypeSchema,
+          destination_config: t.Record(t.String(), t.Unknown()),
+          credential_id: t.Optional(t.Union([t.Integer({ minimum: 1 }), t.Null()])),
+          credential_data: t.Optional(t.Union([t.Record(t.String(), t.Unknown()), t.Null()])),
+        }),
+        response: { 200: TestResultSchema, 400: ErrorBody, 401: ErrorBody, 403: ErrorBody },
+        detail: {
+          tags,
+          summary: "Test a destination",
+          description: "Uses a saved credential (`credential_id`) or inline `credential_data` (not stored). 200 with success false when the destination answers but refuses.",
+        },
+      },
+    );
+}

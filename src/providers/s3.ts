@@ -1,0 +1,109 @@
+// The S3 destination (AWS S3 and S3-compatible stores): fields, validation, connection test,
+// and sync through the shared remote engine (src/sync/engine.ts) over the S3 store.
+import { runSync } from "../sync/engine";
+import { S3Store, type S3StoreConfig } from "../stores/s3";
+import { asStrings, fieldError, parseFields } from "./fields.ts";
+import { DestinationError, type Destination, type FieldSpec, type TestResult } from "./types.ts";
+
+export interface S3Config extends S3StoreConfig {
+  full_compare: boolean;
+}
+
+/** Shared by every remote destination: documented in docs/remote.md. */
+export const FULL_COMPARE_FIELD: FieldSpec = {
+  name: "full_compare",
+  label: "Always compare with the remote",
+  type: "boolean",
+  required: false,
+  default: false,
+  help: "List the destination on every run instead of trusting the local record of uploads (slower; the record is re-checked every 24 h or 20 runs anyway)",
+};
+
+const configFields: FieldSpec[] = [
+  { name: "bucket", label: "Bucket", type: "string", required: true },
+  { name: "prefix", label: "Prefix", type: "string", required: false, default: "", help: "Folder inside the bucket, e.g. backups/server1/" },
+  { name: "region", label: "Region", type: "string", required: true, default: "us-east-1" },
+  { name: "endpoint", label: "Endpoint", type: "string", required: false, help: "For S3-compatible stores (MinIO, Ceph, B2, Wasabi), e.g. https://s3.example.com; path-style addressing is used" },
+  { name: "storage_class", label: "Storage class", type: "string", required: false, default: "STANDARD" },
+  FULL_COMPARE_FIELD,
+];
+
+const credentialFields: FieldSpec[] = [
+  { name: "access_key_id", label: "Access key ID", type: "string", required: true },
+  { name: "secret_access_key", label: "Secret access key", type: "password", required: true, secret: true },
+];
+
+const TEST_TIMEOUT_MS = 15_000;
+
+function parseConfig(raw: unknown): S3Config {
+  const v = parseFields(configFields, raw, "AWS S3");
+  const bucket = String(v.bucket);
+  // S3's bucket naming rules (lenient on dots/uppercase, which some S3-compatible stores allow).
+  if (!/^[A-Za-z0-9][A-Za-z0-9._-]{1,254}$/.test(bucket)) throw fieldError("bucket", "is not a valid bucket name");
+  let endpoint = v.endpoint === null ? null : String(v.endpoint);
+  if (endpoint !== null) {
+    let url: URL;
+    try {
+      url = new URL(endpoint);
+    } catch {
+      throw fieldError("endpoint", "must be a URL such as https://s3.example.com");
+    }
+    if (url.protocol !== "http:" && url.protocol !== "https:") throw fieldError("endpoint", "must start with http:// or https://");
+    endpoint = endpoint.replace(/\/+$/, "");
+  }
+  const storageClass = v.storage_class === null ? null : String(v.storage_class).toUpperCase();
+  if (storageClass !== null && !/^[A-Z_]{1,64}$/.test(storageClass)) throw fieldError("storage_class", "must be a storage class name such as STANDARD");
+  const prefix = String(v.prefix ?? "");
+  if (prefix.split("/").some((s) => s === "." || s === "..")) throw fieldError("prefix", "must not contain . or .. segments");
+  return { bucket, prefix, region: String(v.region), endpoint, storage_class: storageClass, full_compare: v.full_compare === true };
+}
+
+function credentialOf(cred: Record<string, string> | null) {
+  if (!cred?.access_key_id || !cred.secret_access_key) throw new DestinationError("config", "this destination needs a credential with an access key ID and a secret access key");
+  return { access_key_id: cred.access_key_id, secret_access_key: cred.secret_access_key };
+}
+
+export const s3Destination: Destination<S3Config> = {
+  type: "s3",
+  name: "AWS S3",
+  description: "S3 and S3-compatible storage",
+  configFields,
+  credentialFields,
+  capabilities: {
+    supports_delete: true,
+    supports_compression: false,
+    supports_checksum: true,
+    supports_bandwidth_limit: true,
+    supports_exclude_patterns: true,
+    supports_incremental: true,
+    supports_dry_run: true,
+    requires_credentials: true,
+    sync_implemented: true,
+  },
+  parseConfig,
+  parseCredential: (raw) => asStrings(parseFields(credentialFields, raw, "AWS S3")),
+
+  async test(config, credential, signal): Promise<TestResult> {
+    let store: S3Store | null = null;
+    try {
+      store = new S3Store(config, credentialOf(credential), { connectTimeoutMs: 5_000, requestTimeoutMs: TEST_TIMEOUT_MS });
+      const details = await store.check(AbortSignal.any([signal, AbortSignal.timeout(TEST_TIMEOUT_MS)]));
+      return { success: true, message: `Connected to bucket "${config.bucket}"`, details };
+    } catch (err) {
+      const e = err instanceof DestinationError ? err : new DestinationError("failed", String((err as Error)?.message ?? err));
+      const message = e.kind === "cancelled" ? `no answer from the S3 endpoint within ${TEST_TIMEOUT_MS / 1000} s` : e.message;
+      return { success: false, message, details: { kind: e.kind === "cancelled" ? "unavailable" : e.kind } };
+    } finally {
+      await store?.close();
+    }
+  },
+
+  async sync(req) {
+    const store = new S3Store(req.config, credentialOf(req.credential));
+    try {
+      return await runSync(req, store, { fullCompare: req.config.full_compare });
+    } finally {
+      await store.close();
+    }
+  },
+};

@@ -1,0 +1,156 @@
+// The `sftp` destination: the seed's fields, a password or a private key (with passphrase), host
+// key pinning in the data folder, and sync through the shared remote engine (src/sync/engine.ts).
+import { utils } from "ssh2";
+import { runSync } from "../sync/engine";
+import { SftpStore } from "../stores/sftp";
+import type { SftpAuth } from "../sftp/connection";
+import { asStrings, fieldError, parseFields } from "./fields.ts";
+import { FULL_COMPARE_FIELD } from "./s3.ts";
+import { DestinationError, type Capabilities, type Destination, type FieldSpec, type SyncRequest, type TestResult } from "./types.ts";
+
+export interface SftpConfig {
+  host: string;
+  port: number;
+  username: string;
+  remote_path: string;
+  key_based_auth: boolean;
+  /** Compare with the full remote listing on every run instead of trusting the local record. */
+  full_compare?: boolean;
+}
+
+const configFields: FieldSpec[] = [
+  { name: "host", label: "Host", type: "string", required: true },
+  { name: "port", label: "Port", type: "integer", required: true, default: 22 },
+  { name: "username", label: "Username", type: "string", required: true },
+  { name: "remote_path", label: "Remote path", type: "string", required: true, help: "An existing folder on the server, e.g. /backups (relative paths start in the user's home)" },
+  { name: "key_based_auth", label: "Key-based authentication", type: "boolean", required: true, default: false, help: "Use the credential's private key instead of its password" },
+  FULL_COMPARE_FIELD,
+];
+
+const credentialFields: FieldSpec[] = [
+  { name: "password", label: "Password", type: "password", required: false, secret: true },
+  { name: "private_key", label: "Private key", type: "text", required: false, secret: true, help: "OpenSSH or PEM format" },
+  { name: "passphrase", label: "Key passphrase", type: "password", required: false, secret: true },
+];
+
+const capabilities: Capabilities = {
+  supports_delete: true,
+  supports_compression: false,
+  supports_checksum: false,
+  supports_bandwidth_limit: true,
+  supports_exclude_patterns: true,
+  supports_incremental: true,
+  supports_dry_run: true,
+  requires_credentials: true,
+  sync_implemented: true,
+};
+
+const CONNECT_TIMEOUT_MS = 20_000;
+const TEST_TIMEOUT_MS = 15_000;
+
+function parseConfig(raw: unknown): SftpConfig {
+  const v = parseFields(configFields, raw, "SFTP");
+  const host = String(v.host);
+  if (/[\s/@]/.test(host)) throw fieldError("host", "must be a host name or an IP address (no spaces, slashes or user@)");
+  const port = Number(v.port);
+  if (port < 1 || port > 65535) throw fieldError("port", "must be between 1 and 65535");
+  const remote_path = String(v.remote_path);
+  if (remote_path.includes("\0")) throw fieldError("remote_path", "must not contain NUL");
+  return { host: host.replace(/^\[(.*)\]$/, "$1"), port, username: String(v.username), remote_path, key_based_auth: v.key_based_auth === true, full_compare: v.full_compare === true };
+}
+
+function parseCredential(raw: unknown): Record<string, string> {
+  const data = asStrings(parseFields(credentialFields, raw, "SFTP"));
+  if (!data.password && !data.private_key) throw new DestinationError("config", "Field 'password' or 'private_key' is required");
+  if (data.private_key) {
+    const parsed = utils.parseKey(data.private_key, data.passphrase);
+    if (parsed instanceof Error) {
+      if (/passphrase/i.test(parsed.message)) throw fieldError("passphrase", data.passphrase ? "does not unlock the private key" : "is required: the private key is encrypted");
+      throw fieldError("private_key", "is not a private key in OpenSSH or PEM format");
+    }
+  }
+  return data;
+}
+
+/** The credential's secret that matches key_based_auth, or a clear config error. */
+function authFor(config: SftpConfig, credential: Record<string, string> | null): SftpAuth {
+  if (config.key_based_auth) {
+    if (!credential?.private_key) throw new DestinationError("config", "key_based_auth is on but the credential has no private_key");
+    return { privateKey: credential.private_key, passphrase: credential.passphrase || undefined };
+  }
+  if (!credential?.password) throw new DestinationError("config", "key_based_auth is off but the credential has no password");
+  return { password: credential.password };
+}
+
+function storeFor(config: SftpConfig, credential: Record<string, string> | null, dataDir: string | null, timeoutMs: number): SftpStore {
+  return new SftpStore({
+    host: config.host,
+    port: config.port,
+    username: config.username,
+    root: config.remote_path,
+    auth: authFor(config, credential),
+    dataDir,
+    timeoutMs,
+  });
+}
+
+/**
+ * Connects and checks remote_path, within TEST_TIMEOUT_MS. With a data folder the host key is
+ * pinned (recorded if new, refused if changed), as a run would; without one it is only reported.
+ */
+export async function testSftp(config: SftpConfig, credential: Record<string, string> | null, signal: AbortSignal, env?: { dataDir?: string }): Promise<TestResult> {
+  let store: SftpStore | null = null;
+  try {
+    store = storeFor(config, credential, env?.dataDir ?? null, TEST_TIMEOUT_MS - 5_000);
+    const details = await withTimeout(signal, TEST_TIMEOUT_MS, (s) => store!.check(s));
+    const pin =
+      details.host_key === "new" ? "recorded now" : details.host_key === "known" ? "matches the recorded key" : "not pinned by a test";
+    return {
+      success: true,
+      message: `Connected to ${config.host}:${config.port} as ${config.username}; ${folderNote(details)} Host key ${details.host_key_type} ${details.host_key_fingerprint} (${pin}).`,
+      details,
+    };
+  } catch (err) {
+    const e = err instanceof DestinationError ? err : new DestinationError("failed", String((err as Error)?.message ?? err));
+    return { success: false, message: e.message, details: { kind: e.kind } };
+  } finally {
+    await store?.close();
+  }
+}
+
+function folderNote(d: Record<string, unknown>): string {
+  return d.exists ? `'${d.remote_path}' is a folder.` : `'${d.remote_path}' does not exist yet; the first run will create it.`;
+}
+
+/** Runs fn with a signal that also aborts after ms, and gives up waiting then even if fn does not. */
+async function withTimeout<T>(outer: AbortSignal, ms: number, fn: (s: AbortSignal) => Promise<T>): Promise<T> {
+  const timeout = AbortSignal.timeout(ms);
+  const s = AbortSignal.any([outer, timeout]);
+  const gaveUp = new Promise<never>((_, reject) =>
+    s.addEventListener("abort", () => reject(new DestinationError(outer.aborted ? "cancelled" : "unavailable", outer.aborted ? "Cancelled" : `No answer within ${ms / 1000} s`)), { once: true }),
+  );
+  gaveUp.catch(() => {});
+  return Promise.race([fn(s), gaveUp]);
+}
+
+async function sync(req: SyncRequest<SftpConfig>) {
+  const store = storeFor(req.config, req.credential, req.dataDir, CONNECT_TIMEOUT_MS);
+  try {
+    return await runSync(req, store, { fullCompare: req.config.full_compare === true });
+  } finally {
+    await store.close();
+  }
+}
+
+export const sftpDestination: Destination<SftpConfig> = {
+  type: "sftp",
+  name: "SFTP",
+  description: "SSH/SFTP servers",
+  configFields,
+  credentialFields,
+  capabilities,
+  parseConfig,
+  parseCredential,
+  test: testSftp,
+  sync,
+};

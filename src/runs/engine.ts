@@ -1,0 +1,260 @@
+// The run engine: one active run per job, pending → running → completed|failed|cancelled.
+// It knows destinations only through the Destination interface (providers/types.ts): it checks
+// the sources, hands the sync a reporter and an abort signal, and records what comes back.
+import { readdirSync, statSync } from "node:fs";
+import { eq } from "drizzle-orm";
+import type { Db } from "../db/client.ts";
+import { jobs } from "../db/schema.ts";
+import { badRequest, conflict, notFound } from "../http/errors.ts";
+import type { Logger } from "../logger.ts";
+import { isDestinationType, destinationFor } from "../providers/registry.ts";
+import { DestinationError, type Destination, type SyncOptions, type SyncResult } from "../providers/types.ts";
+import { openCredentialData } from "../credentials/service.ts";
+import { normalizeSyncOptions } from "../jobs/sync-options.ts";
+import type { RunEngine, StartOptions } from "./engine-types.ts";
+import type { RunEvents } from "./events.ts";
+import { RunLogWriter } from "./logs.ts";
+import * as q from "./queries.ts";
+
+export const INTERRUPTED_MESSAGE = "interrupted by restart";
+/** job_progress is emitted at most this often per run. */
+export const PROGRESS_INTERVAL_MS = 250;
+
+export interface EngineDeps {
+  db: Db;
+  events: RunEvents;
+  logger: Logger;
+  secret: Uint8Array;
+  dataDir: string;
+  /** Read at the end of each run, so a settings change applies to the next prune. */
+  maxRunsPerJob: () => number;
+  logCap?: number;
+}
+
+interface Active {
+  runId: number;
+  jobId: number;
+  controller: AbortController;
+  done: Promise<void>;
+}
+
+type JobRow = typeof jobs.$inferSelect;
+
+export class Engine implements RunEngine {
+  private active = new Map<number, Active>();
+  private byRun = new Map<number, Active>();
+  private stopping = false;
+
+  constructor(private readonly deps: EngineDeps) {}
+
+  start(jobId: number, opts: StartOptions): number {
+    if (this.stopping) throw conflict("The server is shutting down");
+    const running = this.active.get(jobId);
+    if (running) throw conflict(`Job is already running (run ${running.runId})`, { run_id: running.runId });
+    const job = this.deps.db.select().from(jobs).where(eq(jobs.id, jobId)).get();
+    if (!job) throw notFound("Job not found");
+    if (!isDestinationType(job.destinationType)) throw badRequest(`Destination type '${job.destinationType}' is not known to this version`);
+    const dest = destinationFor(job.destinationType);
+    if (!dest.sync || !dest.capabilities.sync_implemented) {
+      throw badRequest(`Destination type '${dest.type}' (${dest.name}) cannot run yet: its sync is not built in this version`);
+    }
+    // Synchronous from the check above to here: two requests cannot both pass the 409.
+    const runId = q.insertRun(this.deps.db, jobId, opts.trigger, opts.scheduleId ?? null);
+    const controller = new AbortController();
+    const entry: Active = { runId, jobId, controller, done: Promise.resolve() };
+    this.active.set(jobId, entry);
+    this.byRun.set(runId, entry);
+    entry.done = new Promise<void>((resolve) => setTimeout(resolve, 0))
+      .then(() => this.execute(job, dest, runId, controller.signal))
+      .catch((err) => this.deps.logger.error("run engine failure", { run: runId, error: err instanceof Error ? err.message : String(err) }))
+      .finally(() => {
+        this.active.delete(jobId);
+        this.byRun.delete(runId);
+      });
+    return runId;
+  }
+
+  async cancel(jobId: number): Promise<boolean> {
+    const entry = this.active.get(jobId);
+    if (!entry) return false;
+    entry.controller.abort();
+    await entry.done;
+    return true;
+  }
+
+  activeRun(jobId: number): number | null {
+    return this.active.get(jobId)?.runId ?? null;
+  }
+
+  activeRunIds(): number[] {
+    return [...this.byRun.keys()];
+  }
+
+  async waitFor(runId: number): Promise<void> {
+    await this.byRun.get(runId)?.done;
+  }
+
+  reconcile(): number {
+    const active = this.activeRunIds();
+    if (active.length) throw new Error("reconcile() is for start-up, before any run starts");
+    const n = q.failInterrupted(this.deps.db, INTERRUPTED_MESSAGE, new Date().toISOString());
+    if (n) this.deps.logger.warn(`${n} run(s) left unfinished by the previous process marked failed`);
+    return n;
+  }
+
+  async stop(): Promise<void> {
+    this.stopping = true;
+    const all = [...this.active.values()];
+    for (const a of all) a.controller.abort(new ShutdownAbort());
+    await Promise.all(all.map((a) => a.done));
+  }
+
+  private async execute(job: JobRow, dest: Destination, runId: number, signal: AbortSignal) {
+    const { db, events } = this.deps;
+    const log = new RunLogWriter(db, events, runId, this.deps.logCap);
+    const counters = { files: 0, bytes: 0, deleted: 0 };
+    let totals: { files: number; bytes: number } | null = null;
+    let lastProgress = 0;
+    let progressTimer: ReturnType<typeof setTimeout> | null = null;
+    const emitProgress = () => {
+      progressTimer = null;
+      lastProgress = performance.now();
+      events.emit({ type: "job_progress", job_id: job.id, run_id: runId, files_transferred: counters.files, bytes_transferred: counters.bytes, files_deleted: counters.deleted, files_total: totals?.files ?? null, bytes_total: totals?.bytes ?? null });
+    };
+
+    let status: "completed" | "failed" | "cancelled" = "failed";
+    let errorMessage: string | null = null;
+    let result: SyncResult | null = null;
+    const started = Date.now();
+    try {
+      if (signal.aborted) throw new DestinationError("cancelled", "Cancelled before it started");
+      q.markRunning(db, runId, new Date().toISOString());
+      events.emit({ type: "job_started", job_id: job.id, run_id: runId, job_name: job.name });
+      log.write("info", `Run ${runId} of "${job.name}" started (${dest.name}${(job.syncOptions as Partial<SyncOptions>).dry_run ? ", dry run" : ""})`, true);
+
+      const options = normalizeSyncOptions(job.syncOptions);
+      const config = parseStoredConfig(dest, job.destinationConfig);
+      const credential = job.credentialId === null ? null : openCredentialData(db, this.deps.secret, job.credentialId);
+      if (dest.capabilities.requires_credentials && !credential) throw new DestinationError("config", `${dest.name} needs a credential: choose one in the job`);
+      checkSources(job.sourceDirs, options.delete_extraneous);
+
+      result = await dest.sync!({
+        runId,
+        jobId: job.id,
+        sources: job.sourceDirs,
+        config,
+        credential,
+        options,
+        signal,
+        dataDir: this.deps.dataDir,
+        report: {
+          log: (level, message) => log.write(level, message),
+          progress: (d) => {
+            counters.files += d.files ?? 0;
+            counters.bytes += d.bytes ?? 0;
+            counters.deleted += d.deleted ?? 0;
+            if (progressTimer) return;
+            const wait = PROGRESS_INTERVAL_MS - (performance.now() - lastProgress);
+            if (wait <= 0) emitProgress();
+            else progressTimer = setTimeout(emitProgress, wait);
+          },
+          totals: (t) => {
+            totals = t;
+          },
+        },
+      });
+      if (signal.aborted) throw new DestinationError("cancelled", "Cancelled");
+      status = "completed";
+    } catch (err) {
+      if (signal.reason instanceof ShutdownAbort) {
+        status = "failed";
+        errorMessage = "interrupted by server shutdown";
+      } else if (signal.aborted || (err instanceof DestinationError && err.kind === "cancelled")) {
+        status = "cancelled";
+        errorMessage = "Cancelled by user";
+      } else {
+        status = "failed";
+        errorMessage = describeError(err);
+        if (!(err instanceof DestinationError)) this.deps.logger.error("run failed unexpectedly", { run: runId, error: err instanceof Error ? (err.stack ?? err.message) : String(err) });
+      }
+    }
+    if (progressTimer) clearTimeout(progressTimer);
+
+    const final = {
+      filesTransferred: result?.filesTransferred ?? counters.files,
+      bytesTransferred: result?.bytesTransferred ?? counters.bytes,
+      filesDeleted: result?.filesDeleted ?? counters.deleted,
+    };
+    const secs = ((Date.now() - started) / 1000).toFixed(1);
+    log.noteTruncation();
+    if (status === "completed") log.write("info", `Completed in ${secs} s: ${final.filesTransferred} file(s) copied (${final.bytesTransferred} bytes), ${final.filesDeleted} deleted`, true);
+    else if (status === "cancelled") log.write("warning", `Cancelled after ${secs} s`, true);
+    else log.write("error", `Failed after ${secs} s: ${errorMessage}`, true);
+    log.close();
+
+    q.finishRun(db, runId, { status, completedAt: new Date().toISOString(), ...final, errorMessage });
+    events.emit({ type: "job_completed", job_id: job.id, run_id: runId, job_name: job.name, status, files_transferred: final.filesTransferred, bytes_transferred: final.bytesTransferred, files_deleted: final.filesDeleted, error_message: errorMessage });
+    this.prune(job.id);
+  }
+
+  private prune(jobId: number) {
+    try {
+      const max = this.deps.maxRunsPerJob();
+      const pruned = q.pruneJobRuns(this.deps.db, jobId, max, this.activeRunIds());
+      if (pruned) this.deps.logger.debug(`pruned ${pruned} old run(s) of job ${jobId}`);
+    } catch (err) {
+      this.deps.logger.warn("pruning old runs failed", { job: jobId, error: err instanceof Error ? err.message : String(err) });
+    }
+  }
+}
+
+class ShutdownAbort extends Error {}
+
+function parseStoredConfig(dest: Destination, raw: unknown) {
+  try {
+    return dest.parseConfig(raw);
+  } catch (err) {
+    if (err instanceof DestinationError) throw new DestinationError("config", `The job's destination settings are no longer valid: ${err.message}`);
+    throw err;
+  }
+}
+
+/**
+ * Every source must be an existing folder; a deleting sync also refuses an empty one, because an
+ * unmounted or emptied source would otherwise wipe the backup.
+ */
+export function checkSources(sources: string[], deleting: boolean) {
+  for (const src of sources) {
+    let isDir = false;
+    try {
+      isDir = statSync(src).isDirectory();
+    } catch {}
+    if (!isDir) throw new DestinationError("source", `Source folder ${src} is missing or not a folder${deleting ? "; nothing was deleted" : ""}`);
+    if (deleting) {
+      let empty = true;
+      try {
+        empty = readdirSync(src).length === 0;
+      } catch (err) {
+        throw new DestinationError("source", `Source folder ${src} cannot be read (${(err as NodeJS.ErrnoException).code ?? "error"}); nothing was deleted`);
+      }
+      if (empty) throw new DestinationError("source", `Source folder ${src} is empty and the job deletes extraneous files: refusing to run so the backup is not wiped (is a drive unmounted?)`);
+    }
+  }
+}
+
+const KIND_PREFIX: Partial<Record<DestinationError["kind"], string>> = {
+  auth: "Authentication failed",
+  permission: "Permission denied",
+  not_found: "Not found",
+  unavailable: "Destination unavailable",
+  config: "Configuration error",
+  source: "Source problem",
+};
+
+export function describeError(err: unknown): string {
+  if (err instanceof DestinationError) {
+    const prefix = KIND_PREFIX[err.kind];
+    return prefix && !err.message.toLowerCase().startsWith(prefix.toLowerCase()) ? `${prefix}: ${err.message}` : err.message;
+  }
+  return `Unexpected error: ${err instanceof Error ? err.message : String(err)}`;
+}

@@ -1,0 +1,129 @@
+// All SQL of runs and their logs. Deleting a run deletes its logs (ON DELETE CASCADE).
+import { and, count, desc, eq, inArray, notInArray, sql } from "drizzle-orm";
+import type { Db } from "../db/client.ts";
+import { jobs, runLogs, runs } from "../db/schema.ts";
+import type { LogLevel } from "../providers/types.ts";
+
+export type RunStatus = "pending" | "running" | "completed" | "failed" | "cancelled";
+
+export interface RunView {
+  id: number;
+  job_id: number;
+  job_name: string;
+  status: RunStatus;
+  trigger: "manual" | "scheduled";
+  schedule_id: number | null;
+  started_at: string | null;
+  completed_at: string | null;
+  files_transferred: number;
+  bytes_transferred: number;
+  files_deleted: number;
+  error_message: string | null;
+}
+
+const runColumns = {
+  id: runs.id,
+  job_id: runs.jobId,
+  job_name: jobs.name,
+  status: runs.status,
+  trigger: runs.trigger,
+  schedule_id: runs.scheduleId,
+  started_at: runs.startedAt,
+  completed_at: runs.completedAt,
+  files_transferred: runs.filesTransferred,
+  bytes_transferred: runs.bytesTransferred,
+  files_deleted: runs.filesDeleted,
+  error_message: runs.errorMessage,
+};
+
+export function getRun(db: Db, id: number): RunView | undefined {
+  return db.select(runColumns).from(runs).innerJoin(jobs, eq(jobs.id, runs.jobId)).where(eq(runs.id, id)).get();
+}
+
+export function listJobRuns(db: Db, jobId: number, limit: number, offset: number): { rows: RunView[]; total: number } {
+  const rows = db.select(runColumns).from(runs).innerJoin(jobs, eq(jobs.id, runs.jobId)).where(eq(runs.jobId, jobId)).orderBy(desc(runs.id)).limit(limit).offset(offset).all();
+  const total = db.select({ n: count() }).from(runs).where(eq(runs.jobId, jobId)).get()!.n;
+  return { rows, total };
+}
+
+/** The newest run of each job, for job lists. */
+export function lastRuns(db: Db, jobIds: number[]): Map<number, { id: number; status: RunStatus; started_at: string | null; completed_at: string | null }> {
+  const out = new Map<number, { id: number; status: RunStatus; started_at: string | null; completed_at: string | null }>();
+  if (jobIds.length === 0) return out;
+  const newest = db.select({ id: sql<number>`max(${runs.id})` }).from(runs).where(inArray(runs.jobId, jobIds)).groupBy(runs.jobId);
+  const rows = db
+    .select({ id: runs.id, jobId: runs.jobId, status: runs.status, started_at: runs.startedAt, completed_at: runs.completedAt })
+    .from(runs)
+    .where(inArray(runs.id, newest))
+    .all();
+  for (const r of rows) out.set(r.jobId, { id: r.id, status: r.status, started_at: r.started_at, completed_at: r.completed_at });
+  return out;
+}
+
+export function insertRun(db: Db, jobId: number, trigger: "manual" | "scheduled", scheduleId: number | null): number {
+  return db.insert(runs).values({ jobId, status: "pending", trigger, scheduleId }).returning({ id: runs.id }).get().id;
+}
+
+export function markRunning(db: Db, id: number, startedAt: string) {
+  db.update(runs).set({ status: "running", startedAt }).where(eq(runs.id, id)).run();
+}
+
+export function finishRun(
+  db: Db,
+  id: number,
+  r: { status: "completed" | "failed" | "cancelled"; completedAt: string; filesTransferred: number; bytesTransferred: number; filesDeleted: number; errorMessage: string | null },
+) {
+  db.update(runs)
+    .set({ status: r.status, completedAt: r.completedAt, filesTransferred: r.filesTransferred, bytesTransferred: r.bytesTransferred, filesDeleted: r.filesDeleted, errorMessage: r.errorMessage })
+    .where(eq(runs.id, id))
+    .run();
+}
+
+/** Runs left pending or running by a process that is gone become failed. */
+export function failInterrupted(db: Db, message: string, now: string): number {
+  return db
+    .update(runs)
+    .set({ status: "failed", errorMessage: message, completedAt: now })
+    .where(inArray(runs.status, ["pending", "running"]))
+    .returning({ id: runs.id })
+    .all().length;
+}
+
+/** Deletes the given runs (with their logs), never the ones in `keep`; returns how many went. */
+export function deleteRuns(db: Db, where: { jobId?: number; runId?: number }, keep: number[]): number {
+  const conds = [];
+  if (where.jobId !== undefined) conds.push(eq(runs.jobId, where.jobId));
+  if (where.runId !== undefined) conds.push(eq(runs.id, where.runId));
+  if (keep.length) conds.push(notInArray(runs.id, keep));
+  return db.delete(runs).where(conds.length ? and(...conds) : undefined).returning({ id: runs.id }).all().length;
+}
+
+/** Keeps the newest `max` runs of a job (and any in `keep`); deletes older ones with their logs. */
+export function pruneJobRuns(db: Db, jobId: number, max: number, keep: number[]): number {
+  const all = db.select({ id: runs.id }).from(runs).where(eq(runs.jobId, jobId)).orderBy(desc(runs.id)).all();
+  const old = all.slice(max).map((r) => r.id).filter((id) => !keep.includes(id));
+  if (old.length === 0) return 0;
+  return db.delete(runs).where(inArray(runs.id, old)).returning({ id: runs.id }).all().length;
+}
+
+export interface LogView {
+  id: number;
+  run_id: number;
+  timestamp: string;
+  level: LogLevel;
+  message: string;
+}
+
+export function listLogs(db: Db, runId: number, opts: { limit: number; offset: number; level?: LogLevel }): { rows: LogView[]; total: number } {
+  const where = opts.level ? and(eq(runLogs.runId, runId), eq(runLogs.level, opts.level)) : eq(runLogs.runId, runId);
+  const rows = db
+    .select({ id: runLogs.id, run_id: runLogs.runId, timestamp: runLogs.timestamp, level: runLogs.level, message: runLogs.message })
+    .from(runLogs)
+    .where(where)
+    .orderBy(runLogs.id)
+    .limit(opts.limit)
+    .offset(opts.offset)
+    .all();
+  const total = db.select({ n: count() }).from(runLogs).where(where).get()!.n;
+  return { rows, total };
+}

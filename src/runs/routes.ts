@@ -1,0 +1,117 @@
+// Runs and logs API: history per job, one run, its logs (paged, filtered by level), deletions.
+// Active runs are never deleted: single deletes answer 409, bulk deletes skip them.
+import { Elysia, t } from "elysia";
+import { authPlugin } from "../auth/guard.ts";
+import type { AppContext } from "../context.ts";
+import { jobs } from "../db/schema.ts";
+import { conflict, notFound } from "../http/errors.ts";
+import { pageQuery, readPage, setPageHeaders } from "../http/pagination.ts";
+import { eq } from "drizzle-orm";
+import type { Engine } from "./engine.ts";
+import * as q from "./queries.ts";
+
+const tags = ["Runs"];
+const ErrorBody = t.Object({ error: t.String(), message: t.String() });
+const errors = { 400: ErrorBody, 401: ErrorBody, 403: ErrorBody, 404: ErrorBody };
+const IdParams = t.Object({ id: t.Numeric({ minimum: 1 }) });
+const Level = t.Union([t.Literal("info"), t.Literal("warning"), t.Literal("error")]);
+
+const RunView = t.Object({
+  id: t.Integer(),
+  job_id: t.Integer(),
+  job_name: t.String(),
+  status: t.Union([t.Literal("pending"), t.Literal("running"), t.Literal("completed"), t.Literal("failed"), t.Literal("cancelled")]),
+  trigger: t.Union([t.Literal("manual"), t.Literal("scheduled")]),
+  schedule_id: t.Union([t.Integer(), t.Null()]),
+  started_at: t.Union([t.String(), t.Null()]),
+  completed_at: t.Union([t.String(), t.Null()]),
+  files_transferred: t.Integer(),
+  bytes_transferred: t.Integer(),
+  files_deleted: t.Integer(),
+  error_message: t.Union([t.String(), t.Null()]),
+});
+
+const LogView = t.Object({ id: t.Integer(), run_id: t.Integer(), timestamp: t.String(), level: Level, message: t.String() });
+
+export function runRoutes(ctx: AppContext, engine: Pick<Engine, "activeRunIds">) {
+  const { db } = ctx;
+  const jobExists = (id: number) => db.select({ id: jobs.id }).from(jobs).where(eq(jobs.id, id)).get() !== undefined;
+  return new Elysia({ name: "runs", prefix: "/api" })
+    .use(authPlugin(ctx))
+    .get(
+      "/jobs/:id/runs",
+      ({ params, query, request, set }) => {
+        if (!jobExists(params.id)) throw notFound("Job not found");
+        const { limit, offset } = readPage(query, 20, 500);
+        const { rows, total } = q.listJobRuns(db, params.id, limit, offset);
+        setPageHeaders(set.headers as Record<string, string>, request.url, { limit, offset, total });
+        return rows;
+      },
+      {
+        auth: true,
+        params: IdParams,
+        query: t.Object(pageQuery(20, 500)),
+        response: { 200: t.Array(RunView), ...errors },
+        detail: { tags, summary: "A job's runs, newest first", description: "Paged: X-Total-Count and Link (rel next/prev) headers." },
+      },
+    )
+    .delete(
+      "/jobs/:id/runs",
+      ({ params }) => {
+        if (!jobExists(params.id)) throw notFound("Job not found");
+        return { message: "Runs deleted", count: q.deleteRuns(db, { jobId: params.id }, engine.activeRunIds()) };
+      },
+      {
+        auth: true,
+        params: IdParams,
+        response: { 200: t.Object({ message: t.String(), count: t.Integer() }), ...errors },
+        detail: { tags, summary: "Delete a job's runs and their logs", description: "A run in progress is kept." },
+      },
+    )
+    .delete("/runs", () => ({ message: "All runs deleted", count: q.deleteRuns(db, {}, engine.activeRunIds()) }), {
+      auth: true,
+      response: { 200: t.Object({ message: t.String(), count: t.Integer() }), 401: ErrorBody, 403: ErrorBody },
+      detail: { tags, summary: "Delete every run and log", description: "Runs in progress are kept." },
+    })
+    .get(
+      "/runs/:id",
+      ({ params }) => {
+        const run = q.getRun(db, params.id);
+        if (!run) throw notFound("Run not found");
+        return run;
+      },
+      { auth: true, params: IdParams, response: { 200: RunView, ...errors }, detail: { tags, summary: "Get a run" } },
+    )
+    .delete(
+      "/runs/:id",
+      ({ params }) => {
+        if (!q.getRun(db, params.id)) throw notFound("Run not found");
+        if (engine.activeRunIds().includes(params.id)) throw conflict("Run is in progress: cancel its job first");
+        q.deleteRuns(db, { runId: params.id }, []);
+        return { message: "Run deleted" };
+      },
+      {
+        auth: true,
+        params: IdParams,
+        response: { 200: t.Object({ message: t.String() }), ...errors, 409: ErrorBody },
+        detail: { tags, summary: "Delete a run and its logs", description: "409 while it is in progress." },
+      },
+    )
+    .get(
+      "/runs/:id/logs",
+      ({ params, query, request, set }) => {
+        if (!q.getRun(db, params.id)) throw notFound("Run not found");
+        const { limit, offset } = readPage(query, 1000, 10_000);
+        const { rows, total } = q.listLogs(db, params.id, { limit, offset, level: query.level });
+        setPageHeaders(set.headers as Record<string, string>, request.url, { limit, offset, total });
+        return rows;
+      },
+      {
+        auth: true,
+        params: IdParams,
+        query: t.Object({ ...pageQuery(1000, 10_000), level: t.Optional(Level) }),
+        response: { 200: t.Array(LogView), ...errors },
+        detail: { tags, summary: "A run's log lines, oldest first", description: "Paged: X-Total-Count and Link (rel next/prev) headers. `level` keeps one level." },
+      },
+    );
+}

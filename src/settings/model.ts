@@ -1,0 +1,16 @@
+import { t } from "elysia";
+import { MAX_RUNS_MAX, MAX_RUNS_MIN } from "./service.ts";
+
+export const Theme = t.Union([t.Literal("light"), t.Literal("dark"), t.Literal("system")]);
+
+export const SettingsView = t.Object({
+  max_runs_per_job: t.Integer({ minimum: MAX_RUNS_MIN, maximum: MAX_RUNS_MAX }),
+  theme: Theme,
+});
+
+export const SettingsPatch = t.Object({
+  max_runs_per_job: t.Optional(t.Integer({ minimum: MAX_RUNS_MIN, maximum: MAX_RUNS_MAX, description: "runs kept per job (older ones are pruned with their logs)" })),
+  theme: t.Optional(Theme),
+});
+
+export const ErrorBody = t.Object({ error: t.String(), message: t.String() });

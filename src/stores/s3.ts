@@ -1,0 +1,263 @@
+// The S3 RemoteStore (AWS and S3-compatible stores: MinIO, Ceph radosgw, B2, Wasabi) over
+// @aws-sdk/client-s3. Keys are `<prefix>/<path>`; the source mtime is kept as object metadata
+// `mtime` exactly as rclone writes it, so rclone sees our objects as up to date and vice versa.
+// Uploads never buffer a whole file: small files are read into memory (≤ SMALL_FILE), larger
+// ones stream as one PUT, and big ones go multipart with each part streamed from its file range
+// (memory stays flat whatever the size, and a failed part is retried by re-reading its range).
+// We use our own multipart rather than lib-storage's Upload because Upload buffers every queued
+// part in memory and cannot re-read a part after a failure.
+import {
+  AbortMultipartUploadCommand,
+  CompleteMultipartUploadCommand,
+  CreateMultipartUploadCommand,
+  DeleteObjectCommand,
+  DeleteObjectsCommand,
+  HeadObjectCommand,
+  ListObjectsV2Command,
+  PutObjectCommand,
+  S3Client,
+  UploadPartCommand,
+  type StorageClass,
+} from "@aws-sdk/client-s3";
+import { Agent as HttpAgent } from "node:http";
+import { Agent as HttpsAgent } from "node:https";
+import type { Readable } from "node:stream";
+import { DestinationError } from "../providers/types";
+import { withRetry } from "../sync/retry";
+import type { PutResult, PutSource, RemoteEntry, RemoteStore, StoreCapabilities } from "../sync/store";
+import { s3Error } from "./s3-errors";
+
+export interface S3StoreConfig {
+  bucket: string;
+  prefix: string;
+  region: string;
+  endpoint: string | null;
+  storage_class: string | null;
+}
+
+export interface S3Credential {
+  access_key_id: string;
+  secret_access_key: string;
+}
+
+const SMALL_FILE = 1 << 20;
+export const MULTIPART_THRESHOLD = 64 << 20;
+const PART_SIZE = 16 << 20;
+const PART_CONCURRENCY = 4;
+/** S3 allows 10,000 parts: bigger files get bigger parts. */
+const MAX_PARTS = 10_000;
+
+export class S3Store implements RemoteStore {
+  readonly capabilities: StoreCapabilities = { mtime: "stat", mtimePrecisionMs: 1, concurrency: 16, statConcurrency: 16 };
+  readonly key: string;
+  readonly maxBatch = 1000;
+  private client: S3Client;
+  private root: string;
+
+  constructor(
+    private cfg: S3StoreConfig,
+    cred: S3Credential,
+    opts: { connectTimeoutMs?: number; requestTimeoutMs?: number } = {},
+  ) {
+    this.root = normalizePrefix(cfg.prefix);
+    this.key = `s3|${cfg.endpoint ?? `aws:${cfg.region}`}|${cfg.bucket}|${this.root}`;
+    const custom = !!cfg.endpoint;
+    const agentOpts = { keepAlive: true, maxSockets: 64 };
+    this.client = new S3Client({
+      region: cfg.region || "us-east-1",
+      endpoint: cfg.endpoint ?? undefined,
+      forcePathStyle: custom,
+      credentials: { accessKeyId: cred.access_key_id, secretAccessKey: cred.secret_access_key },
+      // Non-AWS stores reject (411) or corrupt streamed uploads with the SDK's default checksums.
+      ...(custom ? { requestChecksumCalculation: "WHEN_REQUIRED", responseChecksumValidation: "WHEN_REQUIRED" } : {}),
+      maxAttempts: 1, // the engine retries, with Retry-After and a fresh body
+      // NodeHttpHandler options (the SDK builds the handler from a plain object).
+      requestHandler: {
+        connectionTimeout: opts.connectTimeoutMs ?? 10_000,
+        requestTimeout: opts.requestTimeoutMs ?? 60_000,
+        httpAgent: new HttpAgent(agentOpts),
+        httpsAgent: new HttpsAgent(agentOpts),
+      },
+    });
+  }
+
+  private keyOf(path: string): string {
+    return this.root + path;
+  }
+
+  private async send<T>(cmd: any, signal: AbortSignal, what: string): Promise<T> {
+    try {
+      return (await this.client.send(cmd, { abortSignal: signal })) as T;
+    } catch (err) {
+      throw s3Error(err, what, this.cfg.bucket, signal);
+    }
+  }
+
+  async *list(prefix: string, signal: AbortSignal): AsyncGenerator<RemoteEntry> {
+    const keyPrefix = this.root + (prefix ? `${prefix}/` : "");
+    let token: string | undefined;
+    do {
+      const page = await withRetry(
+        () => this.send<any>(new ListObjectsV2Command({ Bucket: this.cfg.bucket, Prefix: keyPrefix, ContinuationToken: token, MaxKeys: 1000 }), signal, "listing"),
+        signal,
+      );
+      for (const o of page.Contents ?? []) {
+        const key: string = o.Key;
+        if (key.endsWith("/")) continue; // folder markers made by consoles and other tools
+        yield { path: key.slice(this.root.length), size: o.Size ?? 0, mtime: null, id: o.ETag ?? null, serverTime: o.LastModified?.getTime() ?? null };
+      }
+      token = page.IsTruncated ? page.NextContinuationToken : undefined;
+    } while (token);
+  }
+
+  async stat(path: string, signal: AbortSignal): Promise<RemoteEntry | null> {
+    try {
+      const h = await this.send<any>(new HeadObjectCommand({ Bucket: this.cfg.bucket, Key: this.keyOf(path) }), signal, path);
+      return { path, size: h.ContentLength ?? 0, mtime: parseMtime(h.Metadata?.mtime), id: h.ETag ?? null, serverTime: h.LastModified?.getTime() ?? null };
+    } catch (err) {
+      // HEAD has no body: a 404 is the object missing (the bucket was checked at the start of the run).
+      if (err instanceof DestinationError && err.kind === "not_found") return null;
+      throw err;
+    }
+  }
+
+  async put(path: string, source: PutSource, signal: AbortSignal): Promise<PutResult> {
+    const base = {
+      Bucket: this.cfg.bucket,
+      Key: this.keyOf(path),
+      Metadata: { mtime: formatMtime(source.mtimeNs) },
+      ...(this.cfg.storage_class ? { StorageClass: this.cfg.storage_class as StorageClass } : {}),
+    };
+    if (source.size > MULTIPART_THRESHOLD) return this.putMultipart(path, base, source, signal);
+    const body = source.size <= SMALL_FILE ? await readAll(source.open(), signal) : source.open();
+    const r = await this.send<any>(new PutObjectCommand({ ...base, Body: body, ContentLength: source.size }), signal, path).finally(() => {
+      if (!Buffer.isBuffer(body)) (body as Readable).destroy();
+    });
+    return { id: r.ETag ?? null, mtime: source.mtime };
+  }
+
+  private async putMultipart(path: string, base: Record<string, unknown>, source: PutSource, signal: AbortSignal): Promise<PutResult> {
+    const created = await this.send<any>(new CreateMultipartUploadCommand(base as any), signal, path);
+    const uploadId: string = created.UploadId;
+    const partSize = Math.max(PART_SIZE, Math.ceil(source.size / MAX_PARTS));
+    const count = Math.ceil(source.size / partSize);
+    const etags: string[] = new Array(count);
+    let next = 0;
+    const inner = new AbortController();
+    const onAbort = () => inner.abort();
+    signal.addEventListener("abort", onAbort, { once: true });
+    try {
+      const worker = async () => {
+        while (next < count && !inner.signal.aborted) {
+          const i = next++;
+          const start = i * partSize;
+          const end = Math.min(source.size, start + partSize) - 1;
+          const r = await withRetry(
+            () => {
+              const body = source.openRange(start, end);
+              return this.send<any>(
+                new UploadPartCommand({ Bucket: this.cfg.bucket, Key: this.keyOf(path), UploadId: uploadId, PartNumber: i + 1, Body: body, ContentLength: end - start + 1 }),
+                inner.signal,
+                path,
+              ).finally(() => body.destroy());
+            },
+            inner.signal,
+          );
+          etags[i] = r.ETag;
+        }
+      };
+      await Promise.all(
+        Array.from({ length: Math.min(PART_CONCURRENCY, count) }, () =>
+          worker().catch((err) => {
+            inner.abort();
+            throw err;
+          }),
+        ),
+      );
+      const done = await this.send<any>(
+        new CompleteMultipartUploadCommand({
+          Bucket: this.cfg.bucket,
+          Key: this.keyOf(path),
+          UploadId: uploadId,
+          MultipartUpload: { Parts: etags.map((ETag, i) => ({ ETag, PartNumber: i + 1 })) },
+        }),
+        signal,
+        path,
+      );
+      // radosgw answers CompleteMultipartUpload with an empty ETag: read it back.
+      let id: string | null = done.ETag || null;
+      if (!id) id = (await this.stat(path, signal))?.id ?? null;
+      return { id, mtime: source.mtime };
+    } catch (err) {
+      // Never leave parts behind (they cost money and show up in ListMultipartUploads), even when cancelled.
+      await this.client.send(new AbortMultipartUploadCommand({ Bucket: this.cfg.bucket, Key: this.keyOf(path), UploadId: uploadId }), { abortSignal: AbortSignal.timeout(15_000) }).catch(() => {});
+      throw err instanceof DestinationError ? err : s3Error(err, path, this.cfg.bucket, signal);
+    } finally {
+      signal.removeEventListener("abort", onAbort);
+    }
+  }
+
+  async remove(path: string, signal: AbortSignal): Promise<void> {
+    await this.send(new DeleteObjectCommand({ Bucket: this.cfg.bucket, Key: this.keyOf(path) }), signal, path);
+  }
+
+  async removeMany(paths: string[], signal: AbortSignal): Promise<void> {
+    const r = await this.send<any>(
+      new DeleteObjectsCommand({ Bucket: this.cfg.bucket, Delete: { Objects: paths.map((p) => ({ Key: this.keyOf(p) })), Quiet: true } }),
+      signal,
+      "deleting",
+    );
+    const failed = (r.Errors ?? []).filter((e: any) => e.Code !== "NoSuchKey");
+    if (failed.length) {
+      const e = failed[0];
+      const kind = e.Code === "AccessDenied" ? "permission" : /SlowDown|InternalError|ServiceUnavailable/.test(e.Code ?? "") ? "transient" : "failed";
+      throw new DestinationError(kind, `cannot delete ${String(e.Key).slice(this.root.length)}: ${e.Code} ${e.Message ?? ""}`.trim());
+    }
+  }
+
+  async check(signal: AbortSignal): Promise<Record<string, unknown>> {
+    // ListObjectsV2 rather than HeadBucket: a HEAD error has no body, so a 403 could not tell
+    // wrong keys from a missing permission.
+    const page = await this.send<any>(new ListObjectsV2Command({ Bucket: this.cfg.bucket, Prefix: this.root, MaxKeys: 1 }), signal, "connecting");
+    return { bucket: this.cfg.bucket, prefix: this.root, endpoint: this.cfg.endpoint ?? `s3.${this.cfg.region}.amazonaws.com`, empty: !(page.KeyCount > 0) };
+  }
+
+  async close(): Promise<void> {
+    this.client.destroy();
+  }
+}
+
+/** "a/b", "/a/b/", "" -> "a/b/", "" : the key prefix every path is appended to. */
+export function normalizePrefix(prefix: string | null | undefined): string {
+  const p = (prefix ?? "").replace(/^\/+|\/+$/g, "");
+  return p ? `${p}/` : "";
+}
+
+/** rclone's S3 `mtime` metadata: seconds since the epoch, fraction to the ns with trailing zeros trimmed. */
+export function formatMtime(ns: bigint): string {
+  const sec = ns / 1_000_000_000n;
+  const frac = ns % 1_000_000_000n;
+  if (frac === 0n) return sec.toString();
+  return `${sec}.${frac.toString().padStart(9, "0").replace(/0+$/, "")}`;
+}
+
+/** The metadata back to whole ms (floor, like the local side), or null when absent or foreign. */
+export function parseMtime(v: string | undefined): number | null {
+  if (!v) return null;
+  const m = /^(-?\d+)(?:\.(\d+))?$/.exec(v.trim());
+  if (!m) return null;
+  return Number(m[1]) * 1000 + Number(((m[2] ?? "") + "000").slice(0, 3));
+}
+
+async function readAll(stream: Readable, signal: AbortSignal): Promise<Buffer> {
+  const chunks: Buffer[] = [];
+  try {
+    for await (const c of stream) {
+      if (signal.aborted) break;
+      chunks.push(c as Buffer);
+    }
+  } finally {
+    stream.destroy();
+  }
+  return Buffer.concat(chunks);
+}

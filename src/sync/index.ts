@@ -1,0 +1,135 @@
+// The local record of what the engine uploaded (tables remote_index / remote_index_state in the
+// app database, opened from the run's data folder). It lets a no-change sync skip listing the
+// remote, and lets stores that cannot keep mtimes (WebDAV) tell unchanged files from changed ones.
+// Reads stream in path order (SQLite's BINARY collation = compareUtf8) on their own connection;
+// writes are batched into transactions on another, so a 100k-file run never holds the record in memory.
+import { Database } from "bun:sqlite";
+import { join } from "node:path";
+import { openDatabase } from "../db/client";
+
+// server.ts's DB_FILE; not imported, as that would pull the whole HTTP app into the sync engine.
+const DB_FILE = "dynamight.db";
+
+export interface RecordEntry {
+  path: string;
+  size: number;
+  mtime: number | null;
+  remoteId: string | null;
+  serverTime: number | null;
+  uploadedAt: number;
+}
+
+export interface RecordState {
+  complete: boolean;
+  lastFullAt: number | null;
+  runsSinceFull: number;
+}
+
+const FLUSH_EVERY = 500;
+
+export class RemoteRecord {
+  private reader: Database;
+  private writer: Database;
+  private pending: ({ op: "put"; e: RecordEntry } | { op: "del"; path: string })[] = [];
+
+  private constructor(
+    private dbPath: string,
+    readonly storeKey: string,
+  ) {
+    // openDatabase applies the migrations when the data folder is new (tests, a CLI run).
+    this.reader = open(dbPath);
+    const ready = this.reader.query("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'remote_index_state'").get();
+    if (!ready) openDatabase(dbPath).$client.close();
+    this.writer = open(dbPath);
+  }
+
+  static open(dataDir: string, storeKey: string): RemoteRecord {
+    return new RemoteRecord(join(dataDir, DB_FILE), storeKey);
+  }
+
+  state(top: string): RecordState {
+    const row = this.reader
+      .query<{ complete: number; last_full_at: number | null; runs_since_full: number }, [string, string]>(
+        "SELECT complete, last_full_at, runs_since_full FROM remote_index_state WHERE store_key = ? AND top = ?",
+      )
+      .get(this.storeKey, top);
+    return row ? { complete: !!row.complete, lastFullAt: row.last_full_at, runsSinceFull: row.runs_since_full } : { complete: false, lastFullAt: null, runsSinceFull: 0 };
+  }
+
+  /** Marks the record of `top` untrustworthy until finish() says otherwise (a crash mid-run leaves it so). */
+  begin(top: string) {
+    this.writer
+      .query("INSERT INTO remote_index_state (store_key, top, complete) VALUES (?, ?, 0) ON CONFLICT (store_key, top) DO UPDATE SET complete = 0")
+      .run(this.storeKey, top);
+  }
+
+  finish(top: string, full: boolean, now = Date.now()) {
+    this.flush();
+    if (full) {
+      this.writer
+        .query("UPDATE remote_index_state SET complete = 1, last_full_at = ?, runs_since_full = 0 WHERE store_key = ? AND top = ?")
+        .run(now, this.storeKey, top);
+    } else {
+      this.writer
+        .query("UPDATE remote_index_state SET complete = 1, runs_since_full = runs_since_full + 1 WHERE store_key = ? AND top = ?")
+        .run(this.storeKey, top);
+    }
+  }
+
+  /** Every recorded file under `top/`, in compareUtf8 order. */
+  *entries(top: string): Generator<RecordEntry> {
+    const lo = `${top}/`;
+    const hi = `${top}0`; // "0" is the character after "/": the end of the "top/" range
+    const q = this.reader.query<
+      { path: string; size: number; mtime: number | null; remote_id: string | null; server_time: number | null; uploaded_at: number },
+      [string, string, string]
+    >("SELECT path, size, mtime, remote_id, server_time, uploaded_at FROM remote_index WHERE store_key = ? AND path >= ? AND path < ? ORDER BY path");
+    for (const r of q.iterate(this.storeKey, lo, hi)) {
+      yield { path: r.path, size: r.size, mtime: r.mtime, remoteId: r.remote_id, serverTime: r.server_time, uploadedAt: r.uploaded_at };
+    }
+  }
+
+  put(e: RecordEntry) {
+    this.pending.push({ op: "put", e });
+    if (this.pending.length >= FLUSH_EVERY) this.flush();
+  }
+
+  remove(path: string) {
+    this.pending.push({ op: "del", path });
+    if (this.pending.length >= FLUSH_EVERY) this.flush();
+  }
+
+  flush() {
+    if (this.pending.length === 0) return;
+    const batch = this.pending;
+    this.pending = [];
+    const put = this.writer.query(
+      `INSERT INTO remote_index (store_key, path, size, mtime, remote_id, server_time, uploaded_at) VALUES (?, ?, ?, ?, ?, ?, ?)
+       ON CONFLICT (store_key, path) DO UPDATE SET size = excluded.size, mtime = excluded.mtime, remote_id = excluded.remote_id,
+       server_time = excluded.server_time, uploaded_at = excluded.uploaded_at`,
+    );
+    const del = this.writer.query("DELETE FROM remote_index WHERE store_key = ? AND path = ?");
+    this.writer.transaction(() => {
+      for (const p of batch) {
+        if (p.op === "del") del.run(this.storeKey, p.path);
+        else put.run(this.storeKey, p.e.path, p.e.size, p.e.mtime, p.e.remoteId, p.e.serverTime, p.e.uploadedAt);
+      }
+    })();
+  }
+
+  close() {
+    try {
+      this.flush();
+    } finally {
+      this.reader.close();
+      this.writer.close();
+    }
+  }
+}
+
+function open(path: string): Database {
+  const db = new Database(path, { strict: true });
+  db.run("PRAGMA busy_timeout = 5000");
+  db.run("PRAGMA synchronous = NORMAL");
+  return db;
+}

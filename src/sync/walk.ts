@@ -1,0 +1,65 @@
+// The local side of a sync: a source folder walked in compareUtf8 order (see ordered.ts), one
+// directory in memory at a time, with rsync's excludes applied on the way down (an excluded
+// folder is not entered). Symlinks and special files are reported and skipped, as rclone does
+// without --links: an object store has nowhere to put them.
+import { lstat, readdir } from "node:fs/promises";
+import { join } from "node:path";
+import type { ExcludeMatcher } from "./exclude";
+import { walkSorted, type TreeEntry } from "./ordered";
+
+export interface LocalFile {
+  /** Relative to the source folder. */
+  rel: string;
+  abs: string;
+  size: number;
+  /** whole ms (floor) */
+  mtime: number;
+  mtimeNs: bigint;
+}
+
+const STAT_BATCH = 64;
+
+export async function* walkLocal(
+  root: string,
+  excludes: ExcludeMatcher,
+  onSkip: (rel: string, why: string) => void,
+): AsyncGenerator<LocalFile> {
+  const ns = new Map<string, bigint>();
+  const readDir = async (dir: string): Promise<TreeEntry[]> => {
+    let dirents;
+    try {
+      dirents = await readdir(join(root, dir), { withFileTypes: true });
+    } catch (err) {
+      if (dir === "") throw err;
+      onSkip(dir, `cannot read folder (${(err as NodeJS.ErrnoException).code ?? (err as Error).message})`);
+      return [];
+    }
+    const out: TreeEntry[] = [];
+    for (let i = 0; i < dirents.length; i += STAT_BATCH) {
+      const batch = dirents.slice(i, i + STAT_BATCH);
+      const stats = await Promise.all(
+        batch.map(async (d) => {
+          const rel = dir === "" ? d.name : `${dir}/${d.name}`;
+          if (d.isDirectory()) return excludes.matches(rel, true) ? null : ({ name: d.name, kind: "dir", size: 0, mtime: null } as TreeEntry);
+          if (excludes.matches(rel, false)) return null;
+          if (!d.isFile()) return { name: d.name, kind: "other", size: 0, mtime: null } as TreeEntry;
+          try {
+            const st = await lstat(join(root, rel), { bigint: true });
+            ns.set(rel, st.mtimeNs);
+            return { name: d.name, kind: "file", size: Number(st.size), mtime: Number(st.mtimeNs / 1_000_000n) } as TreeEntry;
+          } catch (err) {
+            onSkip(rel, `vanished or unreadable (${(err as NodeJS.ErrnoException).code ?? "error"})`);
+            return null;
+          }
+        }),
+      );
+      for (const s of stats) if (s) out.push(s);
+    }
+    return out;
+  };
+  for await (const f of walkSorted(readDir, "", (rel) => onSkip(rel, "not a regular file (symlink or special file), skipped"))) {
+    const mtimeNs = ns.get(f.path)!;
+    ns.delete(f.path);
+    yield { rel: f.path, abs: join(root, f.path), size: f.size, mtime: f.mtime!, mtimeNs };
+  }
+}

@@ -1,0 +1,43 @@
+// Runs the system tools behind drives and mounts (lsblk, blkid, mount, umount, findmnt).
+// Always an argument array, never a shell; always a deadline, because mount and umount can block
+// for a long time on a dying USB disk and an HTTP request must not hang with them.
+
+export interface CommandResult {
+  code: number;
+  stdout: string;
+  stderr: string;
+  timedOut: boolean;
+}
+
+export const DEFAULT_TIMEOUT_MS = 30_000;
+
+/**
+ * Runs `argv` with stdin closed and an English C locale (error messages are matched on text).
+ * After `timeoutMs` the process gets SIGKILL and the result resolves at once with timedOut
+ * true: a process stuck in uninterruptible I/O is not waited for. Never throws for a process
+ * that ran; throws only when the program cannot be started at all (ENOENT).
+ */
+export async function runCommand(argv: string[], timeoutMs = DEFAULT_TIMEOUT_MS): Promise<CommandResult> {
+  const proc = Bun.spawn(argv, {
+    stdin: "ignore",
+    stdout: "pipe",
+    stderr: "pipe",
+    env: { PATH: process.env.PATH ?? "/usr/sbin:/usr/bin:/sbin:/bin", LC_ALL: "C", LANG: "C" },
+  });
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  const deadline = new Promise<"timeout">((resolve) => {
+    timer = setTimeout(() => {
+      proc.kill("SIGKILL");
+      resolve("timeout");
+    }, timeoutMs);
+  });
+  const finished = Promise.all([new Response(proc.stdout).text(), new Response(proc.stderr).text(), proc.exited]);
+  const outcome = await Promise.race([finished, deadline]);
+  clearTimeout(timer);
+  if (outcome === "timeout") {
+    finished.catch(() => {});
+    return { code: -1, stdout: "", stderr: `${argv[0]} did not finish within ${Math.round(timeoutMs / 1000)} s and was stopped`, timedOut: true };
+  }
+  const [stdout, stderr, code] = outcome;
+  return { code, stdout, stderr: stderr.trim(), timedOut: false };
+}

@@ -1,0 +1,129 @@
+// Credentials page: list, create, edit (blank secrets keep the saved data), delete (409 names the jobs).
+import { Elysia } from "elysia";
+import type { AppContext } from "../../context.ts";
+import * as creds from "../../credentials/service.ts";
+import { destinationFor, isDestinationType } from "../../providers/registry.ts";
+import { ErrorAlert } from "../../../views/components/format.tsx";
+import { NotFoundPage } from "../../../views/components/not-found.tsx";
+import type { CredentialProps } from "../../../views/components/types.ts";
+import { CredentialFields, CredentialForm, CredentialsPage, type CredentialFormProps } from "../../../views/pages/credentials.tsx";
+import { html, redirect } from "../html.ts";
+import { readConfig } from "./job-form.ts";
+import { formOf, idParam, isNotFound, messageOf, providers, requirePage, type PageCtx } from "./common.ts";
+
+function defaultType(requested: string | null): string {
+  if (requested && isDestinationType(requested) && destinationFor(requested).credentialFields.length) return requested;
+  return providers().find((p) => p.requires_credentials)?.type ?? "s3";
+}
+
+/** Non-secret values only: what may be shown again after a refused save. */
+function shownValues(type: string, data: Record<string, unknown>): Record<string, unknown> {
+  if (!isDestinationType(type)) return {};
+  const secret = new Set(destinationFor(type).credentialFields.filter((f) => f.secret || f.type === "password").map((f) => f.name));
+  return Object.fromEntries(Object.entries(data).filter(([k]) => !secret.has(k)));
+}
+
+export function credentialPages(ctx: AppContext) {
+  const { db } = ctx;
+
+  const page = (p: PageCtx, form: Omit<CredentialFormProps, "providers">, extra: { message?: string | null; error?: string | null } = {}, status = 200) =>
+    html(
+      <CredentialsPage
+        username={p.user.username}
+        theme={p.theme}
+        credentials={creds.listCredentials(db)}
+        providers={providers()}
+        form={{ ...form, providers: providers() }}
+        message={extra.message}
+        error={extra.error}
+      />,
+      { status },
+    );
+
+  const save = async (request: Request, body: unknown, rawId?: string) => {
+    const p = await requirePage(ctx, request);
+    if (p instanceof Response) return p;
+    const form = formOf(body);
+    const editing: CredentialProps | null = rawId === undefined ? null : (() => {
+      try {
+        return creds.getCredential(db, idParam(rawId) ?? 0);
+      } catch (err) {
+        if (isNotFound(err)) return null;
+        throw err;
+      }
+    })();
+    if (rawId !== undefined && !editing) return redirect("/credentials", request);
+    const type = editing?.provider_type ?? form.provider_type ?? "";
+    const fields = isDestinationType(type) ? destinationFor(type).credentialFields : [];
+    const data = readConfig(fields, form, "data.", { dropBlankSecrets: !!editing });
+    // On edit, a form left entirely blank keeps the saved data and changes only the name.
+    const anyData = Object.values(data).some((v) => v !== null && v !== false && v !== "");
+    const cleaned = Object.fromEntries(Object.entries(data).filter(([, v]) => v !== null));
+    try {
+      if (editing) creds.updateCredential(db, ctx.secret, editing.id, { name: form.name ?? "", data: anyData ? cleaned : undefined });
+      else creds.createCredential(db, ctx.secret, { name: form.name ?? "", provider_type: type, data: cleaned });
+      return redirect("/credentials?saved=1", request);
+    } catch (err) {
+      const props = { providers: providers(), credential: editing, providerType: type, name: form.name ?? "", values: shownValues(type, data), error: messageOf(err) };
+      if (request.headers.get("hx-request")) return html(<CredentialForm {...props} />);
+      return page(p, props, {}, 400);
+    }
+  };
+
+  return new Elysia({ name: "web-credentials" })
+    .get(
+      "/credentials",
+      async ({ request }) => {
+        const p = await requirePage(ctx, request);
+        if (p instanceof Response) return p;
+        const url = new URL(request.url);
+        // Fixed words only: nothing from the URL is shown on the page.
+        const saved = url.searchParams.has("saved");
+        return page(p, { providerType: defaultType(url.searchParams.get("type")), name: "", values: {} }, { message: saved ? "Credential saved." : null });
+      },
+      { detail: { hide: true } },
+    )
+    .get(
+      "/credentials/fields",
+      async ({ request, query }) => {
+        const p = await requirePage(ctx, request);
+        if (p instanceof Response) return p;
+        const type = defaultType(typeof query.provider_type === "string" ? query.provider_type : null);
+        return html(<CredentialFields provider={providers().find((x) => x.type === type)!} values={{}} keepSecrets={false} />);
+      },
+      { detail: { hide: true } },
+    )
+    .post("/credentials/new", ({ request, body }) => save(request, body), { detail: { hide: true } })
+    .get(
+      "/credentials/:id/edit",
+      async ({ request, params }) => {
+        const p = await requirePage(ctx, request);
+        if (p instanceof Response) return p;
+        let credential: CredentialProps;
+        try {
+          credential = creds.getCredential(db, idParam(params.id) ?? 0);
+        } catch (err) {
+          if (!isNotFound(err)) throw err;
+          return html(<NotFoundPage username={p.user.username} theme={p.theme} message="This credential does not exist." />, { status: 404 });
+        }
+        return page(p, { credential, providerType: credential.provider_type, name: credential.name, values: {} });
+      },
+      { detail: { hide: true } },
+    )
+    .post("/credentials/:id/edit", ({ request, body, params }) => save(request, body, params.id), { detail: { hide: true } })
+    .post(
+      "/credentials/:id/delete",
+      async ({ request, params }) => {
+        const p = await requirePage(ctx, request);
+        if (p instanceof Response) return p;
+        try {
+          creds.deleteCredential(db, idParam(params.id) ?? 0);
+          return redirect("/credentials", request);
+        } catch (err) {
+          // Shown in the page's error slot (the button targets it): "in use by 2 job(s): A, B".
+          return html(<ErrorAlert message={messageOf(err)} />);
+        }
+      },
+      { detail: { hide: true } },
+    );
+}

@@ -1,0 +1,169 @@
+// The job editor's routes: the page (new/edit), its save, and the fragments it asks for while
+// the user types (destination form per type, schedule rows with their preview, connection test).
+import { Elysia } from "elysia";
+import type { AppContext } from "../../context.ts";
+import { listCredentials } from "../../credentials/service.ts";
+import { badRequest, type ApiError } from "../../http/errors.ts";
+import * as jobs from "../../jobs/service.ts";
+import { destinationFor, isDestinationType } from "../../providers/registry.ts";
+import { serverTimezone } from "../../schedules/routes.ts";
+import * as schedules from "../../schedules/service.ts";
+import type { Services } from "../../services.ts";
+import { DestinationForm, TestResult } from "../../../views/components/destination-form.tsx";
+import { NotFoundPage } from "../../../views/components/not-found.tsx";
+import { ScheduleRow } from "../../../views/components/schedule-row.tsx";
+import { DEFAULT_SYNC_OPTIONS, JobEditorPage, JobForm, type JobEditorProps, type JobFormValues } from "../../../views/pages/job-editor.tsx";
+import { renderFolderPicker } from "../drive-pages.tsx";
+import { html, redirect } from "../html.ts";
+import { checkSchema, withTypeDefaults, newRowKey, parseJobForm, previewRow, readSchedule, scheduleInput, type ParsedJobForm } from "./job-form.ts";
+import { JobBody } from "../../jobs/model.ts";
+import { formOf, idParam, isNotFound, messageOf, providers, rearm, requirePage, type PageCtx } from "./common.ts";
+import { testConnection } from "./test-connection.ts";
+
+const fieldsOf = (type: Parameters<typeof destinationFor>[0]) => destinationFor(type).configFields;
+
+function blankJob(): JobFormValues {
+  return {
+    name: "",
+    description: "",
+    enabled: true,
+    source_dirs: [],
+    destination_type: "local",
+    destination_config: {},
+    sync_options: { ...DEFAULT_SYNC_OPTIONS },
+    credential_id: null,
+  };
+}
+
+export function jobEditorPages(ctx: AppContext, services: Services) {
+  const { db } = ctx;
+  const { engine } = services;
+
+  const editorProps = (page: PageCtx, values: JobFormValues, rows: JobEditorProps["schedules"], jobId?: number, error?: string | null): JobEditorProps => ({
+    username: page.user.username,
+    theme: page.theme,
+    jobId,
+    values,
+    providers: providers(),
+    credentials: listCredentials(db),
+    schedules: rows,
+    serverTimezone: serverTimezone(),
+    error,
+    sourcesPicker: renderFolderPicker(ctx, { field: "source_dirs", multiple: true, value: values.source_dirs.join("\n") }),
+  });
+
+  /** Validates everything first (job and every schedule), so a refused save changes nothing. */
+  const save = (parsed: ParsedJobForm, jobId?: number): number => {
+    checkSchema(JobBody, parsed.input);
+    jobs.validateJob(db, parsed.input);
+    parsed.rows.forEach((r, i) => {
+      if (r.error) throw badRequest(`Schedule ${i + 1}: ${r.error}`);
+    });
+    const view = jobId === undefined ? jobs.createJob(db, engine, parsed.input) : jobs.updateJob(db, engine, jobId, parsed.input);
+    const kept = new Set<number>();
+    const existing = new Set(view.schedules.map((s) => s.id));
+    for (const r of parsed.rows) {
+      const input = scheduleInput(r.schedule);
+      if (r.schedule.id && existing.has(r.schedule.id)) {
+        schedules.updateSchedule(db, r.schedule.id, input);
+        kept.add(r.schedule.id);
+      } else {
+        schedules.createSchedule(db, view.id, input);
+      }
+    }
+    for (const id of existing) if (!kept.has(id)) schedules.deleteSchedule(db, id);
+    rearm(services, view.id);
+    return view.id;
+  };
+
+  const submit = async (request: Request, body: unknown, rawId?: string) => {
+    const page = await requirePage(ctx, request);
+    if (page instanceof Response) return page;
+    const jobId = rawId === undefined ? undefined : (idParam(rawId) ?? 0);
+    const parsed = parseJobForm(formOf(body), fieldsOf);
+    try {
+      const id = save(parsed, jobId);
+      return redirect(`/jobs/${id}`, request);
+    } catch (err) {
+      if (isNotFound(err) && jobId !== undefined) return redirect("/jobs", request);
+      const props = editorProps(page, parsed.values, parsed.rows, jobId, messageOf(err));
+      // htmx swaps the form in place; a plain post (no JS) gets the whole page back.
+      return request.headers.get("hx-request") ? html(<JobForm {...props} />) : html(<JobEditorPage {...props} />, { status: (err as ApiError).status ?? 400 });
+    }
+  };
+
+  return new Elysia({ name: "web-job-editor" })
+    .get(
+      "/jobs/new",
+      async ({ request }) => {
+        const page = await requirePage(ctx, request);
+        if (page instanceof Response) return page;
+        const rows = [previewRow(newRowKey(), { schedule_type: "daily", hour: 2, minute: 0, enabled: true, catch_up: true })];
+        return html(<JobEditorPage {...editorProps(page, blankJob(), rows)} />);
+      },
+      { detail: { hide: true } },
+    )
+    .post("/jobs/new", ({ request, body }) => submit(request, body), { detail: { hide: true } })
+    .get(
+      "/jobs/:id/edit",
+      async ({ request, params }) => {
+        const page = await requirePage(ctx, request);
+        if (page instanceof Response) return page;
+        let job: jobs.JobView;
+        try {
+          job = jobs.getJob(db, engine, idParam(params.id) ?? 0);
+        } catch (err) {
+          if (!isNotFound(err)) throw err;
+          return html(<NotFoundPage username={page.user.username} theme={page.theme} message="This job does not exist (it may have been deleted)." />, { status: 404 });
+        }
+        const rows = job.schedules.map((s) => previewRow(`s${s.id}`, s));
+        return html(<JobEditorPage {...editorProps(page, job as unknown as JobFormValues, rows, job.id)} />);
+      },
+      { detail: { hide: true } },
+    )
+    .post("/jobs/:id/edit", ({ request, body, params }) => submit(request, body, params.id), { detail: { hide: true } })
+    .get(
+      "/jobs/editor/destination",
+      async ({ request, query }) => {
+        const page = await requirePage(ctx, request);
+        if (page instanceof Response) return page;
+        const type = isDestinationType(query.destination_type) ? query.destination_type : "local";
+        const provider = providers().find((p) => p.type === type)!;
+        return html(<DestinationForm provider={provider} config={{}} credentials={listCredentials(db)} credentialId={null} />);
+      },
+      { detail: { hide: true } },
+    )
+    .get(
+      "/jobs/editor/schedule-row",
+      async ({ request, query }) => {
+        const page = await requirePage(ctx, request);
+        if (page instanceof Response) return page;
+        const form = query as Record<string, string>;
+        const key = typeof form.key === "string" && /^[A-Za-z0-9_]{1,40}$/.test(form.key) ? form.key : null;
+        const row = key
+          ? previewRow(key, withTypeDefaults(readSchedule(form, key)))
+          : previewRow(newRowKey(), { schedule_type: "daily", hour: 2, minute: 0, enabled: true, catch_up: true });
+        return html(<ScheduleRow rowKey={row.key} schedule={row.schedule} preview={row.preview} error={row.error} serverTimezone={serverTimezone()} />);
+      },
+      { detail: { hide: true } },
+    )
+    .get(
+      "/jobs/editor/nothing",
+      async ({ request }) => {
+        const page = await requirePage(ctx, request);
+        return page instanceof Response ? page : html("");
+      },
+      { detail: { hide: true } },
+    )
+    .post(
+      "/jobs/editor/test",
+      async ({ request, body }) => {
+        const page = await requirePage(ctx, request);
+        if (page instanceof Response) return page;
+        const parsed = parseJobForm(formOf(body), fieldsOf);
+        const result = await testConnection(ctx, parsed.input).catch((err) => ({ success: false, message: messageOf(err) }));
+        return html(<TestResult result={result} />);
+      },
+      { detail: { hide: true } },
+    );
+}

@@ -1,0 +1,247 @@
+// Dashboard, job list, a job's page (card + history), and the job actions the pages post.
+import { Elysia } from "elysia";
+import { countUsers } from "../../auth/users.ts";
+import type { AppContext } from "../../context.ts";
+import * as jobs from "../../jobs/service.ts";
+import { listJobRuns } from "../../runs/queries.ts";
+import { deleteRuns } from "../../runs/queries.ts";
+import type { Services } from "../../services.ts";
+import { ErrorAlert } from "../../../views/components/format.tsx";
+import { JobCard } from "../../../views/components/job-card.tsx";
+import { NotFoundPage } from "../../../views/components/not-found.tsx";
+import type { JobProps, ProgressProps } from "../../../views/components/types.ts";
+import { DashboardPage, JobsPage } from "../../../views/pages/dashboard.tsx";
+import { JobRunsPage } from "../../../views/pages/job-runs.tsx";
+import { html, redirect } from "../html.ts";
+import { idParam, isNotFound, messageOf, providerNames, rearm, requirePage, type PageCtx } from "./common.ts";
+
+const PAGE_SIZE = 20;
+
+/** Latest progress per run, kept from the engine's events so a page rendered mid-run shows it. */
+export class ProgressBoard {
+  private byRun = new Map<number, ProgressProps>();
+  constructor(services: Services) {
+    services.events.subscribe((e) => {
+      if (e.type === "job_progress") {
+        this.byRun.set(e.run_id, { files_transferred: e.files_transferred, bytes_transferred: e.bytes_transferred, files_total: e.files_total, bytes_total: e.bytes_total });
+      } else if (e.type === "job_completed") this.byRun.delete(e.run_id);
+    });
+  }
+  get(runId: number | null): ProgressProps | null {
+    return runId === null ? null : (this.byRun.get(runId) ?? null);
+  }
+}
+
+/** Numbers only come from the URL; the words are ours (a crafted link cannot put text on the page). */
+function deletedMessage(raw: string | null): string | null {
+  if (raw === null || !/^\d{1,9}$/.test(raw)) return null;
+  return raw === "1" ? "1 run deleted." : `${raw} runs deleted.`;
+}
+
+/** An action refused (409 and friends): the message goes into the page's error slot. */
+function inlineError(message: string) {
+  return html(<ErrorAlert message={message} />, { headers: { "hx-retarget": "#page-error", "hx-reswap": "innerHTML" } });
+}
+
+function asProps(j: jobs.JobView): JobProps {
+  return j as unknown as JobProps;
+}
+
+export function renderDashboard(ctx: AppContext, services: Services, board: ProgressBoard, page: PageCtx) {
+  const all = jobs.listJobs(ctx.db, services.engine);
+  const active: Record<number, number> = {};
+  const progress: Record<number, ProgressProps> = {};
+  for (const j of all) {
+    if (j.active_run_id === null) continue;
+    active[j.id] = j.active_run_id;
+    const p = board.get(j.active_run_id);
+    if (p) progress[j.id] = p;
+  }
+  return html(
+    <DashboardPage username={page.user.username} theme={page.theme} jobs={all.map(asProps)} active={active} progress={progress} providerNames={providerNames()} />,
+  );
+}
+
+export function jobPages(ctx: AppContext, services: Services, board: ProgressBoard) {
+  const { db } = ctx;
+  const { engine } = services;
+  const notFoundPage = (page: PageCtx, message: string) =>
+    html(<NotFoundPage username={page.user.username} theme={page.theme} message={message} />, { status: 404 });
+
+  const card = (request: Request, id: number, error?: string | null) => {
+    const job = jobs.getJob(db, engine, id);
+    return html(
+      <JobCard
+        job={asProps(job)}
+        activeRunId={job.active_run_id}
+        progress={board.get(job.active_run_id)}
+        providerName={providerNames()[job.destination_type]}
+        error={error}
+        compact={new URL(request.url).searchParams.get("compact") === "1"}
+      />,
+    );
+  };
+
+  const historyPage = (page: PageCtx, request: Request, rawId: string) => {
+    const id = idParam(rawId);
+    if (id === null) return notFoundPage(page, "No such job.");
+    let job: jobs.JobView;
+    try {
+      job = jobs.getJob(db, engine, id);
+    } catch (err) {
+      if (isNotFound(err)) return notFoundPage(page, "This job does not exist (it may have been deleted).");
+      throw err;
+    }
+    const url = new URL(request.url);
+    const offset = Math.max(0, Number(url.searchParams.get("offset")) || 0);
+    const { rows, total } = listJobRuns(db, id, PAGE_SIZE, offset);
+    return html(
+      <JobRunsPage
+        username={page.user.username}
+        theme={page.theme}
+        job={asProps(job)}
+        runs={rows}
+        total={total}
+        limit={PAGE_SIZE}
+        offset={offset}
+        activeRunId={job.active_run_id}
+        progress={board.get(job.active_run_id)}
+        providerName={providerNames()[job.destination_type]}
+        message={deletedMessage(url.searchParams.get("deleted"))}
+      />,
+    );
+  };
+
+  return new Elysia({ name: "web-jobs" })
+    .get(
+      "/",
+      async ({ request }) => {
+        if (countUsers(db) === 0) return redirect("/setup", request);
+        const page = await requirePage(ctx, request);
+        return page instanceof Response ? page : renderDashboard(ctx, services, board, page);
+      },
+      { detail: { hide: true } },
+    )
+    .get(
+      "/jobs",
+      async ({ request }) => {
+        const page = await requirePage(ctx, request);
+        if (page instanceof Response) return page;
+        const all = jobs.listJobs(db, engine);
+        const active = Object.fromEntries(all.filter((j) => j.active_run_id !== null).map((j) => [j.id, j.active_run_id!]));
+        return html(<JobsPage username={page.user.username} theme={page.theme} jobs={all.map(asProps)} active={active} providerNames={providerNames()} />);
+      },
+      { detail: { hide: true } },
+    )
+    .get(
+      "/jobs/:id",
+      async ({ request, params }) => {
+        const page = await requirePage(ctx, request);
+        return page instanceof Response ? page : historyPage(page, request, params.id);
+      },
+      { detail: { hide: true } },
+    )
+    .get(
+      "/jobs/:id/runs",
+      async ({ request, params }) => {
+        const page = await requirePage(ctx, request);
+        return page instanceof Response ? page : historyPage(page, request, params.id);
+      },
+      { detail: { hide: true } },
+    )
+    .get(
+      "/jobs/:id/card",
+      async ({ request, params }) => {
+        const page = await requirePage(ctx, request);
+        if (page instanceof Response) return page;
+        const id = idParam(params.id);
+        // A card whose job is gone disappears (htmx swaps in the empty body).
+        if (id === null) return html("");
+        try {
+          return await card(request, id);
+        } catch (err) {
+          if (isNotFound(err)) return html("");
+          throw err;
+        }
+      },
+      { detail: { hide: true } },
+    )
+    .post(
+      "/jobs/:id/run",
+      async ({ request, params }) => {
+        const page = await requirePage(ctx, request);
+        if (page instanceof Response) return page;
+        const id = idParam(params.id);
+        if (id === null) return html("");
+        let error: string | null = null;
+        try {
+          engine.start(id, { trigger: "manual" });
+        } catch (err) {
+          if (isNotFound(err)) return html("");
+          error = messageOf(err);
+        }
+        return card(request, id, error);
+      },
+      { detail: { hide: true } },
+    )
+    .post(
+      "/jobs/:id/cancel",
+      async ({ request, params }) => {
+        const page = await requirePage(ctx, request);
+        if (page instanceof Response) return page;
+        const id = idParam(params.id);
+        if (id === null) return html("");
+        const cancelled = await engine.cancel(id);
+        try {
+          return await card(request, id, cancelled ? null : "This job is not running.");
+        } catch (err) {
+          if (isNotFound(err)) return html("");
+          throw err;
+        }
+      },
+      { detail: { hide: true } },
+    )
+    .post(
+      "/jobs/:id/clone",
+      async ({ request, params }) => {
+        const page = await requirePage(ctx, request);
+        if (page instanceof Response) return page;
+        const id = idParam(params.id);
+        try {
+          const copy = jobs.cloneJob(db, engine, id ?? 0);
+          return redirect(`/jobs/${copy.id}/edit`, request);
+        } catch (err) {
+          return inlineError(messageOf(err));
+        }
+      },
+      { detail: { hide: true } },
+    )
+    .post(
+      "/jobs/:id/delete",
+      async ({ request, params }) => {
+        const page = await requirePage(ctx, request);
+        if (page instanceof Response) return page;
+        const id = idParam(params.id);
+        try {
+          jobs.deleteJob(db, engine, id ?? 0);
+          rearm(services, id ?? undefined);
+          return redirect("/jobs", request);
+        } catch (err) {
+          return inlineError(messageOf(err));
+        }
+      },
+      { detail: { hide: true } },
+    )
+    .post(
+      "/jobs/:id/runs/delete",
+      async ({ request, params }) => {
+        const page = await requirePage(ctx, request);
+        if (page instanceof Response) return page;
+        const id = idParam(params.id);
+        if (id === null) return redirect("/jobs", request);
+        const count = deleteRuns(db, { jobId: id }, services.engine.activeRunIds());
+        return redirect(`/jobs/${id}/runs?deleted=${count}`, request);
+      },
+      { detail: { hide: true } },
+    );
+}

@@ -1,0 +1,44 @@
+// Settings page: theme and runs kept per job, through the settings service.
+import { Elysia } from "elysia";
+import type { AppContext } from "../../context.ts";
+import { getSettings, updateSettings } from "../../settings/service.ts";
+import { SettingsForm, SettingsPage } from "../../../views/pages/settings.tsx";
+import { html, redirect } from "../html.ts";
+import { formOf, messageOf, requirePage } from "./common.ts";
+
+export function settingsPages(ctx: AppContext) {
+  return new Elysia({ name: "web-settings" })
+    .get(
+      "/settings",
+      async ({ request }) => {
+        const p = await requirePage(ctx, request);
+        if (p instanceof Response) return p;
+        const saved = new URL(request.url).searchParams.has("saved");
+        return html(<SettingsPage username={p.user.username} settings={getSettings(ctx.db)} message={saved ? "Settings saved." : null} />);
+      },
+      { detail: { hide: true } },
+    )
+    .post(
+      "/settings",
+      async ({ request, body }) => {
+        const p = await requirePage(ctx, request);
+        if (p instanceof Response) return p;
+        const form = formOf(body);
+        const raw = form.max_runs_per_job?.trim() ?? "";
+        const patch: Record<string, unknown> = {};
+        if (form.theme !== undefined) patch.theme = form.theme;
+        // The service words the error for anything that is not a whole number in range.
+        if (raw !== "") patch.max_runs_per_job = /^-?\d+$/.test(raw) ? Number(raw) : raw;
+        try {
+          updateSettings(ctx.db, patch);
+          // A full reload, so a new theme applies to the whole page.
+          return redirect("/settings?saved", request);
+        } catch (err) {
+          const settings = { ...getSettings(ctx.db) };
+          const props = { settings, error: messageOf(err) };
+          return request.headers.get("hx-request") ? html(<SettingsForm {...props} />) : html(<SettingsPage username={p.user.username} {...props} />, { status: 400 });
+        }
+      },
+      { detail: { hide: true } },
+    );
+}

@@ -1,0 +1,71 @@
+// Sessions for page routes. Pages accept only the session cookie (never API keys: those are for
+// scripts), and send a browser without a session to /login instead of answering 401.
+//
+//   const user = await pageSession(ctx, request);          // SessionUser | null
+//   new Elysia().use(pageAuth(ctx)).get("/x", ({ user }) => ..., { page: true });
+import { Elysia } from "elysia";
+import { COOKIE_NAME } from "../auth/guard.ts";
+import { authRuntime } from "../auth/runtime.ts";
+import { findSessionUser, touchSession, type SessionUser } from "../auth/sessions.ts";
+import type { AppContext } from "../context.ts";
+
+export interface PageSession {
+  user: SessionUser;
+  sessionId: string;
+}
+
+export function cookieToken(request: Request): string | undefined {
+  const header = request.headers.get("cookie");
+  if (!header) return undefined;
+  for (const part of header.split(";")) {
+    const eq = part.indexOf("=");
+    if (eq > 0 && part.slice(0, eq).trim() === COOKIE_NAME) return decodeURIComponent(part.slice(eq + 1).trim()) || undefined;
+  }
+  return undefined;
+}
+
+/** The signed-in user and session behind the request's cookie, or null. Read-only. */
+export async function pageSessionDetails(ctx: AppContext, request: Request): Promise<PageSession | null> {
+  const sessionId = await authRuntime(ctx).tokens.sessionId(cookieToken(request));
+  if (!sessionId) return null;
+  const user = findSessionUser(ctx.db, sessionId);
+  return user ? { user, sessionId } : null;
+}
+
+/** The signed-in user for a page request, or null (no cookie, bad token, session ended or expired). */
+export async function pageSession(ctx: AppContext, request: Request): Promise<SessionUser | null> {
+  return (await pageSessionDetails(ctx, request))?.user ?? null;
+}
+
+/** Where to go back to after signing in: only same-site paths, never `//host` or a URL. */
+export function safeNext(path: string | null | undefined): string {
+  return path && path.startsWith("/") && !path.startsWith("//") && !path.startsWith("/\\") ? path : "/";
+}
+
+/**
+ * `{ page: true }` on a page route resolves `user` and `sessionId`, or sends the browser to
+ * /login (HX-Redirect for htmx requests, 303 otherwise). The session's last-seen time is
+ * written after the response.
+ */
+export function pageAuth(ctx: AppContext) {
+  return new Elysia({ name: "page-auth" }).macro({
+    page: {
+      async resolve({ request, set, status }) {
+        const s = await pageSessionDetails(ctx, request);
+        if (!s) {
+          if (request.headers.get("hx-request")) {
+            set.headers["hx-redirect"] = "/login";
+            return status(200, "");
+          }
+          set.headers.location = "/login";
+          return status(303, "");
+        }
+        return { user: s.user, sessionId: s.sessionId };
+      },
+      afterResponse(c) {
+        const sessionId = (c as { sessionId?: string }).sessionId;
+        if (sessionId) touchSession(ctx.db, sessionId);
+      },
+    },
+  });
+}

@@ -1,0 +1,69 @@
+// The destination part of the job editor, generated from the chosen type's FieldSpec list.
+// Swapped as a whole (GET /jobs/editor/destination) when the type changes.
+import { SpecFields } from "./spec-fields.tsx";
+import type { CredentialProps, ProviderProps, TestResultProps } from "./types.ts";
+
+export interface DestinationFormProps {
+  provider: ProviderProps;
+  config: Record<string, unknown>;
+  credentials: CredentialProps[];
+  credentialId: number | null;
+  invalid?: string | null;
+  testResult?: TestResultProps | null;
+}
+
+export function TestResult(props: { result?: TestResultProps | null }) {
+  if (!props.result) return <div id="test-result" class="test-result" aria-live="polite"></div>;
+  return (
+    <div id="test-result" class="test-result" aria-live="polite">
+      <div class={props.result.success ? "alert alert-ok" : "alert alert-error"} role="status" safe>
+        {props.result.message}
+      </div>
+    </div>
+  );
+}
+
+export function DestinationForm(props: DestinationFormProps) {
+  const p = props.provider;
+  const usable = props.credentials.filter((c) => c.provider_type === p.type);
+  return (
+    <div id="destination-form" class="stack">
+      {p.sync_implemented ? (
+        ""
+      ) : (
+        <div class="alert alert-info" role="status" safe>
+          {`${p.name} backups are not available in this version yet: you can save the job, but it cannot run.`}
+        </div>
+      )}
+      <SpecFields fields={p.configFields} prefix="dest." values={props.config} invalid={props.invalid} />
+      {p.requires_credentials ? (
+        <div class="field">
+          <label for="credential_id">Credential</label>
+          <select id="credential_id" name="credential_id" aria-invalid={props.invalid === "credential_id" ? "true" : undefined}>
+            <option value="">— choose a saved credential —</option>
+            {usable.map((c) => (
+              <option value={String(c.id)} selected={c.id === props.credentialId} safe>
+                {c.name}
+              </option>
+            ))}
+          </select>
+          <div class="hint">
+            {usable.length === 0 ? "No saved credential for this type yet. " : ""}
+            <a href={`/credentials?type=${encodeURIComponent(p.type)}`} hx-boost="false" target="_blank">
+              Add a credential
+            </a>
+          </div>
+        </div>
+      ) : (
+        <input type="hidden" name="credential_id" value="" />
+      )}
+      <div class="row">
+        <button type="button" class="btn" hx-post="/jobs/editor/test" hx-target="#test-result" hx-swap="outerHTML" hx-include="closest form" hx-indicator="#test-indicator">
+          Test connection
+        </button>
+        <span class="htmx-indicator muted small" id="test-indicator">Testing…</span>
+      </div>
+      <TestResult result={props.testResult} />
+    </div>
+  );
+}

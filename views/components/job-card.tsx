@@ -1,0 +1,127 @@
+// One job on the dashboard. The card re-renders itself (hx-trigger "dm:refresh", fired by
+// public/js/live.js on job_started/job_completed); job_progress only updates its counters.
+import { ErrorAlert, formatBytes, StatusBadge, Time } from "./format.tsx";
+import type { JobProps, ProgressProps, RunStatus } from "./types.ts";
+
+export interface JobCardProps {
+  job: JobProps;
+  /** The job's active run, when there is one. */
+  activeRunId: number | null;
+  progress?: ProgressProps | null;
+  providerName?: string;
+  error?: string | null;
+  /** On the job's own page, whose heading already names it. */
+  compact?: boolean;
+}
+
+export function nextRunOf(job: JobProps): string | null {
+  if (!job.enabled) return null;
+  const times = job.schedules.map((s) => s.next_run).filter((t): t is string => !!t);
+  times.sort();
+  return times[0] ?? null;
+}
+
+export function jobStatus(job: JobProps, activeRunId: number | null): RunStatus | null {
+  // "pending" lasts a moment before the transfer starts: to a person the job is running.
+  if (activeRunId !== null) return "running";
+  return job.last_run?.status ?? null;
+}
+
+export function LiveProgress(props: { jobId: number; runId: number; progress?: ProgressProps | null }) {
+  const p = props.progress;
+  const known = p && p.bytes_total ? { value: p.bytes_transferred, max: p.bytes_total } : null;
+  return (
+    <div class="live-progress" data-progress-for={String(props.jobId)}>
+      {/* No value = indeterminate bar until the destination reports totals. */}
+      <progress class="bar" data-bar-for-run={String(props.runId)} max={known ? String(known.max) : undefined} value={known ? String(known.value) : undefined} aria-label="Progress"></progress>
+      <div class="small muted">
+        <span data-files-for-run={String(props.runId)}>{p?.files_transferred ?? 0}</span> files ·{" "}
+        <span data-bytes-for-run={String(props.runId)} safe>
+          {formatBytes(p?.bytes_transferred ?? 0)}
+        </span>{" "}
+        · <a href={`/runs/${props.runId}`}>live log</a>
+      </div>
+    </div>
+  );
+}
+
+export function JobCard(props: JobCardProps) {
+  const { job } = props;
+  const status = jobStatus(job, props.activeRunId);
+  const active = props.activeRunId !== null;
+  // The card re-renders itself from these routes: they must know which variant it is.
+  const q = props.compact ? "?compact=1" : "";
+  return (
+    <article
+      class="card job-card"
+      id={`job-${job.id}`}
+      data-job-id={String(job.id)}
+      hx-get={`/jobs/${job.id}/card${q}`}
+      hx-trigger="dm:refresh"
+      hx-swap="outerHTML"
+    >
+      <div class="row job-card-head">
+        {props.compact ? (
+          <h2 class="m0 job-title">Status</h2>
+        ) : (
+          <h2 class="m0 job-title">
+            <a href={`/jobs/${job.id}`} safe>
+              {job.name}
+            </a>
+          </h2>
+        )}
+        <span class="spacer"></span>
+        {job.enabled ? "" : <span class="badge">Disabled</span>}
+        <StatusBadge status={status} />
+      </div>
+      {job.description ? (
+        <p class="muted small m0" safe>
+          {job.description}
+        </p>
+      ) : (
+        ""
+      )}
+      <dl class="facts">
+        <dt>Last run</dt>
+        <dd>
+          {job.last_run ? (
+            <a href={`/runs/${job.last_run.id}`}>
+              <Time iso={job.last_run.started_at} empty="pending" />
+            </a>
+          ) : (
+            <span class="muted">never</span>
+          )}
+        </dd>
+        <dt>Next run</dt>
+        <dd>
+          <Time iso={nextRunOf(job)} empty={job.enabled ? "not scheduled" : "disabled"} />
+        </dd>
+        <dt>To</dt>
+        <dd safe>{props.providerName ?? job.destination_type}</dd>
+      </dl>
+      {active ? <LiveProgress jobId={job.id} runId={props.activeRunId!} progress={props.progress} /> : ""}
+      <ErrorAlert message={props.error} />
+      <div class="row actions">
+        {active ? (
+          <button class="btn btn-danger small-btn" hx-post={`/jobs/${job.id}/cancel${q}`} hx-target={`#job-${job.id}`} hx-swap="outerHTML">
+            Cancel
+          </button>
+        ) : (
+          <button class="btn btn-primary small-btn" hx-post={`/jobs/${job.id}/run${q}`} hx-target={`#job-${job.id}`} hx-swap="outerHTML">
+            Run now
+          </button>
+        )}
+        {props.compact ? (
+          ""
+        ) : (
+          <a class="btn small-btn" href={`/jobs/${job.id}/runs`}>
+            History
+          </a>
+        )}
+        <a class="btn small-btn" href={`/jobs/${job.id}/edit`}>
+          Edit
+        </a>
+      </div>
+    </article>
+  );
+}

@@ -1,0 +1,100 @@
+// Duration and bytes per run as two small bar charts in inline SVG: no chart library, colours
+// from CSS classes so the chart follows the light/dark theme. Oldest run on the left.
+import { durationSeconds, formatBytes, formatDuration, formatUtc } from "./format.tsx";
+import type { RunProps } from "./types.ts";
+
+const W = 600;
+const H = 140;
+const PAD_L = 84;
+const PAD_B = 18;
+const PAD_T = 10;
+
+interface Series {
+  title: string;
+  id: string;
+  value: (r: RunProps) => number | null;
+  label: (v: number) => string;
+}
+
+const SERIES: Series[] = [
+  { title: "Duration", id: "chart-duration", value: (r) => durationSeconds(r.started_at, r.completed_at), label: formatDuration },
+  { title: "Data transferred", id: "chart-bytes", value: (r) => (r.status === "pending" ? null : r.bytes_transferred), label: formatBytes },
+];
+
+function BarChart(props: { runs: RunProps[]; series: Series }) {
+  const { runs, series } = props;
+  const values = runs.map(series.value);
+  const max = Math.max(0, ...values.map((v) => v ?? 0));
+  const plotW = W - PAD_L - 8;
+  const plotH = H - PAD_T - PAD_B;
+  const slot = plotW / Math.max(runs.length, 1);
+  const barW = Math.max(2, Math.min(36, slot * 0.7));
+  const firstLabel: string = formatUtc(runs[0]?.started_at);
+  const lastLabel: string = runs.length > 1 ? formatUtc(runs[runs.length - 1]!.started_at) : "";
+  return (
+    <figure class="chart" id={series.id}>
+      <figcaption class="small muted" safe>
+        {series.title}
+      </figcaption>
+      <svg viewBox={`0 0 ${W} ${H}`} role="img" aria-label={`${series.title} per run, oldest first`} class="chart-svg">
+        <line class="chart-axis" x1={String(PAD_L)} y1={String(PAD_T + plotH)} x2={String(W - 4)} y2={String(PAD_T + plotH)} />
+        <line class="chart-grid" x1={String(PAD_L)} y1={String(PAD_T)} x2={String(W - 4)} y2={String(PAD_T)} />
+        <text class="chart-label" x={String(PAD_L - 6)} y={String(PAD_T + 4)} text-anchor="end" safe>
+          {series.label(max)}
+        </text>
+        <text class="chart-label" x={String(PAD_L - 6)} y={String(PAD_T + plotH)} text-anchor="end">
+          0
+        </text>
+        {runs.map((r, i) => {
+          const v = values[i];
+          const x = PAD_L + i * slot + (slot - barW) / 2;
+          const h = v === null || max === 0 ? 0 : Math.max(1, (v / max) * plotH);
+          return (
+            <g>
+              <rect
+                class={`chart-bar chart-${r.status}`}
+                x={x.toFixed(1)}
+                y={(PAD_T + plotH - h).toFixed(1)}
+                width={barW.toFixed(1)}
+                height={h.toFixed(1)}
+                data-run-id={String(r.id)}
+              >
+                <title safe>{`Run #${r.id} · ${formatUtc(r.started_at)} · ${r.status} · ${v === null ? "–" : series.label(v)}`}</title>
+              </rect>
+              {v === null ? (
+                <text class="chart-label" x={(x + barW / 2).toFixed(1)} y={String(PAD_T + plotH - 3)} text-anchor="middle">
+                  ·
+                </text>
+              ) : (
+                ""
+              )}
+            </g>
+          );
+        })}
+        <text class="chart-label" x={String(PAD_L)} y={String(H - 4)} safe>
+          {firstLabel}
+        </text>
+        <text class="chart-label" x={String(W - 4)} y={String(H - 4)} text-anchor="end" safe>
+          {lastLabel}
+        </text>
+      </svg>
+    </figure>
+  );
+}
+
+/** `runs` newest first, as the API lists them. */
+export function RunChart(props: { runs: RunProps[] }) {
+  const runs = [...props.runs].reverse();
+  if (runs.length === 0) return "";
+  return (
+    <div class="charts">
+      {SERIES.map((s) => (
+        <BarChart runs={runs} series={s} />
+      ))}
+      <p class="chart-legend small muted">
+        <span class="legend-dot chart-completed"></span> completed <span class="legend-dot chart-failed"></span> failed{" "}
+        <span class="legend-dot chart-cancelled"></span> cancelled <span class="legend-dot chart-running"></span> running
+      </p>
+    </div>
+  );
+}

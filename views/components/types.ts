@@ -1,0 +1,112 @@
+// What the pages render, shaped like the seed's JSON objects so a page route can hand a service's
+// answer straight to a view. Views depend only on these, never on services or the database.
+import type { FieldSpec } from "../../src/providers/types.ts";
+
+export type RunStatus = "pending" | "running" | "completed" | "failed" | "cancelled";
+export type LogLevel = "info" | "warning" | "error";
+export type Verbosity = "quiet" | "normal" | "verbose";
+
+export interface ScheduleProps {
+  id?: number | null;
+  enabled?: boolean;
+  schedule_type: "daily" | "weekly" | "monthly" | "custom";
+  hour?: number | null;
+  minute?: number | null;
+  day_of_week?: number | null;
+  day_of_month?: number | null;
+  cron_expression?: string | null;
+  timezone?: string | null;
+  catch_up?: boolean;
+  next_run?: string | null;
+}
+
+export interface SyncOptionsProps {
+  delete_extraneous: boolean;
+  exclude_patterns: string[];
+  bandwidth_limit_kbps: number | null;
+  dry_run: boolean;
+  verbosity: Verbosity;
+}
+
+export interface LastRunProps {
+  id: number;
+  status: RunStatus;
+  started_at: string | null;
+  completed_at: string | null;
+}
+
+export interface JobProps {
+  id: number;
+  name: string;
+  description: string;
+  enabled: boolean;
+  source_dirs: string[];
+  destination_type: string;
+  destination_config: Record<string, unknown>;
+  sync_options: SyncOptionsProps;
+  credential_id: number | null;
+  created_at?: string;
+  updated_at?: string;
+  last_run: LastRunProps | null;
+  schedules: ScheduleProps[];
+}
+
+export interface RunProps {
+  id: number;
+  job_id: number;
+  job_name: string;
+  status: RunStatus;
+  trigger: "manual" | "scheduled";
+  schedule_id: number | null;
+  started_at: string | null;
+  completed_at: string | null;
+  files_transferred: number;
+  bytes_transferred: number;
+  files_deleted: number;
+  error_message: string | null;
+}
+
+export interface LogEntryProps {
+  id: number;
+  run_id: number;
+  timestamp: string;
+  level: LogLevel;
+  message: string;
+}
+
+export interface CredentialProps {
+  id: number;
+  name: string;
+  provider_type: string;
+  created_at: string;
+  updated_at: string;
+}
+
+export interface ProviderProps {
+  type: string;
+  name: string;
+  description: string;
+  requires_credentials: boolean;
+  configFields: FieldSpec[];
+  credentialFields: FieldSpec[];
+  /** false: listed but cannot run yet (capabilities.sync_implemented). */
+  sync_implemented: boolean;
+}
+
+export interface SettingsProps {
+  max_runs_per_job: number;
+  theme: "light" | "dark" | "system";
+}
+
+/** Live numbers of a running job, when the engine knows them at render time. */
+export interface ProgressProps {
+  files_transferred: number;
+  bytes_transferred: number;
+  files_total: number | null;
+  bytes_total: number | null;
+}
+
+export interface TestResultProps {
+  success: boolean;
+  message: string;
+}

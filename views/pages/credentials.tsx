@@ -1,0 +1,156 @@
+// Saved credentials: the list and one form (create, or edit a saved one). The form's fields come
+// from the provider's credentialFields; secret inputs are never pre-filled, and on edit a blank
+// secret keeps the stored one.
+import { ErrorAlert, fieldOf, OkAlert, Time } from "../components/format.tsx";
+import { SpecFields } from "../components/spec-fields.tsx";
+import type { CredentialProps, ProviderProps } from "../components/types.ts";
+import { Layout } from "../layout.tsx";
+
+export interface CredentialFormProps {
+  providers: ProviderProps[];
+  /** Set when editing a saved credential. */
+  credential?: CredentialProps | null;
+  providerType: string;
+  name: string;
+  /** Non-secret values to show again after an error. */
+  values: Record<string, unknown>;
+  error?: string | null;
+}
+
+export interface CredentialsPageProps {
+  username: string;
+  theme?: "light" | "dark" | "system";
+  credentials: CredentialProps[];
+  providers: ProviderProps[];
+  form: CredentialFormProps;
+  message?: string | null;
+  error?: string | null;
+}
+
+export function CredentialFields(props: { provider: ProviderProps; values: Record<string, unknown>; invalid?: string | null; keepSecrets: boolean }) {
+  return (
+    <div id="credential-fields">
+      {props.keepSecrets ? (
+        <p class="hint">Saved values are never shown. Leave every field blank to keep them, or fill them all in to replace them.</p>
+      ) : (
+        ""
+      )}
+      {props.provider.credentialFields.length === 0 ? (
+        <p class="muted small">This destination type needs no credential.</p>
+      ) : (
+        <SpecFields fields={props.provider.credentialFields} prefix="data." values={props.values} invalid={props.invalid} keepSecrets={props.keepSecrets} />
+      )}
+    </div>
+  );
+}
+
+export function CredentialForm(props: CredentialFormProps) {
+  const editing = props.credential ?? null;
+  const withCredentials = props.providers.filter((p) => p.requires_credentials);
+  const provider = props.providers.find((p) => p.type === props.providerType) ?? withCredentials[0] ?? props.providers[0]!;
+  const invalid = fieldOf(props.error)?.replace(/^data\./, "") ?? null;
+  const title: string = editing ? `Edit ${editing.name}` : "New credential";
+  const action = editing ? `/credentials/${editing.id}/edit` : "/credentials/new";
+  return (
+    <form id="credential-form" class="card stack" method="post" action={action} hx-post={action} hx-target="this" hx-swap="outerHTML" autocomplete="off">
+      <h2 class="m0" safe>
+        {title}
+      </h2>
+      <ErrorAlert message={props.error} />
+      <div class="field">
+        <label for="cred-name">Name</label>
+        <input id="cred-name" name="name" required maxlength="200" value={props.name} aria-invalid={invalid === "name" ? "true" : undefined} />
+      </div>
+      {editing ? (
+        <>
+          <input type="hidden" name="provider_type" value={provider.type} />
+          <p class="muted small" safe>{`Type: ${provider.name}`}</p>
+        </>
+      ) : (
+        <div class="field">
+          <label for="provider_type">Type</label>
+          <select id="provider_type" name="provider_type" hx-get="/credentials/fields" hx-trigger="change" hx-target="#credential-fields" hx-swap="outerHTML" hx-include="this">
+            {withCredentials.map((p) => (
+              <option value={p.type} selected={p.type === provider.type} safe>
+                {p.name}
+              </option>
+            ))}
+          </select>
+        </div>
+      )}
+      <CredentialFields provider={provider} values={props.values} invalid={invalid} keepSecrets={!!editing} />
+      <div class="row">
+        <button class="btn btn-primary" type="submit">
+          {editing ? "Save changes" : "Save credential"}
+        </button>
+        {editing ? (
+          <a class="btn" href="/credentials">
+            Cancel
+          </a>
+        ) : (
+          ""
+        )}
+      </div>
+    </form>
+  );
+}
+
+export function CredentialsPage(props: CredentialsPageProps) {
+  return (
+    <Layout title="Credentials" username={props.username} active="credentials" theme={props.theme}>
+      <div class="stack">
+        <h1>Credentials</h1>
+        <p class="muted">Secrets are encrypted on this server and never shown again after saving.</p>
+        <OkAlert message={props.message} />
+        <div id="credential-error">
+          <ErrorAlert message={props.error} />
+        </div>
+        <div class="two-col">
+          <section class="card table-wrap">
+            {props.credentials.length === 0 ? (
+              <p class="empty">No saved credentials.</p>
+            ) : (
+              <table>
+                <thead>
+                  <tr>
+                    <th>Name</th>
+                    <th>Type</th>
+                    <th class="hide-phone">Updated</th>
+                    <th class="actions-col">Actions</th>
+                  </tr>
+                </thead>
+                <tbody>
+                  {props.credentials.map((c) => (
+                    <tr id={`credential-${c.id}`}>
+                      <td safe>{c.name}</td>
+                      <td safe>{props.providers.find((p) => p.type === c.provider_type)?.name ?? c.provider_type}</td>
+                      <td class="hide-phone">
+                        <Time iso={c.updated_at} />
+                      </td>
+                      <td>
+<div class="row actions">
+                        <a class="btn small-btn" href={`/credentials/${c.id}/edit`}>
+                          Edit
+                        </a>
+                        <button
+                          class="btn btn-danger small-btn"
+                          hx-post={`/credentials/${c.id}/delete`}
+                          hx-target="#credential-error"
+                          hx-confirm="Delete this credential?"
+                        >
+                          Delete
+                        </button>
+                      </div>
+</td>
+                    </tr>
+                  ))}
+                </tbody>
+              </table>
+            )}
+          </section>
+          <CredentialForm {...props.form} />
+        </div>
+      </div>
+    </Layout>
+  );
+}

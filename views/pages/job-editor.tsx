@@ -1,0 +1,204 @@
+// The job editor: one form for the job, its destination and its schedules. Posted form-encoded
+// to a page route, which calls the jobs and schedules services and re-renders this form with
+// the contract's error message when they refuse.
+import { DestinationForm } from "../components/destination-form.tsx";
+import { ErrorAlert, fieldOf } from "../components/format.tsx";
+import { ScheduleRow } from "../components/schedule-row.tsx";
+import type { CredentialProps, ProviderProps, ScheduleProps, SyncOptionsProps } from "../components/types.ts";
+import { Layout } from "../layout.tsx";
+
+export interface JobFormValues {
+  name: string;
+  description: string;
+  enabled: boolean;
+  source_dirs: string[];
+  destination_type: string;
+  destination_config: Record<string, unknown>;
+  sync_options: SyncOptionsProps;
+  credential_id: number | null;
+}
+
+export interface ScheduleRowState {
+  key: string;
+  schedule: ScheduleProps;
+  preview: string[];
+  error?: string | null;
+}
+
+export interface JobEditorProps {
+  username: string;
+  theme?: "light" | "dark" | "system";
+  /** Absent for a new job. */
+  jobId?: number;
+  values: JobFormValues;
+  providers: ProviderProps[];
+  credentials: CredentialProps[];
+  schedules: ScheduleRowState[];
+  serverTimezone: string;
+  error?: string | null;
+  /** Rendered folder picker for the sources, when the component is available. */
+  sourcesPicker?: JSX.Element;
+}
+
+export const DEFAULT_SYNC_OPTIONS: SyncOptionsProps = {
+  delete_extraneous: false,
+  exclude_patterns: [],
+  bandwidth_limit_kbps: null,
+  dry_run: false,
+  verbosity: "normal",
+};
+
+function Check(props: { name: string; checked: boolean; label: string; hint?: string; invalid?: boolean }) {
+  return (
+    <div class="field">
+      <input type="hidden" name={props.name} value="false" />
+      <label class="check">
+        <input type="checkbox" id={props.name} name={props.name} value="true" checked={props.checked} aria-invalid={props.invalid ? "true" : undefined} />
+        <span safe>{props.label}</span>
+      </label>
+      {props.hint ? <div class="hint" safe>{props.hint}</div> : ""}
+    </div>
+  );
+}
+
+export function JobForm(props: JobEditorProps) {
+  const v = props.values;
+  const invalid = fieldOf(props.error);
+  const bad = (f: string) => (invalid === f || invalid?.startsWith(`${f}.`) || invalid?.startsWith(`${f}[`) ? "true" : undefined);
+  const destInvalid = invalid?.replace(/^destination_config\./, "") ?? null;
+  const provider = props.providers.find((p) => p.type === v.destination_type) ?? props.providers[0]!;
+  const action = props.jobId ? `/jobs/${props.jobId}/edit` : "/jobs/new";
+  return (
+    <form id="job-form" class="stack" method="post" action={action} hx-post={action} hx-target="this" hx-swap="outerHTML">
+      <ErrorAlert message={props.error} />
+      <section class="card">
+        <h2>General</h2>
+        <div class="field">
+          <label for="name">Name</label>
+          <input id="name" name="name" required maxlength="200" value={v.name} aria-invalid={bad("name")} />
+        </div>
+        <div class="field">
+          <label for="description">Description (optional)</label>
+          <input id="description" name="description" maxlength="1000" value={v.description} aria-invalid={bad("description")} />
+        </div>
+        <Check name="enabled" checked={v.enabled} label="Enabled (schedules run this job)" />
+      </section>
+
+      <section class="card">
+        <h2>Sources</h2>
+        {props.sourcesPicker ? (
+          (props.sourcesPicker as "safe")
+        ) : (
+          <div class="field">
+            <label for="source_dirs">Folders to back up</label>
+            <textarea id="source_dirs" name="source_dirs" rows="3" class="mono" placeholder="/home/me/documents" aria-invalid={bad("source_dirs")} safe>
+              {v.source_dirs.join("\n")}
+            </textarea>
+            <div class="hint">One absolute path per line. Each folder is copied into its own folder, named after it, at the destination.</div>
+          </div>
+        )}
+      </section>
+
+      <section class="card">
+        <h2>Destination</h2>
+        <div class="field">
+          <label for="destination_type">Type</label>
+          <select
+            id="destination_type"
+            name="destination_type"
+            hx-get="/jobs/editor/destination"
+            hx-trigger="change"
+            hx-target="#destination-form"
+            hx-swap="outerHTML"
+            hx-include="this"
+            aria-invalid={bad("destination_type")}
+          >
+            {props.providers.map((p) => (
+              <option value={p.type} selected={p.type === provider.type} safe>
+                {p.sync_implemented ? p.name : `${p.name} (coming soon)`}
+              </option>
+            ))}
+          </select>
+        </div>
+        <DestinationForm provider={provider} config={v.destination_config} credentials={props.credentials} credentialId={v.credential_id} invalid={destInvalid} />
+      </section>
+
+      <section class="card">
+        <h2>Sync options</h2>
+        <Check
+          name="sync.delete_extraneous"
+          checked={v.sync_options.delete_extraneous}
+          label="Delete files at the destination that are gone from the source"
+          hint="Refused at run time when a source folder is missing or empty."
+        />
+        <Check name="sync.dry_run" checked={v.sync_options.dry_run} label="Dry run (log what would change, change nothing)" />
+        <div class="field">
+          <label for="sync.exclude_patterns">Exclude patterns (optional)</label>
+          <textarea id="sync.exclude_patterns" name="sync.exclude_patterns" rows="3" class="mono" placeholder="*.tmp" aria-invalid={bad("sync_options.exclude_patterns")} safe>
+            {v.sync_options.exclude_patterns.join("\n")}
+          </textarea>
+          <div class="hint">One pattern per line, as rsync understands them.</div>
+        </div>
+        <div class="row form-row">
+          <div class="field">
+            <label for="sync.bandwidth_limit_kbps">Bandwidth limit in KB/s (optional)</label>
+            <input
+              id="sync.bandwidth_limit_kbps"
+              name="sync.bandwidth_limit_kbps"
+              type="number"
+              min="1"
+              value={v.sync_options.bandwidth_limit_kbps === null ? "" : String(v.sync_options.bandwidth_limit_kbps)}
+              aria-invalid={bad("sync_options.bandwidth_limit_kbps")}
+            />
+          </div>
+          <div class="field">
+            <label for="sync.verbosity">Log detail</label>
+            <select id="sync.verbosity" name="sync.verbosity">
+              {(["quiet", "normal", "verbose"] as const).map((x) => (
+                <option value={x} selected={x === v.sync_options.verbosity}>
+                  {x}
+                </option>
+              ))}
+            </select>
+          </div>
+        </div>
+      </section>
+
+      <section class="card">
+        <h2>Schedules</h2>
+        <p class="muted small" safe>
+          {`Times are in the server's time zone (${props.serverTimezone}) unless a schedule names another.`}
+        </p>
+        <div id="schedules" class="stack">
+          {props.schedules.map((s) => (
+            <ScheduleRow rowKey={s.key} schedule={s.schedule} preview={s.preview} error={s.error} serverTimezone={props.serverTimezone} />
+          ))}
+        </div>
+        <button type="button" class="btn add-schedule" hx-get="/jobs/editor/schedule-row" hx-target="#schedules" hx-swap="beforeend">
+          Add schedule
+        </button>
+      </section>
+
+      <div class="row form-actions">
+        <button class="btn btn-primary" type="submit">
+          {props.jobId ? "Save changes" : "Create job"}
+        </button>
+        <a class="btn" href={props.jobId ? `/jobs/${props.jobId}` : "/jobs"}>
+          Cancel
+        </a>
+      </div>
+    </form>
+  );
+}
+
+export function JobEditorPage(props: JobEditorProps) {
+  const title = props.jobId ? `Edit ${props.values.name}` : "New job";
+  return (
+    <Layout title={title} username={props.username} active="jobs" theme={props.theme}>
+      <>
+      <h1 safe>{title}</h1>
+      <JobForm {...props} />
+      </>
+    </Layout>
+  );
+}
