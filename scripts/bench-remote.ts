@@ -23,8 +23,6 @@ interface ChildJob {
   dataDir: string;
 }
 
-if (process.argv[2] === "--child") await child(JSON.parse(process.argv[3]!) as ChildJob);
-else await main();
 
 async function child(job: ChildJob) {
   const { destinationFor } = await import("../src/providers/registry.ts");
@@ -218,3 +216,7 @@ async function main() {
   for (const r of rows) console.log(r);
   if (!process.argv.includes("--keep-data")) rmSync(join(DATA, "state"), { recursive: true, force: true });
 }
+
+// Last, so every const above is initialised before either mode runs.
+if (process.argv[2] === "--child") await child(JSON.parse(process.argv[3]!) as ChildJob);
+else await main();

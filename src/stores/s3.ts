@@ -12,7 +12,6 @@ import {
   CreateMultipartUploadCommand,
   DeleteObjectCommand,
   DeleteObjectsCommand,
-  HeadObjectCommand,
   ListObjectsV2Command,
   PutObjectCommand,
   S3Client,
@@ -26,6 +25,7 @@ import { DestinationError } from "../providers/types";
 import { withRetry } from "../sync/retry";
 import type { PutResult, PutSource, RemoteEntry, RemoteStore, StoreCapabilities } from "../sync/store";
 import { s3Error } from "./s3-errors";
+import { S3Fetch } from "./s3-fetch";
 
 export interface S3StoreConfig {
   bucket: string;
@@ -52,6 +52,7 @@ export class S3Store implements RemoteStore {
   readonly key: string;
   readonly maxBatch = 1000;
   private client: S3Client;
+  private fast: S3Fetch;
   private root: string;
 
   constructor(
@@ -62,6 +63,7 @@ export class S3Store implements RemoteStore {
     this.root = normalizePrefix(cfg.prefix);
     this.key = `s3|${cfg.endpoint ?? `aws:${cfg.region}`}|${cfg.bucket}|${this.root}`;
     const custom = !!cfg.endpoint;
+    this.fast = new S3Fetch({ endpoint: cfg.endpoint, region: cfg.region || "us-east-1", bucket: cfg.bucket, accessKeyId: cred.access_key_id, secretAccessKey: cred.secret_access_key });
     const agentOpts = { keepAlive: true, maxSockets: 64 };
     this.client = new S3Client({
       region: cfg.region || "us-east-1",
@@ -111,14 +113,11 @@ export class S3Store implements RemoteStore {
   }
 
   async stat(path: string, signal: AbortSignal): Promise<RemoteEntry | null> {
-    try {
-      const h = await this.send<any>(new HeadObjectCommand({ Bucket: this.cfg.bucket, Key: this.keyOf(path) }), signal, path);
-      return { path, size: h.ContentLength ?? 0, mtime: parseMtime(h.Metadata?.mtime), id: h.ETag ?? null, serverTime: h.LastModified?.getTime() ?? null };
-    } catch (err) {
-      // HEAD has no body: a 404 is the object missing (the bucket was checked at the start of the run).
-      if (err instanceof DestinationError && err.kind === "not_found") return null;
-      throw err;
-    }
+    // HEAD has no body: a 404 is the object missing (the bucket was checked at the start of the run).
+    const h = await this.fast.head(this.keyOf(path), signal).catch((err) => {
+      throw s3Error(err, path, this.cfg.bucket, signal);
+    });
+    return h && { path, size: h.size, mtime: parseMtime(h.meta.mtime), id: h.etag, serverTime: h.lastModified };
   }
 
   async put(path: string, source: PutSource, signal: AbortSignal): Promise<PutResult> {
@@ -129,9 +128,17 @@ export class S3Store implements RemoteStore {
       ...(this.cfg.storage_class ? { StorageClass: this.cfg.storage_class as StorageClass } : {}),
     };
     if (source.size > MULTIPART_THRESHOLD) return this.putMultipart(path, base, source, signal);
-    const body = source.size <= SMALL_FILE ? await readAll(source.open(), signal) : source.open();
+    if (source.size <= SMALL_FILE) {
+      const body = await readAll(source.open(), signal);
+      if (signal.aborted) throw s3Error(new Error("aborted"), path, this.cfg.bucket, signal);
+      const etag = await this.fast.put(base.Key, body, base.Metadata, this.cfg.storage_class, signal).catch((err) => {
+        throw s3Error(err, path, this.cfg.bucket, signal);
+      });
+      return { id: etag, mtime: source.mtime };
+    }
+    const body = source.open();
     const r = await this.send<any>(new PutObjectCommand({ ...base, Body: body, ContentLength: source.size }), signal, path).finally(() => {
-      if (!Buffer.isBuffer(body)) (body as Readable).destroy();
+      body.destroy();
     });
     return { id: r.ETag ?? null, mtime: source.mtime };
   }

@@ -22,7 +22,7 @@ const S_IFMT = 0o170000;
 const S_IFDIR = 0o040000;
 const S_IFREG = 0o100000;
 /** Writes in flight per upload: enough to cover the round trip, bounded so memory stays small. */
-const WRITES_IN_FLIGHT = Number(process.env.DM_WIF ?? 16);
+const WRITES_IN_FLIGHT = 16;
 const TEMP_SUFFIX = ".dmpartial";
 /** Our temporary names: `.<name>.<8 hex>.dmpartial`. */
 export const TEMP_NAME = /^\..*\.[0-9a-f]{8}\.dmpartial$/;
@@ -288,7 +288,7 @@ export class SftpStore implements RemoteStore {
  */
 async function writeAll(conn: Connection, handle: Buffer, source: PutSource, signal: AbortSignal): Promise<number> {
   const sftp = conn.sftp;
-  const max = Math.min(Number(process.env.DM_WMAX ?? 1e9), (sftp as unknown as { _maxWriteLen?: number })._maxWriteLen ?? 32 * 1024);
+  const max = (sftp as unknown as { _maxWriteLen?: number })._maxWriteLen ?? 32 * 1024;
   const stream = source.open();
   const onAbort = () => stream.destroy(new DestinationError("cancelled", "Cancelled"));
   signal.addEventListener("abort", onAbort, { once: true });

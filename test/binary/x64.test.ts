@@ -8,6 +8,7 @@ import { existsSync, mkdirSync, readdirSync, readFileSync, statSync, writeFileSy
 import { join } from "node:path";
 import pkg from "../../package.json" with { type: "json" };
 import { OPTIONS } from "../../src/config.ts";
+import { assetNames } from "../../src/web/assets.ts";
 import { describeIf } from "../helpers/prereq.ts";
 import { binaryEnv, buildBinary, emptyFolderWith, freePort, ROOT, runToEnd, stackLines, startServer, type RunningBinary } from "./process.ts";
 import { cssUrls, httpUrlsIn, isOffOrigin, scanHtml } from "./scan.ts";
@@ -109,12 +110,26 @@ describeIf(reason)("x64 binary from an empty folder", () => {
     });
   }
 
-  test("our own JS and CSS contain no http(s) URL at all", async () => {
-    for (const asset of ["/assets/app.js", "/assets/app.css"]) {
-      const res = await get(asset);
-      expect(res.status).toBe(200);
-      expect({ asset, urls: httpUrlsIn(await res.text()) }).toEqual({ asset, urls: [] });
+  test("every file of public/ is embedded and served byte for byte; our JS and CSS have no http(s) URL", async () => {
+    const files = readdirSync(join(ROOT, "public"), { recursive: true, withFileTypes: true }).filter((f) => f.isFile());
+    expect(files.map((f) => f.name)).toContain("app.js");
+    for (const f of files) {
+      const source = readFileSync(join(f.parentPath, f.name));
+      const res = await get(`/assets/${f.name}`);
+      expect({ file: f.name, status: res.status }).toEqual({ file: f.name, status: 200 });
+      const served = new Uint8Array(await res.arrayBuffer());
+      expect(Buffer.from(served).equals(source)).toBe(true);
+      if (/\.(js|css)$/.test(f.name)) expect({ file: f.name, urls: httpUrlsIn(source.toString("utf8")) }).toEqual({ file: f.name, urls: [] });
     }
+  });
+
+  test("every embedded asset (vendored ones too) is served", async () => {
+    const failed: string[] = [];
+    for (const name of assetNames()) {
+      const res = await get(`/assets/${name}`);
+      if (res.status !== 200 || (await res.arrayBuffer()).byteLength === 0) failed.push(`${name}: ${res.status}`);
+    }
+    expect(failed).toEqual([]);
   });
 
   test("`version` prints the version and platform", async () => {

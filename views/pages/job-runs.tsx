@@ -109,6 +109,29 @@ export function JobRunsPage(props: JobRunsProps) {
         <div data-live-status>
           <JobCard compact job={job} activeRunId={props.activeRunId} progress={props.progress} providerName={props.providerName} />
         </div>
+        <details class="card job-config">
+          <summary>What this job backs up</summary>
+          <dl class="facts">
+            <dt>Sources</dt>
+            <dd>
+              {job.source_dirs.map((d) => (
+                <div class="mono" safe>
+                  {d}
+                </div>
+              ))}
+            </dd>
+            {Object.entries(job.destination_config)
+              .filter(([, v]) => v !== null && v !== "" && v !== false)
+              .map(([k, v]) => (
+                <>
+                  <dt safe>{k.replace(/_/g, " ")}</dt>
+                  <dd class="mono" safe>
+                    {String(v)}
+                  </dd>
+                </>
+              ))}
+          </dl>
+        </details>
         {props.message ? (
           <div class="alert alert-ok" role="status" safe>
             {props.message}
