@@ -1,5 +1,5 @@
 // Turns a Config into a running appliance: data folder, database, key, services, HTTP.
-import { accessSync, constants, mkdirSync } from "node:fs";
+import { accessSync, constants, existsSync, mkdirSync, statSync } from "node:fs";
 import { join } from "node:path";
 import type { Config } from "./config.ts";
 import type { AppContext } from "./context.ts";
@@ -17,6 +17,9 @@ export class StartupError extends Error {}
 export const DB_FILE = "dynamight.db";
 
 export function prepareDataDir(dir: string) {
+  if (existsSync(dir) && !statSync(dir).isDirectory()) {
+    throw new StartupError(`data folder ${dir} is a file, not a folder; choose another with --data or DYNAMIGHT_DATA_DIR`);
+  }
   try {
     mkdirSync(dir, { recursive: true, mode: 0o700 });
     accessSync(dir, constants.W_OK | constants.R_OK);

@@ -29,6 +29,7 @@ export function createServices(ctx: AppContext): Services {
     logger: ctx.logger,
     secret: ctx.secret,
     dataDir: ctx.config.dataDir,
+    allowedRoots: ctx.config.allowedBrowsePaths,
     maxRunsPerJob: () => getSettings(ctx.db).max_runs_per_job,
   });
   // Before anything can start a run: what the previous process left running is over.

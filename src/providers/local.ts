@@ -228,7 +228,7 @@ async function sync(req: SyncRequest<LocalConfig>): Promise<SyncResult> {
       report.log("info", `${label}: ${t.filesTransferred} file(s) ${options.dry_run ? "would be " : ""}copied (${t.bytesTransferred} bytes), ${t.filesDeleted} ${options.dry_run ? "would be " : ""}deleted`);
     }
     return result;
-  });
+  }, { allowedRoots: req.allowedRoots });
 }
 
 export const localDestination: Destination<LocalConfig> = {

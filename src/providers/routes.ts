@@ -2,16 +2,14 @@
 import { Elysia, t } from "elysia";
 import { authPlugin } from "../auth/guard.ts";
 import type { AppContext } from "../context.ts";
-import { openCredentialData, parseCredentialData } from "../credentials/service.ts";
-import { badRequest, notFound } from "../http/errors.ts";
+import { notFound } from "../http/errors.ts";
 import { DestinationTypeSchema } from "../jobs/model.ts";
 import { destinationFor, isDestinationType, listDestinations } from "./registry.ts";
-import { DestinationError, type Destination } from "./types.ts";
+import { testDestination } from "./service.ts";
+import type { Destination } from "./types.ts";
 
 const tags = ["Providers"];
 const ErrorBody = t.Object({ error: t.String(), message: t.String() });
-/** A connection test that has not answered by then has failed. */
-export const TEST_TIMEOUT_MS = 15_000;
 
 const Field = t.Object({
   name: t.String(),
@@ -63,14 +61,6 @@ function providerView(d: Destination) {
   };
 }
 
-function fieldMessage(prefix: string, err: unknown): never {
-  if (err instanceof DestinationError) {
-    const m = /^Field '([^']+)'(.*)$/s.exec(err.message);
-    throw badRequest(m ? `Field '${prefix}.${m[1]}'${m[2]}` : `Field '${prefix}' ${err.message}`);
-  }
-  throw err;
-}
-
 export function providerRoutes(ctx: AppContext) {
   return new Elysia({ name: "providers", prefix: "/api/providers" })
     .use(authPlugin(ctx))
@@ -94,38 +84,7 @@ export function providerRoutes(ctx: AppContext) {
     )
     .post(
       "/test",
-      async ({ body }) => {
-        const dest = destinationFor(body.destination_type);
-        if (!dest.test) throw badRequest(`Connection tests for ${dest.name} are not available yet: its sync is not built in this version`);
-        let config: Record<string, unknown> = {};
-        try {
-          config = dest.parseConfig(body.destination_config) as Record<string, unknown>;
-        } catch (err) {
-          fieldMessage("destination_config", err);
-        }
-        let credential: Record<string, string> | null = null;
-        if (body.credential_data !== undefined && body.credential_data !== null) {
-          credential = parseCredentialData(body.destination_type, body.credential_data);
-        } else if (body.credential_id !== undefined && body.credential_id !== null) {
-          const view = ctx.db.$client.query<{ t: string }, [number]>("SELECT provider_type AS t FROM credentials WHERE id = ?").get(body.credential_id);
-          if (!view) throw badRequest(`Field 'credential_id' refers to no credential (${body.credential_id})`);
-          if (view.t !== body.destination_type) throw badRequest(`Field 'credential_id' is a ${view.t} credential, not ${body.destination_type}`);
-          try {
-            credential = openCredentialData(ctx.db, ctx.secret, body.credential_id);
-          } catch (err) {
-            return { success: false, message: (err as Error).message, details: null };
-          }
-        } else if (dest.capabilities.requires_credentials) {
-          throw badRequest(`Field 'credential_id' or 'credential_data' is required for ${dest.name}`);
-        }
-        const signal = AbortSignal.timeout(TEST_TIMEOUT_MS);
-        try {
-          return await dest.test(config, credential, signal);
-        } catch (err) {
-          // test() must not throw; if one does, its words still beat a 500.
-          return { success: false, message: err instanceof Error ? err.message : "Connection test failed", details: null };
-        }
-      },
+      ({ body }) => testDestination(ctx, body),
       {
         auth: true,
         body: t.Object({

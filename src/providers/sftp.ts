@@ -1,11 +1,10 @@
 // The `sftp` destination: the seed's fields, a password or a private key (with passphrase), host
 // key pinning in the data folder, and sync through the shared remote engine (src/sync/engine.ts).
-import { utils } from "ssh2";
-import { runSync } from "../sync/engine";
-import { SftpStore } from "../stores/sftp";
+// ssh2, the store and the engine load on first use, so listing destination types (and starting
+// the server) does not pay for them.
+import type { SftpStore } from "../stores/sftp";
 import type { SftpAuth } from "../sftp/connection";
 import { asStrings, fieldError, parseFields } from "./fields.ts";
-import { FULL_COMPARE_FIELD } from "./s3.ts";
 import { DestinationError, type Capabilities, type Destination, type FieldSpec, type SyncRequest, type TestResult } from "./types.ts";
 
 export interface SftpConfig {
@@ -17,6 +16,16 @@ export interface SftpConfig {
   /** Compare with the full remote listing on every run instead of trusting the local record. */
   full_compare?: boolean;
 }
+
+// Mirrors s3.ts's FULL_COMPARE_FIELD without importing s3.ts (and with it the AWS SDK).
+const FULL_COMPARE_FIELD: FieldSpec = {
+  name: "full_compare",
+  label: "Always compare with the remote",
+  type: "boolean",
+  required: false,
+  default: false,
+  help: "List the destination on every run instead of trusting the local record of uploads (slower; the record is re-checked every 24 h or 20 runs anyway)",
+};
 
 const configFields: FieldSpec[] = [
   { name: "host", label: "Host", type: "string", required: true },
@@ -63,6 +72,7 @@ function parseCredential(raw: unknown): Record<string, string> {
   const data = asStrings(parseFields(credentialFields, raw, "SFTP"));
   if (!data.password && !data.private_key) throw new DestinationError("config", "Field 'password' or 'private_key' is required");
   if (data.private_key) {
+    const { utils } = require("ssh2") as typeof import("ssh2");
     const parsed = utils.parseKey(data.private_key, data.passphrase);
     if (parsed instanceof Error) {
       if (/passphrase/i.test(parsed.message)) throw fieldError("passphrase", data.passphrase ? "does not unlock the private key" : "is required: the private key is encrypted");
@@ -82,13 +92,15 @@ function authFor(config: SftpConfig, credential: Record<string, string> | null):
   return { password: credential.password };
 }
 
-function storeFor(config: SftpConfig, credential: Record<string, string> | null, dataDir: string | null, timeoutMs: number): SftpStore {
+async function storeFor(config: SftpConfig, credential: Record<string, string> | null, dataDir: string | null, timeoutMs: number): Promise<SftpStore> {
+  const auth = authFor(config, credential);
+  const { SftpStore } = await import("../stores/sftp");
   return new SftpStore({
     host: config.host,
     port: config.port,
     username: config.username,
     root: config.remote_path,
-    auth: authFor(config, credential),
+    auth,
     dataDir,
     timeoutMs,
   });
@@ -101,7 +113,7 @@ function storeFor(config: SftpConfig, credential: Record<string, string> | null,
 export async function testSftp(config: SftpConfig, credential: Record<string, string> | null, signal: AbortSignal, env?: { dataDir?: string }): Promise<TestResult> {
   let store: SftpStore | null = null;
   try {
-    store = storeFor(config, credential, env?.dataDir ?? null, TEST_TIMEOUT_MS - 5_000);
+    store = await storeFor(config, credential, env?.dataDir ?? null, TEST_TIMEOUT_MS - 5_000);
     const details = await withTimeout(signal, TEST_TIMEOUT_MS, (s) => store!.check(s));
     const pin =
       details.host_key === "new" ? "recorded now" : details.host_key === "known" ? "matches the recorded key" : "not pinned by a test";
@@ -134,7 +146,8 @@ async function withTimeout<T>(outer: AbortSignal, ms: number, fn: (s: AbortSigna
 }
 
 async function sync(req: SyncRequest<SftpConfig>) {
-  const store = storeFor(req.config, req.credential, req.dataDir, CONNECT_TIMEOUT_MS);
+  const store = await storeFor(req.config, req.credential, req.dataDir, CONNECT_TIMEOUT_MS);
+  const { runSync } = await import("../sync/engine");
   try {
     return await runSync(req, store, { fullCompare: req.config.full_compare === true });
   } finally {

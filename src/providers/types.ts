@@ -65,6 +65,8 @@ export interface SyncRequest<C> {
   report: RunReporter;
   /** The data folder, for a destination's own state (e.g. a record of what was uploaded). */
   dataDir: string;
+  /** ALLOWED_BROWSE_PATHS: where a destination may create folders or mount drives. */
+  allowedRoots: string[];
 }
 
 export interface SyncResult {

@@ -1,9 +1,9 @@
 // The `webdav` destination: the seed's fields (url, remote_path), Basic auth with a username and
 // password, and sync through the shared remote engine (src/sync/engine.ts).
-import { runSync } from "../sync/engine";
-import { WebdavStore } from "../stores/webdav";
+// The `webdav` package, the store and the engine load on first use, so listing destination types
+// (and starting the server) does not pay for them.
+import type { WebdavStore } from "../stores/webdav";
 import { asStrings, fieldError, parseFields } from "./fields.ts";
-import { FULL_COMPARE_FIELD } from "./s3.ts";
 import { DestinationError, type Capabilities, type Destination, type FieldSpec, type SyncRequest, type TestResult } from "./types.ts";
 
 export interface WebdavConfig {
@@ -12,6 +12,16 @@ export interface WebdavConfig {
   /** Compare with the full remote listing on every run instead of trusting the local record. */
   full_compare?: boolean;
 }
+
+// Mirrors s3.ts's FULL_COMPARE_FIELD without importing s3.ts (and with it the AWS SDK).
+const FULL_COMPARE_FIELD: FieldSpec = {
+  name: "full_compare",
+  label: "Always compare with the remote",
+  type: "boolean",
+  required: false,
+  default: false,
+  help: "List the destination on every run instead of trusting the local record of uploads (slower; the record is re-checked every 24 h or 20 runs anyway)",
+};
 
 const configFields: FieldSpec[] = [
   { name: "url", label: "Server URL", type: "string", required: true, help: "e.g. https://cloud.example.com/remote.php/dav/files/me/" },
@@ -60,8 +70,9 @@ function parseCredential(raw: unknown): Record<string, string> {
   return data;
 }
 
-function storeFor(config: WebdavConfig, credential: Record<string, string> | null): WebdavStore {
+async function storeFor(config: WebdavConfig, credential: Record<string, string> | null): Promise<WebdavStore> {
   if (!credential?.username || !credential.password) throw new DestinationError("config", "the WebDAV credential needs a username and a password");
+  const { WebdavStore } = await import("../stores/webdav");
   return new WebdavStore({ url: config.url, root: config.remote_path, username: credential.username, password: credential.password });
 }
 
@@ -70,7 +81,7 @@ async function test(config: WebdavConfig, credential: Record<string, string> | n
   let store: WebdavStore | null = null;
   const s = AbortSignal.any([signal, AbortSignal.timeout(TEST_TIMEOUT_MS)]);
   try {
-    store = storeFor(config, credential);
+    store = await storeFor(config, credential);
     const details = await store.check(s);
     const folder = details.exists ? `'${details.remote_path}' is a folder.` : `'${details.remote_path}' does not exist yet; the first run will create it.`;
     return { success: true, message: `Connected to ${config.url}; ${folder}`, details };
@@ -84,7 +95,8 @@ async function test(config: WebdavConfig, credential: Record<string, string> | n
 }
 
 async function sync(req: SyncRequest<WebdavConfig>) {
-  const store = storeFor(req.config, req.credential);
+  const store = await storeFor(req.config, req.credential);
+  const { runSync } = await import("../sync/engine");
   try {
     return await runSync(req, store, { fullCompare: req.config.full_compare === true });
   } finally {

@@ -26,6 +26,8 @@ export interface EngineDeps {
   logger: Logger;
   secret: Uint8Array;
   dataDir: string;
+  /** ALLOWED_BROWSE_PATHS, handed to destinations (mount points must stay inside). */
+  allowedRoots: string[];
   /** Read at the end of each run, so a settings change applies to the next prune. */
   maxRunsPerJob: () => number;
   logCap?: number;
@@ -147,6 +149,7 @@ export class Engine implements RunEngine {
         options,
         signal,
         dataDir: this.deps.dataDir,
+        allowedRoots: this.deps.allowedRoots,
         report: {
           log: (level, message) => log.write(level, message),
           progress: (d) => {

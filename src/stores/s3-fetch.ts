@@ -63,12 +63,12 @@ export class S3Fetch {
     return this.keyCache.key;
   }
 
-  private sign(method: string, path: string, headers: Record<string, string>): Record<string, string> {
+  private sign(method: string, path: string, headers: Record<string, string>, query = ""): Record<string, string> {
     const now = new Date().toISOString().replace(/[-:]|\.\d{3}/g, "");
     const date = now.slice(0, 8);
     const h: Record<string, string> = { ...headers, host: this.host, "x-amz-date": now, "x-amz-content-sha256": "UNSIGNED-PAYLOAD" };
     const names = Object.keys(h).sort();
-    const canonical = [method, path, "", ...names.map((n) => `${n}:${h[n]!.trim()}`), "", names.join(";"), "UNSIGNED-PAYLOAD"].join("\n");
+    const canonical = [method, path, query, ...names.map((n) => `${n}:${h[n]!.trim()}`), "", names.join(";"), "UNSIGNED-PAYLOAD"].join("\n");
     const scope = `${date}/${this.cfg.region}/s3/aws4_request`;
     const toSign = ["AWS4-HMAC-SHA256", now, scope, createHash("sha256").update(canonical).digest("hex")].join("\n");
     const sig = hmac(this.signingKey(date), toSign).toString("hex");
@@ -77,12 +77,24 @@ export class S3Fetch {
     return h;
   }
 
-  private async request(method: "PUT" | "HEAD", key: string, headers: Record<string, string>, body: Buffer | null, signal: AbortSignal, timeoutMs: number): Promise<Response> {
+  private async request(
+    method: "PUT" | "HEAD" | "GET",
+    key: string,
+    headers: Record<string, string>,
+    body: Buffer | null,
+    signal: AbortSignal,
+    timeoutMs: number,
+    params: Record<string, string> = {},
+  ): Promise<Response> {
     const path = this.pathPrefix + encodeKey(key);
-    const res = await fetch(this.base + path, {
+    const query = Object.keys(params)
+      .sort()
+      .map((k) => `${encodeKey(k)}=${encodeKey(params[k]!).replace(/\//g, "%2F")}`)
+      .join("&");
+    const res = await fetch(this.base + path + (query ? `?${query}` : ""), {
       method,
-      headers: this.sign(method, path, headers),
-      body,
+      headers: this.sign(method, path, headers, query),
+      body: body as unknown as BodyInit | null,
       signal: AbortSignal.any([signal, AbortSignal.timeout(timeoutMs)]),
       redirect: "manual",
     });
@@ -90,7 +102,9 @@ export class S3Fetch {
     const text = method === "HEAD" ? "" : await res.text().catch(() => "");
     const code = /<Code>([^<]+)<\/Code>/.exec(text)?.[1] ?? (res.status === 404 ? "NotFound" : res.status === 403 ? "Forbidden" : `HTTP${res.status}`);
     const message = /<Message>([^<]*)<\/Message>/.exec(text)?.[1] || code;
-    throw new S3HttpError(code, message, { httpStatusCode: res.status }, { headers: Object.fromEntries(res.headers) });
+    const hdrs: Record<string, string> = {};
+    res.headers.forEach((v, k) => (hdrs[k] = v));
+    throw new S3HttpError(code, message, { httpStatusCode: res.status }, { headers: hdrs });
   }
 
   /** PutObject of an in-memory body; returns the ETag. */
@@ -108,12 +122,21 @@ export class S3Fetch {
     try {
       const res = await this.request("HEAD", key, {}, null, signal, 30_000);
       const meta: Record<string, string> = {};
-      for (const [k, v] of res.headers) if (k.startsWith("x-amz-meta-")) meta[k.slice(11)] = v;
+      res.headers.forEach((v, k) => {
+        if (k.startsWith("x-amz-meta-")) meta[k.slice(11)] = v;
+      });
       const lm = res.headers.get("last-modified");
       return { size: Number(res.headers.get("content-length") ?? 0), etag: res.headers.get("etag"), lastModified: lm ? Date.parse(lm) : null, meta };
     } catch (err) {
       if (err instanceof S3HttpError && err.$metadata.httpStatusCode === 404) return null;
       throw err;
     }
+  }
+
+  /** ListObjectsV2 with max-keys 1: proves keys, bucket and list permission; says whether anything is there. */
+  async probe(prefix: string, signal: AbortSignal, timeoutMs = 15_000): Promise<{ empty: boolean }> {
+    const res = await this.request("GET", "", {}, null, signal, timeoutMs, { "list-type": "2", "max-keys": "1", prefix });
+    const text = await res.text();
+    return { empty: !/<Key>/.test(text) };
   }
 }

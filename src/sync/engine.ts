@@ -2,7 +2,7 @@
 // `rclone sync`, for any RemoteStore. It walks, compares (plan.ts), transfers with bounded
 // concurrency, a shared bandwidth limit and retries, keeps the local record, and reports per file.
 import { createReadStream } from "node:fs";
-import { readdir, stat } from "node:fs/promises";
+import { readdir, readFile, stat } from "node:fs/promises";
 import { basename } from "node:path";
 import { DestinationError, type SyncRequest, type SyncResult } from "../providers/types";
 import { TokenBucket, throttle } from "./bandwidth";
@@ -92,6 +92,11 @@ export async function runSync(req: SyncRequest<unknown>, store: RemoteStore, opt
       if (options.dry_run) return uploaded(l, null);
       const source: PutSource = {
         open: () => throttle(createReadStream(l.abs), bucket, signal),
+        readAll: async () => {
+          const buf = await readFile(l.abs);
+          if (bucket) await bucket.take(buf.length, signal);
+          return buf;
+        },
         openRange: (start, end) => throttle(createReadStream(l.abs, { start, end }), bucket, signal),
         size: l.size,
         mtime: l.mtime,

@@ -49,6 +49,8 @@ export interface PutResult {
 export interface PutSource {
   /** A fresh stream from the start of the file; may be called again on a retry. */
   open(): Readable;
+  /** The whole file in one buffer, for small files (cheaper than a stream); throttled like open(). */
+  readAll(): Promise<Buffer>;
   /** A stream of bytes start..end (inclusive), for stores that upload parts in parallel (S3 multipart). */
   openRange(start: number, end: number): Readable;
   size: number;

@@ -28,13 +28,6 @@ export interface AutoMountOptions {
   allowedRoots?: string[];
 }
 
-function envRoots(): string[] {
-  return (process.env[OPTIONS.allowedBrowsePaths.env] || OPTIONS.allowedBrowsePaths.def)
-    .split(",")
-    .map((p) => p.trim())
-    .filter(Boolean);
-}
-
 function kindOf(err: ApiError): DestinationErrorKind {
   if (err.status === 404) return "not_found";
   if (err.status === 403) return "permission";
@@ -115,7 +108,7 @@ export async function withAutoMount<T>(config: MountConfig, report: RunReporter,
   if (typeof config.mount_point !== "string" || !config.mount_point.startsWith("/")) {
     throw new DestinationError("config", "mount_point must be an absolute path");
   }
-  const roots = opts.allowedRoots ?? envRoots();
+  const roots = opts.allowedRoots ?? OPTIONS.allowedBrowsePaths.def.split(",");
   let mountedHere = false;
   let verified = false;
   try {

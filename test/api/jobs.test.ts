@@ -1,5 +1,7 @@
 // Jobs API: CRUD, validation naming the field, clone, run/cancel errors, auth.
 import { describe, expect, test } from "bun:test";
+import { hashApiKey } from "../../src/auth/guard.ts";
+import { apiKeys } from "../../src/db/schema.ts";
 import { createSchedule } from "../../src/schedules/service.ts";
 import { authedApp, localJob, tempDir, unbuiltType } from "../engine/fixtures.ts";
 
@@ -122,6 +124,18 @@ describe("jobs API", () => {
     const res = await t.api("POST", `/api/jobs/${job.id}/cancel`);
     expect(res.status).toBe(409);
     expect(res.body.message).toBe("Job is not running");
+  });
+
+  test("a read-only API key may list but not create or run", async () => {
+    const t = await authedApp();
+    const job = (await t.api("POST", "/api/jobs", localJob(["/a"], tempDir()))).body;
+    const readKey = "dm_read_" + crypto.randomUUID();
+    t.ctx.db.insert(apiKeys).values({ userId: 1, name: "ro", prefix: readKey.slice(0, 8), keyHash: await hashApiKey(readKey), scope: "read" }).run();
+    const as = (method: string, path: string, body?: unknown) => t.client.json(method, path, { body, headers: { "x-api-key": readKey } });
+    expect((await as("GET", "/api/jobs")).status).toBe(200);
+    expect((await as("POST", `/api/jobs/${job.id}/run`)).status).toBe(403);
+    expect((await as("POST", "/api/jobs", localJob(["/b"], tempDir()))).status).toBe(403);
+    expect((await as("DELETE", `/api/jobs/${job.id}`)).status).toBe(403);
   });
 
   test("without authentication: 401", async () => {

@@ -89,7 +89,7 @@ describeIf(missingCommand("rsync"))("log cap in a real run", () => {
     const src = join(tempDir(), "many");
     writeTree(src, Object.fromEntries(Array.from({ length: 30 }, (_, i) => [`f${i}.txt`, "x"])));
     const jobId = ctx.db.insert(jobs).values({ name: "many", sourceDirs: [src], destinationType: "local", destinationConfig: { mount_point: tempDir() }, syncOptions: {} }).returning().get().id;
-    const engine = new Engine({ db: ctx.db, events: new RunEvents(), logger: silentLogger, secret: ctx.secret, dataDir: ctx.config.dataDir, maxRunsPerJob: () => 10, logCap: 10 });
+    const engine = new Engine({ db: ctx.db, events: new RunEvents(), logger: silentLogger, secret: ctx.secret, dataDir: ctx.config.dataDir, allowedRoots: ctx.config.allowedBrowsePaths, maxRunsPerJob: () => 10, logCap: 10 });
     const runId = engine.start(jobId, { trigger: "manual" });
     await engine.waitFor(runId);
     const run = ctx.db.select().from(runs).where(eq(runs.id, runId)).get()!;
@@ -109,7 +109,7 @@ describe("start-up reconciliation", () => {
     const ids = (["running", "pending", "completed"] as const).map(
       (status) => ctx.db.insert(runs).values({ jobId, status, trigger: "manual", startedAt: new Date().toISOString() }).returning().get().id,
     );
-    const engine = new Engine({ db: ctx.db, events: new RunEvents(), logger: silentLogger, secret: ctx.secret, dataDir: ctx.config.dataDir, maxRunsPerJob: () => 10 });
+    const engine = new Engine({ db: ctx.db, events: new RunEvents(), logger: silentLogger, secret: ctx.secret, dataDir: ctx.config.dataDir, allowedRoots: ctx.config.allowedBrowsePaths, maxRunsPerJob: () => 10 });
     expect(engine.reconcile()).toBe(2);
     const rows = ids.map((id) => ctx.db.select().from(runs).where(eq(runs.id, id)).get()!);
     expect(rows.map((r) => r.status)).toEqual(["failed", "failed", "completed"]);

@@ -85,6 +85,25 @@ describeIf(reason)("webdav destination on a real Apache mod_dav", () => {
     expect(again.filesTransferred).toBe(0);
   });
 
+  test("a same-size write by someone else is found by a full comparison (ETag), not by the record alone", async () => {
+    // `rclone copyto` skips a same-size file on WebDAV (no mtimes), so the foreign write is a real PUT.
+    const r = root("foreign");
+    const parent = tempDir("dav-src");
+    writeTree(join(parent, "src"), { "x.txt": "original" });
+    const run = (full: boolean) => webdavDestination.sync!(syncRequest({ ...config(r), full_compare: full }, CRED, [join(parent, "src")], dataDir));
+    expect((await run(false)).filesTransferred).toBe(1);
+    const put = await fetch(`http://127.0.0.1:8080/dav/${r}/src/x.txt`, {
+      method: "PUT",
+      body: "tampered",
+      headers: { authorization: `Basic ${btoa(`${CRED.username}:${CRED.password}`)}` },
+    });
+    expect(put.status).toBe(204);
+    expect(readFileSync(join(DATA, r, "src/x.txt"), "utf8")).toBe("tampered");
+    expect((await run(true)).filesTransferred).toBe(1);
+    expect(readFileSync(join(DATA, r, "src/x.txt"), "utf8")).toBe("original");
+    expect((await run(true)).filesTransferred).toBe(0);
+  });
+
   test("a temporary file left by a dead connection is removed by the next full listing", async () => {
     const r = root("stale");
     const parent = tempDir("dav-src");

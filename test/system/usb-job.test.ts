@@ -15,29 +15,22 @@ import { sh, startUsb, tempDir, type UsbDrive } from "./helpers.ts";
 
 describeIf(notRoot() ?? missingCommand("losetup", "mkfs.ext4", "mount", "umount", "blkid", "findmnt", "rsync"))("a USB job run by the engine (root, loop device, rsync)", () => {
   let drive: UsbDrive;
-  let base: string;
-  let root: string;
+  const base = tempDir("dm-usbjob-");
+  const root = join(base, "media");
   let source: string;
-  const savedRoots = process.env.ALLOWED_BROWSE_PATHS;
   const ctx = testContext();
-  const engine = new Engine({ db: ctx.db, events: new RunEvents(), logger: ctx.logger, secret: ctx.secret, dataDir: ctx.config.dataDir, maxRunsPerJob: () => 10 });
+  const engine = new Engine({ db: ctx.db, events: new RunEvents(), logger: ctx.logger, secret: ctx.secret, dataDir: ctx.config.dataDir, allowedRoots: [root], maxRunsPerJob: () => 10 });
 
   beforeAll(async () => {
-    base = tempDir("dm-usbjob-");
-    root = join(base, "media");
     source = join(base, "photos");
     mkdirSync(root);
     mkdirSync(join(source, "2026"), { recursive: true });
     writeFileSync(join(source, "2026/beach.jpg"), "jpeg bytes");
     writeFileSync(join(source, "notes.txt"), "hello");
-    // The local destination does not pass the allowed paths yet; withAutoMount then reads them from the environment.
-    process.env.ALLOWED_BROWSE_PATHS = root;
     drive = await startUsb();
   });
 
   afterAll(async () => {
-    if (savedRoots === undefined) delete process.env.ALLOWED_BROWSE_PATHS;
-    else process.env.ALLOWED_BROWSE_PATHS = savedRoots;
     await engine.stop();
     await drive?.stop();
     rmSync(base, { recursive: true, force: true });

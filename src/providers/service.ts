@@ -1,0 +1,67 @@
+// Connection tests, shared by POST /api/providers/test and the job editor's "Test connection".
+import type { AppContext } from "../context.ts";
+import { getCredential, openCredentialData, parseCredentialData } from "../credentials/service.ts";
+import { ApiError, badRequest } from "../http/errors.ts";
+import { destinationFor, isDestinationType } from "./registry.ts";
+import { DestinationError, type TestResult } from "./types.ts";
+
+/** A connection test that has not answered by then has failed. */
+export const TEST_TIMEOUT_MS = 15_000;
+
+export interface TestInput {
+  destination_type: string;
+  destination_config: unknown;
+  credential_id?: number | null;
+  credential_data?: unknown;
+}
+
+/** Re-words a destination's field error with the request field it sits in ("destination_config.bucket"). */
+function fieldError(prefix: string, err: unknown): never {
+  if (err instanceof DestinationError) {
+    const m = /^Field '([^']+)'(.*)$/s.exec(err.message);
+    throw badRequest(m ? `Field '${prefix}.${m[1]}'${m[2]}` : `Field '${prefix}' ${err.message}`);
+  }
+  throw err;
+}
+
+/**
+ * Checks that a destination is reachable with the given config and credential (saved or inline).
+ * Bad input throws ApiError 400 naming the field; a failed connection is a result, not an error.
+ */
+export async function testDestination(ctx: AppContext, input: TestInput): Promise<TestResult> {
+  if (!isDestinationType(input.destination_type)) throw badRequest("Field 'destination_type' must be one of the types listed by GET /api/providers");
+  const dest = destinationFor(input.destination_type);
+  if (!dest.test) throw badRequest(`Connection tests for ${dest.name} are not available yet: its sync is not built in this version`);
+  let config: Record<string, unknown> = {};
+  try {
+    config = dest.parseConfig(input.destination_config) as Record<string, unknown>;
+  } catch (err) {
+    fieldError("destination_config", err);
+  }
+  let credential: Record<string, string> | null = null;
+  if (input.credential_data !== undefined && input.credential_data !== null) {
+    credential = parseCredentialData(input.destination_type, input.credential_data);
+  } else if (input.credential_id !== undefined && input.credential_id !== null) {
+    let saved;
+    try {
+      saved = getCredential(ctx.db, input.credential_id);
+    } catch (err) {
+      if (err instanceof ApiError && err.status === 404) throw badRequest(`Field 'credential_id' refers to no credential (${input.credential_id})`);
+      throw err;
+    }
+    if (saved.provider_type !== input.destination_type) throw badRequest(`Field 'credential_id' is a ${saved.provider_type} credential, not ${input.destination_type}`);
+    try {
+      credential = openCredentialData(ctx.db, ctx.secret, input.credential_id);
+    } catch (err) {
+      return { success: false, message: (err as Error).message, details: null };
+    }
+  } else if (dest.capabilities.requires_credentials) {
+    throw badRequest(`Field 'credential_id' or 'credential_data' is required for ${dest.name}`);
+  }
+  try {
+    return await dest.test(config, credential, AbortSignal.timeout(TEST_TIMEOUT_MS));
+  } catch (err) {
+    // test() must not throw; if one does, its words still beat a 500.
+    return { success: false, message: err instanceof Error ? err.message : "Connection test failed", details: null };
+  }
+}
