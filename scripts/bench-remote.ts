@@ -43,6 +43,7 @@ async function child(job: ChildJob) {
     signal: new AbortController().signal,
     report: { log: (level, m) => level !== "info" && console.error(m), progress: (d) => void (files += d.files ?? 0) },
     dataDir: job.dataDir,
+    allowedRoots: ["/"],
   });
   console.log(JSON.stringify({ ...result, syncMs: performance.now() - t0, idleKb: idle, peakKb: vm("VmHWM") }));
 }

@@ -41,19 +41,25 @@ export interface S3Credential {
 }
 
 const SMALL_FILE = 1 << 20;
-export const MULTIPART_THRESHOLD = 64 << 20;
+export const MULTIPART_THRESHOLD = 16 << 20;
 const PART_SIZE = 8 << 20;
 const PART_CONCURRENCY = 4;
+/**
+ * Bun's HTTP client holds a request body in memory while sending it, so streamed PUTs and parts
+ * in flight are capped in bytes across the whole run (small files add at most concurrency × 1 MiB).
+ */
+const BODY_BUDGET = PART_SIZE * PART_CONCURRENCY;
 /** S3 allows 10,000 parts: bigger files get bigger parts. */
 const MAX_PARTS = 10_000;
 
 export class S3Store implements RemoteStore {
-  readonly capabilities: StoreCapabilities = { mtime: "stat", mtimePrecisionMs: 1, concurrency: 24, statConcurrency: 24 };
+  readonly capabilities: StoreCapabilities = { mtime: "stat", mtimePrecisionMs: 1, concurrency: 32, statConcurrency: 32 };
   readonly key: string;
   readonly maxBatch = 1000;
   private client: S3Client;
   private fast: S3Fetch;
   private root: string;
+  private budget = new ByteBudget(BODY_BUDGET);
 
   constructor(
     private cfg: S3StoreConfig,
@@ -136,14 +142,25 @@ export class S3Store implements RemoteStore {
       });
       return { id: etag, mtime: source.mtime };
     }
+    await this.budget.acquire(source.size, signal);
     const body = source.open();
     const r = await this.send<any>(new PutObjectCommand({ ...base, Body: body, ContentLength: source.size }), signal, path).finally(() => {
       body.destroy();
+      this.budget.release(source.size);
     });
     return { id: r.ETag ?? null, mtime: source.mtime };
   }
 
   private async putMultipart(path: string, base: Record<string, unknown>, source: PutSource, signal: AbortSignal): Promise<PutResult> {
+    await this.budget.acquire(BODY_BUDGET, signal);
+    try {
+      return await this.putMultipartHeld(path, base, source, signal);
+    } finally {
+      this.budget.release(BODY_BUDGET);
+    }
+  }
+
+  private async putMultipartHeld(path: string, base: Record<string, unknown>, source: PutSource, signal: AbortSignal): Promise<PutResult> {
     const created = await this.send<any>(new CreateMultipartUploadCommand(base as any), signal, path);
     const uploadId: string = created.UploadId;
     const partSize = Math.max(PART_SIZE, Math.ceil(source.size / MAX_PARTS));
@@ -256,4 +273,41 @@ export function parseMtime(v: string | undefined): number | null {
   const m = /^(-?\d+)(?:\.(\d+))?$/.exec(v.trim());
   if (!m) return null;
   return Number(m[1]) * 1000 + Number(((m[2] ?? "") + "000").slice(0, 3));
+}
+
+/** A FIFO semaphore counted in bytes; a request larger than the budget waits for all of it. */
+class ByteBudget {
+  private free: number;
+  private waiting: { n: number; go: () => void }[] = [];
+  constructor(private total: number) {
+    this.free = total;
+  }
+  async acquire(n: number, signal: AbortSignal): Promise<void> {
+    n = Math.min(n, this.total);
+    if (this.waiting.length === 0 && this.free >= n) {
+      this.free -= n;
+      return;
+    }
+    await new Promise<void>((resolve, reject) => {
+      const w = { n, go: () => (signal.removeEventListener("abort", onAbort), resolve()) };
+      const onAbort = () => {
+        this.waiting = this.waiting.filter((x) => x !== w);
+        this.pump();
+        reject(new DestinationError("cancelled", "cancelled"));
+      };
+      signal.addEventListener("abort", onAbort, { once: true });
+      this.waiting.push(w);
+    });
+  }
+  release(n: number) {
+    this.free += Math.min(n, this.total);
+    this.pump();
+  }
+  private pump() {
+    while (this.waiting.length && this.free >= this.waiting[0]!.n) {
+      const w = this.waiting.shift()!;
+      this.free -= w.n;
+      w.go();
+    }
+  }
 }

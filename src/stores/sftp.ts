@@ -79,8 +79,12 @@ export class SftpStore implements RemoteStore {
         () => {},
       );
     } else if (!best && this.opening) {
-      await this.opening.catch(() => {});
-      return this.conn(signal);
+      // Share the outcome of the connection being opened: a failure fails every waiter once,
+      // rather than each of them trying (and, for a silent host, timing out) in turn.
+      const c = await this.opening;
+      const slot = this.conns.find((x) => x.c === c) ?? { c, load: 0 };
+      if (!this.conns.includes(slot)) this.conns.push(slot);
+      return slot;
     }
     return best!;
   }
@@ -235,6 +239,8 @@ export class SftpStore implements RemoteStore {
       if (handle) await call(conn, (cb) => sftp.close(handle!, cb)).catch(() => {});
       await call(conn, (cb) => sftp.unlink(temp, cb)).catch(() => {});
       if (signal.aborted) throw new DestinationError("cancelled", "Cancelled", { cause: err });
+      // The engine tells an unreadable local file (a warning) from a store failure by its errno.
+      if (isLocalFileError(err)) throw err;
       throw requestError(err, "Uploading", final);
     } finally {
       slot.load--;
@@ -321,6 +327,12 @@ async function writeAll(conn: Connection, handle: Buffer, source: PutSource, sig
     signal.removeEventListener("abort", onAbort);
     stream.destroy();
   }
+}
+
+/** A failure reading the local source (fs errors carry a string code and a syscall; SFTP's are numbers). */
+export function isLocalFileError(err: unknown): boolean {
+  const e = err as { code?: unknown; syscall?: unknown };
+  return typeof e?.code === "string" && typeof e.syscall === "string" && /^E[A-Z]+$/.test(e.code) && !/^(ECONN|EPIPE|ETIMEDOUT|EHOST|ENET)/.test(e.code);
 }
 
 /** The folder above an absolute or relative remote path; null at "/" and at the login folder ("."). */

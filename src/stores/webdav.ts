@@ -154,6 +154,9 @@ export class WebdavStore implements RemoteStore {
     const target = this.canMove ? this.abs(dir === "" ? tempName : `${dir}/${tempName}`) : final;
     this.activeTemps.add(target);
     const stream = source.open();
+    // fetch reports a read failure through the request; this keeps a late second 'error' event
+    // (after the request gave up on the stream) from becoming an uncaught exception.
+    stream.on("error", () => {});
     const onAbort = () => stream.destroy(new DestinationError("cancelled", "Cancelled"));
     signal.addEventListener("abort", onAbort, { once: true });
     try {
@@ -176,6 +179,9 @@ export class WebdavStore implements RemoteStore {
     } catch (err) {
       if (target !== final) await this.client.deleteFile(target).catch(() => {});
       if (signal.aborted) throw new DestinationError("cancelled", "Cancelled", { cause: err });
+      // The engine tells an unreadable local file (a warning) from a store failure by its errno.
+      const local = localFileError(err);
+      if (local) throw local;
       throw davError(err, "Uploading", final, this.o.url);
     } finally {
       this.activeTemps.delete(target);
@@ -213,6 +219,14 @@ export class WebdavStore implements RemoteStore {
   }
 
   async close(): Promise<void> {}
+}
+
+/** The fs error behind a failed upload body, if reading the local file is what failed. */
+function localFileError(err: unknown): unknown {
+  for (let e = err as { code?: unknown; syscall?: unknown; cause?: unknown } | undefined, i = 0; e && i < 4; e = e.cause as typeof e, i++) {
+    if (typeof e.code === "string" && typeof e.syscall === "string" && /^(open|read|fstat|stat)$/.test(e.syscall)) return e;
+  }
+  return null;
 }
 
 /** Maps an HTTP status or network failure onto the destination vocabulary, in words. */

@@ -132,7 +132,7 @@ export async function runSync(req: SyncRequest<unknown>, store: RemoteStore, opt
           }
           planned.files++;
           planned.bytes += a.local.size;
-          report.totals?.(planned);
+          report.totals?.({ ...planned });
           return upload(a.local);
         }
         case "delete":
@@ -187,7 +187,7 @@ export async function runSync(req: SyncRequest<unknown>, store: RemoteStore, opt
       }
       if (batch.length && !failure) await queue.put({ type: "deleteBatch", paths: batch.splice(0) });
     }
-    report.totals?.(planned);
+    report.totals?.({ ...planned });
     queue.close();
     await Promise.all(workers);
     if (failure) throw failure;

@@ -2,7 +2,8 @@
 // directory in memory at a time, with rsync's excludes applied on the way down (an excluded
 // folder is not entered). Symlinks and special files are reported and skipped, as rclone does
 // without --links: an object store has nowhere to put them.
-import { lstat, readdir } from "node:fs/promises";
+import { lstatSync } from "node:fs";
+import { readdir } from "node:fs/promises";
 import { join } from "node:path";
 import type { ExcludeMatcher } from "./exclude";
 import { walkSorted, type TreeEntry } from "./ordered";
@@ -17,7 +18,12 @@ export interface LocalFile {
   mtimeNs: bigint;
 }
 
-const STAT_BATCH = 64;
+/**
+ * Files are stat'ed synchronously, this many between yields to the event loop: an async lstat
+ * costs ~30 µs of thread-pool round trip against ~3 µs for the call itself, which made the walk
+ * most of a no-change sync.
+ */
+const STAT_BATCH = 256;
 
 export async function* walkLocal(
   root: string,
@@ -35,25 +41,26 @@ export async function* walkLocal(
       return [];
     }
     const out: TreeEntry[] = [];
-    for (let i = 0; i < dirents.length; i += STAT_BATCH) {
-      const batch = dirents.slice(i, i + STAT_BATCH);
-      const stats = await Promise.all(
-        batch.map(async (d) => {
-          const rel = dir === "" ? d.name : `${dir}/${d.name}`;
-          if (d.isDirectory()) return excludes.matches(rel, true) ? null : ({ name: d.name, kind: "dir", size: 0, mtime: null } as TreeEntry);
-          if (excludes.matches(rel, false)) return null;
-          if (!d.isFile()) return { name: d.name, kind: "other", size: 0, mtime: null } as TreeEntry;
-          try {
-            const st = await lstat(join(root, rel), { bigint: true });
-            ns.set(rel, st.mtimeNs);
-            return { name: d.name, kind: "file", size: Number(st.size), mtime: Number(st.mtimeNs / 1_000_000n) } as TreeEntry;
-          } catch (err) {
-            onSkip(rel, `vanished or unreadable (${(err as NodeJS.ErrnoException).code ?? "error"})`);
-            return null;
-          }
-        }),
-      );
-      for (const s of stats) if (s) out.push(s);
+    for (let i = 0; i < dirents.length; i++) {
+      if (i > 0 && i % STAT_BATCH === 0) await new Promise((r) => setImmediate(r));
+      const d = dirents[i]!;
+      const rel = dir === "" ? d.name : `${dir}/${d.name}`;
+      if (d.isDirectory()) {
+        if (!excludes.matches(rel, true)) out.push({ name: d.name, kind: "dir", size: 0, mtime: null });
+        continue;
+      }
+      if (excludes.matches(rel, false)) continue;
+      if (!d.isFile()) {
+        out.push({ name: d.name, kind: "other", size: 0, mtime: null });
+        continue;
+      }
+      try {
+        const st = lstatSync(join(root, rel), { bigint: true });
+        ns.set(rel, st.mtimeNs);
+        out.push({ name: d.name, kind: "file", size: Number(st.size), mtime: Number(st.mtimeNs / 1_000_000n) });
+      } catch (err) {
+        onSkip(rel, `vanished or unreadable (${(err as NodeJS.ErrnoException).code ?? "error"})`);
+      }
     }
     return out;
   };

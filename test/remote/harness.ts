@@ -52,6 +52,7 @@ export function syncRequest<C>(
     signal,
     report: new RecordingReporter(),
     dataDir,
+    allowedRoots: ["/"],
   };
 }
 

@@ -1,10 +1,10 @@
 // What the pages render, shaped like the seed's JSON objects so a page route can hand a service's
 // answer straight to a view. Views depend only on these, never on services or the database.
-import type { FieldSpec } from "../../src/providers/types.ts";
+import type { FieldSpec, LogLevel, SyncOptions } from "../../src/providers/types.ts";
+import type { RunStatus, RunView } from "../../src/runs/queries.ts";
 
-export type RunStatus = "pending" | "running" | "completed" | "failed" | "cancelled";
-export type LogLevel = "info" | "warning" | "error";
-export type Verbosity = "quiet" | "normal" | "verbose";
+export type { LogLevel, RunStatus };
+export type Verbosity = SyncOptions["verbosity"];
 
 export interface ScheduleProps {
   id?: number | null;
@@ -20,13 +20,7 @@ export interface ScheduleProps {
   next_run?: string | null;
 }
 
-export interface SyncOptionsProps {
-  delete_extraneous: boolean;
-  exclude_patterns: string[];
-  bandwidth_limit_kbps: number | null;
-  dry_run: boolean;
-  verbosity: Verbosity;
-}
+export type SyncOptionsProps = SyncOptions;
 
 export interface LastRunProps {
   id: number;
@@ -51,20 +45,7 @@ export interface JobProps {
   schedules: ScheduleProps[];
 }
 
-export interface RunProps {
-  id: number;
-  job_id: number;
-  job_name: string;
-  status: RunStatus;
-  trigger: "manual" | "scheduled";
-  schedule_id: number | null;
-  started_at: string | null;
-  completed_at: string | null;
-  files_transferred: number;
-  bytes_transferred: number;
-  files_deleted: number;
-  error_message: string | null;
-}
+export type RunProps = RunView;
 
 export interface LogEntryProps {
   id: number;
