@@ -57,7 +57,7 @@ export class SftpStore implements RemoteStore {
   private async conn(signal?: AbortSignal): Promise<{ c: Connection; load: number }> {
     if (this.closed) throw new DestinationError("cancelled", "The SFTP store is closed");
     this.conns = this.conns.filter((x) => x.c.alive);
-    let best = this.conns.reduce<{ c: Connection; load: number } | null>((b, x) => (!b || x.load < b.load ? x : b), null);
+    const best = this.conns.reduce<{ c: Connection; load: number } | null>((b, x) => (!b || x.load < b.load ? x : b), null);
     const wantMore = !best || (best.load > 0 && this.conns.length < this.maxConns);
     if (wantMore && !this.opening) {
       const opening = connect(this.o, signal).finally(() => {
@@ -66,15 +66,15 @@ export class SftpStore implements RemoteStore {
       this.opening = opening;
       if (!best) {
         const c = await opening;
-        const slot = { c, load: 0 };
-        this.conns.push(slot);
+        let slot = this.conns.find((x) => x.c === c);
+        if (!slot) this.conns.push((slot = { c, load: 0 }));
         return slot;
       }
       // Later connections join the pool in the background; a failure to add one is not fatal.
       opening.then(
         (c) => {
           if (this.closed) void disconnect(c);
-          else this.conns.push({ c, load: 0 });
+          else if (!this.conns.some((x) => x.c === c)) this.conns.push({ c, load: 0 });
         },
         () => {},
       );
@@ -82,8 +82,8 @@ export class SftpStore implements RemoteStore {
       // Share the outcome of the connection being opened: a failure fails every waiter once,
       // rather than each of them trying (and, for a silent host, timing out) in turn.
       const c = await this.opening;
-      const slot = this.conns.find((x) => x.c === c) ?? { c, load: 0 };
-      if (!this.conns.includes(slot)) this.conns.push(slot);
+      let slot = this.conns.find((x) => x.c === c);
+      if (!slot) this.conns.push((slot = { c, load: 0 }));
       return slot;
     }
     return best!;

@@ -5,6 +5,7 @@
 // Uploads go to a hidden temporary name and are MOVEd into place; a server without MOVE gets a
 // direct PUT (remembered for the rest of the run).
 import { randomBytes } from "node:crypto";
+import { Transform, type Readable } from "node:stream";
 import { createClient, type FileStat, type WebDAVClient } from "webdav";
 import { DestinationError } from "../providers/types";
 import { walkSorted, type TreeEntry } from "../sync/ordered";
@@ -153,7 +154,7 @@ export class WebdavStore implements RemoteStore {
     const tempName = `.${truncateUtf8(path.slice(slash + 1), 180)}.${randomBytes(4).toString("hex")}${TEMP_SUFFIX}`;
     const target = this.canMove ? this.abs(dir === "" ? tempName : `${dir}/${tempName}`) : final;
     this.activeTemps.add(target);
-    const stream = source.open();
+    const stream = exactly(source.open(), source.size, source.localPath);
     // fetch reports a read failure through the request; this keeps a late second 'error' event
     // (after the request gave up on the stream) from becoming an uncaught exception.
     stream.on("error", () => {});
@@ -219,6 +220,29 @@ export class WebdavStore implements RemoteStore {
   }
 
   async close(): Promise<void> {}
+}
+
+/**
+ * Passes exactly `size` bytes (the request's Content-Length). A file that grew while being read is
+ * cut at the size it had when the run looked at it (the next run sees the new mtime and sends it
+ * again); one that shrank fails, since a short body would leave the server waiting.
+ */
+function exactly(source: Readable, size: number, localPath: string): Readable {
+  let seen = 0;
+  const t = new Transform({
+    transform(chunk: Buffer, _enc, done) {
+      if (seen >= size) return done();
+      const keep = chunk.length <= size - seen ? chunk : chunk.subarray(0, size - seen);
+      seen += keep.length;
+      done(null, keep);
+    },
+    flush(done) {
+      done(seen < size ? new DestinationError("failed", `${localPath} shrank while it was being uploaded`) : null);
+    },
+  });
+  source.on("error", (e) => t.destroy(e));
+  t.on("close", () => source.destroy());
+  return source.pipe(t);
 }
 
 /** The fs error behind a failed upload body, if reading the local file is what failed. */
