@@ -34,14 +34,22 @@ export function parseFields(fields: FieldSpec[], raw: unknown, typeName: string)
 
 function coerce(f: FieldSpec, v: unknown): string | number | boolean {
   switch (f.type) {
+    case "choice": {
+      if (typeof v !== "string" || !(f.options ?? []).includes(v)) {
+        throw fieldError(f.name, `must be one of ${(f.options ?? []).map((o) => JSON.stringify(o)).join(", ")}`);
+      }
+      return v;
+    }
     case "string":
+    case "path":
+    case "drive":
     case "password":
     case "text": {
       if (typeof v !== "string") throw fieldError(f.name, "must be a string");
       const max = f.type === "text" ? MAX_TEXT : MAX_STRING;
       if (v.length > max) throw fieldError(f.name, `must be at most ${max} characters`);
       // Secrets and multi-line text are kept byte for byte; plain strings lose stray spaces.
-      return f.type === "string" ? v.trim() : v;
+      return f.type === "password" || f.type === "text" ? v : v.trim();
     }
     case "integer": {
       const n = typeof v === "string" && /^-?\d+$/.test(v.trim()) ? Number(v) : v;

@@ -24,13 +24,13 @@ export interface LocalConfig {
 export const KILL_GRACE_MS = 5000;
 
 const configFields: FieldSpec[] = [
-  { name: "mount_point", label: "Mount point or folder", type: "string", required: true, help: "An existing folder, e.g. /mnt/backup" },
+  { name: "mount_point", label: "Mount point or folder", type: "path", required: true, help: "An existing folder, e.g. /mnt/backup" },
   { name: "backup_subdir", label: "Sub-folder", type: "string", required: false, default: "", help: "Created under the mount point when missing" },
-  { name: "usb_uuid", label: "USB drive UUID", type: "string", required: false, help: "Only write when this drive is mounted there" },
+  { name: "usb_uuid", label: "USB drive UUID", type: "drive", required: false, help: "Only write when this drive is mounted there" },
   { name: "auto_mount", label: "Mount before the run", type: "boolean", required: false, default: false },
   { name: "auto_unmount", label: "Unmount after the run", type: "boolean", required: false, default: false },
   { name: "min_free_space_mb", label: "Minimum free space (MB)", type: "integer", required: false, help: "Checked before each run; empty for no check" },
-  { name: "on_low_space", label: "When space is low", type: "string", required: false, default: "fail", help: "fail (the run stops before writing) or warn (a warning on the run)" },
+  { name: "on_low_space", label: "When space is low", type: "choice", options: ["fail", "warn"], required: false, default: "fail", help: "fail (the run stops before writing) or warn (a warning on the run)" },
 ];
 
 function parseConfig(raw: unknown): LocalConfig {

@@ -14,11 +14,12 @@ const ErrorBody = t.Object({ error: t.String(), message: t.String() });
 const Field = t.Object({
   name: t.String(),
   label: t.String(),
-  type: t.String(),
+  type: t.String({ description: "string, integer, boolean, text, password, path (a folder on this server), drive (a filesystem UUID) or choice" }),
   required: t.Boolean(),
   secret: t.Optional(t.Boolean()),
   default: t.Optional(t.Union([t.String(), t.Number(), t.Boolean(), t.Null()])),
   help: t.Optional(t.String()),
+  options: t.Optional(t.Array(t.String(), { description: "the allowed values of a choice field" })),
 });
 
 const CapabilitiesSchema = t.Object({

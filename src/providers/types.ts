@@ -10,8 +10,12 @@ export type DestinationType = (typeof DESTINATION_TYPES)[number];
 export interface FieldSpec {
   name: string;
   label: string;
-  type: "string" | "integer" | "boolean" | "text" | "password";
+  /** path: an absolute folder on this server (the UI offers the folder picker); drive: a
+   *  filesystem UUID (the UI lists attached drives); choice: one of `options`. */
+  type: "string" | "integer" | "boolean" | "text" | "password" | "path" | "drive" | "choice";
   required: boolean;
+  /** The allowed values of a choice field. */
+  options?: string[];
   /** Never returned by the API nor logged; sealed at rest when part of a credential. */
   secret?: boolean;
   default?: string | number | boolean | null;

@@ -19,6 +19,25 @@ describe("providers API", () => {
     expect(res.body[4].config_fields.map((f: any) => f.name)).toEqual(expect.arrayContaining(["host", "port", "username", "remote_path", "key_based_auth"]));
   });
 
+  test("field kinds tell the UI which control to render, choices list their options", async () => {
+    const t = await authedApp();
+    const local = (await t.api("GET", "/api/providers")).body[0];
+    const byName = Object.fromEntries(local.config_fields.map((f: any) => [f.name, f]));
+    expect(byName.mount_point.type).toBe("path");
+    expect(byName.usb_uuid.type).toBe("drive");
+    expect(byName.on_low_space).toMatchObject({ type: "choice", options: ["fail", "warn"], default: "fail" });
+  });
+
+  test("a choice outside its options is refused, naming the field and the options", async () => {
+    const t = await authedApp();
+    const res = await t.api("POST", "/api/providers/test", {
+      destination_type: "local",
+      destination_config: { mount_point: "/tmp", backup_subdir: "", on_low_space: "ignore" },
+    });
+    expect(res.status).toBe(400);
+    expect(res.body.message).toBe(`Field 'destination_config.on_low_space' must be one of "fail", "warn"`);
+  });
+
   test("capabilities, and 404 for an unknown type", async () => {
     const t = await authedApp();
     const res = await t.api("GET", "/api/providers/local/capabilities");

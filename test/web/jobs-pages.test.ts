@@ -171,7 +171,11 @@ describe("job editor", () => {
     expect(dav.text).toContain('name="credential_id"');
     const local = await getPage(client, "/jobs/editor/destination?destination_type=local", { htmx: true });
     expect(local.text).toContain('name="dest.mount_point"');
-    expect(local.text).not.toContain("<select");
+    // Local needs no credential; its path field gets the folder picker, its drive field the drive list.
+    expect(local.text).not.toContain('<select id="credential_id"');
+    expect(local.text).toContain('id="picker-dest-mount_point"');
+    expect(local.text).toContain('<select id="dest-usb_uuid" name="dest.usb_uuid">');
+    expect(local.text).toContain('<option value="warn">warn</option>');
   });
 
   test("Test connection reports the local destination's answer inline", async () => {

@@ -10,6 +10,8 @@ export interface DestinationFormProps {
   credentialId: number | null;
   invalid?: string | null;
   testResult?: TestResultProps | null;
+  /** Pre-rendered pickers for path and drive fields (see SpecFields). */
+  widgets?: Record<string, JSX.Element>;
 }
 
 export function TestResult(props: { result?: TestResultProps | null }) {
@@ -35,7 +37,7 @@ export function DestinationForm(props: DestinationFormProps) {
           {`${p.name} backups are not available in this version yet: you can save the job, but it cannot run.`}
         </div>
       )}
-      <SpecFields fields={p.configFields} prefix="dest." values={props.config} invalid={props.invalid} />
+      <SpecFields fields={p.configFields} prefix="dest." values={props.config} invalid={props.invalid} widgets={props.widgets} />
       {p.requires_credentials ? (
         <div class="field">
           <label for="credential_id">Credential</label>

@@ -12,6 +12,8 @@ export interface SpecFieldsProps {
   invalid?: string | null;
   /** Editing a saved credential: secrets may be left blank to keep them. */
   keepSecrets?: boolean;
+  /** Rendered controls that replace a field's default input (folder picker, drive list), by field name. */
+  widgets?: Record<string, JSX.Element>;
 }
 
 function textValue(v: unknown): string {
@@ -30,6 +32,25 @@ export function SpecFields(props: SpecFieldsProps) {
         const secret = f.secret || f.type === "password";
         const required = f.required && !props.keepSecrets;
         const hint = secret && props.keepSecrets ? "Leave blank to keep the saved value." : f.help;
+        const widget = props.widgets?.[f.name];
+        if (widget) return widget as "safe";
+        if (f.type === "choice") {
+          return (
+            <div class="field">
+              <label for={id} safe>
+                {f.label}
+              </label>
+              <select id={id} name={name} aria-invalid={invalid}>
+                {(f.options ?? []).map((o) => (
+                  <option value={o} selected={o === textValue(value)} safe>
+                    {o}
+                  </option>
+                ))}
+              </select>
+              {hint ? <div class="hint" safe>{hint}</div> : ""}
+            </div>
+          );
+        }
         if (f.type === "boolean") {
           return (
             <div class="field">

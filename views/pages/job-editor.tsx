@@ -38,6 +38,8 @@ export interface JobEditorProps {
   error?: string | null;
   /** Rendered folder picker for the sources, when the component is available. */
   sourcesPicker?: JSX.Element;
+  /** Folder picker and drive list for the destination's path and drive fields. */
+  destinationWidgets?: Record<string, JSX.Element>;
 }
 
 export const DEFAULT_SYNC_OPTIONS: SyncOptionsProps = {
@@ -120,7 +122,7 @@ export function JobForm(props: JobEditorProps) {
             ))}
           </select>
         </div>
-        <DestinationForm provider={provider} config={v.destination_config} credentials={props.credentials} credentialId={v.credential_id} invalid={destInvalid} />
+        <DestinationForm provider={provider} config={v.destination_config} credentials={props.credentials} credentialId={v.credential_id} invalid={destInvalid} widgets={props.destinationWidgets} />
       </section>
 
       <section class="card">

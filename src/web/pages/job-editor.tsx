@@ -13,7 +13,7 @@ import { DestinationForm, TestResult } from "../../../views/components/destinati
 import { NotFoundPage } from "../../../views/components/not-found.tsx";
 import { ScheduleRow } from "../../../views/components/schedule-row.tsx";
 import { DEFAULT_SYNC_OPTIONS, JobEditorPage, JobForm, type JobEditorProps, type JobFormValues } from "../../../views/pages/job-editor.tsx";
-import { renderFolderPicker } from "../drive-pages.tsx";
+import { renderDriveSelect, renderFolderPicker } from "../drive-pages.tsx";
 import { html, redirect } from "../html.ts";
 import { checkSchema, withTypeDefaults, newRowKey, parseJobForm, previewRow, readSchedule, scheduleInput, type ParsedJobForm } from "./job-form.ts";
 import { JobBody } from "../../jobs/model.ts";
@@ -50,7 +50,21 @@ export function jobEditorPages(ctx: AppContext, services: Services) {
     serverTimezone: serverTimezone(),
     error,
     sourcesPicker: renderFolderPicker(ctx, { field: "source_dirs", multiple: true, value: values.source_dirs.join("\n") }),
+    destinationWidgets: destinationWidgets(values.destination_type, values.destination_config),
   });
+
+  /** The folder picker for path fields and the attached-drive list for drive fields. */
+  const destinationWidgets = (type: string, config: Record<string, unknown>): Record<string, JSX.Element> => {
+    const provider = providers().find((p) => p.type === type);
+    const widgets: Record<string, JSX.Element> = {};
+    for (const f of provider?.configFields ?? []) {
+      const value = config[f.name] === null || config[f.name] === undefined ? "" : String(config[f.name]);
+      if (f.type === "path") widgets[f.name] = renderFolderPicker(ctx, { field: `dest.${f.name}`, multiple: false, value, label: f.label, hint: f.help });
+      // Kita renders a Promise<string> child once it settles: the drive list needs lsblk.
+      if (f.type === "drive") widgets[f.name] = renderDriveSelect(`dest.${f.name}`, value || null).then(async (el) => await el);
+    }
+    return widgets;
+  };
 
   /** Validates everything first (job and every schedule), so a refused save changes nothing. */
   const save = (parsed: ParsedJobForm, jobId?: number): number => {
@@ -129,7 +143,7 @@ export function jobEditorPages(ctx: AppContext, services: Services) {
         if (page instanceof Response) return page;
         const type = isDestinationType(query.destination_type) ? query.destination_type : "local";
         const provider = providers().find((p) => p.type === type)!;
-        return html(<DestinationForm provider={provider} config={{}} credentials={listCredentials(db)} credentialId={null} />);
+        return html(<DestinationForm provider={provider} config={{}} credentials={listCredentials(db)} credentialId={null} widgets={destinationWidgets(type, {})} />);
       },
       { detail: { hide: true } },
     )
