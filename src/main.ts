@@ -10,7 +10,7 @@ const USAGE = `Dynamight ${VERSION}: self-hosted backup manager
 
 Usage:
   dynamight [serve] [options]       start the server (the default)
-${COMMANDS.map((c) => `  dynamight ${c.usage.padEnd(24)} ${c.help}`).join("\n")}
+${COMMANDS.map((c) => `  dynamight ${c.usage.padEnd(23)} ${c.help}`).join("\n")}
   dynamight version                 print the version
   dynamight help                    this text
 
