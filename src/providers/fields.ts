@@ -5,6 +5,16 @@ import { DestinationError, type FieldSpec } from "./types.ts";
 const MAX_STRING = 4096;
 const MAX_TEXT = 64 * 1024;
 
+/** Every remote destination's "full comparison" switch (the sync engine's local record: docs/remote.md). */
+export const FULL_COMPARE_FIELD: FieldSpec = {
+  name: "full_compare",
+  label: "Always compare with the remote",
+  type: "boolean",
+  required: false,
+  default: false,
+  help: "List the destination on every run instead of trusting the local record of uploads (slower; the record is re-checked every 24 h or 20 runs anyway)",
+};
+
 export function fieldError(name: string, problem: string): DestinationError {
   return new DestinationError("config", `Field '${name}' ${problem}`);
 }

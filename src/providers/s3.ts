@@ -2,22 +2,13 @@
 // and sync through the shared remote engine (src/sync/engine.ts) over the S3 store.
 import { runSync } from "../sync/engine";
 import { S3Store, type S3StoreConfig } from "../stores/s3";
-import { asStrings, fieldError, parseFields } from "./fields.ts";
-import { DestinationError, type Destination, type FieldSpec, type TestResult } from "./types.ts";
+import { asStrings, fieldError, FULL_COMPARE_FIELD, parseFields } from "./fields.ts";
+import { DestinationError, TEST_TIMEOUT_MS, type Destination, type FieldSpec, type TestResult } from "./types.ts";
 
 export interface S3Config extends S3StoreConfig {
   full_compare: boolean;
 }
 
-/** Shared by every remote destination: documented in docs/remote.md. */
-export const FULL_COMPARE_FIELD: FieldSpec = {
-  name: "full_compare",
-  label: "Always compare with the remote",
-  type: "boolean",
-  required: false,
-  default: false,
-  help: "List the destination on every run instead of trusting the local record of uploads (slower; the record is re-checked every 24 h or 20 runs anyway)",
-};
 
 const configFields: FieldSpec[] = [
   { name: "bucket", label: "Bucket", type: "string", required: true },
@@ -33,7 +24,6 @@ const credentialFields: FieldSpec[] = [
   { name: "secret_access_key", label: "Secret access key", type: "password", required: true, secret: true },
 ];
 
-const TEST_TIMEOUT_MS = 15_000;
 
 function parseConfig(raw: unknown): S3Config {
   const v = parseFields(configFields, raw, "AWS S3");

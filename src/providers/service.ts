@@ -3,10 +3,8 @@ import type { AppContext } from "../context.ts";
 import { getCredential, openCredentialData, parseCredentialData } from "../credentials/service.ts";
 import { ApiError, badRequest } from "../http/errors.ts";
 import { destinationFor, isDestinationType } from "./registry.ts";
-import { DestinationError, type TestResult } from "./types.ts";
+import { DestinationError, TEST_TIMEOUT_MS, type TestResult } from "./types.ts";
 
-/** A connection test that has not answered by then has failed. */
-export const TEST_TIMEOUT_MS = 15_000;
 
 export interface TestInput {
   destination_type: string;
@@ -59,7 +57,7 @@ export async function testDestination(ctx: AppContext, input: TestInput): Promis
     throw badRequest(`Field 'credential_id' or 'credential_data' is required for ${dest.name}`);
   }
   try {
-    return await dest.test(config, credential, AbortSignal.timeout(TEST_TIMEOUT_MS));
+    return await dest.test(config, credential, AbortSignal.timeout(TEST_TIMEOUT_MS), { dataDir: ctx.config.dataDir });
   } catch (err) {
     // test() must not throw; if one does, its words still beat a 500.
     return { success: false, message: err instanceof Error ? err.message : "Connection test failed", details: null };

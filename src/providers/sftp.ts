@@ -4,8 +4,8 @@
 // the server) does not pay for them.
 import type { SftpStore } from "../stores/sftp";
 import type { SftpAuth } from "../sftp/connection";
-import { asStrings, fieldError, parseFields } from "./fields.ts";
-import { DestinationError, type Capabilities, type Destination, type FieldSpec, type SyncRequest, type TestResult } from "./types.ts";
+import { asStrings, fieldError, FULL_COMPARE_FIELD, parseFields } from "./fields.ts";
+import { DestinationError, TEST_TIMEOUT_MS, type Capabilities, type Destination, type FieldSpec, type SyncRequest, type TestResult } from "./types.ts";
 
 export interface SftpConfig {
   host: string;
@@ -17,15 +17,6 @@ export interface SftpConfig {
   full_compare?: boolean;
 }
 
-// Mirrors s3.ts's FULL_COMPARE_FIELD without importing s3.ts (and with it the AWS SDK).
-const FULL_COMPARE_FIELD: FieldSpec = {
-  name: "full_compare",
-  label: "Always compare with the remote",
-  type: "boolean",
-  required: false,
-  default: false,
-  help: "List the destination on every run instead of trusting the local record of uploads (slower; the record is re-checked every 24 h or 20 runs anyway)",
-};
 
 const configFields: FieldSpec[] = [
   { name: "host", label: "Host", type: "string", required: true },
@@ -55,7 +46,6 @@ const capabilities: Capabilities = {
 };
 
 const CONNECT_TIMEOUT_MS = 20_000;
-const TEST_TIMEOUT_MS = 15_000;
 
 function parseConfig(raw: unknown): SftpConfig {
   const v = parseFields(configFields, raw, "SFTP");

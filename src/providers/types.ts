@@ -79,6 +79,9 @@ export interface SyncResult {
   filesDeleted: number;
 }
 
+/** How long a connection test may take before it counts as failed (the API's and each store's bound). */
+export const TEST_TIMEOUT_MS = 15_000;
+
 export interface TestResult {
   success: boolean;
   message: string;
@@ -119,8 +122,9 @@ export interface Destination<C = Record<string, unknown>> {
   parseConfig(raw: unknown): C;
   /** Checks a credential's data; throws DestinationError("config") naming the field. */
   parseCredential(raw: unknown): Record<string, string>;
-  /** Checks that the destination is reachable and usable, within a timeout; never throws. */
-  test?(config: C, credential: Record<string, string> | null, signal: AbortSignal): Promise<TestResult>;
+  /** Checks that the destination is reachable and usable, within a timeout; never throws.
+   *  `env.dataDir` lets a destination check and record state such as an SFTP host key. */
+  test?(config: C, credential: Record<string, string> | null, signal: AbortSignal, env?: { dataDir?: string }): Promise<TestResult>;
   /** Mirrors the sources; absent while the type is not built (capabilities.sync_implemented false). */
   sync?(req: SyncRequest<C>): Promise<SyncResult>;
 }

@@ -3,8 +3,8 @@
 // The `webdav` package, the store and the engine load on first use, so listing destination types
 // (and starting the server) does not pay for them.
 import type { WebdavStore } from "../stores/webdav";
-import { asStrings, fieldError, parseFields } from "./fields.ts";
-import { DestinationError, type Capabilities, type Destination, type FieldSpec, type SyncRequest, type TestResult } from "./types.ts";
+import { asStrings, fieldError, FULL_COMPARE_FIELD, parseFields } from "./fields.ts";
+import { DestinationError, TEST_TIMEOUT_MS, type Capabilities, type Destination, type FieldSpec, type SyncRequest, type TestResult } from "./types.ts";
 
 export interface WebdavConfig {
   url: string;
@@ -13,15 +13,6 @@ export interface WebdavConfig {
   full_compare?: boolean;
 }
 
-// Mirrors s3.ts's FULL_COMPARE_FIELD without importing s3.ts (and with it the AWS SDK).
-const FULL_COMPARE_FIELD: FieldSpec = {
-  name: "full_compare",
-  label: "Always compare with the remote",
-  type: "boolean",
-  required: false,
-  default: false,
-  help: "List the destination on every run instead of trusting the local record of uploads (slower; the record is re-checked every 24 h or 20 runs anyway)",
-};
 
 const configFields: FieldSpec[] = [
   { name: "url", label: "Server URL", type: "string", required: true, help: "e.g. https://cloud.example.com/remote.php/dav/files/me/" },
@@ -46,7 +37,6 @@ const capabilities: Capabilities = {
   sync_implemented: true,
 };
 
-const TEST_TIMEOUT_MS = 15_000;
 
 function parseConfig(raw: unknown): WebdavConfig {
   const v = parseFields(configFields, raw, "WebDAV");
