@@ -1,6 +1,6 @@
 // Validates a config or credential object against its type's FieldSpec list. Destinations declare
 // their fields as data (for the UI and OpenAPI) and call this, so every type words errors the same.
-import { DestinationError, type FieldSpec } from "./types.ts";
+import { DestinationError, type Capabilities, type FieldSpec } from "./types.ts";
 
 const MAX_STRING = 4096;
 const MAX_TEXT = 64 * 1024;
@@ -13,6 +13,19 @@ export const FULL_COMPARE_FIELD: FieldSpec = {
   required: false,
   default: false,
   help: "List the destination on every run instead of trusting the local record of uploads (slower; the record is re-checked every 24 h or 20 runs anyway)",
+};
+
+/** What every destination on the remote sync engine (src/sync/) can do; a store adds checksums when it has them. */
+export const REMOTE_CAPABILITIES: Capabilities = {
+  supports_delete: true,
+  supports_compression: false,
+  supports_checksum: false,
+  supports_bandwidth_limit: true,
+  supports_exclude_patterns: true,
+  supports_incremental: true,
+  supports_dry_run: true,
+  requires_credentials: true,
+  sync_implemented: true,
 };
 
 export function fieldError(name: string, problem: string): DestinationError {

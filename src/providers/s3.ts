@@ -2,7 +2,7 @@
 // and sync through the shared remote engine (src/sync/engine.ts) over the S3 store.
 import { runSync } from "../sync/engine";
 import { S3Store, type S3StoreConfig } from "../stores/s3";
-import { asStrings, fieldError, FULL_COMPARE_FIELD, parseFields } from "./fields.ts";
+import { asStrings, fieldError, FULL_COMPARE_FIELD, parseFields, REMOTE_CAPABILITIES } from "./fields.ts";
 import { DestinationError, TEST_TIMEOUT_MS, type Destination, type FieldSpec, type TestResult } from "./types.ts";
 
 export interface S3Config extends S3StoreConfig {
@@ -59,17 +59,8 @@ export const s3Destination: Destination<S3Config> = {
   description: "S3 and S3-compatible storage",
   configFields,
   credentialFields,
-  capabilities: {
-    supports_delete: true,
-    supports_compression: false,
-    supports_checksum: true,
-    supports_bandwidth_limit: true,
-    supports_exclude_patterns: true,
-    supports_incremental: true,
-    supports_dry_run: true,
-    requires_credentials: true,
-    sync_implemented: true,
-  },
+  // ETags are MD5 for single-part uploads: S3 can verify content.
+  capabilities: { ...REMOTE_CAPABILITIES, supports_checksum: true },
   parseConfig,
   parseCredential: (raw) => asStrings(parseFields(credentialFields, raw, "AWS S3")),
 

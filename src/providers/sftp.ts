@@ -4,7 +4,7 @@
 // the server) does not pay for them.
 import type { SftpStore } from "../stores/sftp";
 import type { SftpAuth } from "../sftp/connection";
-import { asStrings, fieldError, FULL_COMPARE_FIELD, parseFields } from "./fields.ts";
+import { asStrings, fieldError, FULL_COMPARE_FIELD, parseFields, REMOTE_CAPABILITIES } from "./fields.ts";
 import { DestinationError, TEST_TIMEOUT_MS, type Capabilities, type Destination, type FieldSpec, type SyncRequest, type TestResult } from "./types.ts";
 
 export interface SftpConfig {
@@ -33,17 +33,7 @@ const credentialFields: FieldSpec[] = [
   { name: "passphrase", label: "Key passphrase", type: "password", required: false, secret: true },
 ];
 
-const capabilities: Capabilities = {
-  supports_delete: true,
-  supports_compression: false,
-  supports_checksum: false,
-  supports_bandwidth_limit: true,
-  supports_exclude_patterns: true,
-  supports_incremental: true,
-  supports_dry_run: true,
-  requires_credentials: true,
-  sync_implemented: true,
-};
+const capabilities: Capabilities = REMOTE_CAPABILITIES;
 
 const CONNECT_TIMEOUT_MS = 20_000;
 

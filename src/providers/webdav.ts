@@ -3,7 +3,7 @@
 // The `webdav` package, the store and the engine load on first use, so listing destination types
 // (and starting the server) does not pay for them.
 import type { WebdavStore } from "../stores/webdav";
-import { asStrings, fieldError, FULL_COMPARE_FIELD, parseFields } from "./fields.ts";
+import { asStrings, fieldError, FULL_COMPARE_FIELD, parseFields, REMOTE_CAPABILITIES } from "./fields.ts";
 import { DestinationError, TEST_TIMEOUT_MS, type Capabilities, type Destination, type FieldSpec, type SyncRequest, type TestResult } from "./types.ts";
 
 export interface WebdavConfig {
@@ -25,17 +25,7 @@ const credentialFields: FieldSpec[] = [
   { name: "password", label: "Password", type: "password", required: true, secret: true },
 ];
 
-const capabilities: Capabilities = {
-  supports_delete: true,
-  supports_compression: false,
-  supports_checksum: false,
-  supports_bandwidth_limit: true,
-  supports_exclude_patterns: true,
-  supports_incremental: true,
-  supports_dry_run: true,
-  requires_credentials: true,
-  sync_implemented: true,
-};
+const capabilities: Capabilities = REMOTE_CAPABILITIES;
 
 
 function parseConfig(raw: unknown): WebdavConfig {

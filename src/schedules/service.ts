@@ -8,17 +8,10 @@ import { compile, type ScheduleDefinition, type ScheduleType } from "./cron.ts";
 import * as q from "./queries.ts";
 import type { ScheduleRow } from "./queries.ts";
 
-export interface ScheduleView {
+export interface ScheduleView extends ScheduleDefinition {
   id: number;
   job_id: number;
   enabled: boolean;
-  schedule_type: ScheduleType;
-  hour: number | null;
-  minute: number | null;
-  day_of_week: number | null;
-  day_of_month: number | null;
-  cron_expression: string | null;
-  timezone: string | null;
   catch_up: boolean;
   /** Next fire time (ISO UTC); null when the schedule or its job is disabled. */
   next_run: string | null;
@@ -67,13 +60,7 @@ export function toView(row: ScheduleRow, jobEnabled: boolean, now = new Date()):
     id: row.id,
     job_id: row.jobId,
     enabled: row.enabled,
-    schedule_type: row.scheduleType,
-    hour: row.hour,
-    minute: row.minute,
-    day_of_week: row.dayOfWeek,
-    day_of_month: row.dayOfMonth,
-    cron_expression: row.cronExpression,
-    timezone: row.timezone,
+    ...definitionOf(row),
     catch_up: row.catchUp,
     next_run: nextRunOf(row, jobEnabled, now),
     created_at: row.createdAt,

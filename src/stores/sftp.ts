@@ -4,11 +4,10 @@
 // interrupted upload never leaves a half-written file under the real name.
 // Throughput comes from pipelining: ssh2 lets many requests be in flight on one SFTP channel, and
 // a few connections spread the server's work (one sftp-server process each) over its cores.
-import { randomBytes } from "node:crypto";
 import type { Stats } from "ssh2";
 import { DestinationError } from "../providers/types";
 import { walkSorted, type TreeEntry } from "../sync/ordered";
-import type { PutResult, PutSource, RemoteEntry, RemoteStore, StoreCapabilities } from "../sync/store";
+import { TEMP_SUFFIX, tempUploadName, type PutResult, type PutSource, type RemoteEntry, type RemoteStore, type StoreCapabilities } from "../sync/store";
 import { call, connect, disconnect, FX, requestError, type Connection, type ConnectOptions } from "../sftp/connection";
 
 export interface SftpStoreOptions extends ConnectOptions {
@@ -23,7 +22,6 @@ const S_IFDIR = 0o040000;
 const S_IFREG = 0o100000;
 /** Writes in flight per upload: enough to cover the round trip, bounded so memory stays small. */
 const WRITES_IN_FLIGHT = 16;
-const TEMP_SUFFIX = ".dmpartial";
 /** Our temporary names: `.<name>.<8 hex>.dmpartial`. */
 export const TEMP_NAME = /^\..*\.[0-9a-f]{8}\.dmpartial$/;
 
@@ -209,7 +207,7 @@ export class SftpStore implements RemoteStore {
     await this.ensureDir(this.abs(dir), signal);
     const final = this.abs(path);
     // Hidden, unique, and short enough for a 255-byte name limit.
-    const tempName = `.${truncateUtf8(base, 180)}.${randomBytes(4).toString("hex")}${TEMP_SUFFIX}`;
+    const tempName = tempUploadName(base);
     const temp = this.abs(dir === "" ? tempName : `${dir}/${tempName}`);
     const slot = await this.conn(signal);
     const conn = slot.c;
@@ -354,12 +352,3 @@ export function normaliseRoot(p: string): string {
   return r === "" ? "." : r;
 }
 
-function truncateUtf8(s: string, maxBytes: number): string {
-  if (Buffer.byteLength(s) <= maxBytes) return s;
-  let out = "";
-  for (const ch of s) {
-    if (Buffer.byteLength(out + ch) > maxBytes) break;
-    out += ch;
-  }
-  return out;
-}

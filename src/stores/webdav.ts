@@ -4,12 +4,11 @@
 // we uploaded, and each listing's ETag and getlastmodified tell whether someone changed it since.
 // Uploads go to a hidden temporary name and are MOVEd into place; a server without MOVE gets a
 // direct PUT (remembered for the rest of the run).
-import { randomBytes } from "node:crypto";
 import { Transform, type Readable } from "node:stream";
 import { createClient, type FileStat, type WebDAVClient } from "webdav";
 import { DestinationError } from "../providers/types";
 import { walkSorted, type TreeEntry } from "../sync/ordered";
-import { transientError, type PutResult, type PutSource, type RemoteEntry, type RemoteStore, type StoreCapabilities } from "../sync/store";
+import { TEMP_SUFFIX, tempUploadName, transientError, type PutResult, type PutSource, type RemoteEntry, type RemoteStore, type StoreCapabilities } from "../sync/store";
 
 export interface WebdavStoreOptions {
   url: string;
@@ -18,7 +17,6 @@ export interface WebdavStoreOptions {
   password: string;
 }
 
-const TEMP_SUFFIX = ".dmpartial";
 /** Our temporary names: `.<name>.<8 hex>.dmpartial`. */
 const TEMP_NAME = /^\..*\.[0-9a-f]{8}\.dmpartial$/;
 
@@ -151,7 +149,7 @@ export class WebdavStore implements RemoteStore {
     const dir = slash < 0 ? "" : path.slice(0, slash);
     await this.ensureDir(this.abs(dir), signal);
     const final = this.abs(path);
-    const tempName = `.${truncateUtf8(path.slice(slash + 1), 180)}.${randomBytes(4).toString("hex")}${TEMP_SUFFIX}`;
+    const tempName = tempUploadName(path.slice(slash + 1));
     const target = this.canMove ? this.abs(dir === "" ? tempName : `${dir}/${tempName}`) : final;
     this.activeTemps.add(target);
     const stream = exactly(source.open(), source.size, source.localPath);
@@ -316,12 +314,3 @@ export function normaliseDavRoot(p: string): string {
   return r === "" ? "/" : r;
 }
 
-function truncateUtf8(s: string, maxBytes: number): string {
-  if (Buffer.byteLength(s) <= maxBytes) return s;
-  let out = "";
-  for (const ch of s) {
-    if (Buffer.byteLength(out + ch) > maxBytes) break;
-    out += ch;
-  }
-  return out;
-}

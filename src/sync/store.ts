@@ -18,6 +18,7 @@
 //   "failed"      anything else, with the server's own words
 // The engine retries "transient" and "unavailable" with backoff (retry.ts) and fails the run on
 // anything else. Never put a secret in a message.
+import { randomBytes } from "node:crypto";
 import type { Readable } from "node:stream";
 import { DestinationError } from "../providers/types";
 
@@ -169,4 +170,23 @@ export function compareUtf8(a: string, b: string): number {
     return x - y;
   }
   return a.length - b.length;
+}
+
+/** Uploads to tree stores go to a hidden temp name, then are renamed over the target, so an
+ *  interrupted upload is never visible under the real name; leftovers end in TEMP_SUFFIX. */
+export const TEMP_SUFFIX = ".dmpartial";
+
+/** `.name.<8 hex>.dmpartial` in the same folder, kept under common 255-byte name limits. */
+export function tempUploadName(base: string): string {
+  return `.${truncateUtf8(base, 180)}.${randomBytes(4).toString("hex")}${TEMP_SUFFIX}`;
+}
+
+function truncateUtf8(s: string, maxBytes: number): string {
+  if (Buffer.byteLength(s) <= maxBytes) return s;
+  let out = "";
+  for (const ch of s) {
+    if (Buffer.byteLength(out + ch) > maxBytes) break;
+    out += ch;
+  }
+  return out;
 }
