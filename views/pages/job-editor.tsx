@@ -4,19 +4,14 @@
 import { DestinationForm } from "../components/destination-form.tsx";
 import { ErrorAlert, fieldOf } from "../components/format.tsx";
 import { ScheduleRow } from "../components/schedule-row.tsx";
-import type { CredentialProps, ProviderProps, ScheduleProps, SyncOptionsProps } from "../components/types.ts";
+import type { CredentialProps, JobProps, ProviderProps, ScheduleProps, SyncOptionsProps } from "../components/types.ts";
 import { Layout } from "../layout.tsx";
 
-export interface JobFormValues {
-  name: string;
-  description: string;
-  enabled: boolean;
-  source_dirs: string[];
-  destination_type: string;
-  destination_config: Record<string, unknown>;
-  sync_options: SyncOptionsProps;
-  credential_id: number | null;
-}
+/** What the editor form holds: a job's editable fields (no id, times, runs or schedules). */
+export type JobFormValues = Pick<
+  JobProps,
+  "name" | "description" | "enabled" | "source_dirs" | "destination_type" | "destination_config" | "sync_options" | "credential_id"
+>;
 
 export interface ScheduleRowState {
   key: string;
