@@ -1,7 +1,8 @@
 // The S3 destination (AWS S3 and S3-compatible stores): fields, validation, connection test,
 // and sync through the shared remote engine (src/sync/engine.ts) over the S3 store.
-import { runSync } from "../sync/engine";
-import { S3Store, type S3StoreConfig } from "../stores/s3";
+// The store and the engine (and with them the AWS SDK, ~35 MB) load on first use: an appliance
+// that never backs up to S3 does not pay for it at start-up.
+import type { S3Store, S3StoreConfig } from "../stores/s3";
 import { asStrings, fieldError, FULL_COMPARE_FIELD, parseFields, REMOTE_CAPABILITIES } from "./fields.ts";
 import { DestinationError, TEST_TIMEOUT_MS, type Destination, type FieldSpec, type TestResult } from "./types.ts";
 
@@ -67,6 +68,7 @@ export const s3Destination: Destination<S3Config> = {
   async test(config, credential, signal): Promise<TestResult> {
     let store: S3Store | null = null;
     try {
+      const { S3Store } = await import("../stores/s3");
       store = new S3Store(config, credentialOf(credential), { connectTimeoutMs: 5_000, requestTimeoutMs: TEST_TIMEOUT_MS });
       const details = await store.check(AbortSignal.any([signal, AbortSignal.timeout(TEST_TIMEOUT_MS)]));
       return { success: true, message: `Connected to bucket "${config.bucket}"`, details };
@@ -80,6 +82,7 @@ export const s3Destination: Destination<S3Config> = {
   },
 
   async sync(req) {
+    const [{ S3Store }, { runSync }] = await Promise.all([import("../stores/s3"), import("../sync/engine")]);
     const store = new S3Store(req.config, credentialOf(req.credential));
     try {
       return await runSync(req, store, { fullCompare: req.config.full_compare });

@@ -55,6 +55,34 @@ describeIf(reason)("x64 binary from an empty folder", () => {
     expect(body.components.database).toEqual({ ready: true, error: null });
   });
 
+  test("signed-in requests work: setup cookie, /me, an API key, connection tests that load stores lazily", async () => {
+    // Guards against a build that breaks Elysia's context (minified identifiers left `cookie`
+    // undefined in the guard: every authenticated request was a 500 while public ones passed).
+    const json = { "content-type": "application/json" };
+    const setup = await fetch(server.url + "/api/auth/setup", { method: "POST", headers: json, body: JSON.stringify({ username: "admin", password: "binary-smoke-1" }) });
+    expect(setup.status).toBe(200);
+    const cookie = setup.headers.getSetCookie().find((c) => c.startsWith("token="))!.split(";")[0]!;
+    const me = await fetch(server.url + "/api/auth/me", { headers: { cookie } });
+    expect({ status: me.status, body: await me.json() }).toEqual({ status: 200, body: expect.objectContaining({ username: "admin" }) });
+    expect((await fetch(server.url + "/api/auth/me")).status).toBe(401);
+    const key = await fetch(server.url + "/api/auth/api-keys", { method: "POST", headers: { ...json, cookie }, body: JSON.stringify({ name: "smoke", scope: "read" }) });
+    const apiKey = ((await key.json()) as { key: string }).key;
+    expect(apiKey).toStartWith("dm_");
+    expect((await fetch(server.url + "/api/jobs", { headers: { "x-api-key": apiKey } })).status).toBe(200);
+    // Nothing listens on port 1: each store module loads on demand and reports the refusal.
+    const tests = [
+      { destination_type: "s3", destination_config: { bucket: "smoke-bucket", prefix: "", region: "us-east-1", endpoint: "http://127.0.0.1:1" }, credential_data: { access_key_id: "a", secret_access_key: "b" } },
+      { destination_type: "sftp", destination_config: { host: "127.0.0.1", port: 1, username: "u", remote_path: "/x", key_based_auth: false }, credential_data: { password: "p" } },
+      { destination_type: "webdav", destination_config: { url: "http://127.0.0.1:1/dav/", remote_path: "/" }, credential_data: { username: "u", password: "p" } },
+    ];
+    for (const body of tests) {
+      const res = await fetch(server.url + "/api/providers/test", { method: "POST", headers: { ...json, cookie }, body: JSON.stringify(body) });
+      const result = (await res.json()) as { success: boolean; message: string };
+      expect({ type: body.destination_type, status: res.status, success: result.success }).toEqual({ type: body.destination_type, status: 200, success: false });
+      expect(result.message.length).toBeGreaterThan(0);
+    }
+  });
+
   test("health answers 200", async () => {
     const res = await get("/api/system/health");
     expect({ status: res.status, body: await res.json() }).toMatchObject({ status: 200 });
