@@ -16,3 +16,8 @@ export function clientIp(request: Request, server: RequestIpSource | null | unde
   // No server means the app is called in-process (tests, app.handle): one shared bucket.
   return server?.requestIP(request)?.address ?? "local";
 }
+
+/** What a new session records about who opened it: the client address and its user agent. */
+export function requestMeta(request: Request, server: RequestIpSource | null | undefined, config: Pick<Config, "trustProxy">) {
+  return { ip: clientIp(request, server, config), userAgent: request.headers.get("user-agent") };
+}

@@ -5,7 +5,7 @@ import type { AppContext } from "../context.ts";
 import { notFound, unauthorized } from "../http/errors.ts";
 import { changePassword, logoutEverywhere } from "./account.ts";
 import { apiKeyRoutes } from "./api-key-routes.ts";
-import { clientIp } from "./client-ip.ts";
+import { requestMeta } from "./client-ip.ts";
 import { clearSessionCookie, setSessionCookie } from "./cookie.ts";
 import { authPlugin, COOKIE_NAME, requireSession } from "./guard.ts";
 import { login, setupAdmin } from "./login.ts";
@@ -17,7 +17,6 @@ import { countUsers } from "./users.ts";
 const tags = ["Auth"];
 
 export function authRoutes(ctx: AppContext) {
-  const meta = (request: Request, server: Parameters<typeof clientIp>[1]) => ({ ip: clientIp(request, server, ctx.config), userAgent: request.headers.get("user-agent") });
   return new Elysia({ name: "auth-routes", prefix: "/api/auth" })
     .use(authPlugin(ctx))
     .get("/setup-required", () => ({ setup_required: countUsers(ctx.db) === 0 }), {
@@ -27,7 +26,7 @@ export function authRoutes(ctx: AppContext) {
     .post(
       "/setup",
       async ({ body, cookie, request, server }) => {
-        const s = await setupAdmin(ctx, body.username, body.password, meta(request, server));
+        const s = await setupAdmin(ctx, body.username, body.password, requestMeta(request, server, ctx.config));
         setSessionCookie(cookie[COOKIE_NAME]!, s.token, ctx.config);
         return { id: s.user.id, username: s.user.username };
       },
@@ -40,7 +39,7 @@ export function authRoutes(ctx: AppContext) {
     .post(
       "/login",
       async ({ body, cookie, request, server }) => {
-        const r = await login(ctx, body.username, body.password, meta(request, server));
+        const r = await login(ctx, body.username, body.password, requestMeta(request, server, ctx.config));
         if (r.kind === "totp_required") return { totp_required: true as const, totp_token: r.totpToken };
         setSessionCookie(cookie[COOKIE_NAME]!, r.signedIn.token, ctx.config);
         return { id: r.signedIn.user.id, username: r.signedIn.user.username };
@@ -119,7 +118,7 @@ export function authRoutes(ctx: AppContext) {
       "/change-password",
       async ({ body, user, principal, request, server }) => {
         const keep = requireSession(principal);
-        const ended = await changePassword(ctx, user.id, keep, body.current_password, body.new_password, meta(request, server).ip);
+        const ended = await changePassword(ctx, user.id, keep, body.current_password, body.new_password, requestMeta(request, server, ctx.config).ip);
         return { message: "Password changed", ended_sessions: ended };
       },
       {

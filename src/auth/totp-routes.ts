@@ -3,7 +3,7 @@
 import { Elysia } from "elysia";
 import type { AppContext } from "../context.ts";
 import { disableTotp, enableTotp, startTotpSetup } from "./account.ts";
-import { clientIp } from "./client-ip.ts";
+import { requestMeta } from "./client-ip.ts";
 import { setSessionCookie } from "./cookie.ts";
 import { authPlugin, COOKIE_NAME, requireSession } from "./guard.ts";
 import { completeWithRecovery, completeWithTotp } from "./login.ts";
@@ -14,7 +14,6 @@ const tags = ["Auth"];
 const RATE_NOTE = "Rate limited per client IP and per user: 5 failures a minute, then lockouts doubling from 60 s to 1 h (429 with Retry-After).";
 
 export function totpRoutes(ctx: AppContext) {
-  const meta = (request: Request, server: Parameters<typeof clientIp>[1]) => ({ ip: clientIp(request, server, ctx.config), userAgent: request.headers.get("user-agent") });
   return new Elysia({ name: "auth-totp-routes", prefix: "/totp" })
     .use(authPlugin(ctx))
     .get("/status", ({ user }) => ({ enabled: user.totpEnabled, remaining_codes: user.totpEnabled ? remainingRecoveryCodes(ctx.db, user.id) : 0 }), {
@@ -52,7 +51,7 @@ export function totpRoutes(ctx: AppContext) {
       "/disable",
       async ({ user, principal, body, request, server }) => {
         requireSession(principal);
-        await disableTotp(ctx, user.id, body.code, meta(request, server).ip);
+        await disableTotp(ctx, user.id, body.code, requestMeta(request, server, ctx.config).ip);
         return { enabled: false as const };
       },
       {
@@ -65,7 +64,7 @@ export function totpRoutes(ctx: AppContext) {
     .post(
       "/validate",
       async ({ body, cookie, request, server }) => {
-        const s = await completeWithTotp(ctx, body.totp_token, body.code, meta(request, server));
+        const s = await completeWithTotp(ctx, body.totp_token, body.code, requestMeta(request, server, ctx.config));
         setSessionCookie(cookie[COOKIE_NAME]!, s.token, ctx.config);
         return { id: s.user.id, username: s.user.username };
       },
@@ -78,7 +77,7 @@ export function totpRoutes(ctx: AppContext) {
     .post(
       "/recovery",
       async ({ body, cookie, request, server }) => {
-        const s = await completeWithRecovery(ctx, body.totp_token, body.recovery_code, meta(request, server));
+        const s = await completeWithRecovery(ctx, body.totp_token, body.recovery_code, requestMeta(request, server, ctx.config));
         setSessionCookie(cookie[COOKIE_NAME]!, s.token, ctx.config);
         return { id: s.user.id, username: s.user.username, remaining_codes: s.remaining };
       },

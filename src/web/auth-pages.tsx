@@ -3,7 +3,7 @@
 import { Elysia } from "elysia";
 import { LoginForm, LoginPage, TotpStepForm, type TotpStepProps } from "../../views/pages/login.tsx";
 import { SetupForm, SetupPage } from "../../views/pages/setup.tsx";
-import { clientIp } from "../auth/client-ip.ts";
+import { requestMeta } from "../auth/client-ip.ts";
 import { clearSessionCookie, setSessionCookie } from "../auth/cookie.ts";
 import { COOKIE_NAME } from "../auth/guard.ts";
 import { completeWithRecovery, completeWithTotp, login, setupAdmin, type SignedIn } from "../auth/login.ts";
@@ -18,7 +18,6 @@ import { pageSessionDetails } from "./session.ts";
 const hide = { detail: { hide: true } };
 
 export function authPages(ctx: AppContext) {
-  const meta = (request: Request, server: Parameters<typeof clientIp>[1]) => ({ ip: clientIp(request, server, ctx.config), userAgent: request.headers.get("user-agent") });
 
   const totpStep = (request: Request, props: TotpStepProps) => html(wantsFragment(request) ? <TotpStepForm {...props} /> : <LoginPage totp={props} />);
 
@@ -35,7 +34,7 @@ export function authPages(ctx: AppContext) {
         if (password !== formField(body, "confirm")) return show("The two passwords do not match");
         let s: SignedIn;
         try {
-          s = await setupAdmin(ctx, username, password, meta(request, server));
+          s = await setupAdmin(ctx, username, password, requestMeta(request, server, ctx.config));
         } catch (err) {
           return show(userMessage(err).replace("Field 'username'", "The username").replace("Field 'password'", "The password"));
         }
@@ -60,7 +59,7 @@ export function authPages(ctx: AppContext) {
         const show = (error: string) => html(wantsFragment(request) ? <LoginForm error={error} username={username} /> : <LoginPage error={error} username={username} />);
         if (!username) return show("Enter your username and password");
         try {
-          const r = await login(ctx, username, formField(body, "password"), meta(request, server));
+          const r = await login(ctx, username, formField(body, "password"), requestMeta(request, server, ctx.config));
           if (r.kind === "totp_required") return totpStep(request, { totpToken: r.totpToken });
           setSessionCookie(cookie[COOKIE_NAME]!, r.signedIn.token, ctx.config);
           return redirect("/", request);
@@ -72,12 +71,12 @@ export function authPages(ctx: AppContext) {
     )
     .post(
       "/login/totp",
-      async ({ body, cookie, request, server }) => secondStep("code", body, cookie[COOKIE_NAME]!, request, meta(request, server)),
+      async ({ body, cookie, request, server }) => secondStep("code", body, cookie[COOKIE_NAME]!, request, requestMeta(request, server, ctx.config)),
       hide,
     )
     .post(
       "/login/recovery",
-      async ({ body, cookie, request, server }) => secondStep("recovery", body, cookie[COOKIE_NAME]!, request, meta(request, server)),
+      async ({ body, cookie, request, server }) => secondStep("recovery", body, cookie[COOKIE_NAME]!, request, requestMeta(request, server, ctx.config)),
       hide,
     )
     .post(
@@ -94,7 +93,7 @@ export function authPages(ctx: AppContext) {
       hide,
     );
 
-  async function secondStep(mode: "code" | "recovery", body: unknown, cookie: Parameters<typeof setSessionCookie>[0], request: Request, m: ReturnType<typeof meta>) {
+  async function secondStep(mode: "code" | "recovery", body: unknown, cookie: Parameters<typeof setSessionCookie>[0], request: Request, m: ReturnType<typeof requestMeta>) {
     const totpToken = formField(body, "totp_token", 2048);
     try {
       const s =

@@ -80,5 +80,5 @@ export function isHtmx(request: Request): boolean {
 
 /** Tells the scheduler a job's schedules changed (the services may run without one in tests). */
 export function rearm(services: Services, jobId?: number) {
-  services.scheduler?.rearm(jobId);
+  services.scheduler.rearm(jobId);
 }
