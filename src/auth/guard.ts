@@ -80,17 +80,23 @@ export function requireSession(p: Principal): string {
 
 const READ_METHODS = new Set(["GET", "HEAD", "OPTIONS"]);
 
+// Set by the guard's transform, read by its resolve (see authPlugin).
+const principals = new WeakMap<Request, Principal>();
+
 /**
  * `jwt` (session tokens, HS256 with the data folder's key) and the `auth` macro:
  * `{ auth: true }` on a route resolves `principal` and `user` or answers 401; a read-scoped
  * API key may only use GET routes (403 otherwise). "Last used" is written after the response.
+ *
+ * The check runs in `transform`, the one hook before Elysia validates params, query and body:
+ * a stranger gets 401 whatever they send, never a 400 that describes the route's fields.
  */
 export function authPlugin(ctx: AppContext) {
   return new Elysia({ name: "auth-guard" })
     .use(jwt({ name: "jwt", secret: ctx.secret, alg: "HS256", exp: `${SESSION_TTL_SECONDS}s` }))
     .macro({
       auth: {
-        async resolve({ jwt, cookie, headers, query, request }) {
+        async transform({ jwt, cookie, headers, query, request }) {
           const principal = await authenticate(ctx.db, (t) => jwt.verify(t) as Promise<false | Record<string, unknown>>, {
             cookie: cookie[COOKIE_NAME]?.value as string | undefined,
             authorization: headers.authorization,
@@ -101,6 +107,11 @@ export function authPlugin(ctx: AppContext) {
           if (principal.scope === "read" && !READ_METHODS.has(request.method)) {
             throw forbidden("This API key is read-only");
           }
+          principals.set(request, principal);
+        },
+        resolve({ request }) {
+          const principal = principals.get(request);
+          if (!principal) throw unauthorized();
           return { principal, user: principal.user };
         },
         // After the response, so the guard itself stays free of side effects.

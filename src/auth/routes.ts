@@ -50,7 +50,8 @@ export function authRoutes(ctx: AppContext) {
         detail: {
           tags,
           summary: "Sign in; with 2FA on, answers totp_required and a totp_token instead of setting the cookie",
-          description: "Rate limited per client IP and per username: 5 failures a minute, then lockouts doubling from 60 s to 1 h (429 with Retry-After).",
+          description:
+            "Rate limited per client address and username: 5 failures a minute, then lockouts doubling from 60 s to 1 h (429 with Retry-After). A ceiling of 50 failures an hour per username and per address, from anywhere, locks for 15 min doubling to 1 h.",
           security: [],
         },
       },

@@ -23,9 +23,10 @@ import { metricsRoutes } from "../metrics/routes.ts";
 import { HttpRequestCounter } from "../metrics/http.ts";
 import { backupRoutes } from "../system/backup.ts";
 import { webPages } from "../web/pages/index.ts";
-import { ApiError, internalError, notFound, payloadTooLarge, badRequest, validationMessage } from "./errors.ts";
-import { readBodyLimited } from "./body.ts";
-import { securityHeaders } from "./security.ts";
+import { ApiError, internalError, notFound, payloadTooLarge, badRequest, unsupportedMediaType, validationMessage } from "./errors.ts";
+import { deferBodyError, deferredBodyError, jsonNestsDeeperThan, MAX_JSON_DEPTH, readBodyLimited } from "./body.ts";
+import { crossOriginRefusal } from "./origin.ts";
+import { isApiPath, securityHeaders } from "./security.ts";
 
 export const MAX_BODY_BYTES = 1024 * 1024;
 
@@ -54,22 +55,37 @@ export function createApp(ctx: AppContext, services: Services) {
         Object.assign(set.headers, securityHeaders(path));
         const length = Number(request.headers.get("content-length") ?? 0);
         if (length > MAX_BODY_BYTES) return errorResponse(payloadTooLarge(MAX_BODY_BYTES), { connection: "close" });
+        const crossOrigin = crossOriginRefusal(request, ctx.config);
+        if (crossOrigin) return errorResponse(crossOrigin);
       })
       // Our own parser so a body without Content-Length (chunked) is still cut off at the limit.
+      // It refuses nothing itself (see deferBodyError): the API takes JSON only, pages take forms.
       .onParse(async ({ request, contentType }) => {
         const type = (contentType ?? "").split(";")[0]!.trim().toLowerCase();
-        if (type !== "application/json" && type !== "application/x-www-form-urlencoded" && type !== "text/plain") return;
-        const text = await readBodyLimited(request, MAX_BODY_BYTES);
-        if (type === "application/json") {
-          if (text.trim() === "") return {};
-          try {
-            return JSON.parse(text);
-          } catch {
-            throw badRequest("Request body is not valid JSON");
-          }
+        const api = isApiPath(new URL(request.url).pathname);
+        if (!api && type !== "application/x-www-form-urlencoded") return {};
+        let text: string;
+        try {
+          text = await readBodyLimited(request, MAX_BODY_BYTES);
+        } catch (err) {
+          if (err instanceof ApiError) return deferBodyError(request, err);
+          throw err;
         }
-        if (type === "text/plain") return text;
-        return Object.fromEntries(new URLSearchParams(text));
+        if (!api) return Object.fromEntries(new URLSearchParams(text));
+        if (text.trim() === "") return {};
+        if (type !== "application/json") return deferBodyError(request, unsupportedMediaType());
+        if (jsonNestsDeeperThan(text, MAX_JSON_DEPTH)) return deferBodyError(request, badRequest(`Request body nests deeper than ${MAX_JSON_DEPTH} levels`));
+        try {
+          return JSON.parse(text);
+        } catch {
+          return deferBodyError(request, badRequest("Request body is not valid JSON"));
+        }
+      })
+      // After the route's guard (its transform), before the handler: a refused body surfaces here
+      // when the route's schema did not already reject the marker (see the VALIDATION case).
+      .onBeforeHandle({ as: "global" }, ({ request }) => {
+        const err = deferredBodyError(request);
+        if (err) throw err;
       })
       .onError(({ code, error, request, path, set }) => {
         const respond = (err: ApiError) => {
@@ -80,13 +96,15 @@ export function createApp(ctx: AppContext, services: Services) {
         // Errors thrown by our body parser arrive wrapped in Elysia's ParseError.
         const cause = (error as { cause?: unknown }).cause;
         if (code === "PARSE" && cause instanceof ApiError) return respond(cause);
+        // `throw status(303)` from a guard (the page guard's trip to /login): Elysia answers it.
+        if (typeof code === "number") return;
         switch (code) {
           case "VALIDATION":
-            return respond(badRequest(validationMessage(error as never)));
+            return respond(deferredBodyError(request) ?? badRequest(validationMessage(error as never)));
           case "PARSE":
             return respond(badRequest("Request body could not be parsed"));
           case "NOT_FOUND":
-            if (path.startsWith("/api/") || path === "/api" || path === "/metrics") return respond(notFound(`No route for ${request.method} ${path}`));
+            if (isApiPath(path)) return respond(notFound(`No route for ${request.method} ${path}`));
             set.status = 404;
             return notFoundPage(path);
           case "INVALID_COOKIE_SIGNATURE":

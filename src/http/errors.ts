@@ -25,6 +25,7 @@ export const notFound = (message: string) => new ApiError(404, "Not found", mess
 export const conflict = (message: string, extra?: Record<string, unknown>) => new ApiError(409, "Conflict", message, extra);
 export const payloadTooLarge = (limit: number) =>
   new ApiError(413, "Payload too large", `Request body is larger than ${Math.round(limit / 1024)} KiB`);
+export const unsupportedMediaType = () => new ApiError(415, "Unsupported media type", "Request body must be JSON sent as Content-Type: application/json");
 export const rateLimited = (retryAfter: number) =>
   new ApiError(429, "Rate limited", `Too many failed attempts. Try again in ${retryAfter} seconds.`, { retry_after: retryAfter }, {
     "retry-after": String(retryAfter),

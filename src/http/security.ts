@@ -17,13 +17,20 @@ const DOCS_CSP = [...BASE_CSP, "script-src 'self' 'unsafe-inline'", "style-src '
 const COMMON = {
   "x-frame-options": "DENY",
   "x-content-type-options": "nosniff",
-  "referrer-policy": "no-referrer",
+  // Not "no-referrer": under it a browser sends `Origin: null` on the app's own form posts and
+  // htmx requests, and the same-origin check (origin.ts) needs the real one.
+  "referrer-policy": "same-origin",
   "cross-origin-opener-policy": "same-origin",
 };
 
+/** Paths that answer JSON (errors included), as opposed to pages. */
+export function isApiPath(path: string): boolean {
+  return path.startsWith("/api/") || path === "/api" || path === "/metrics";
+}
+
 export function securityHeaders(path: string): Record<string, string> {
   if (path === "/api/docs") return { ...COMMON, "content-security-policy": DOCS_CSP, "cache-control": "no-store" };
-  if (path.startsWith("/api/") || path === "/api" || path === "/metrics") {
+  if (isApiPath(path)) {
     return { ...COMMON, "content-security-policy": PAGE_CSP, "cache-control": "no-store" };
   }
   return { ...COMMON, "content-security-policy": PAGE_CSP };

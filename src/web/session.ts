@@ -42,24 +42,34 @@ export function safeNext(path: string | null | undefined): string {
   return path && path.startsWith("/") && !path.startsWith("//") && !path.startsWith("/\\") ? path : "/";
 }
 
+// Set by the page guard's transform, read by its resolve (see pageAuth).
+const pageSessions = new WeakMap<Request, PageSession>();
+
 /**
  * `{ page: true }` on a page route resolves `user` and `sessionId`, or sends the browser to
- * /login (HX-Redirect for htmx requests, 303 otherwise). The session's last-seen time is
- * written after the response.
+ * /login (HX-Redirect for htmx requests, 303 otherwise). Checked in `transform`, before Elysia
+ * validates the form, so a stranger is sent to /login whatever they post. The session's
+ * last-seen time is written after the response.
  */
 export function pageAuth(ctx: AppContext) {
   return new Elysia({ name: "page-auth" }).macro({
     page: {
-      async resolve({ request, set, status }) {
+      async transform({ request, set, status }) {
         const s = await pageSessionDetails(ctx, request);
-        if (!s) {
-          if (request.headers.get("hx-request")) {
-            set.headers["hx-redirect"] = "/login";
-            return status(200, "");
-          }
-          set.headers.location = "/login";
-          return status(303, "");
+        if (s) {
+          pageSessions.set(request, s);
+          return;
         }
+        if (request.headers.get("hx-request")) {
+          set.headers["hx-redirect"] = "/login";
+          throw status(200, "");
+        }
+        set.headers.location = "/login";
+        throw status(303, "");
+      },
+      resolve({ request, status }) {
+        const s = pageSessions.get(request);
+        if (!s) return status(401, "");
         return { user: s.user, sessionId: s.sessionId };
       },
       afterResponse(c) {

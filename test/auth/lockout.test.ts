@@ -40,35 +40,63 @@ describe("login lockout", () => {
     expect((await badLogin(c)).body.retry_after).toBe(60);
   }, SLOW);
 
-  test("per username: another IP is locked out of that account too, other accounts' names are not", async () => {
+  test("per address and user: failures from one address do not lock the owner out at another", async () => {
     const { client, app, ctx } = testApp({ config: { trustProxy: true } });
     await setup(client);
     fakeClock(ctx);
     const c = new TestClient(app, ctx);
-    for (let i = 0; i < 5; i++) await badLogin(c, { "x-forwarded-for": `10.0.0.${i}` });
-    const fromElsewhere = await c.json("POST", "/api/auth/login", { body: { username: "admin", password: PASSWORD }, headers: { "x-forwarded-for": "10.9.9.9" } });
-    expect(fromElsewhere.status).toBe(429);
-    expect((await badLogin(c, { "x-forwarded-for": "10.9.9.9" }, "someone-else")).status).toBe(401);
+    const attacker = { "x-forwarded-for": "10.0.0.66" };
+    for (let i = 0; i < 4; i++) expect((await badLogin(c, attacker)).status).toBe(401);
+    expect((await badLogin(c, attacker)).status).toBe(429);
+    // The attacker's address is locked out of this account, even with the right password...
+    const attackerRight = await c.json("POST", "/api/auth/login", { body: { username: "admin", password: PASSWORD }, headers: attacker });
+    expect(attackerRight.status).toBe(429);
+    // ...while the owner at home signs in, and the attacker's address may still try another account.
+    const owner = await c.json("POST", "/api/auth/login", { body: { username: "admin", password: PASSWORD }, headers: { "x-forwarded-for": "192.168.1.20" } });
+    expect(owner.status).toBe(200);
+    expect((await badLogin(c, attacker, "someone-else")).status).toBe(401);
   }, SLOW);
 
-  test("per IP: one address spraying usernames is locked; behind a trusted proxy the last X-Forwarded-For hop counts", async () => {
+  test("per-user ceiling: 50 failures an hour from any mix of addresses lock the account for 15 min", async () => {
+    const { client, app, ctx } = testApp({ config: { trustProxy: true } });
+    await setup(client);
+    const advance = fakeClock(ctx);
+    authRuntime(ctx).ceiling.clock = authRuntime(ctx).limiter.clock;
+    const c = new TestClient(app, ctx);
+    // Four failures from each of 12 addresses: none of them reaches its own lockout (48 failures)...
+    for (let a = 0; a < 12; a++) {
+      for (let i = 0; i < 4; i++) expect((await badLogin(c, { "x-forwarded-for": `10.1.0.${a}` })).status).toBe(401);
+    }
+    expect((await badLogin(c, { "x-forwarded-for": "10.1.1.1" })).status).toBe(401);
+    // ...the 50th failure in the hour does, for everyone, the owner included.
+    const ceiling = await badLogin(c, { "x-forwarded-for": "10.1.1.2" });
+    expect(ceiling.status).toBe(429);
+    expect(ceiling.body.retry_after).toBe(900);
+    const owner = await c.json("POST", "/api/auth/login", { body: { username: "admin", password: PASSWORD }, headers: { "x-forwarded-for": "192.168.1.20" } });
+    expect(owner.status).toBe(429);
+    advance(900);
+    expect((await c.json("POST", "/api/auth/login", { body: { username: "admin", password: PASSWORD }, headers: { "x-forwarded-for": "192.168.1.20" } })).status).toBe(200);
+  }, SLOW * 3);
+
+  test("per address ceiling: one address spraying account names is locked after 50; behind a trusted proxy the last X-Forwarded-For hop counts", async () => {
     const { client, app, ctx } = testApp({ config: { trustProxy: true } });
     await setup(client);
     fakeClock(ctx);
+    authRuntime(ctx).ceiling.clock = authRuntime(ctx).limiter.clock;
     const c = new TestClient(app, ctx);
-    for (let i = 0; i < 4; i++) expect((await badLogin(c, { "x-forwarded-for": `1.1.1.${i}, 192.0.2.7` }, `user${i}`)).status).toBe(401);
-    expect((await badLogin(c, { "x-forwarded-for": "192.0.2.7" }, "user9")).status).toBe(429);
+    for (let i = 0; i < 49; i++) expect((await badLogin(c, { "x-forwarded-for": `1.1.1.${i}, 192.0.2.7` }, `user${i}`)).status).toBe(401);
+    expect((await badLogin(c, { "x-forwarded-for": "192.0.2.7" }, "user99")).status).toBe(429);
     const otherIp = await c.json("POST", "/api/auth/login", { body: { username: "admin", password: PASSWORD }, headers: { "x-forwarded-for": "192.0.2.8" } });
     expect(otherIp.status).toBe(200);
-  }, SLOW);
+  }, SLOW * 3);
 
   test("without TRUST_PROXY, X-Forwarded-For does not give an attacker fresh addresses", async () => {
     const { client, app, ctx } = testApp();
     await setup(client);
     fakeClock(ctx);
     const c = new TestClient(app, ctx);
-    for (let i = 0; i < 4; i++) await badLogin(c, { "x-forwarded-for": `10.0.0.${i}` }, `u${i}`);
-    expect((await badLogin(c, { "x-forwarded-for": "10.0.0.99" }, "u99")).status).toBe(429);
+    for (let i = 0; i < 4; i++) await badLogin(c, { "x-forwarded-for": `10.0.0.${i}` });
+    expect((await badLogin(c, { "x-forwarded-for": "10.0.0.99" })).status).toBe(429);
   }, SLOW);
 });
 

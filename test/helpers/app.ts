@@ -47,6 +47,8 @@ export class TestClient {
     const headers: Record<string, string> = { ...opts.headers };
     const token = opts.token ?? this.token;
     if (token && !headers.cookie) headers.cookie = `token=${token}`;
+    // What a browser sends with the cookie on its own pages' requests (see src/http/origin.ts).
+    if (headers.cookie && !("origin" in headers)) headers.origin = "http://localhost";
     let body: BodyInit | undefined;
     if (opts.body !== undefined) {
       body = typeof opts.body === "string" ? opts.body : JSON.stringify(opts.body);

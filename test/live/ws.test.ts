@@ -65,13 +65,33 @@ describe("authentication on the upgrade", () => {
   test("token in the query, session cookie or API key header are accepted", async () => {
     for (const client of [
       connect(`${ws}/api/ws/status?token=${token}`),
-      connect(`${ws}/api/ws/status`, { headers: { cookie: `token=${token}` } }),
+      // A browser names the page's origin on the upgrade; the cookie is accepted from there.
+      connect(`${ws}/api/ws/status`, { headers: { cookie: `token=${token}`, origin: server.url } }),
       connect(`${ws}/api/ws/status`, { headers: { "x-api-key": key } }),
     ]) {
       await client.opened;
       client.ws.close();
       await client.closed;
     }
+  });
+
+  test("a cookie upgrade from another origin, or naming none, is refused with 403 and never opened", async () => {
+    const { run } = newRun();
+    const refused: Record<string, string>[] = [{ origin: "http://evil.example" }, {}, { origin: "null" }, { referer: "http://evil.example/page" }];
+    for (const headers of refused) {
+      for (const path of ["/api/ws/status", `/api/ws/logs/${run.id}`]) {
+        const res = await upgradeRequest(server.url + path, { cookie: `token=${token}`, ...headers });
+        expect(res.status).toBe(403);
+        expect((await res.json()).error).toBe("Forbidden");
+      }
+    }
+    const client = connect(`${ws}/api/ws/status`, { headers: { cookie: `token=${token}`, origin: "http://evil.example" } });
+    await expect(client.opened).rejects.toThrow(/403/);
+    // The Referer names this server: accepted (a browser that hides Origin still sends it).
+    const ok = connect(`${ws}/api/ws/status`, { headers: { cookie: `token=${token}`, referer: `${server.url}/` } });
+    await ok.opened;
+    ok.ws.close();
+    await ok.closed;
   });
 
   test("unknown run: 404 on the upgrade; bad run id: 400", async () => {
