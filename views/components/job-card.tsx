@@ -14,6 +14,10 @@ export interface JobCardProps {
   compact?: boolean;
 }
 
+// While a run is active the card also re-reads itself now and then: a job_completed that lands
+// before the "Run now" answer is swapped in would otherwise leave the card showing "running".
+export const ACTIVE_TRIGGER = "dm:refresh, every 5s";
+
 export function nextRunOf(job: JobProps): string | null {
   if (!job.enabled) return null;
   const times = job.schedules.map((s) => s.next_run).filter((t): t is string => !!t);
@@ -57,7 +61,7 @@ export function JobCard(props: JobCardProps) {
       id={`job-${job.id}`}
       data-job-id={String(job.id)}
       hx-get={`/jobs/${job.id}/card${q}`}
-      hx-trigger="dm:refresh"
+      hx-trigger={active ? ACTIVE_TRIGGER : "dm:refresh"}
       hx-swap="outerHTML"
     >
       <div class="row job-card-head">

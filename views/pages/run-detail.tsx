@@ -3,6 +3,7 @@
 // finished run's log is rendered here. The level filter and auto-scroll work on both.
 import { durationSeconds, ErrorAlert, formatBytes, formatDuration, StatusBadge, Time } from "../components/format.tsx";
 import type { LogEntryProps, RunProps } from "../components/types.ts";
+import { ACTIVE_TRIGGER } from "../components/job-card.tsx";
 import { Layout } from "../layout.tsx";
 
 export interface RunDetailProps {
@@ -43,7 +44,7 @@ export function RunSummary(props: { run: RunProps; active: boolean; error?: stri
       data-status={r.status}
       data-live-status={props.active}
       hx-get={`/runs/${r.id}/summary`}
-      hx-trigger="dm:refresh"
+      hx-trigger={props.active ? ACTIVE_TRIGGER : "dm:refresh"}
       hx-swap="outerHTML"
     >
       <div class="row">
