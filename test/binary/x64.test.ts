@@ -65,7 +65,10 @@ describeIf(reason)("x64 binary from an empty folder", () => {
     const me = await fetch(server.url + "/api/auth/me", { headers: { cookie } });
     expect({ status: me.status, body: await me.json() }).toEqual({ status: 200, body: expect.objectContaining({ username: "admin" }) });
     expect((await fetch(server.url + "/api/auth/me")).status).toBe(401);
-    const key = await fetch(server.url + "/api/auth/api-keys", { method: "POST", headers: { ...json, cookie }, body: JSON.stringify({ name: "smoke", scope: "read" }) });
+    // A cookie-authenticated change names its origin, as the browser does; from elsewhere it is 403.
+    const fromElsewhere = await fetch(server.url + "/api/auth/api-keys", { method: "POST", headers: { ...json, cookie, origin: "http://evil.example" }, body: JSON.stringify({ name: "x", scope: "read" }) });
+    expect(fromElsewhere.status).toBe(403);
+    const key = await fetch(server.url + "/api/auth/api-keys", { method: "POST", headers: { ...json, cookie, origin: server.url }, body: JSON.stringify({ name: "smoke", scope: "read" }) });
     const apiKey = ((await key.json()) as { key: string }).key;
     expect(apiKey).toStartWith("dm_");
     expect((await fetch(server.url + "/api/jobs", { headers: { "x-api-key": apiKey } })).status).toBe(200);
@@ -76,7 +79,7 @@ describeIf(reason)("x64 binary from an empty folder", () => {
       { destination_type: "webdav", destination_config: { url: "http://127.0.0.1:1/dav/", remote_path: "/" }, credential_data: { username: "u", password: "p" } },
     ];
     for (const body of tests) {
-      const res = await fetch(server.url + "/api/providers/test", { method: "POST", headers: { ...json, cookie }, body: JSON.stringify(body) });
+      const res = await fetch(server.url + "/api/providers/test", { method: "POST", headers: { ...json, cookie, origin: server.url }, body: JSON.stringify(body) });
       const result = (await res.json()) as { success: boolean; message: string };
       expect({ type: body.destination_type, status: res.status, success: result.success }).toEqual({ type: body.destination_type, status: 200, success: false });
       expect(result.message.length).toBeGreaterThan(0);
