@@ -97,6 +97,21 @@ describe("job paths at save time (write API key)", () => {
     expect((await t.api("POST", "/api/jobs", s3(t.src))).status).toBe(201);
   });
 
+  test("the local connection test (it writes a probe file) is confined the same way", async () => {
+    const t = await guarded();
+    for (const [mount_point, message] of [
+      ["/etc", `Field 'destination_config.mount_point' must be inside the allowed folders (${t.root})`],
+      [join(t.root, "data-link"), `Field 'destination_config.mount_point' ${t.inData}`],
+    ]) {
+      const res = await t.api("POST", "/api/providers/test", { destination_type: "local", destination_config: { mount_point } });
+      expect(res.status).toBe(400);
+      expect(res.body).toEqual({ error: "Invalid request", message });
+    }
+    expect(readdirSync(t.data)).toEqual(["secret.key"]);
+    const ok = await t.api("POST", "/api/providers/test", { destination_type: "local", destination_config: { mount_point: t.dest } });
+    expect(ok.body.success).toBe(true);
+  });
+
   test("NUL bytes in any path field are a 400 naming the field", async () => {
     const t = await guarded();
     const nul = "\u0000";
