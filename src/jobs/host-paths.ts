@@ -11,9 +11,10 @@ export const refusedAtRun: Refuse = (message) => new DestinationError("refused",
 /**
  * Sources (what is read from this host, whatever the destination) must resolve inside
  * ALLOWED_BROWSE_PATHS and be neither the data folder, inside it, nor a folder containing it;
- * the destination checks the host paths it writes to (`checkHostPaths`, local only).
+ * the destination checks the host paths it writes to (`checkHostPaths`, local only; null for a
+ * type this version does not know, whose sources are still checked).
  */
-export function checkJobPaths(sources: string[], dest: Destination, config: unknown, rules: HostPathRules, refuse: Refuse = badRequest) {
+export function checkJobPaths(sources: string[], dest: Destination | null, config: unknown, rules: HostPathRules, refuse: Refuse = badRequest) {
   sources.forEach((source, i) => guardHostPath(source, `source_dirs.${i}`, rules, { refuseAncestorOfData: true, refuse }));
-  dest.checkHostPaths?.(config as Record<string, unknown>, sources, rules, refuse);
+  dest?.checkHostPaths?.(config as Record<string, unknown>, sources, rules, refuse);
 }

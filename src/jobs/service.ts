@@ -165,16 +165,14 @@ export function deleteJob(db: Db, engine: RunEngine, id: number) {
 export function cloneJob(db: Db, engine: RunEngine, id: number, rules: HostPathRules): JobView {
   const row = q.findJob(db, id);
   if (!row) throw notFound("Job not found");
-  if (isDestinationType(row.destinationType)) {
-    const dest = destinationFor(row.destinationType);
-    let config: unknown;
-    try {
-      config = dest.parseConfig(row.destinationConfig);
-    } catch (err) {
-      configError(err);
-    }
-    checkJobPaths(row.sourceDirs, dest, config, rules);
+  const dest = isDestinationType(row.destinationType) ? destinationFor(row.destinationType) : null;
+  let config: unknown = null;
+  try {
+    config = dest?.parseConfig(row.destinationConfig) ?? null;
+  } catch (err) {
+    configError(err);
   }
+  checkJobPaths(row.sourceDirs, dest, config, rules);
   const name = `${row.name} (Copy)`.slice(0, 200);
   const newId = q.insertJob(db, {
     name,
