@@ -44,7 +44,8 @@ async function bare(src: string, dest: string): Promise<number> {
 
 function dynamightContext(): AppContext {
   const dataDir = mkdtempSync(join(root, "data-"));
-  const config = { ...loadConfig([], {}, dataDir), dataDir };
+  // Sources and destinations live under `root`, which the guard rails must allow.
+  const config = { ...loadConfig([], { ALLOWED_BROWSE_PATHS: root }, dataDir), dataDir };
   const health = new Health();
   return { config, db: openDatabase(join(dataDir, "dynamight.db")), secret: crypto.getRandomValues(new Uint8Array(32)), logger: silentLogger, health, startedAt: Date.now() };
 }
@@ -61,7 +62,7 @@ async function dynamight(src: string, mount: string, jobId: number | null): Prom
       destination_type: "local",
       destination_config: { mount_point: mount, backup_subdir: "" },
       sync_options: { verbosity: "normal" },
-    }).id;
+    }, ctx.config).id;
   const t0 = performance.now();
   const runId = services.engine.start(id, { trigger: "manual" });
   await services.engine.waitFor(runId);

@@ -18,9 +18,9 @@ export const JobBody = t.Object({
   name: t.String({ minLength: 1, maxLength: 200 }),
   description: t.Optional(t.Union([t.String({ maxLength: 2000 }), t.Null()])),
   enabled: t.Optional(t.Boolean()),
-  source_dirs: t.Array(t.String({ minLength: 1, maxLength: 4096 }), { minItems: 1, maxItems: 100, description: "absolute folders; each is synced into <destination>/<basename>/" }),
+  source_dirs: t.Array(t.String({ minLength: 1, maxLength: 4096 }), { minItems: 1, maxItems: 100, description: "absolute folders; each is synced into <destination>/<basename>/. Each must resolve (symlinks, ..) inside ALLOWED_BROWSE_PATHS and be neither Dynamight's data folder, inside it, nor a folder containing it (400 naming the field; checked again before every run)" }),
   destination_type: DestinationTypeSchema,
-  destination_config: t.Record(t.String(), t.Unknown(), { description: "fields per type: see GET /api/providers" }),
+  destination_config: t.Record(t.String(), t.Unknown(), { description: "fields per type: see GET /api/providers. Local: mount_point and backup_subdir must resolve inside ALLOWED_BROWSE_PATHS and stay out of the data folder" }),
   // Checked field by field in service.ts so the error names e.g. 'sync_options.verbosity'.
   sync_options: t.Optional(
     t.Union([t.Record(t.String(), t.Unknown()), t.Null()], {

@@ -30,7 +30,7 @@ export function jobRoutes(ctx: AppContext, deps: JobRouteDeps) {
     .post(
       "",
       ({ body, set }) => {
-        const view = svc.createJob(db, engine, body);
+        const view = svc.createJob(db, engine, body, ctx.config);
         rearm(view.id);
         set.status = 201;
         return view;
@@ -46,7 +46,7 @@ export function jobRoutes(ctx: AppContext, deps: JobRouteDeps) {
     .put(
       "/:id",
       ({ params, body }) => {
-        const view = svc.updateJob(db, engine, params.id, body);
+        const view = svc.updateJob(db, engine, params.id, body, ctx.config);
         rearm(view.id);
         return view;
       },
@@ -107,7 +107,7 @@ export function jobRoutes(ctx: AppContext, deps: JobRouteDeps) {
     .post(
       "/:id/clone",
       ({ params, set }) => {
-        const view = svc.cloneJob(db, engine, params.id);
+        const view = svc.cloneJob(db, engine, params.id, ctx.config);
         rearm(view.id);
         set.status = 201;
         return view;

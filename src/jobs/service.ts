@@ -2,11 +2,13 @@
 import { basename, isAbsolute, normalize } from "node:path";
 import type { Db } from "../db/client.ts";
 import { badRequest, conflict, notFound } from "../http/errors.ts";
-import { destinationFor } from "../providers/registry.ts";
+import { destinationFor, isDestinationType } from "../providers/registry.ts";
 import { DestinationError, type DestinationType, type SyncOptions } from "../providers/types.ts";
 import type { RunEngine } from "../runs/engine-types.ts";
 import { lastRuns } from "../runs/queries.ts";
 import { schedulesOfJobs, type ScheduleView } from "../schedules/service.ts";
+import type { HostPathRules } from "../system/paths.ts";
+import { checkJobPaths } from "./host-paths.ts";
 import * as q from "./queries.ts";
 import { normalizeSyncOptions, validateSyncOptions } from "./sync-options.ts";
 
@@ -44,8 +46,8 @@ export function validateSources(dirs: string[]): string[] {
   const seen = new Map<string, string>();
   dirs.forEach((raw, i) => {
     const dir = raw.trim();
+    if (dir.includes("\0")) throw badRequest(`Field 'source_dirs.${i}' must not contain a NUL character`);
     if (!isAbsolute(dir)) throw badRequest(`Field 'source_dirs.${i}' must be an absolute path (got "${raw}")`);
-    if (dir.includes("\0")) throw badRequest(`Field 'source_dirs.${i}' contains a NUL character`);
     const norm = normalize(dir).replace(/\/+$/, "");
     const base = basename(norm);
     if (norm === "" || base === "") throw badRequest(`Field 'source_dirs.${i}' cannot be the root folder: pick the folders to back up`);
@@ -68,7 +70,11 @@ function configError(err: unknown): never {
   throw err;
 }
 
-export function validateJob(db: Db, input: JobInput): q.JobValues {
+/**
+ * Checks a job for saving. `rules` (ALLOWED_BROWSE_PATHS and the data folder, i.e. ctx.config)
+ * confine the host paths it reads and writes: see host-paths.ts.
+ */
+export function validateJob(db: Db, input: JobInput, rules: HostPathRules): q.JobValues {
   const name = input.name.trim();
   if (!name) throw badRequest("Field 'name' must not be blank");
   const dest = destinationFor(input.destination_type);
@@ -87,11 +93,13 @@ export function validateJob(db: Db, input: JobInput): q.JobValues {
   } else if (dest.capabilities.requires_credentials) {
     throw badRequest(`Field 'credential_id' is required for ${dest.name} destinations`);
   }
+  const sourceDirs = validateSources(input.source_dirs);
+  checkJobPaths(sourceDirs, dest, config!, rules);
   return {
     name,
     description: (input.description ?? "").trim(),
     enabled: input.enabled ?? true,
-    sourceDirs: validateSources(input.source_dirs),
+    sourceDirs,
     destinationType: input.destination_type,
     destinationConfig: config!,
     syncOptions: syncOptions as unknown as Record<string, unknown>,
@@ -131,14 +139,14 @@ export function getJob(db: Db, engine: RunEngine, id: number): JobView {
   return toViews(db, engine, [row])[0]!;
 }
 
-export function createJob(db: Db, engine: RunEngine, input: JobInput): JobView {
-  const id = q.insertJob(db, validateJob(db, input));
+export function createJob(db: Db, engine: RunEngine, input: JobInput, rules: HostPathRules): JobView {
+  const id = q.insertJob(db, validateJob(db, input, rules));
   return getJob(db, engine, id);
 }
 
-export function updateJob(db: Db, engine: RunEngine, id: number, input: JobInput): JobView {
+export function updateJob(db: Db, engine: RunEngine, id: number, input: JobInput, rules: HostPathRules): JobView {
   if (!q.findJob(db, id)) throw notFound("Job not found");
-  q.updateJob(db, id, validateJob(db, input));
+  q.updateJob(db, id, validateJob(db, input, rules));
   return getJob(db, engine, id);
 }
 
@@ -149,10 +157,22 @@ export function deleteJob(db: Db, engine: RunEngine, id: number) {
   q.deleteJob(db, id);
 }
 
-/** A copy named "<name> (Copy)"; schedules are not copied (two jobs would fire at once onto one destination). */
-export function cloneJob(db: Db, engine: RunEngine, id: number): JobView {
+/**
+ * A copy named "<name> (Copy)"; schedules are not copied (two jobs would fire at once onto one
+ * destination). The copy passes the same path guard rails as a save: a job saved before they
+ * existed, or whose folder became a symlink out, is not copied.
+ */
+export function cloneJob(db: Db, engine: RunEngine, id: number, rules: HostPathRules): JobView {
   const row = q.findJob(db, id);
   if (!row) throw notFound("Job not found");
+  const dest = isDestinationType(row.destinationType) ? destinationFor(row.destinationType) : null;
+  let config: unknown = null;
+  try {
+    config = dest?.parseConfig(row.destinationConfig) ?? null;
+  } catch (err) {
+    configError(err);
+  }
+  checkJobPaths(row.sourceDirs, dest, config, rules);
   const name = `${row.name} (Copy)`.slice(0, 200);
   const newId = q.insertJob(db, {
     name,

@@ -71,6 +71,8 @@ function coerce(f: FieldSpec, v: unknown): string | number | boolean {
       if (typeof v !== "string") throw fieldError(f.name, "must be a string");
       const max = f.type === "text" ? MAX_TEXT : MAX_STRING;
       if (v.length > max) throw fieldError(f.name, `must be at most ${max} characters`);
+      // A NUL byte ends a path or a name at the C level: whatever follows would be silently cut.
+      if (f.type !== "password" && f.type !== "text" && v.includes("\0")) throw fieldError(f.name, "must not contain a NUL character");
       // Secrets and multi-line text are kept byte for byte; plain strings lose stray spaces.
       return f.type === "password" || f.type === "text" ? v : v.trim();
     }

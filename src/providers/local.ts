@@ -5,6 +5,7 @@ import { randomUUID } from "node:crypto";
 import { statfsSync, statSync, unlinkSync, writeFileSync } from "node:fs";
 import { basename, isAbsolute, join, normalize } from "node:path";
 import { withAutoMount } from "../system/automount.ts";
+import { guardHostPath, type HostPathRules, type Refuse } from "../system/paths.ts";
 import { parseFields } from "./fields.ts";
 import { exitMessage, parseRecord, readStatLine, WARNING_EXIT_CODES, type RsyncStats } from "./rsync-output.ts";
 import { DestinationError, type Destination, type FieldSpec, type RunReporter, type SyncOptions, type SyncRequest, type SyncResult, type TestResult } from "./types.ts";
@@ -57,6 +58,24 @@ function parseSpaceCheck(v: Record<string, unknown>): Pick<LocalConfig, "min_fre
   const on = v.on_low_space ?? "fail";
   if (on !== "fail" && on !== "warn") throw new DestinationError("config", "Field 'on_low_space' must be one of \"fail\", \"warn\"");
   return { min_free_space_mb: min, on_low_space: on };
+}
+
+/**
+ * The guard rails on where a local job writes (docs/engine.md): the mount point, the sub-folder
+ * and each `<root>/<basename>` rsync writes into must resolve inside ALLOWED_BROWSE_PATHS and
+ * never be the data folder or inside it; a target that contains the data folder is refused too
+ * (rsync --delete there would wipe it), and so is a mount point that contains it when the drive
+ * is mounted there (the mount would hide the database and the key).
+ */
+export function checkLocalPaths(config: LocalConfig, sources: string[], rules: HostPathRules, refuse: Refuse) {
+  guardHostPath(config.mount_point, "destination_config.mount_point", rules, { refuse, refuseAncestorOfData: config.auto_mount });
+  const field = config.backup_subdir ? "destination_config.backup_subdir" : "destination_config.mount_point";
+  const root = config.backup_subdir ? join(config.mount_point, config.backup_subdir) : config.mount_point;
+  if (config.backup_subdir) guardHostPath(root, field, rules, { refuse });
+  sources.forEach((source, i) => {
+    const target = join(root, basename(source));
+    guardHostPath(target, field, rules, { refuse, refuseAncestorOfData: true, subject: `Field '${field}' (source_dirs.${i} is copied to ${target})` });
+  });
 }
 
 function isDirectory(path: string): boolean {
@@ -208,7 +227,13 @@ export async function runRsync({ rsync, args, label, options, report, signal }: 
 
 async function sync(req: SyncRequest<LocalConfig>): Promise<SyncResult> {
   const { config, report, options, signal } = req;
+  const rules: HostPathRules = { allowedBrowsePaths: req.allowedRoots, dataDir: req.dataDir };
+  const refuse: Refuse = (m) => new DestinationError("refused", m);
+  // Before mounting anything (the engine checked too), and again on the mounted drive, whose
+  // folders (a sub-folder that is a symlink) only exist from now on.
+  checkLocalPaths(config, req.sources, rules, refuse);
   return withAutoMount(config, report, async () => {
+    checkLocalPaths(config, req.sources, rules, refuse);
     // PATH read per run, so installing rsync while the server runs is picked up.
     const rsync = Bun.which("rsync", { PATH: process.env.PATH ?? "" });
     if (!rsync) throw new DestinationError("unavailable", "rsync is not installed on this server (install the rsync package): local and USB backups need it");
@@ -249,6 +274,7 @@ export const localDestination: Destination<LocalConfig> = {
     sync_implemented: true,
   },
   parseConfig,
+  checkHostPaths: checkLocalPaths,
   parseCredential() {
     throw new DestinationError("config", "Local / USB destinations take no credentials");
   },

@@ -36,6 +36,8 @@ export async function testDestination(ctx: AppContext, input: TestInput): Promis
   } catch (err) {
     fieldError("destination_config", err);
   }
+  // The guard rails of a job's destination: a local test writes a probe file into the folder.
+  dest.checkHostPaths?.(config, [], ctx.config, badRequest);
   let credential: Record<string, string> | null = null;
   if (input.credential_data !== undefined && input.credential_data !== null) {
     credential = parseCredentialData(input.destination_type, input.credential_data);

@@ -2,6 +2,7 @@
 // destination means a new module here and one `case` in registry.ts, never a change to the engine.
 // Domain code only: no HTTP types. Errors are DestinationError with a kind from one shared
 // vocabulary (PocketBase's NormalizeError idea), which the API and the run log turn into words.
+import type { HostPathRules, Refuse } from "../system/paths.ts";
 
 export const DESTINATION_TYPES = ["local", "s3", "google_drive", "onedrive", "sftp", "webdav"] as const;
 export type DestinationType = (typeof DESTINATION_TYPES)[number];
@@ -96,6 +97,7 @@ export type DestinationErrorKind =
   | "unavailable" // server down, timeout, DNS, TLS
   | "transient" // worth retrying (5xx, 429, reset)
   | "source" // a source folder is missing, unreadable or (for a deleting sync) empty
+  | "refused" // a guard rail refused a job path (outside ALLOWED_BROWSE_PATHS, the data folder): the API's own words, unprefixed
   | "not_implemented"
   | "cancelled"
   | "failed"; // anything else, with the store's own words in the message
@@ -125,6 +127,9 @@ export interface Destination<C = Record<string, unknown>> {
   /** Checks that the destination is reachable and usable, within a timeout; never throws.
    *  `env.dataDir` lets a destination check and record state such as an SFTP host key. */
   test?(config: C, credential: Record<string, string> | null, signal: AbortSignal, env?: { dataDir?: string }): Promise<TestResult>;
+  /** Checks the paths on this host the config writes to (the local destination's folders) against
+   *  the guard rails, naming the field; called when a job is saved and again before each run. */
+  checkHostPaths?(config: C, sources: string[], rules: HostPathRules, refuse: Refuse): void;
   /** Mirrors the sources; absent while the type is not built (capabilities.sync_implemented false). */
   sync?(req: SyncRequest<C>): Promise<SyncResult>;
 }

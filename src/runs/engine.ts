@@ -10,6 +10,7 @@ import type { Logger } from "../logger.ts";
 import { isDestinationType, destinationFor } from "../providers/registry.ts";
 import { DestinationError, type Destination, type SyncOptions, type SyncResult } from "../providers/types.ts";
 import { openCredentialData } from "../credentials/service.ts";
+import { checkJobPaths, refusedAtRun } from "../jobs/host-paths.ts";
 import { normalizeSyncOptions } from "../jobs/sync-options.ts";
 import type { RunEngine, StartOptions } from "./engine-types.ts";
 import type { RunEvents } from "./events.ts";
@@ -26,7 +27,7 @@ export interface EngineDeps {
   logger: Logger;
   secret: Uint8Array;
   dataDir: string;
-  /** ALLOWED_BROWSE_PATHS, handed to destinations (mount points must stay inside). */
+  /** ALLOWED_BROWSE_PATHS: job sources and local destinations must stay inside (checked before each run). */
   allowedRoots: string[];
   /** Read at the end of each run, so a settings change applies to the next prune. */
   maxRunsPerJob: () => number;
@@ -138,6 +139,8 @@ export class Engine implements RunEngine {
       const config = parseStoredConfig(dest, job.destinationConfig);
       const credential = job.credentialId === null ? null : openCredentialData(db, this.deps.secret, job.credentialId);
       if (dest.capabilities.requires_credentials && !credential) throw new DestinationError("config", `${dest.name} needs a credential: choose one in the job`);
+      // The guard rails again (a folder can have become a symlink out since the save), then existence.
+      checkJobPaths(job.sourceDirs, dest, config, { allowedBrowsePaths: this.deps.allowedRoots, dataDir: this.deps.dataDir }, refusedAtRun);
       checkSources(job.sourceDirs, options.delete_extraneous);
 
       result = await dest.sync!({

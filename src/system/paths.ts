@@ -1,9 +1,14 @@
 // Confinement of user-given paths to ALLOWED_BROWSE_PATHS. Every path the System API touches
 // (browse, mkdir, mount points, unmount) goes through `confine`, and the caller then works on the
 // path it returns: the real path, after `..` and symlinks, never the text the client sent.
+// Job paths (sources, the local destination) go through `guardHostPath`, the same resolution
+// with the guard rails of the contract: inside the roots, never Dynamight's data folder.
 import { lstatSync, realpathSync } from "node:fs";
 import { basename, dirname, join, resolve } from "node:path";
-import { forbidden } from "../http/errors.ts";
+import { badRequest, forbidden } from "../http/errors.ts";
+
+/** Builds the error a refusal throws: 403 for the System API, 400 naming the field for job paths. */
+export type Refuse = (message: string) => Error;
 
 export const MAX_PATH_LENGTH = 4096;
 
@@ -12,11 +17,11 @@ function errCode(err: unknown): string | undefined {
 }
 
 /** The text checks done before touching the disk: a string, absolute, no NUL, not absurdly long. */
-export function checkPathText(input: unknown, what = "Path"): string {
-  if (typeof input !== "string" || input === "") throw forbidden(`${what} must be an absolute path inside the allowed paths`);
-  if (input.includes("\0")) throw forbidden(`${what} must not contain a NUL character`);
-  if (input.length > MAX_PATH_LENGTH) throw forbidden(`${what} is longer than ${MAX_PATH_LENGTH} characters`);
-  if (!input.startsWith("/")) throw forbidden(`${what} must be an absolute path (starting with /), got "${input}"`);
+export function checkPathText(input: unknown, what = "Path", refuse: Refuse = forbidden): string {
+  if (typeof input !== "string" || input === "") throw refuse(`${what} must be an absolute path inside the allowed paths`);
+  if (input.includes("\0")) throw refuse(`${what} must not contain a NUL character`);
+  if (input.length > MAX_PATH_LENGTH) throw refuse(`${what} is longer than ${MAX_PATH_LENGTH} characters`);
+  if (!input.startsWith("/")) throw refuse(`${what} must be an absolute path (starting with /), got "${input}"`);
   return input;
 }
 
@@ -26,11 +31,11 @@ export function checkPathText(input: unknown, what = "Path"): string {
  * the remaining names. An ancestor that exists but cannot be resolved (a dangling symlink, a
  * loop) is refused: creating through it could land anywhere.
  */
-export function resolveReal(path: string): string {
+export function resolveReal(path: string, refuse: Refuse = forbidden): string {
   try {
     return realpathSync(path);
   } catch (err) {
-    if (errCode(err) !== "ENOENT") throw refusedFs(path, err);
+    if (errCode(err) !== "ENOENT") throw refusedFs(path, err, refuse);
   }
   let head = resolve(path);
   const rest: string[] = [];
@@ -43,23 +48,23 @@ export function resolveReal(path: string): string {
         head = dirname(head);
         continue;
       }
-      throw refusedFs(path, err);
+      throw refusedFs(path, err, refuse);
     }
     try {
       return join(realpathSync(head), ...rest);
     } catch (err) {
-      throw refusedFs(path, err);
+      throw refusedFs(path, err, refuse);
     }
   }
 }
 
-function refusedFs(path: string, err: unknown) {
+function refusedFs(path: string, err: unknown, refuse: Refuse) {
   const code = errCode(err);
-  if (code === "ENOENT") return forbidden(`"${path}" goes through a broken symbolic link`);
-  if (code === "ELOOP") return forbidden(`"${path}" goes through a loop of symbolic links`);
-  if (code === "EACCES" || code === "EPERM") return forbidden(`Permission denied on "${path}"`);
-  if (code === "ENOTDIR") return forbidden(`"${path}" goes through something that is not a folder`);
-  return forbidden(`"${path}" cannot be resolved (${code ?? "error"})`);
+  if (code === "ENOENT") return refuse(`"${path}" goes through a broken symbolic link`);
+  if (code === "ELOOP") return refuse(`"${path}" goes through a loop of symbolic links`);
+  if (code === "EACCES" || code === "EPERM") return refuse(`Permission denied on "${path}"`);
+  if (code === "ENOTDIR") return refuse(`"${path}" goes through something that is not a folder`);
+  return refuse(`"${path}" cannot be resolved (${code ?? "error"})`);
 }
 
 export function isInside(path: string, root: string): boolean {
@@ -103,4 +108,51 @@ export function confine(input: unknown, roots: string[], opts: ConfineOptions = 
 /** Whether a real path may be entered (browse) or reported as a parent. */
 export function isAllowed(real: string, roots: string[]): boolean {
   return resolvedRoots(roots).some((r) => isInside(real, r));
+}
+
+/** Where job paths may point: ALLOWED_BROWSE_PATHS, and the data folder they must stay out of. */
+export interface HostPathRules {
+  allowedBrowsePaths: string[];
+  dataDir: string;
+}
+
+export interface GuardOptions {
+  /** Also refuse a folder that contains the data folder (sources: copying /home would copy the key). */
+  refuseAncestorOfData?: boolean;
+  /** Who the message blames; default `Field '<field>'`. */
+  subject?: string;
+  /** 400 (save time, the default) or the run's DestinationError (run time): same words either way. */
+  refuse?: Refuse;
+}
+
+/** The data folder's real path (it exists once the server runs; otherwise its nearest ancestor). */
+export function realDataDir(dataDir: string): string {
+  try {
+    return resolveReal(resolve(dataDir));
+  } catch {
+    return resolve(dataDir);
+  }
+}
+
+/**
+ * The guard rail for a path a job reads or writes on this host (SPEC "Guard rails that become
+ * contract"): resolved like `confine` (symlinks, `..`, nearest existing ancestor), it must lie
+ * inside ALLOWED_BROWSE_PATHS and must not be Dynamight's data folder or inside it (the secret
+ * key, the database). Returns the real path; the message names the field.
+ */
+export function guardHostPath(input: unknown, field: string, rules: HostPathRules, opts: GuardOptions = {}): string {
+  const refuse = opts.refuse ?? badRequest;
+  const subject = opts.subject ?? `Field '${field}'`;
+  const text = checkPathText(input, subject, refuse);
+  const real = resolveReal(text, (m) => refuse(`${subject} cannot be used: ${m}`));
+  const allowed = rules.allowedBrowsePaths;
+  if (!resolvedRoots(allowed).some((r) => isInside(real, r))) {
+    throw refuse(`${subject} must be inside the allowed folders (${allowed.join(", ") || "none configured"})`);
+  }
+  const data = realDataDir(rules.dataDir);
+  if (isInside(real, data)) throw refuse(`${subject} must not be Dynamight's data folder or inside it (${data})`);
+  if (opts.refuseAncestorOfData && isInside(data, real)) {
+    throw refuse(`${subject} must not contain Dynamight's data folder (${data}): it holds the secret key and the database`);
+  }
+  return real;
 }

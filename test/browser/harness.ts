@@ -7,13 +7,14 @@ import { join } from "node:path";
 import { loadConfig } from "../../src/config.ts";
 import { silentLogger } from "../../src/logger.ts";
 import { serve, type RunningServer } from "../../src/server.ts";
+import { TEST_ALLOWED_PATHS } from "../helpers/app.ts";
 
 export const CHROMIUM = process.env.CHROMIUM_PATH ?? "/usr/bin/chromium";
 export const chromiumMissing: string | null = existsSync(CHROMIUM) ? null : `Chromium not found at ${CHROMIUM} (apt-get install chromium)`;
 
 export async function startTestServer(env: Record<string, string> = {}): Promise<RunningServer & { dataDir: string }> {
   const dataDir = mkdtempSync(join(tmpdir(), "dm-browser-"));
-  const config = { ...loadConfig([], { ...env, HOST: "127.0.0.1" }, dataDir), dataDir, port: 0 };
+  const config = { ...loadConfig([], { ALLOWED_BROWSE_PATHS: TEST_ALLOWED_PATHS.join(","), ...env, HOST: "127.0.0.1" }, dataDir), dataDir, port: 0 };
   const server = await serve(config, silentLogger);
   return {
     ...server,

@@ -6,13 +6,21 @@ import { createApp } from "../../src/http/app.ts";
 import { createServices } from "../../src/services.ts";
 import { createLogger, silentLogger, type Logger } from "../../src/logger.ts";
 import { Health } from "../../src/system/health.ts";
-import { mkdtempSync } from "node:fs";
+import { mkdtempSync, realpathSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 
+/**
+ * ALLOWED_BROWSE_PATHS of test apps: the defaults, the temp folder (tests make their sources and
+ * destinations with mkdtemp there) and the placeholder folders tests save as sources without
+ * creating them. Job paths outside these are refused (docs/engine.md, guard rails); the data
+ * folder (also under the temp folder) stays refused whatever the roots.
+ */
+export const TEST_ALLOWED_PATHS = ["/mnt", "/home", "/media", realpathSync(tmpdir()), "/a", "/b", "/srv", "/x", "/nonexistent"];
+
 export function testConfig(overrides: Partial<Config> = {}): Config {
   const dataDir = mkdtempSync(join(tmpdir(), "dm-test-"));
-  return { ...loadConfig([], {}, dataDir), dataDir, ...overrides };
+  return { ...loadConfig([], {}, dataDir), dataDir, allowedBrowsePaths: TEST_ALLOWED_PATHS, ...overrides };
 }
 
 export interface TestContextOptions {

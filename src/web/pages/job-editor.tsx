@@ -69,11 +69,11 @@ export function jobEditorPages(ctx: AppContext, services: Services) {
   /** Validates everything first (job and every schedule), so a refused save changes nothing. */
   const save = (parsed: ParsedJobForm, jobId?: number): number => {
     checkSchema(JobBody, parsed.input);
-    jobs.validateJob(db, parsed.input);
+    jobs.validateJob(db, parsed.input, ctx.config);
     parsed.rows.forEach((r, i) => {
       if (r.error) throw badRequest(`Schedule ${i + 1}: ${r.error}`);
     });
-    const view = jobId === undefined ? jobs.createJob(db, engine, parsed.input) : jobs.updateJob(db, engine, jobId, parsed.input);
+    const view = jobId === undefined ? jobs.createJob(db, engine, parsed.input, ctx.config) : jobs.updateJob(db, engine, jobId, parsed.input, ctx.config);
     const kept = new Set<number>();
     const existing = new Set(view.schedules.map((s) => s.id));
     for (const r of parsed.rows) {

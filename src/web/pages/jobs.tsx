@@ -208,7 +208,7 @@ export function jobPages(ctx: AppContext, services: Services, board: ProgressBoa
         if (page instanceof Response) return page;
         const id = idParam(params.id);
         try {
-          const copy = jobs.cloneJob(db, engine, id ?? 0);
+          const copy = jobs.cloneJob(db, engine, id ?? 0, ctx.config);
           return redirect(`/jobs/${copy.id}/edit`, request);
         } catch (err) {
           return inlineError(messageOf(err));
