@@ -2,6 +2,7 @@
 import { Elysia, t } from "elysia";
 import type { AppContext } from "../context.ts";
 import { notFound } from "../http/errors.ts";
+import { IdParams } from "../http/params.ts";
 import { createApiKey, deleteApiKey, listApiKeys, type ApiKeyRow } from "./api-keys.ts";
 import { authPlugin, requireSession } from "./guard.ts";
 import * as M from "./model.ts";
@@ -44,7 +45,7 @@ export function apiKeyRoutes(ctx: AppContext) {
       },
       {
         auth: true,
-        params: M.IdParams,
+        params: IdParams,
         response: { 200: M.Message, ...M.errors(401, 403, 404) },
         detail: { tags, summary: "Revoke an API key", security: M.PROTECTED },
       },

@@ -64,7 +64,6 @@ export const ApiKeyOut = t.Object({
 });
 export const ApiKeyCreateBody = t.Object({ name: t.String({ minLength: 1, maxLength: 64 }), scope: Scope });
 export const ApiKeyCreated = t.Composite([ApiKeyOut, t.Object({ key: t.String({ description: "The key itself: shown only in this response" }) })]);
-export const IdParams = t.Object({ id: t.Integer({ minimum: 1 }) });
 export const SessionParams = t.Object({ id: t.String({ minLength: 1, maxLength: 64 }) });
 
 export const errors = (...codes: (400 | 401 | 403 | 404 | 409 | 429)[]) => Object.fromEntries(codes.map((c) => [c, ErrorBody]));

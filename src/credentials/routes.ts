@@ -2,13 +2,13 @@
 import { Elysia, t } from "elysia";
 import { authPlugin } from "../auth/guard.ts";
 import type { AppContext } from "../context.ts";
+import { IdParams } from "../http/params.ts";
 import { DestinationTypeSchema } from "../jobs/model.ts";
 import * as svc from "./service.ts";
 
 const tags = ["Credentials"];
 const ErrorBody = t.Object({ error: t.String(), message: t.String() });
 const errors = { 400: ErrorBody, 401: ErrorBody, 403: ErrorBody, 404: ErrorBody };
-const IdParams = t.Object({ id: t.Numeric({ minimum: 1 }) });
 const Data = t.Record(t.String(), t.Unknown(), { description: "fields per type: see credential_fields in GET /api/providers; never returned" });
 
 const CredentialView = t.Object({

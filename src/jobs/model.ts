@@ -57,6 +57,5 @@ export const JobView = t.Object({
   schedules: t.Array(ScheduleView),
 });
 
-export const IdParams = t.Object({ id: t.Numeric({ minimum: 1 }) });
 export const Message = t.Object({ message: t.String() });
 export const ErrorBody = t.Object({ error: t.String(), message: t.String() });

@@ -4,7 +4,8 @@ import { authPlugin } from "../auth/guard.ts";
 import type { AppContext } from "../context.ts";
 import { conflict } from "../http/errors.ts";
 import type { RunEngine } from "../runs/engine-types.ts";
-import { ErrorBody, IdParams, JobBody, JobView, Message } from "./model.ts";
+import { IdParams } from "../http/params.ts";
+import { ErrorBody, JobBody, JobView, Message } from "./model.ts";
 import * as svc from "./service.ts";
 
 export interface JobRouteDeps {

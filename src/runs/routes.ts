@@ -6,6 +6,7 @@ import type { AppContext } from "../context.ts";
 import { jobs } from "../db/schema.ts";
 import { conflict, notFound } from "../http/errors.ts";
 import { pageQuery, readPage, setPageHeaders } from "../http/pagination.ts";
+import { IdParams } from "../http/params.ts";
 import { eq } from "drizzle-orm";
 import type { Engine } from "./engine.ts";
 import * as q from "./queries.ts";
@@ -13,7 +14,6 @@ import * as q from "./queries.ts";
 const tags = ["Runs"];
 const ErrorBody = t.Object({ error: t.String(), message: t.String() });
 const errors = { 400: ErrorBody, 401: ErrorBody, 403: ErrorBody, 404: ErrorBody };
-const IdParams = t.Object({ id: t.Numeric({ minimum: 1 }) });
 const Level = t.Union([t.Literal("info"), t.Literal("warning"), t.Literal("error")]);
 
 const RunView = t.Object({

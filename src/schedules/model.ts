@@ -53,7 +53,5 @@ export const PreviewResponse = t.Object({
   runs: t.Array(t.String({ format: "date-time" })),
 });
 
-// A digit pattern rather than t.Numeric: its coercion loses the field name in error messages.
-export const IdParams = t.Object({ id: t.String({ pattern: "^[1-9][0-9]{0,14}$", error: "must be a positive whole number" }) });
 export const Message = t.Object({ message: t.String() });
 export const ErrorBody = t.Object({ error: t.String(), message: t.String() });
