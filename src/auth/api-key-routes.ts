@@ -30,6 +30,7 @@ export function apiKeyRoutes(ctx: AppContext) {
       },
       {
         auth: true,
+        parse: "json",
         body: M.ApiKeyCreateBody,
         response: { 201: M.ApiKeyCreated, ...M.errors(400, 401, 403) },
         detail: { tags, summary: "Create an API key (`dm_...`); the key is in this response only", security: M.PROTECTED },

@@ -54,7 +54,7 @@ export function jobRoutes(ctx: AppContext, deps: JobRouteDeps) {
         set.status = 201;
         return view;
       },
-      { auth: true, body: JobBody, response: { 201: JobView, ...errors }, detail: { tags, summary: "Create a job" } },
+      { auth: true, parse: "json", body: JobBody, response: { 201: JobView, ...errors }, detail: { tags, summary: "Create a job" } },
     )
     .get("/:id", ({ params }) => svc.getJob(db, engine, params.id), {
       auth: true,
@@ -72,6 +72,7 @@ export function jobRoutes(ctx: AppContext, deps: JobRouteDeps) {
       {
         auth: true,
         params: IdParams,
+        parse: "json",
         body: JobBody,
         response: { 200: JobView, ...errors },
         detail: { tags, summary: "Replace a job", description: "Same body as create. A run in progress keeps the settings it started with." },

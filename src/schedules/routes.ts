@@ -36,6 +36,7 @@ export function scheduleRoutes(ctx: AppContext, rearm: Rearm = () => {}) {
       {
         auth: true,
         params: IdParams,
+        parse: "json",
         body: ScheduleBody,
         response: { 201: ScheduleView, ...errors },
         detail: { tags, summary: "Add a schedule to a job" },
@@ -74,6 +75,7 @@ export function scheduleRoutes(ctx: AppContext, rearm: Rearm = () => {}) {
       {
         auth: true,
         params: IdParams,
+        parse: "json",
         body: ScheduleBody,
         response: { 200: ScheduleView, ...errors },
         detail: { tags, summary: "Replace a schedule's definition", description: "Same body as create; `enabled` and `catch_up` keep their value when left out." },
