@@ -54,8 +54,11 @@ export function createApp(ctx: AppContext, services: Services) {
         started.set(request, performance.now());
         const path = new URL(request.url).pathname;
         // Limits Bun would otherwise enforce with an empty body (see limits.ts); the Content-Length check is below.
-        if (requestHeadBytes(request) > MAX_HEADER_BYTES) return errorResponse(headersTooLarge(MAX_HEADER_BYTES), { connection: "close" });
-        if (unboundedBody(request)) return errorResponse(lengthRequired(), { connection: "close" });
+        const tooBig = requestHeadBytes(request) > MAX_HEADER_BYTES ? headersTooLarge(MAX_HEADER_BYTES) : unboundedBody(request) ? lengthRequired() : null;
+        if (tooBig) {
+          set.status = tooBig.status; // for the request log and metrics
+          return errorResponse(tooBig, { connection: "close" });
+        }
         Object.assign(set.headers, securityHeaders(path));
         const length = Number(request.headers.get("content-length") ?? 0);
         if (length > MAX_BODY_BYTES) return errorResponse(payloadTooLarge(MAX_BODY_BYTES), { connection: "close" });
