@@ -6,7 +6,8 @@ import type { AppContext } from "./context.ts";
 import { openDatabase } from "./db/client.ts";
 import { createApp } from "./http/app.ts";
 import { websocket } from "elysia/ws";
-import { MAX_BODY_BYTES } from "./http/app.ts";
+import http from "node:http";
+import { BUN_HEADER_CEILING } from "./http/limits.ts";
 import { createLogger, type Logger } from "./logger.ts";
 import { loadOrCreateSecret } from "./secret.ts";
 import { Health } from "./system/health.ts";
@@ -47,6 +48,19 @@ export function buildContext(config: Config, logger: Logger = createLogger(confi
   return { config, db, secret, logger, health, startedAt: Date.now() };
 }
 
+/**
+ * Bun answers a request head over its header limit (16 KiB by default) with a bodiless 431 before
+ * any JS runs, and Bun.serve has no per-server option for it. The limit is the process-wide
+ * node:http `maxHeaderSize` (what `--max-http-header-size` sets; Bun.serve reads it too): raised
+ * to BUN_HEADER_CEILING so the app sees heads up to there and answers its own 431 in JSON above
+ * MAX_HEADER_BYTES.
+ */
+function allowLongHeadersThroughBun(logger: Logger) {
+  if (http.maxHeaderSize >= BUN_HEADER_CEILING) return;
+  (http as { maxHeaderSize: number }).maxHeaderSize = BUN_HEADER_CEILING;
+  if (http.maxHeaderSize !== BUN_HEADER_CEILING) logger.warn("could not raise the HTTP header limit: over-long headers get an empty 431", { limit: http.maxHeaderSize });
+}
+
 export interface RunningServer {
   ctx: AppContext;
   services: Services;
@@ -58,13 +72,16 @@ export async function serve(config: Config, logger?: Logger): Promise<RunningSer
   const ctx = buildContext(config, logger);
   const services = await startServices(ctx);
   const app = createApp(ctx, services);
+  allowLongHeadersThroughBun(ctx.logger);
   let server: ReturnType<typeof Bun.serve>;
   try {
     server = Bun.serve({
       hostname: config.host,
       port: config.port,
-      // Backstop for bodies the app's own limit cannot see; the app answers 413 first.
-      maxRequestBodySize: MAX_BODY_BYTES + 64 * 1024,
+      // Bun checks Content-Length against this before the app sees the request and answers 413
+      // with an empty body; the app enforces the 1 MiB contract itself with the JSON error (a
+      // declared length at once, a chunked body as its parser reads it; see http/limits.ts).
+      maxRequestBodySize: Number.MAX_SAFE_INTEGER,
       fetch: app.fetch,
       // Elysia's dispatcher for .ws() routes (what app.listen() would pass).
       websocket,

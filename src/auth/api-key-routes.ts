@@ -2,6 +2,7 @@
 import { Elysia, t } from "elysia";
 import type { AppContext } from "../context.ts";
 import { notFound } from "../http/errors.ts";
+import { IdParams } from "../http/params.ts";
 import { createApiKey, deleteApiKey, listApiKeys, type ApiKeyRow } from "./api-keys.ts";
 import { authPlugin, requireSession } from "./guard.ts";
 import * as M from "./model.ts";
@@ -29,6 +30,7 @@ export function apiKeyRoutes(ctx: AppContext) {
       },
       {
         auth: true,
+        parse: "json",
         body: M.ApiKeyCreateBody,
         response: { 201: M.ApiKeyCreated, ...M.errors(400, 401, 403) },
         detail: { tags, summary: "Create an API key (`dm_...`); the key is in this response only", security: M.PROTECTED },
@@ -44,7 +46,7 @@ export function apiKeyRoutes(ctx: AppContext) {
       },
       {
         auth: true,
-        params: M.IdParams,
+        params: IdParams,
         response: { 200: M.Message, ...M.errors(401, 403, 404) },
         detail: { tags, summary: "Revoke an API key", security: M.PROTECTED },
       },

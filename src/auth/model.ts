@@ -1,5 +1,6 @@
 // Request and response schemas of /api/auth/*, shared by the routes and the OpenAPI document.
 import { t } from "elysia";
+import * as E from "../docs/examples.ts";
 import { MAX_PASSWORD_LENGTH, MIN_PASSWORD_LENGTH } from "./passwords.ts";
 
 export const ErrorBody = t.Object(
@@ -16,9 +17,9 @@ const NewPassword = t.String({
 });
 const AnyPassword = t.String({ minLength: 1, maxLength: MAX_PASSWORD_LENGTH });
 
-export const SetupBody = t.Object({ username: Username, password: NewPassword });
-export const LoginBody = t.Object({ username: Username, password: AnyPassword });
-export const ChangePasswordBody = t.Object({ current_password: AnyPassword, new_password: NewPassword });
+export const SetupBody = t.Object({ username: Username, password: NewPassword }, { examples: E.SETUP });
+export const LoginBody = t.Object({ username: Username, password: AnyPassword }, { examples: E.LOGIN });
+export const ChangePasswordBody = t.Object({ current_password: AnyPassword, new_password: NewPassword }, { examples: E.CHANGE_PASSWORD });
 
 export const UserRef = t.Object({ id: t.Integer(), username: t.String() });
 export const TotpRequired = t.Object({
@@ -45,12 +46,12 @@ export const SessionOut = t.Object({
 const Code = t.String({ minLength: 1, maxLength: 32, description: "6-digit code from the authenticator app", examples: ["123456"] });
 export const TotpStatus = t.Object({ enabled: t.Boolean(), remaining_codes: t.Integer({ description: "Unused recovery codes (0 when 2FA is off)" }) });
 export const TotpSetupOut = t.Object({ secret: t.String(), qr_code: t.String({ description: "PNG data URL" }), otpauth_url: t.String() });
-export const TotpEnableBody = t.Object({ secret: t.String({ minLength: 16, maxLength: 128 }), code: Code });
+export const TotpEnableBody = t.Object({ secret: t.String({ minLength: 16, maxLength: 128 }), code: Code }, { examples: E.TOTP_ENABLE });
 export const TotpEnableOut = t.Object({ enabled: t.Literal(true), recovery_codes: t.Array(t.String(), { description: "Shown once; stored hashed" }) });
-export const TotpDisableBody = t.Object({ code: t.String({ minLength: 1, maxLength: 32, description: "A current authenticator code, or an unused recovery code" }) });
+export const TotpDisableBody = t.Object({ code: t.String({ minLength: 1, maxLength: 32, description: "A current authenticator code, or an unused recovery code" }) }, { examples: E.TOTP_DISABLE });
 export const TotpDisableOut = t.Object({ enabled: t.Literal(false) });
-export const TotpValidateBody = t.Object({ totp_token: t.String({ minLength: 1, maxLength: 2048 }), code: Code });
-export const TotpRecoveryBody = t.Object({ totp_token: t.String({ minLength: 1, maxLength: 2048 }), recovery_code: t.String({ minLength: 1, maxLength: 32, examples: ["ABCD-EF23-GHJK"] }) });
+export const TotpValidateBody = t.Object({ totp_token: t.String({ minLength: 1, maxLength: 2048 }), code: Code }, { examples: E.TOTP_VALIDATE });
+export const TotpRecoveryBody = t.Object({ totp_token: t.String({ minLength: 1, maxLength: 2048 }), recovery_code: t.String({ minLength: 1, maxLength: 32, examples: ["ABCD-EF23-GHJK"] }) }, { examples: E.TOTP_RECOVERY });
 export const RecoveryOut = t.Object({ id: t.Integer(), username: t.String(), remaining_codes: t.Integer() });
 
 export const Scope = t.Union([t.Literal("read"), t.Literal("write")], { description: "`read`: GET only; `write`: everything" });
@@ -62,9 +63,8 @@ export const ApiKeyOut = t.Object({
   created_at: t.String(),
   last_used_at: t.Union([t.String(), t.Null()]),
 });
-export const ApiKeyCreateBody = t.Object({ name: t.String({ minLength: 1, maxLength: 64 }), scope: Scope });
+export const ApiKeyCreateBody = t.Object({ name: t.String({ minLength: 1, maxLength: 64 }), scope: Scope }, { examples: E.API_KEY_CREATE });
 export const ApiKeyCreated = t.Composite([ApiKeyOut, t.Object({ key: t.String({ description: "The key itself: shown only in this response" }) })]);
-export const IdParams = t.Object({ id: t.Integer({ minimum: 1 }) });
 export const SessionParams = t.Object({ id: t.String({ minLength: 1, maxLength: 64 }) });
 
 export const errors = (...codes: (400 | 401 | 403 | 404 | 409 | 429)[]) => Object.fromEntries(codes.map((c) => [c, ErrorBody]));

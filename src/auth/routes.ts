@@ -31,6 +31,7 @@ export function authRoutes(ctx: AppContext) {
         return { id: s.user.id, username: s.user.username };
       },
       {
+        parse: "json",
         body: M.SetupBody,
         response: { 200: M.UserRef, ...M.errors(400, 409) },
         detail: { tags, summary: "Create the admin account (only while no user exists; 409 afterwards)", security: [] },
@@ -45,6 +46,7 @@ export function authRoutes(ctx: AppContext) {
         return { id: r.signedIn.user.id, username: r.signedIn.user.username };
       },
       {
+        parse: "json",
         body: M.LoginBody,
         response: { 200: t.Union([M.UserRef, M.TotpRequired]), ...M.errors(400, 401, 429) },
         detail: {
@@ -124,6 +126,7 @@ export function authRoutes(ctx: AppContext) {
       },
       {
         auth: true,
+        parse: "json",
         body: M.ChangePasswordBody,
         response: { 200: M.PasswordChanged, ...M.errors(400, 401, 403, 429) },
         detail: { tags, summary: "Change the password (verifies the current one, ends every other session)", security: M.PROTECTED },

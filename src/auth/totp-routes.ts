@@ -42,6 +42,7 @@ export function totpRoutes(ctx: AppContext) {
       },
       {
         auth: true,
+        parse: "json",
         body: M.TotpEnableBody,
         response: { 200: M.TotpEnableOut, ...M.errors(400, 401, 403, 409) },
         detail: { tags, summary: "Turn 2FA on after verifying a code for the secret; returns 10 recovery codes once", security: M.PROTECTED },
@@ -56,6 +57,7 @@ export function totpRoutes(ctx: AppContext) {
       },
       {
         auth: true,
+        parse: "json",
         body: M.TotpDisableBody,
         response: { 200: M.TotpDisableOut, ...M.errors(400, 401, 403, 409, 429) },
         detail: { tags, summary: "Turn 2FA off (needs a current code or an unused recovery code)", description: RATE_NOTE, security: M.PROTECTED },
@@ -69,6 +71,7 @@ export function totpRoutes(ctx: AppContext) {
         return { id: s.user.id, username: s.user.username };
       },
       {
+        parse: "json",
         body: M.TotpValidateBody,
         response: { 200: M.UserRef, ...M.errors(400, 401, 429) },
         detail: { tags, summary: "Second login step: a code from the authenticator app; sets the session cookie", description: RATE_NOTE, security: [] },
@@ -82,6 +85,7 @@ export function totpRoutes(ctx: AppContext) {
         return { id: s.user.id, username: s.user.username, remaining_codes: s.remaining };
       },
       {
+        parse: "json",
         body: M.TotpRecoveryBody,
         response: { 200: M.RecoveryOut, ...M.errors(400, 401, 429) },
         detail: { tags, summary: "Second login step with a single-use recovery code; sets the session cookie", description: RATE_NOTE, security: [] },

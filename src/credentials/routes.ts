@@ -2,13 +2,14 @@
 import { Elysia, t } from "elysia";
 import { authPlugin } from "../auth/guard.ts";
 import type { AppContext } from "../context.ts";
+import * as E from "../docs/examples.ts";
+import { IdParams } from "../http/params.ts";
 import { DestinationTypeSchema } from "../jobs/model.ts";
 import * as svc from "./service.ts";
 
 const tags = ["Credentials"];
 const ErrorBody = t.Object({ error: t.String(), message: t.String() });
 const errors = { 400: ErrorBody, 401: ErrorBody, 403: ErrorBody, 404: ErrorBody };
-const IdParams = t.Object({ id: t.Numeric({ minimum: 1 }) });
 const Data = t.Record(t.String(), t.Unknown(), { description: "fields per type: see credential_fields in GET /api/providers; never returned" });
 
 const CredentialView = t.Object({
@@ -38,7 +39,8 @@ export function credentialRoutes(ctx: AppContext) {
       },
       {
         auth: true,
-        body: t.Object({ name: t.String({ minLength: 1, maxLength: 200 }), provider_type: DestinationTypeSchema, data: Data }),
+        parse: "json",
+        body: t.Object({ name: t.String({ minLength: 1, maxLength: 200 }), provider_type: DestinationTypeSchema, data: Data }, { examples: E.CREDENTIAL_CREATE }),
         response: { 201: CredentialView, ...errors },
         detail: { tags, summary: "Save a credential", description: "The data is validated for the provider type and encrypted at rest (AES-256-GCM)." },
       },
@@ -52,11 +54,14 @@ export function credentialRoutes(ctx: AppContext) {
     .put("/:id", ({ params, body }) => svc.updateCredential(db, secret, params.id, body), {
       auth: true,
       params: IdParams,
+      parse: "json",
       body: t.Object({
         name: t.Optional(t.String({ minLength: 1, maxLength: 200 })),
         provider_type: t.Optional(t.String()),
         data: t.Optional(Data),
-      }),
+        },
+        { examples: E.CREDENTIAL_UPDATE },
+      ),
       response: { 200: CredentialView, ...errors },
       detail: { tags, summary: "Rename a credential or replace its data", description: "`data`, when given, replaces all of the stored data." },
     })

@@ -2,6 +2,8 @@
 // logging) lives here; features only add route modules. Tests call `createApp(ctx).handle(req)`
 // without listening on a port.
 import { Elysia } from "elysia";
+import { headersTooLarge, lengthRequired } from "./errors.ts";
+import { MAX_HEADER_BYTES, requestHeadBytes, unboundedBody } from "./limits.ts";
 import type { AppContext } from "../context.ts";
 import type { Services } from "../services.ts";
 import { apiDocs } from "../docs/openapi.ts";
@@ -52,6 +54,12 @@ export function createApp(ctx: AppContext, services: Services) {
       .onRequest(({ request, set }) => {
         started.set(request, performance.now());
         const path = new URL(request.url).pathname;
+        // Limits Bun would otherwise enforce with an empty body (see limits.ts); the Content-Length check is below.
+        const tooBig = requestHeadBytes(request) > MAX_HEADER_BYTES ? headersTooLarge(MAX_HEADER_BYTES) : unboundedBody(request) ? lengthRequired() : null;
+        if (tooBig) {
+          set.status = tooBig.status; // for the request log and metrics
+          return errorResponse(tooBig, { connection: "close" });
+        }
         Object.assign(set.headers, securityHeaders(path));
         const length = Number(request.headers.get("content-length") ?? 0);
         if (length > MAX_BODY_BYTES) return errorResponse(payloadTooLarge(MAX_BODY_BYTES), { connection: "close" });

@@ -1,6 +1,7 @@
 // Security headers for every response. Pages load only what the binary serves, so the CSP
 // allows nothing but 'self'; the Swagger page needs inline script and styles (the plugin
-// renders its bootstrap inline), so /api/docs alone gets 'unsafe-inline'.
+// renders its bootstrap inline), so /api/docs alone gets 'unsafe-inline'. Everything but the
+// static assets is `Cache-Control: no-store`.
 const BASE_CSP = [
   "default-src 'self'",
   "img-src 'self' data:",
@@ -33,5 +34,8 @@ export function securityHeaders(path: string): Record<string, string> {
   if (isApiPath(path)) {
     return { ...COMMON, "content-security-policy": PAGE_CSP, "cache-control": "no-store" };
   }
-  return { ...COMMON, "content-security-policy": PAGE_CSP };
+  // Static assets set their own long-lived caching; every page is per user (or about to be), so a
+  // shared or back-button cache must never keep one: no-store, as for the API.
+  if (path.startsWith("/assets/") || path === "/favicon.ico") return { ...COMMON, "content-security-policy": PAGE_CSP };
+  return { ...COMMON, "content-security-policy": PAGE_CSP, "cache-control": "no-store" };
 }

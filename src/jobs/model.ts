@@ -1,6 +1,7 @@
 // Request and response schemas of the jobs API (validation and OpenAPI). The per-type checks of
 // destination_config and sync_options live in service.ts, which words them the same way.
 import { t } from "elysia";
+import * as E from "../docs/examples.ts";
 import { DESTINATION_TYPES } from "../providers/types.ts";
 import { ScheduleView } from "../schedules/model.ts";
 
@@ -28,7 +29,7 @@ export const JobBody = t.Object({
     }),
   ),
   credential_id: t.Optional(t.Union([t.Integer({ minimum: 1 }), t.Null()])),
-});
+}, { examples: E.JOB });
 
 export const LastRun = t.Union([
   t.Object({
@@ -57,6 +58,5 @@ export const JobView = t.Object({
   schedules: t.Array(ScheduleView),
 });
 
-export const IdParams = t.Object({ id: t.Numeric({ minimum: 1 }) });
 export const Message = t.Object({ message: t.String() });
 export const ErrorBody = t.Object({ error: t.String(), message: t.String() });

@@ -1,5 +1,5 @@
 // All SQL of jobs. Deleting a job deletes its schedules and runs (ON DELETE CASCADE).
-import { asc, eq } from "drizzle-orm";
+import { asc, count, eq } from "drizzle-orm";
 import type { Db } from "../db/client.ts";
 import { credentials, jobs } from "../db/schema.ts";
 
@@ -8,6 +8,13 @@ export type JobValues = Omit<typeof jobs.$inferInsert, "id" | "createdAt" | "upd
 
 export function allJobs(db: Db): JobRow[] {
   return db.select().from(jobs).orderBy(asc(jobs.id)).all();
+}
+
+/** Jobs in id order from `offset`, at most `limit` (null: all), with the total count. */
+export function pageJobs(db: Db, limit: number | null, offset: number): { rows: JobRow[]; total: number } {
+  const rows = db.select().from(jobs).orderBy(asc(jobs.id)).limit(limit ?? Number.MAX_SAFE_INTEGER).offset(offset).all();
+  const total = db.select({ n: count() }).from(jobs).get()!.n;
+  return { rows, total };
 }
 
 export function findJob(db: Db, id: number): JobRow | undefined {

@@ -4,7 +4,9 @@ import { authPlugin } from "../auth/guard.ts";
 import type { AppContext } from "../context.ts";
 import { conflict } from "../http/errors.ts";
 import type { RunEngine } from "../runs/engine-types.ts";
-import { ErrorBody, IdParams, JobBody, JobView, Message } from "./model.ts";
+import { pageQuery, readPage, setPageHeaders, type PageRule } from "../http/pagination.ts";
+import { IdParams } from "../http/params.ts";
+import { ErrorBody, JobBody, JobView, Message } from "./model.ts";
 import * as svc from "./service.ts";
 
 export interface JobRouteDeps {
@@ -14,6 +16,8 @@ export interface JobRouteDeps {
 }
 
 const tags = ["Jobs"];
+// Everything by default: the seed's clients read the whole list in one answer.
+const JOB_PAGE: PageRule = { defaultLimit: null, maxLimit: 500 };
 const errors = { 400: ErrorBody, 401: ErrorBody, 403: ErrorBody, 404: ErrorBody };
 
 export function jobRoutes(ctx: AppContext, deps: JobRouteDeps) {
@@ -22,11 +26,26 @@ export function jobRoutes(ctx: AppContext, deps: JobRouteDeps) {
   const rearm = (id: number) => deps.rearm?.(id);
   return new Elysia({ name: "jobs", prefix: "/api/jobs" })
     .use(authPlugin(ctx))
-    .get("", () => svc.listJobs(db, engine), {
-      auth: true,
-      response: { 200: t.Array(JobView), 401: ErrorBody },
-      detail: { tags, summary: "List jobs", description: "Each with its last run, its active run (if any) and its schedules with next_run." },
-    })
+    .get(
+      "",
+      ({ query, request, set }) => {
+        const page = readPage(query, JOB_PAGE);
+        const { rows, total } = svc.listJobsPage(db, engine, page.limit, page.offset);
+        setPageHeaders(set.headers as Record<string, string>, request.url, { ...page, total });
+        return rows;
+      },
+      {
+        auth: true,
+        query: t.Object(pageQuery(JOB_PAGE)),
+        response: { 200: t.Array(JobView), 400: ErrorBody, 401: ErrorBody },
+        detail: {
+          tags,
+          summary: "List jobs",
+          description:
+            "Each with its last run, its active run (if any) and its schedules with next_run, in id order. Without `limit`, every job (X-Total-Count, no Link). With `limit` (at most 500: a larger one counts as 500) and/or `offset`, one page with X-Total-Count and Link (rel next/prev).",
+        },
+      },
+    )
     .post(
       "",
       ({ body, set }) => {
@@ -35,7 +54,7 @@ export function jobRoutes(ctx: AppContext, deps: JobRouteDeps) {
         set.status = 201;
         return view;
       },
-      { auth: true, body: JobBody, response: { 201: JobView, ...errors }, detail: { tags, summary: "Create a job" } },
+      { auth: true, parse: "json", body: JobBody, response: { 201: JobView, ...errors }, detail: { tags, summary: "Create a job" } },
     )
     .get("/:id", ({ params }) => svc.getJob(db, engine, params.id), {
       auth: true,
@@ -53,6 +72,7 @@ export function jobRoutes(ctx: AppContext, deps: JobRouteDeps) {
       {
         auth: true,
         params: IdParams,
+        parse: "json",
         body: JobBody,
         response: { 200: JobView, ...errors },
         detail: { tags, summary: "Replace a job", description: "Same body as create. A run in progress keeps the settings it started with." },

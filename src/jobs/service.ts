@@ -133,6 +133,12 @@ export function listJobs(db: Db, engine: RunEngine): JobView[] {
   return toViews(db, engine, q.allJobs(db));
 }
 
+/** One page of the job list (limit null: all from offset) and how many jobs there are. */
+export function listJobsPage(db: Db, engine: RunEngine, limit: number | null, offset: number): { rows: JobView[]; total: number } {
+  const { rows, total } = q.pageJobs(db, limit, offset);
+  return { rows: toViews(db, engine, rows), total };
+}
+
 export function getJob(db: Db, engine: RunEngine, id: number): JobView {
   const row = q.findJob(db, id);
   if (!row) throw notFound("Job not found");

@@ -1,10 +1,11 @@
 // WebSockets: /api/ws/logs/:run_id and /api/ws/status. Authenticated on the upgrade request by
 // the same guard as the API (cookie, ?token= or API key); a refused upgrade is an HTTP 401/404,
 // never an opened-then-closed socket.
-import { Elysia, t } from "elysia";
+import { Elysia } from "elysia";
 import { authPlugin } from "../auth/guard.ts";
 import type { AppContext } from "../context.ts";
 import { notFound } from "../http/errors.ts";
+import { idParams } from "../http/params.ts";
 import { RunEvents } from "../runs/events.ts";
 import { LogStream } from "./log-stream.ts";
 import { Outbox, type Socket } from "./outbox.ts";
@@ -24,7 +25,7 @@ export function liveRoutes(ctx: AppContext, deps: LiveDeps) {
     .use(authPlugin(ctx))
     .ws("/api/ws/logs/:run_id", {
       auth: true,
-      params: t.Object({ run_id: t.Numeric({ minimum: 1 }) }),
+      params: idParams("run_id"),
       upgrade({ params }) {
         if (!runState(ctx.db, Number(params.run_id))) throw notFound("Run not found");
       },

@@ -2,6 +2,7 @@
 import { Elysia, t } from "elysia";
 import { authPlugin } from "../auth/guard.ts";
 import type { AppContext } from "../context.ts";
+import * as E from "../docs/examples.ts";
 import { notFound } from "../http/errors.ts";
 import { DestinationTypeSchema } from "../jobs/model.ts";
 import { destinationFor, isDestinationType, listDestinations } from "./registry.ts";
@@ -88,12 +89,15 @@ export function providerRoutes(ctx: AppContext) {
       ({ body }) => testDestination(ctx, body),
       {
         auth: true,
+        parse: "json",
         body: t.Object({
           destination_type: DestinationTypeSchema,
           destination_config: t.Record(t.String(), t.Unknown()),
           credential_id: t.Optional(t.Union([t.Integer({ minimum: 1 }), t.Null()])),
           credential_data: t.Optional(t.Union([t.Record(t.String(), t.Unknown()), t.Null()])),
-        }),
+          },
+          { examples: E.PROVIDER_TEST },
+        ),
         response: { 200: TestResultSchema, 400: ErrorBody, 401: ErrorBody, 403: ErrorBody },
         detail: {
           tags,

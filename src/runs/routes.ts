@@ -5,7 +5,8 @@ import { authPlugin } from "../auth/guard.ts";
 import type { AppContext } from "../context.ts";
 import { jobs } from "../db/schema.ts";
 import { conflict, notFound } from "../http/errors.ts";
-import { pageQuery, readPage, setPageHeaders } from "../http/pagination.ts";
+import { pageQuery, readPage, setPageHeaders, type PageRule } from "../http/pagination.ts";
+import { IdParams } from "../http/params.ts";
 import { eq } from "drizzle-orm";
 import type { Engine } from "./engine.ts";
 import * as q from "./queries.ts";
@@ -13,7 +14,8 @@ import * as q from "./queries.ts";
 const tags = ["Runs"];
 const ErrorBody = t.Object({ error: t.String(), message: t.String() });
 const errors = { 400: ErrorBody, 401: ErrorBody, 403: ErrorBody, 404: ErrorBody };
-const IdParams = t.Object({ id: t.Numeric({ minimum: 1 }) });
+const RUN_PAGE: PageRule = { defaultLimit: 20, maxLimit: 500 };
+const LOG_PAGE: PageRule = { defaultLimit: 1000, maxLimit: 10_000 };
 const Level = t.Union([t.Literal("info"), t.Literal("warning"), t.Literal("error")]);
 
 const RunView = t.Object({
@@ -42,17 +44,17 @@ export function runRoutes(ctx: AppContext, engine: Pick<Engine, "activeRunIds">)
       "/jobs/:id/runs",
       ({ params, query, request, set }) => {
         if (!jobExists(params.id)) throw notFound("Job not found");
-        const { limit, offset } = readPage(query, 20, 500);
-        const { rows, total } = q.listJobRuns(db, params.id, limit, offset);
+        const { limit, offset } = readPage(query, RUN_PAGE);
+        const { rows, total } = q.listJobRuns(db, params.id, limit!, offset);
         setPageHeaders(set.headers as Record<string, string>, request.url, { limit, offset, total });
         return rows;
       },
       {
         auth: true,
         params: IdParams,
-        query: t.Object(pageQuery(20, 500)),
+        query: t.Object(pageQuery(RUN_PAGE)),
         response: { 200: t.Array(RunView), ...errors },
-        detail: { tags, summary: "A job's runs, newest first", description: "Paged: X-Total-Count and Link (rel next/prev) headers." },
+        detail: { tags, summary: "A job's runs, newest first", description: "Paged (`limit` default 20, at most 500: a larger one counts as 500): X-Total-Count and Link (rel next/prev) headers." },
       },
     )
     .delete(
@@ -101,17 +103,17 @@ export function runRoutes(ctx: AppContext, engine: Pick<Engine, "activeRunIds">)
       "/runs/:id/logs",
       ({ params, query, request, set }) => {
         if (!q.getRun(db, params.id)) throw notFound("Run not found");
-        const { limit, offset } = readPage(query, 1000, 10_000);
-        const { rows, total } = q.listLogs(db, params.id, { limit, offset, level: query.level });
+        const { limit, offset } = readPage(query, LOG_PAGE);
+        const { rows, total } = q.listLogs(db, params.id, { limit: limit!, offset, level: query.level });
         setPageHeaders(set.headers as Record<string, string>, request.url, { limit, offset, total });
         return rows;
       },
       {
         auth: true,
         params: IdParams,
-        query: t.Object({ ...pageQuery(1000, 10_000), level: t.Optional(Level) }),
+        query: t.Object({ ...pageQuery(LOG_PAGE), level: t.Optional(Level) }),
         response: { 200: t.Array(LogView), ...errors },
-        detail: { tags, summary: "A run's log lines, oldest first", description: "Paged: X-Total-Count and Link (rel next/prev) headers. `level` keeps one level." },
+        detail: { tags, summary: "A run's log lines, oldest first", description: "Paged (`limit` default 1000, at most 10000: a larger one counts as 10000): X-Total-Count and Link (rel next/prev) headers. `level` keeps one level." },
       },
     );
 }

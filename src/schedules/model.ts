@@ -1,5 +1,6 @@
 // Request and response schemas of the schedules API (validation and OpenAPI).
 import { t } from "elysia";
+import * as E from "../docs/examples.ts";
 
 const Nullable = <T extends Parameters<typeof t.Optional>[0]>(s: T) => t.Optional(t.Union([s, t.Null()]));
 
@@ -15,7 +16,7 @@ export const ScheduleBody = t.Object({
   timezone: Nullable(t.String({ maxLength: 64, description: "IANA name (e.g. Europe/Berlin); default: the server's TZ" })),
   enabled: t.Optional(t.Boolean({ description: "default true" })),
   catch_up: t.Optional(t.Boolean({ description: "run once at start-up if a run was missed while the server was down; default true" })),
-});
+}, { examples: E.SCHEDULE });
 
 export const ScheduleView = t.Object({
   id: t.Integer(),
@@ -53,7 +54,5 @@ export const PreviewResponse = t.Object({
   runs: t.Array(t.String({ format: "date-time" })),
 });
 
-// A digit pattern rather than t.Numeric: its coercion loses the field name in error messages.
-export const IdParams = t.Object({ id: t.String({ pattern: "^[1-9][0-9]{0,14}$", error: "must be a positive whole number" }) });
 export const Message = t.Object({ message: t.String() });
 export const ErrorBody = t.Object({ error: t.String(), message: t.String() });

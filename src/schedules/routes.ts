@@ -3,7 +3,8 @@
 import { Elysia, t } from "elysia";
 import { authPlugin } from "../auth/guard.ts";
 import type { AppContext } from "../context.ts";
-import { ErrorBody, IdParams, Message, PreviewQuery, PreviewResponse, ScheduleBody, ScheduleView } from "./model.ts";
+import { IdParams } from "../http/params.ts";
+import { ErrorBody, Message, PreviewQuery, PreviewResponse, ScheduleBody, ScheduleView } from "./model.ts";
 import { badRequest } from "../http/errors.ts";
 import { nextRuns } from "./cron.ts";
 import * as svc from "./service.ts";
@@ -17,7 +18,7 @@ const errors = { 400: ErrorBody, 401: ErrorBody, 404: ErrorBody };
 export function scheduleRoutes(ctx: AppContext, rearm: Rearm = () => {}) {
   return new Elysia({ name: "schedules", prefix: "/api" })
     .use(authPlugin(ctx))
-    .get("/jobs/:id/schedules", ({ params }) => svc.listSchedules(ctx.db, Number(params.id)), {
+    .get("/jobs/:id/schedules", ({ params }) => svc.listSchedules(ctx.db, params.id), {
       auth: true,
       params: IdParams,
       response: { 200: t.Array(ScheduleView), ...errors },
@@ -26,7 +27,7 @@ export function scheduleRoutes(ctx: AppContext, rearm: Rearm = () => {}) {
     .post(
       "/jobs/:id/schedules",
       ({ params, body, set }) => {
-        const jobId = Number(params.id);
+        const jobId = params.id;
         const view = svc.createSchedule(ctx.db, jobId, body);
         rearm(jobId);
         set.status = 201;
@@ -35,6 +36,7 @@ export function scheduleRoutes(ctx: AppContext, rearm: Rearm = () => {}) {
       {
         auth: true,
         params: IdParams,
+        parse: "json",
         body: ScheduleBody,
         response: { 201: ScheduleView, ...errors },
         detail: { tags, summary: "Add a schedule to a job" },
@@ -66,13 +68,14 @@ export function scheduleRoutes(ctx: AppContext, rearm: Rearm = () => {}) {
     .put(
       "/schedules/:id",
       ({ params, body }) => {
-        const view = svc.updateSchedule(ctx.db, Number(params.id), body);
+        const view = svc.updateSchedule(ctx.db, params.id, body);
         rearm(view.job_id);
         return view;
       },
       {
         auth: true,
         params: IdParams,
+        parse: "json",
         body: ScheduleBody,
         response: { 200: ScheduleView, ...errors },
         detail: { tags, summary: "Replace a schedule's definition", description: "Same body as create; `enabled` and `catch_up` keep their value when left out." },
@@ -81,7 +84,7 @@ export function scheduleRoutes(ctx: AppContext, rearm: Rearm = () => {}) {
     .delete(
       "/schedules/:id",
       ({ params }) => {
-        rearm(svc.deleteSchedule(ctx.db, Number(params.id)));
+        rearm(svc.deleteSchedule(ctx.db, params.id));
         return { message: "Schedule deleted" };
       },
       {

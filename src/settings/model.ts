@@ -1,4 +1,5 @@
 import { t } from "elysia";
+import * as E from "../docs/examples.ts";
 import { MAX_RUNS_MAX, MAX_RUNS_MIN } from "./service.ts";
 
 export const Theme = t.Union([t.Literal("light"), t.Literal("dark"), t.Literal("system")]);
@@ -11,6 +12,6 @@ export const SettingsView = t.Object({
 export const SettingsPatch = t.Object({
   max_runs_per_job: t.Optional(t.Integer({ minimum: MAX_RUNS_MIN, maximum: MAX_RUNS_MAX, description: "runs kept per job (older ones are pruned with their logs)" })),
   theme: t.Optional(Theme),
-});
+}, { examples: E.SETTINGS });
 
 export const ErrorBody = t.Object({ error: t.String(), message: t.String() });

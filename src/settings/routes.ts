@@ -17,6 +17,7 @@ export function settingsRoutes(ctx: AppContext) {
     })
     .put("/settings", ({ body }) => updateSettings(ctx.db, body), {
       auth: true,
+      parse: "json",
       body: SettingsPatch,
       response: { 200: SettingsView, 400: ErrorBody, 401: ErrorBody, 403: ErrorBody },
       detail: { tags, summary: "Update application settings", description: "Any subset of the fields; the others keep their value." },

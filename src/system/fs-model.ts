@@ -1,5 +1,6 @@
 // t.* schemas of the System drives/mounts/browse API (validation and OpenAPI).
 import { t } from "elysia";
+import * as E from "../docs/examples.ts";
 import { UUID_PATTERN } from "./mounts.ts";
 
 const Nullable = <S extends Parameters<typeof t.Union>[0][number]>(s: S) => t.Union([s, t.Null()]);
@@ -38,9 +39,9 @@ export const Uuid = t.String({
 // Paths are checked by paths.ts (answering 403 in the contract's format), so the schema only asks for a string.
 const PathText = t.String({ maxLength: 4096 });
 
-export const MountBody = t.Object({ uuid: Uuid, mount_point: PathText });
+export const MountBody = t.Object({ uuid: Uuid, mount_point: PathText }, { examples: E.MOUNT });
 export const MountResponse = t.Object({ message: t.String(), mount_point: t.String() });
-export const UnmountBody = t.Object({ mount_point: PathText });
+export const UnmountBody = t.Object({ mount_point: PathText }, { examples: E.UNMOUNT });
 export const MessageResponse = t.Object({ message: t.String() });
 
 export const BrowseQuery = t.Object({
@@ -65,7 +66,7 @@ export const BrowseResponse = t.Object({
   truncated: t.Boolean(),
 });
 
-export const MkdirBody = t.Object({ path: PathText });
+export const MkdirBody = t.Object({ path: PathText }, { examples: E.MKDIR });
 export const MkdirResponse = t.Object({ message: t.String(), path: t.String() });
 export const AllowedPathsResponse = t.Object({ paths: t.Array(t.String()) });
 

@@ -42,6 +42,7 @@ export function systemFsRoutes(ctx: AppContext) {
       },
       {
         auth: true,
+        parse: "json",
         body: M.MountBody,
         response: { 200: M.MountResponse, ...M.errors(400, 401, 403, 404, 409, 422, 500, 504) },
         detail: {
@@ -60,6 +61,7 @@ export function systemFsRoutes(ctx: AppContext) {
       },
       {
         auth: true,
+        parse: "json",
         body: M.UnmountBody,
         response: { 200: M.MessageResponse, ...M.errors(400, 401, 403, 404, 409, 500, 504) },
         detail: { tags: ["System"], summary: "Unmount a drive", description: "409 when the drive is busy (a program has a file open on it), 404 when nothing is mounted there." },
@@ -83,6 +85,7 @@ export function systemFsRoutes(ctx: AppContext) {
       },
       {
         auth: true,
+        parse: "json",
         body: M.MkdirBody,
         response: { 200: M.MkdirResponse, ...M.errors(400, 401, 403, 409) },
         detail: { tags: ["System"], summary: "Create a folder", description: "Inside the allowed paths only (missing parents are created); 409 when it already exists." },

@@ -18,6 +18,7 @@ import { remainingRecoveryCodes } from "../auth/recovery-codes.ts";
 import { deleteUserSession, listUserSessions, type SessionUser } from "../auth/sessions.ts";
 import { findUserById } from "../auth/users.ts";
 import type { AppContext } from "../context.ts";
+import { parseId } from "../http/params.ts";
 import { formField, userMessage, wantsFragment } from "./forms.ts";
 import { html, redirect } from "./html.ts";
 import { pageAuth } from "./session.ts";
@@ -148,8 +149,8 @@ export function accountPages(ctx: AppContext) {
     .post(
       "/api-keys/:id/revoke",
       ({ request, params, user, sessionId }) => {
-        const id = Number(params.id);
-        const ok = Number.isInteger(id) && deleteApiKey(ctx.db, user.id, id);
+        const id = parseId(params.id);
+        const ok = id !== null && deleteApiKey(ctx.db, user.id, id);
         if (ok) ctx.logger.info("API key revoked", { user: user.username, id });
         return answer(request, user, sessionId, { apiKeys: keysState(user.id, ok ? { ok: "Key revoked." } : { error: "That key does not exist (any more)." }) });
       },

@@ -14,12 +14,19 @@ export interface PageSession {
   sessionId: string;
 }
 
+/** The `token` cookie's value; a value that is not valid percent-encoding (`token=%`) is no session, not an error. */
 export function cookieToken(request: Request): string | undefined {
   const header = request.headers.get("cookie");
   if (!header) return undefined;
   for (const part of header.split(";")) {
     const eq = part.indexOf("=");
-    if (eq > 0 && part.slice(0, eq).trim() === COOKIE_NAME) return decodeURIComponent(part.slice(eq + 1).trim()) || undefined;
+    if (eq > 0 && part.slice(0, eq).trim() === COOKIE_NAME) {
+      try {
+        return decodeURIComponent(part.slice(eq + 1).trim()) || undefined;
+      } catch {
+        return undefined;
+      }
+    }
   }
   return undefined;
 }

@@ -97,6 +97,13 @@ describe("authentication on the upgrade", () => {
   test("unknown run: 404 on the upgrade; bad run id: 400", async () => {
     expect((await upgradeRequest(`${server.url}/api/ws/logs/999999?token=${token}`)).status).toBe(404);
     expect((await upgradeRequest(`${server.url}/api/ws/logs/abc?token=${token}`)).status).toBe(400);
+    // Only plain decimal ids: a run that exists is not opened under another spelling of its id.
+    const { run } = newRun("completed");
+    for (const spelling of [`0x${run.id.toString(16)}`, `${run.id}e0`, `+${run.id}`, `0${run.id}`]) {
+      const res = await upgradeRequest(`${server.url}/api/ws/logs/${encodeURIComponent(spelling)}?token=${token}`);
+      expect([spelling, res.status]).toEqual([spelling, 400]);
+      expect((await res.json()).message).toContain("'run_id'");
+    }
   });
 });
 

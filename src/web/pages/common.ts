@@ -2,6 +2,7 @@
 // providers as the views see them, and turning a service's ApiError into words on the page.
 import type { AppContext } from "../../context.ts";
 import { ApiError } from "../../http/errors.ts";
+import { parseId } from "../../http/params.ts";
 import { listDestinations } from "../../providers/registry.ts";
 import { getSettings } from "../../settings/service.ts";
 import type { ProviderProps } from "../../../views/components/types.ts";
@@ -59,12 +60,8 @@ export function isNotFound(err: unknown): boolean {
   return err instanceof ApiError && err.status === 404;
 }
 
-/** A path parameter as a positive id, or null (then the page answers 404). */
-export function idParam(raw: string | undefined): number | null {
-  if (!raw || !/^\d{1,12}$/.test(raw)) return null;
-  const n = Number(raw);
-  return n >= 1 ? n : null;
-}
+/** A path parameter as a positive id, or null (then the page answers 404): the API's own rule. */
+export const idParam = parseId;
 
 /** Form bodies arrive as an object of strings (the app's parser); anything else reads as empty. */
 export function formOf(body: unknown): Record<string, string> {
