@@ -2,8 +2,8 @@
 // logging) lives here; features only add route modules. Tests call `createApp(ctx).handle(req)`
 // without listening on a port.
 import { Elysia } from "elysia";
-import { headersTooLarge, lengthRequired } from "./errors.ts";
-import { MAX_HEADER_BYTES, requestHeadBytes, unboundedBody } from "./limits.ts";
+import { headersTooLarge } from "./errors.ts";
+import { MAX_HEADER_BYTES, requestHeadBytes } from "./limits.ts";
 import type { AppContext } from "../context.ts";
 import type { Services } from "../services.ts";
 import { apiDocs } from "../docs/openapi.ts";
@@ -54,17 +54,20 @@ export function createApp(ctx: AppContext, services: Services) {
       .onRequest(({ request, set }) => {
         started.set(request, performance.now());
         const path = new URL(request.url).pathname;
-        // Limits Bun would otherwise enforce with an empty body (see limits.ts); the Content-Length check is below.
-        const tooBig = requestHeadBytes(request) > MAX_HEADER_BYTES ? headersTooLarge(MAX_HEADER_BYTES) : unboundedBody(request) ? lengthRequired() : null;
+        Object.assign(set.headers, securityHeaders(path));
+        // Limits Bun would otherwise enforce with an empty body (see limits.ts).
+        const length = Number(request.headers.get("content-length") ?? 0);
+        const tooBig =
+          requestHeadBytes(request) > MAX_HEADER_BYTES ? headersTooLarge(MAX_HEADER_BYTES) : length > MAX_BODY_BYTES ? payloadTooLarge(MAX_BODY_BYTES) : null;
         if (tooBig) {
           set.status = tooBig.status; // for the request log and metrics
           return errorResponse(tooBig, { connection: "close" });
         }
-        Object.assign(set.headers, securityHeaders(path));
-        const length = Number(request.headers.get("content-length") ?? 0);
-        if (length > MAX_BODY_BYTES) return errorResponse(payloadTooLarge(MAX_BODY_BYTES), { connection: "close" });
         const crossOrigin = crossOriginRefusal(request, ctx.config);
-        if (crossOrigin) return errorResponse(crossOrigin);
+        if (crossOrigin) {
+          set.status = crossOrigin.status;
+          return errorResponse(crossOrigin);
+        }
       })
       // Our own parser so a body without Content-Length (chunked) is still cut off at the limit.
       // It refuses nothing itself (see deferBodyError): the API takes JSON only, pages take forms.

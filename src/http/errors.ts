@@ -34,7 +34,6 @@ export const internalError = () => new ApiError(500, "Internal error", "An unexp
 export const serviceUnavailable = (message: string) => new ApiError(503, "Service unavailable", message);
 export const headersTooLarge = (limit: number) =>
   new ApiError(431, "Request headers too large", `Request line and headers are larger than ${Math.round(limit / 1024)} KiB`);
-export const lengthRequired = () => new ApiError(411, "Length required", "A request body of this type must be sent with Content-Length");
 
 /** Turns an Elysia/TypeBox validation failure into "Field 'x' ..." naming the first bad field. */
 export function validationMessage(err: { type?: string; valueError?: { path?: string; message?: string; value?: unknown; schema?: any } }): string {

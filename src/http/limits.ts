@@ -2,10 +2,10 @@
 // `{ error, message }`. Bun's own checks (Bun.serve's maxRequestBodySize, the HTTP header limit)
 // answer 413 / 431 with an empty body and offer no hook, so src/server.ts raises them past ours:
 //
-//   body     Content-Length over 1 MiB (MAX_BODY_BYTES in app.ts): 413 in app.ts's onRequest, before anything is read. A body without
-//            Content-Length (chunked) is read by the app's parser, which stops at the limit
-//            (./body.ts); one of a type that parser does not read is refused with 411 here, so no
-//            other reader (Elysia's fallback parsers) ever buffers an unbounded stream.
+//   body     Content-Length over 1 MiB (MAX_BODY_BYTES in app.ts): 413 in app.ts's onRequest,
+//            before anything is read. A body without Content-Length (chunked) is read by the
+//            app's parser, whatever its type, and it stops at the limit (./body.ts), so no other
+//            reader (Elysia's fallback parsers) ever buffers an unbounded stream.
 //   headers  request line + headers over MAX_HEADER_BYTES: 431 here. Bun still buffers up to
 //            BUN_HEADER_CEILING and answers its own empty 431 above that: a ceiling must exist
 //            (the header buffer is per connection), and Bun has no hook for that answer.
@@ -23,14 +23,4 @@ export function requestHeadBytes(request: Request): number {
     n += name.length + 2 + value.length + 2;
   });
   return n + 2;
-}
-
-/** Content types the app's body parser reads (with the limit). */
-const LIMITED_TYPES = new Set(["application/json", "application/x-www-form-urlencoded", "text/plain"]);
-
-/** A chunked body (no Content-Length to check) that the limited parser would not read, so nothing may read it. */
-export function unboundedBody(request: Request): boolean {
-  if (!/\bchunked\b/i.test(request.headers.get("transfer-encoding") ?? "") || request.headers.has("content-length")) return false;
-  const type = (request.headers.get("content-type") ?? "").split(";")[0]!.trim().toLowerCase();
-  return !LIMITED_TYPES.has(type);
 }
