@@ -2,6 +2,9 @@
 // listed here): a cookie that is not valid percent-encoding is no session (never a 500), and a
 // signed-in answer is never cached (Cache-Control: no-store).
 import { describe, expect, test } from "bun:test";
+import { mkdtempSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import { signedIn } from "./helpers.ts";
 
 function pageRoutes(app: { routes: { method: string; path: string }[] }): string[] {
@@ -36,7 +39,7 @@ describe("every page route", () => {
     const { app, client } = await signedIn();
     // A job, a run and a credential with id 1, so the id pages render for real.
     const job = await client.json("POST", "/api/jobs", {
-      body: { name: "j", source_dirs: ["/tmp"], destination_type: "local", destination_config: { mount_point: "/mnt/x", backup_subdir: "", auto_mount: false, auto_unmount: false } },
+      body: { name: "j", source_dirs: [mkdtempSync(join(tmpdir(), "dm-pages-src-"))], destination_type: "local", destination_config: { mount_point: "/mnt/x", backup_subdir: "", auto_mount: false, auto_unmount: false } },
     });
     expect(job.status).toBe(201);
     for (const path of pageRoutes(app)) {
