@@ -5,6 +5,7 @@ import { randomUUID } from "node:crypto";
 import { statfsSync, statSync, unlinkSync, writeFileSync } from "node:fs";
 import { basename, isAbsolute, join, normalize } from "node:path";
 import { withAutoMount } from "../system/automount.ts";
+import { killChild, spawnChild } from "../system/children.ts";
 import { parseFields } from "./fields.ts";
 import { exitMessage, parseRecord, readStatLine, WARNING_EXIT_CODES, type RsyncStats } from "./rsync-output.ts";
 import { DestinationError, type Destination, type FieldSpec, type RunReporter, type SyncOptions, type SyncRequest, type SyncResult, type TestResult } from "./types.ts";
@@ -135,17 +136,13 @@ export async function runRsync({ rsync, args, label, options, report, signal }: 
   const verbosity = options.verbosity;
   const would = options.dry_run ? "would " : "";
   if (verbosity === "verbose") report.log("info", `rsync ${args.join(" ")}`);
-  const proc = Bun.spawn([rsync, ...args], {
-    stdin: "ignore",
-    stdout: "pipe",
-    stderr: "pipe",
-    // Stable English totals whatever the server's locale, UTF-8 file names shown as they are.
-    env: { ...process.env, LC_ALL: "C.UTF-8" },
-  });
+  // Its own process group (rsync forks a generator and a receiver): signals go to the group.
+  // Stable English totals whatever the server's locale, UTF-8 file names shown as they are.
+  const proc = spawnChild([rsync, ...args], { env: { ...process.env, LC_ALL: "C.UTF-8" } });
   let killTimer: ReturnType<typeof setTimeout> | undefined;
   const onAbort = () => {
-    proc.kill("SIGTERM");
-    killTimer = setTimeout(() => proc.kill("SIGKILL"), KILL_GRACE_MS);
+    killChild(proc, "SIGTERM");
+    killTimer = setTimeout(() => killChild(proc, "SIGKILL"), KILL_GRACE_MS);
   };
   if (signal.aborted) onAbort();
   else signal.addEventListener("abort", onAbort, { once: true });
