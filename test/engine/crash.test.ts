@@ -1,0 +1,121 @@
+// A real server killed with SIGKILL during a real rsync run: the rsync it started must not go
+// on writing. The restarted server (same data folder) stops the recorded rsync group before it
+// marks the run "interrupted by restart".
+import { afterAll, expect, test } from "bun:test";
+import { randomBytes } from "node:crypto";
+import { mkdirSync, readdirSync, statSync } from "node:fs";
+import { join, relative } from "node:path";
+import { procStat } from "../../src/system/children.ts";
+import { INTERRUPTED_MESSAGE } from "../../src/runs/engine.ts";
+import { describeIf, missingCommand } from "../helpers/prereq.ts";
+import { freePort, ROOT, startServer, type RunningBinary } from "../binary/process.ts";
+import { localJob, tempDir, writeTree } from "./fixtures.ts";
+
+const alive = (pid: number) => {
+  const s = procStat(pid);
+  return s !== null && s.state !== "Z" && s.state !== "X";
+};
+
+function rsyncPids(marker: string): number[] {
+  const out = Bun.spawnSync(["pgrep", "-f", `rsync .*${marker}`]).stdout.toString().trim();
+  return out ? out.split("\n").map(Number) : [];
+}
+
+/** Every file under root (hidden temp files included) with its size. */
+function snapshot(root: string): Record<string, number> {
+  const out: Record<string, number> = {};
+  const walk = (dir: string) => {
+    for (const e of readdirSync(dir, { withFileTypes: true })) {
+      const p = join(dir, e.name);
+      if (e.isDirectory()) walk(p);
+      else out[relative(root, p)] = statSync(p).size;
+    }
+  };
+  walk(root);
+  return out;
+}
+
+async function until(cond: () => boolean | Promise<boolean>, what: string, tries = 400) {
+  for (let i = 0; i < tries; i++) {
+    if (await cond()) return;
+    await Bun.sleep(50);
+  }
+  throw new Error(`gave up waiting for ${what}`);
+}
+
+const servers: RunningBinary[] = [];
+afterAll(async () => {
+  for (const s of servers) await s.stop();
+});
+
+describeIf(missingCommand("rsync", "pgrep") ?? (procStat(process.pid) ? null : "needs /proc"))("server killed with SIGKILL during a run", () => {
+  test("the restarted server kills the old rsync group, then marks the run interrupted; the destination stops changing", async () => {
+    const root = tempDir("dm-crash-");
+    const data = join(root, "data");
+    const src = join(root, "src");
+    const mount = join(root, "dest");
+    mkdirSync(mount);
+    // 8 MiB at 256 KiB/s: ~32 s of copying, far longer than the test needs to kill the server.
+    writeTree(src, { "blob.bin": randomBytes(8 * 1024 * 1024), "small.txt": "small" });
+    const start = async () => {
+      const port = freePort();
+      const s = await startServer(["bun", join(ROOT, "src/main.ts"), "serve", "--data", data, "--port", String(port), "--host", "127.0.0.1", "--allowed-browse-paths", root], {
+        cwd: ROOT,
+        env: { PATH: process.env.PATH ?? "/usr/bin:/bin", HOME: root, TZ: "UTC" },
+        port,
+      });
+      servers.push(s);
+      return s;
+    };
+
+    let server = await start();
+    const json = { "content-type": "application/json", origin: server.url };
+    const setup = await fetch(server.url + "/api/auth/setup", { method: "POST", headers: json, body: JSON.stringify({ username: "admin", password: "crash-test-pass-1" }) });
+    expect(setup.status).toBe(200);
+    const cookie = setup.headers.getSetCookie().find((c) => c.startsWith("token="))!.split(";")[0]!;
+    const keyRes = await fetch(server.url + "/api/auth/api-keys", { method: "POST", headers: { ...json, cookie }, body: JSON.stringify({ name: "crash", scope: "write" }) });
+    const key = ((await keyRes.json()) as { key: string }).key;
+    const api = async (url: string, method: string, path: string, body?: unknown) => {
+      const res = await fetch(url + path, { method, headers: { "content-type": "application/json", "x-api-key": key }, body: body === undefined ? undefined : JSON.stringify(body) });
+      return { status: res.status, body: (await res.json()) as any };
+    };
+
+    const created = await api(server.url, "POST", "/api/jobs", localJob([src], mount, { sync_options: { bandwidth_limit_kbps: 256 } }));
+    expect(created.status).toBe(201);
+    const run = await api(server.url, "POST", `/api/jobs/${created.body.id}/run`);
+    expect(run.status).toBe(202);
+    const runId = run.body.run_id;
+
+    // rsync is copying: its forks are up and its temp file is on the destination.
+    await until(() => rsyncPids(mount).length === 3, "rsync and its forks");
+    await until(() => Object.keys(snapshot(mount)).some((f) => f.includes(".blob.bin.")), "rsync to write");
+    const pids = rsyncPids(mount);
+
+    server.proc.kill("SIGKILL");
+    await server.proc.exited;
+    // The crash alone does not stop rsync (what the audit saw): it is still copying.
+    expect(pids.filter(alive)).toEqual(pids);
+
+    server = await start();
+    // Start-up is over once the server answers: the old rsync is gone, and only then was the run failed.
+    expect(pids.filter(alive)).toEqual([]);
+    expect(rsyncPids(mount)).toEqual([]);
+    const after = await api(server.url, "GET", `/api/runs/${runId}`);
+    expect(after.body).toMatchObject({ status: "failed", error_message: INTERRUPTED_MESSAGE });
+    const logs = await api(server.url, "GET", `/api/runs/${runId}/logs?level=warning`);
+    expect(logs.body.map((l: any) => l.message)).toContainEqual(expect.stringMatching(/^rsync \(pid \d+\) left running by the previous server process was stopped$/));
+
+    // Nothing writes there any more: rsync removed its temp file on SIGTERM, and a pause later
+    // the tree is exactly the same.
+    const first = snapshot(mount);
+    expect(Object.keys(first).filter((f) => f.includes(".blob.bin."))).toEqual([]);
+    await Bun.sleep(1500);
+    expect(snapshot(mount)).toEqual(first);
+
+    // The job can run again, on its own.
+    const again = await api(server.url, "POST", `/api/jobs/${created.body.id}/run`);
+    expect(again.status).toBe(202);
+    await until(() => rsyncPids(mount).length > 0, "the new rsync");
+    expect((await api(server.url, "POST", `/api/jobs/${created.body.id}/cancel`)).status).toBe(200);
+  }, 90_000);
+});
