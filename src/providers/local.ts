@@ -156,7 +156,7 @@ function writtenTo(dirs: { source: string; dest: string }, rec: FileRecord): boo
     } catch {
       return true; // vanished from the source since: the size is all there is to compare
     }
-    return Math.abs(d.mtimeMs - src.mtimeMs) < MTIME_SLACK_MS;
+    return Math.abs(d.mtimeMs - src.mtimeMs) <= MTIME_SLACK_MS;
   } catch {
     return false;
   }
