@@ -9,7 +9,8 @@ import { jobs, runChildren, runLogs, runs } from "../../src/db/schema.ts";
 import { Engine, INTERRUPTED_MESSAGE } from "../../src/runs/engine.ts";
 import { RunEvents } from "../../src/runs/events.ts";
 import { silentLogger } from "../../src/logger.ts";
-import { bootId, groupMembers, procStat, spawnChild } from "../../src/system/children.ts";
+import { bootId, groupMembers, procStat, spawnChild, withChildOwner, type ChildRecord } from "../../src/system/children.ts";
+import { runCommand } from "../../src/system/command.ts";
 import { describeIf, missingCommand } from "../helpers/prereq.ts";
 import { testContext } from "../helpers/app.ts";
 import { tempDir, writeTree } from "./fixtures.ts";
@@ -63,6 +64,30 @@ describeIf(missingCommand("rsync") ?? (procStat(process.pid) ? null : "needs /pr
     expect(run.errorMessage).toBe("interrupted by server shutdown");
     expect(rows()).toEqual([]);
   }, 30_000);
+
+  test("system commands run inside a run (mount, blkid, ...) are its children too, in their own group", async () => {
+    const seen: { added: ChildRecord[]; removed: ChildRecord[]; pgrp: number | null } = { added: [], removed: [], pgrp: null };
+    const owner = {
+      added: (c: ChildRecord) => {
+        seen.added.push(c);
+        seen.pgrp = procStat(c.pid)?.pgrp ?? null;
+      },
+      removed: (c: ChildRecord) => seen.removed.push(c),
+    };
+    // Across awaits, as deep in the sync as automount calls it.
+    const res = await withChildOwner(owner, async () => {
+      await Bun.sleep(1);
+      return runCommand(["sh", "-c", "echo ok"]);
+    });
+    expect(res).toMatchObject({ code: 0, stdout: "ok\n" });
+    expect(seen.added).toHaveLength(1);
+    expect(seen.added[0]).toMatchObject({ command: "sh", bootId: bootId() });
+    expect(seen.pgrp).toBe(seen.added[0]!.pid);
+    await until(() => seen.removed.length === 1, "the exit to be reported");
+    // Outside an owner nothing is reported.
+    await runCommand(["true"]);
+    expect(seen.added).toHaveLength(1);
+  });
 
   test("a completed run leaves no recorded children", async () => {
     const ctx = testContext();
