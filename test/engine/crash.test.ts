@@ -3,13 +3,14 @@
 // folder) stops the recorded rsync group before it marks the run "interrupted by restart".
 import { afterAll, expect, test } from "bun:test";
 import { randomBytes } from "node:crypto";
-import { mkdirSync, readdirSync, statSync } from "node:fs";
+import { mkdirSync, mkdtempSync, readdirSync, rmSync, statSync } from "node:fs";
+import { tmpdir } from "node:os";
 import { join, relative } from "node:path";
 import { procStat } from "../../src/system/children.ts";
 import { INTERRUPTED_MESSAGE } from "../../src/runs/engine.ts";
 import { describeIf, missingCommand } from "../helpers/prereq.ts";
 import { freePort, ROOT, startServer, type RunningBinary } from "../binary/process.ts";
-import { localJob, tempDir, writeTree } from "./fixtures.ts";
+import { localJob, writeTree } from "./fixtures.ts";
 
 const alive = (pid: number) => {
   const s = procStat(pid);
@@ -44,8 +45,11 @@ async function until(cond: () => boolean | Promise<boolean>, what: string, tries
 }
 
 const servers: RunningBinary[] = [];
+const roots: string[] = [];
+// Servers first, folders after: a live server (and Bun's cache in its HOME) still writes there.
 afterAll(async () => {
   for (const s of servers) await s.stop();
+  for (const r of roots) rmSync(r, { recursive: true, force: true });
 });
 
 /**
@@ -53,7 +57,8 @@ afterAll(async () => {
  * longer than any of these tests needs), a real server on it, an admin, an API key and the job.
  */
 async function scenario() {
-  const root = tempDir("dm-crash-");
+  const root = mkdtempSync(join(tmpdir(), "dm-crash-"));
+  roots.push(root);
   const data = join(root, "data");
   const src = join(root, "src");
   const mount = join(root, "dest");
