@@ -118,6 +118,20 @@ export const runLogs = sqliteTable("run_logs", {
   message: text("message").notNull(),
 }, (t) => [index("run_logs_run_idx").on(t.runId, t.id)]);
 
+// The child processes (rsync, mount, ...) a run has running, with what identifies each beyond
+// its pid: start time in clock ticks since boot (/proc/<pid>/stat field 22) and the boot id.
+// A row lives while its child does; rows found at start-up belong to a process that crashed,
+// and their children, if still the same processes, are killed before the run is marked failed.
+export const runChildren = sqliteTable("run_children", {
+  id: integer("id").primaryKey({ autoIncrement: true }),
+  runId: integer("run_id").notNull().references(() => runs.id, { onDelete: "cascade" }),
+  pid: integer("pid").notNull(),
+  startTime: integer("start_time"),
+  bootId: text("boot_id"),
+  command: text("command").notNull(),
+  createdAt: createdAt(),
+}, (t) => [index("run_children_run_idx").on(t.runId)]);
+
 export const settings = sqliteTable("settings", {
   key: text("key").primaryKey(),
   value: text("value", { mode: "json" }).notNull(),

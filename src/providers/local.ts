@@ -5,9 +5,10 @@ import { randomUUID } from "node:crypto";
 import { statfsSync, statSync, unlinkSync, writeFileSync } from "node:fs";
 import { basename, isAbsolute, join, normalize } from "node:path";
 import { withAutoMount } from "../system/automount.ts";
+import { killChild, spawnChild } from "../system/children.ts";
 import { guardHostPath, type HostPathRules, type Refuse } from "../system/paths.ts";
 import { parseFields } from "./fields.ts";
-import { exitMessage, parseRecord, readStatLine, WARNING_EXIT_CODES, type RsyncStats } from "./rsync-output.ts";
+import { exitMessage, parseRecord, PendingFiles, readStatLine, WARNING_EXIT_CODES, type FileRecord, type RsyncStats } from "./rsync-output.ts";
 import { DestinationError, type Destination, type FieldSpec, type RunReporter, type SyncOptions, type SyncRequest, type SyncResult, type TestResult } from "./types.ts";
 
 export interface LocalConfig {
@@ -110,7 +111,9 @@ export function rsyncArgs(source: string, dest: string, o: SyncOptions): string[
   // No --partial/--partial-dir: local copies are whole-file, so a partial file would not speed
   // up the next run, and --partial-dir costs an extra stat per file on every no-change sync.
   // Without them an interrupted file is a hidden temp file rsync removes, never a truncated copy.
-  const args = ["-a", "--mkpath", "--out-format=%i|%n|%l", "--stats", "--no-h"];
+  // %b (bytes sent) in the format makes rsync print a file's record after sending it, not
+  // before: a file is counted once it is done, never when it starts (see PendingFiles).
+  const args = ["-a", "--mkpath", "--out-format=%i|%n|%l|%b", "--stats", "--no-h"];
   if (o.delete_extraneous) args.push("--delete");
   // One argument each, `--exclude=` glued: a pattern starting with '-' stays a pattern.
   for (const p of o.exclude_patterns) args.push(`--exclude=${p}`);
@@ -147,24 +150,49 @@ interface RsyncRun {
   options: SyncOptions;
   report: RunReporter;
   signal: AbortSignal;
+  /** The source and destination folders of the transfer: a sent file counts once it is found
+   *  complete there. Without them a file counts when rsync reports it sent. */
+  dirs?: { source: string; dest: string };
+}
+
+/** How often the files rsync has sent are checked against the destination. */
+const CONFIRM_INTERVAL_MS = 250;
+/** A copied file's mtime is the source's; FAT keeps it to 2 s. */
+const MTIME_SLACK_MS = 2000;
+
+/** rsync prints bytes that are not printable (in the locale) in a name as \#ooo. */
+const unescapeName = (name: string) => name.replace(/\\#([0-7]{3})/g, (_, o: string) => String.fromCharCode(parseInt(o, 8)));
+
+/** Whether the destination holds the sent file in full: its size, and the source's mtime. */
+function writtenTo(dirs: { source: string; dest: string }, rec: FileRecord): boolean {
+  const name = unescapeName(rec.name);
+  try {
+    const d = statSync(join(dirs.dest, name));
+    if (!d.isFile() || d.size !== rec.size) return false;
+    let src: ReturnType<typeof statSync> | undefined;
+    try {
+      src = statSync(join(dirs.source, name));
+    } catch {
+      return true; // vanished from the source since: the size is all there is to compare
+    }
+    return Math.abs(d.mtimeMs - src.mtimeMs) <= MTIME_SLACK_MS;
+  } catch {
+    return false;
+  }
 }
 
 /** One rsync process, streamed; resolves with its totals or throws DestinationError. */
-export async function runRsync({ rsync, args, label, options, report, signal }: RsyncRun): Promise<RsyncStats> {
+export async function runRsync({ rsync, args, label, options, report, signal, dirs }: RsyncRun): Promise<RsyncStats> {
   const verbosity = options.verbosity;
   const would = options.dry_run ? "would " : "";
   if (verbosity === "verbose") report.log("info", `rsync ${args.join(" ")}`);
-  const proc = Bun.spawn([rsync, ...args], {
-    stdin: "ignore",
-    stdout: "pipe",
-    stderr: "pipe",
-    // Stable English totals whatever the server's locale, UTF-8 file names shown as they are.
-    env: { ...process.env, LC_ALL: "C.UTF-8" },
-  });
+  // Its own process group (rsync forks a generator and a receiver): signals go to the group.
+  // Stable English totals whatever the server's locale, UTF-8 file names shown as they are.
+  const proc = spawnChild([rsync, ...args], { env: { ...process.env, LC_ALL: "C.UTF-8" } });
   let killTimer: ReturnType<typeof setTimeout> | undefined;
   const onAbort = () => {
-    proc.kill("SIGTERM");
-    killTimer = setTimeout(() => proc.kill("SIGKILL"), KILL_GRACE_MS);
+    killChild(proc, "SIGTERM");
+    killTimer = setTimeout(() => killChild(proc, "SIGKILL"), KILL_GRACE_MS);
   };
   if (signal.aborted) onAbort();
   else signal.addEventListener("abort", onAbort, { once: true });
@@ -173,15 +201,30 @@ export async function runRsync({ rsync, args, label, options, report, signal }: 
   const stats: Partial<RsyncStats> = {};
   let lastError: string | null = null;
 
+  // Copied files count (and are logged) once they are on disk, not when rsync has sent them.
+  const written = (recs: FileRecord[]) => {
+    let bytes = 0;
+    for (const rec of recs) {
+      bytes += rec.size;
+      if (verbosity === "normal") report.log("info", `${would}copy ${label}/${rec.name}`);
+      else if (verbosity === "verbose") report.log("info", `${rec.itemize} ${label}/${rec.name} ${rec.size}`);
+    }
+    counted.filesTransferred += recs.length;
+    counted.bytesTransferred += bytes;
+    report.progress({ files: recs.length, bytes });
+  };
+  // A dry run writes nothing: what rsync would send is what is reported.
+  const pending = dirs && !options.dry_run ? new PendingFiles((rec) => writtenTo(dirs, rec), written) : null;
+  const confirmTimer = pending ? setInterval(() => pending.confirm(), CONFIRM_INTERVAL_MS) : undefined;
+
   const readStdout = async () => {
     for await (const line of lines(proc.stdout)) {
       const rec = parseRecord(line);
       if (rec) {
         if (rec.kind === "transfer") {
-          counted.filesTransferred++;
-          counted.bytesTransferred += rec.size;
-          report.progress({ files: 1, bytes: rec.size });
-          if (verbosity === "normal") report.log("info", `${would}copy ${label}/${rec.name}`);
+          if (pending) pending.add(rec);
+          else written([rec]);
+          continue;
         } else if (rec.kind === "delete") {
           counted.filesDeleted++;
           report.progress({ deleted: 1 });
@@ -207,10 +250,20 @@ export async function runRsync({ rsync, args, label, options, report, signal }: 
     await Promise.all([readStdout(), readStderr(), proc.exited]);
   } finally {
     clearTimeout(killTimer);
+    clearInterval(confirmTimer);
     signal.removeEventListener("abort", onAbort);
   }
-  if (signal.aborted) throw new DestinationError("cancelled", "Cancelled");
   const code = proc.exitCode;
+  if (pending) {
+    // Ran to the end without error: the receiver wrote all it was sent. Otherwise (stopped,
+    // killed, failed) only what is found on disk counts.
+    if (!signal.aborted && code !== null && (code === 0 || WARNING_EXIT_CODES.has(code))) pending.releaseAll();
+    else {
+      const lost = pending.finish();
+      if (lost.length && verbosity === "verbose") report.log("info", `${lost.length} file(s) sent by rsync but not completed on the destination (not counted)`);
+    }
+  }
+  if (signal.aborted) throw new DestinationError("cancelled", "Cancelled");
   if (code === null) throw new DestinationError("failed", `rsync was killed by ${proc.signalCode ?? "a signal"}`);
   const totals: RsyncStats = {
     filesTransferred: stats.filesTransferred ?? counted.filesTransferred,
@@ -246,7 +299,7 @@ async function sync(req: SyncRequest<LocalConfig>): Promise<SyncResult> {
       const label = basename(source);
       const dest = join(root, label);
       report.log("info", `${options.dry_run ? "Dry run: " : ""}Starting sync of ${source} to ${dest}/`);
-      const t = await runRsync({ rsync, args: rsyncArgs(source, dest, options), label, options, report, signal });
+      const t = await runRsync({ rsync, args: rsyncArgs(source, dest, options), label, options, report, signal, dirs: { source, dest } });
       result.filesTransferred += t.filesTransferred;
       result.bytesTransferred += t.bytesTransferred;
       result.filesDeleted += t.filesDeleted;

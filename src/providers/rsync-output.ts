@@ -1,5 +1,6 @@
-// Reading rsync's output: the per-file records of `--out-format=%i|%n|%l`, the totals of
-// `--stats --no-h`, and its exit codes in words. Pure functions, tested on their own.
+// Reading rsync's output: the per-file records of `--out-format=%i|%n|%l|%b`, the totals of
+// `--stats --no-h`, and its exit codes in words; which sent files are really written
+// (PendingFiles). Pure code, tested on its own.
 
 export interface FileRecord {
   /** rsync's 11-character itemize string, e.g. ">f+++++++++" or "*deleting  ". */
@@ -9,8 +10,10 @@ export interface FileRecord {
   kind: "transfer" | "delete" | "other";
 }
 
-// The itemize field is always 11 characters (YXcstpoguax), the first one of <>ch.*
-const RECORD = /^([<>ch.*][^|]{10})\|(.*)\|(\d+)$/;
+// The itemize field is always 11 characters (YXcstpoguax), the first one of <>ch.*; then the
+// name (which may contain '|'), the file's size and the bytes sent for it (%b). %b is asked for
+// because it makes rsync print the record once the file has been sent, not when it starts.
+const RECORD = /^([<>ch.*][^|]{10})\|(.*)\|(\d+)\|\d+$/;
 
 export function parseRecord(line: string): FileRecord | null {
   const m = RECORD.exec(line);
@@ -78,3 +81,61 @@ export function exitMessage(code: number, lastError: string | null): string {
 
 /** Exit codes after which the data that could be copied was copied and the run still counts as done. */
 export const WARNING_EXIT_CODES = new Set([24]);
+
+/**
+ * Files rsync has sent but that may not be on disk yet. In a local copy the record is printed
+ * by the sender once it has sent the file; the receiver writes it (and renames its temp file
+ * into place) a little later, dozens of small files behind when the disk is the slower side.
+ * The receiver handles files in the order they were sent, so the newest file found complete
+ * on disk (`isComplete`) proves every file sent before it is complete too. Counting only what
+ * is confirmed keeps a cancelled or failed run from counting files that never arrived.
+ */
+export class PendingFiles {
+  private queue: FileRecord[] = [];
+
+  constructor(
+    private readonly isComplete: (rec: FileRecord) => boolean,
+    private readonly release: (recs: FileRecord[]) => void,
+    /** Past this many waiting files the oldest are taken as written (no receiver lags that far). */
+    private readonly maxWaiting = 10_000,
+    /** How many files one confirm() may look at, newest first. */
+    private readonly maxScan = 2_000,
+  ) {}
+
+  get waiting(): number {
+    return this.queue.length;
+  }
+
+  add(rec: FileRecord) {
+    this.queue.push(rec);
+    if (this.queue.length > this.maxWaiting) this.release(this.queue.splice(0, this.queue.length - this.maxWaiting));
+  }
+
+  /** Releases every file up to the newest one found complete. */
+  confirm() {
+    const stop = Math.max(0, this.queue.length - this.maxScan);
+    for (let i = this.queue.length - 1; i >= stop; i--) {
+      if (this.isComplete(this.queue[i]!)) {
+        this.release(this.queue.splice(0, i + 1));
+        return;
+      }
+    }
+  }
+
+  /** rsync finished without error: its receiver wrote everything it was sent. */
+  releaseAll() {
+    if (this.queue.length) this.release(this.queue.splice(0));
+  }
+
+  /**
+   * rsync was stopped or failed: each waiting file is checked on its own (a receiver that failed
+   * may have skipped one and written the next), the complete ones count, the rest is returned.
+   */
+  finish(): FileRecord[] {
+    const done: FileRecord[] = [];
+    const lost: FileRecord[] = [];
+    for (const rec of this.queue.splice(0)) (this.isComplete(rec) ? done : lost).push(rec);
+    if (done.length) this.release(done);
+    return lost;
+  }
+}

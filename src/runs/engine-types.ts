@@ -15,7 +15,10 @@ export interface RunEngine {
   activeRun(jobId: number): number | null;
   /** Resolves when the run has finished (for tests and shutdown). */
   waitFor(runId: number): Promise<void>;
-  /** Marks runs left pending/running as failed ("interrupted by restart"). Called once at start-up. */
+  /** Kills the child processes a crashed server left running (recorded in run_children, verified
+   *  by start time), then marks runs left pending/running as failed ("interrupted by restart").
+   *  Called once at start-up, before any run. Returns how many runs it marked. */
   reconcile(): number;
+  /** Aborts active runs and stops their child process groups; resolves when all have ended. */
   stop(): Promise<void>;
 }

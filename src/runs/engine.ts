@@ -12,6 +12,7 @@ import { DestinationError, type Destination, type SyncOptions, type SyncResult }
 import { openCredentialData } from "../credentials/service.ts";
 import { checkJobPaths, refusedAtRun } from "../jobs/host-paths.ts";
 import { normalizeSyncOptions } from "../jobs/sync-options.ts";
+import { recordedChildAlive, stopGroups, stopGroupsSync, withChildOwner, type ChildRecord } from "../system/children.ts";
 import type { RunEngine, StartOptions } from "./engine-types.ts";
 import type { RunEvents } from "./events.ts";
 import { RunLogWriter } from "./logs.ts";
@@ -20,6 +21,10 @@ import * as q from "./queries.ts";
 export const INTERRUPTED_MESSAGE = "interrupted by restart";
 /** job_progress is emitted at most this often per run. */
 export const PROGRESS_INTERVAL_MS = 250;
+/** On shutdown, a run's children get this long after SIGTERM before their groups get SIGKILL. */
+export const STOP_GRACE_MS = 5000;
+/** The same at start-up, for children a crashed process left behind (nothing is waiting on them). */
+export const LEFTOVER_GRACE_MS = 2000;
 
 export interface EngineDeps {
   db: Db;
@@ -39,6 +44,8 @@ interface Active {
   jobId: number;
   controller: AbortController;
   done: Promise<void>;
+  /** Its child processes still running, with their run_children row ids. */
+  children: Map<ChildRecord, number>;
 }
 
 type JobRow = typeof jobs.$inferSelect;
@@ -64,11 +71,11 @@ export class Engine implements RunEngine {
     // Synchronous from the check above to here: two requests cannot both pass the 409.
     const runId = q.insertRun(this.deps.db, jobId, opts.trigger, opts.scheduleId ?? null);
     const controller = new AbortController();
-    const entry: Active = { runId, jobId, controller, done: Promise.resolve() };
+    const entry: Active = { runId, jobId, controller, done: Promise.resolve(), children: new Map() };
     this.active.set(jobId, entry);
     this.byRun.set(runId, entry);
     entry.done = new Promise<void>((resolve) => setTimeout(resolve, 0))
-      .then(() => this.execute(job, dest, runId, controller.signal))
+      .then(() => this.execute(job, dest, entry))
       .catch((err) => this.deps.logger.error("run engine failure", { run: runId, error: err instanceof Error ? err.message : String(err) }))
       .finally(() => {
         this.active.delete(jobId);
@@ -100,6 +107,9 @@ export class Engine implements RunEngine {
   reconcile(): number {
     const active = this.activeRunIds();
     if (active.length) throw new Error("reconcile() is for start-up, before any run starts");
+    // First the processes: a run marked failed may be started again, and must not find the
+    // previous rsync still writing into the same destination.
+    this.stopLeftoverChildren();
     const n = q.failInterrupted(this.deps.db, INTERRUPTED_MESSAGE, new Date().toISOString());
     if (n) this.deps.logger.warn(`${n} run(s) left unfinished by the previous process marked failed`);
     return n;
@@ -109,11 +119,50 @@ export class Engine implements RunEngine {
     this.stopping = true;
     const all = [...this.active.values()];
     for (const a of all) a.controller.abort(new ShutdownAbort());
-    await Promise.all(all.map((a) => a.done));
+    // The abort asks each destination to stop its work; the process groups are stopped here
+    // too, so a child that does not listen to the abort (a mount, or anything ignoring SIGTERM)
+    // does not outlive the server either.
+    const pgids = all.flatMap((a) => [...a.children.keys()].map((c) => c.pid));
+    const [stuck] = await Promise.all([stopGroups(pgids, STOP_GRACE_MS), ...all.map((a) => a.done)]);
+    if (stuck.length) this.deps.logger.error("child processes still alive after SIGKILL at shutdown", { process_groups: stuck.join(",") });
   }
 
-  private async execute(job: JobRow, dest: Destination, runId: number, signal: AbortSignal) {
+  /** Kills what a crashed process left running (recorded in run_children), logging each. */
+  private stopLeftoverChildren() {
+    const { db, events, logger } = this.deps;
+    const rows = q.listChildren(db);
+    if (rows.length === 0) return;
+    const alive = rows.filter((c) => recordedChildAlive(c));
+    const stuck = new Set(stopGroupsSync(alive.map((c) => c.pid), LEFTOVER_GRACE_MS));
+    for (const c of alive) {
+      const what = `${c.command} (pid ${c.pid}) left running by the previous server process`;
+      const message = stuck.has(c.pid) ? `${what} could not be stopped (stuck in disk I/O?)` : `${what} was stopped`;
+      if (stuck.has(c.pid)) logger.error(message, { run: c.runId });
+      else logger.warn(message, { run: c.runId });
+      const log = new RunLogWriter(db, events, c.runId);
+      log.write(stuck.has(c.pid) ? "error" : "warning", message, true);
+      log.close();
+    }
+    q.clearChildren(db);
+  }
+
+  private async execute(job: JobRow, dest: Destination, entry: Active) {
     const { db, events } = this.deps;
+    const { runId } = entry;
+    const signal = entry.controller.signal;
+    // Every child the sync spawns (rsync, mount, ...) is recorded with the run while it lives.
+    const owner = {
+      added: (c: ChildRecord) => {
+        // In the map before the insert: even if the row cannot be written, shutdown stops it.
+        entry.children.set(c, -1);
+        entry.children.set(c, q.insertChild(db, runId, c));
+      },
+      removed: (c: ChildRecord) => {
+        const id = entry.children.get(c);
+        entry.children.delete(c);
+        if (id !== undefined && id !== -1) q.deleteChild(db, id);
+      },
+    };
     const log = new RunLogWriter(db, events, runId, this.deps.logCap);
     const counters = { files: 0, bytes: 0, deleted: 0 };
     let totals: { files: number; bytes: number } | null = null;
@@ -143,7 +192,7 @@ export class Engine implements RunEngine {
       checkJobPaths(job.sourceDirs, dest, config, { allowedBrowsePaths: this.deps.allowedRoots, dataDir: this.deps.dataDir }, refusedAtRun);
       checkSources(job.sourceDirs, options.delete_extraneous);
 
-      result = await dest.sync!({
+      result = await withChildOwner(owner, () => dest.sync!({
         runId,
         jobId: job.id,
         sources: job.sourceDirs,
@@ -168,7 +217,7 @@ export class Engine implements RunEngine {
             totals = t;
           },
         },
-      });
+      }));
       if (signal.aborted) throw new DestinationError("cancelled", "Cancelled");
       status = "completed";
     } catch (err) {

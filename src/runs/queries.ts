@@ -1,7 +1,8 @@
 // All SQL of runs and their logs. Deleting a run deletes its logs (ON DELETE CASCADE).
 import { and, count, desc, eq, inArray, notInArray, sql } from "drizzle-orm";
 import type { Db } from "../db/client.ts";
-import { jobs, runLogs, runs } from "../db/schema.ts";
+import { jobs, runChildren, runLogs, runs } from "../db/schema.ts";
+import type { ChildRecord } from "../system/children.ts";
 import type { LogLevel } from "../providers/types.ts";
 
 export type RunStatus = "pending" | "running" | "completed" | "failed" | "cancelled";
@@ -87,6 +88,24 @@ export function failInterrupted(db: Db, message: string, now: string): number {
     .where(inArray(runs.status, ["pending", "running"]))
     .returning({ id: runs.id })
     .all().length;
+}
+
+/** A run's child process, recorded while it lives (see system/children.ts); returns the row id. */
+export function insertChild(db: Db, runId: number, c: ChildRecord): number {
+  return db.insert(runChildren).values({ runId, pid: c.pid, startTime: c.startTime, bootId: c.bootId, command: c.command }).returning({ id: runChildren.id }).get().id;
+}
+
+export function deleteChild(db: Db, id: number) {
+  db.delete(runChildren).where(eq(runChildren.id, id)).run();
+}
+
+/** Every recorded child: at start-up, what the previous process left behind. */
+export function listChildren(db: Db): (ChildRecord & { runId: number })[] {
+  return db.select({ runId: runChildren.runId, pid: runChildren.pid, startTime: runChildren.startTime, bootId: runChildren.bootId, command: runChildren.command }).from(runChildren).all();
+}
+
+export function clearChildren(db: Db) {
+  db.delete(runChildren).run();
 }
 
 /** Deletes the given runs (with their logs), never the ones in `keep`; returns how many went. */

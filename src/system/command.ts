@@ -1,6 +1,9 @@
 // Runs the system tools behind drives and mounts (lsblk, blkid, mount, umount, findmnt).
 // Always an argument array, never a shell; always a deadline, because mount and umount can block
 // for a long time on a dying USB disk and an HTTP request must not hang with them.
+// Spawned through spawnChild: in a process group of its own, and recorded with the run when a
+// run is what runs it (so it is stopped with the server, see children.ts).
+import { killChild, spawnChild } from "./children.ts";
 
 export interface CommandResult {
   code: number;
@@ -18,16 +21,11 @@ export const DEFAULT_TIMEOUT_MS = 30_000;
  * that ran; throws only when the program cannot be started at all (ENOENT).
  */
 export async function runCommand(argv: string[], timeoutMs = DEFAULT_TIMEOUT_MS): Promise<CommandResult> {
-  const proc = Bun.spawn(argv, {
-    stdin: "ignore",
-    stdout: "pipe",
-    stderr: "pipe",
-    env: { PATH: process.env.PATH ?? "/usr/sbin:/usr/bin:/sbin:/bin", LC_ALL: "C", LANG: "C" },
-  });
+  const proc = spawnChild(argv, { env: { PATH: process.env.PATH ?? "/usr/sbin:/usr/bin:/sbin:/bin", LC_ALL: "C", LANG: "C" } });
   let timer: ReturnType<typeof setTimeout> | undefined;
   const deadline = new Promise<"timeout">((resolve) => {
     timer = setTimeout(() => {
-      proc.kill("SIGKILL");
+      killChild(proc, "SIGKILL");
       resolve("timeout");
     }, timeoutMs);
   });

@@ -3,7 +3,7 @@ import { describe, expect, test } from "bun:test";
 import { eq } from "drizzle-orm";
 import { jobs, runLogs, runs } from "../../src/db/schema.ts";
 import { rsyncArgs } from "../../src/providers/local.ts";
-import { exitMessage, parseRecord, readStatLine, type RsyncStats } from "../../src/providers/rsync-output.ts";
+import { exitMessage, parseRecord, PendingFiles, readStatLine, type FileRecord, type RsyncStats } from "../../src/providers/rsync-output.ts";
 import { RunEvents, type RunEvent } from "../../src/runs/events.ts";
 import { BATCH_LINES, RunLogWriter } from "../../src/runs/logs.ts";
 import { DEFAULT_SYNC_OPTIONS } from "../../src/jobs/sync-options.ts";
@@ -57,11 +57,11 @@ describe("RunLogWriter", () => {
 
 describe("rsync output", () => {
   test("per-file records", () => {
-    expect(parseRecord(">f+++++++++|a b|c.txt|42")).toEqual({ itemize: ">f+++++++++", name: "a b|c.txt", size: 42, kind: "transfer" });
-    expect(parseRecord(">f.st......|dir/x|7")?.kind).toBe("transfer");
-    expect(parseRecord("*deleting  |old.txt|0")).toMatchObject({ kind: "delete", name: "old.txt" });
-    expect(parseRecord("cd+++++++++|sub/|4096")?.kind).toBe("other");
-    expect(parseRecord(".d..t......|./|4096")?.kind).toBe("other");
+    expect(parseRecord(">f+++++++++|a b|c.txt|42|88")).toEqual({ itemize: ">f+++++++++", name: "a b|c.txt", size: 42, kind: "transfer" });
+    expect(parseRecord(">f.st......|dir/x|7|0")?.kind).toBe("transfer");
+    expect(parseRecord("*deleting  |old.txt|0|0")).toMatchObject({ kind: "delete", name: "old.txt" });
+    expect(parseRecord("cd+++++++++|sub/|4096|0")?.kind).toBe("other");
+    expect(parseRecord(".d..t......|./|4096|0")?.kind).toBe("other");
     expect(parseRecord("Number of files: 4 (reg: 2, dir: 2)")).toBeNull();
     expect(parseRecord("sent 130 bytes  received 68 bytes  396.00 bytes/sec")).toBeNull();
   });
@@ -84,7 +84,39 @@ describe("rsync output", () => {
     expect(exitMessage(99, null)).toBe("rsync failed with exit code 99 (exit code 99)");
   });
 
+  test("files sent count once the newest complete one proves them written; at the end each is checked", () => {
+    const onDisk = new Set<string>();
+    const released: string[] = [];
+    const p = new PendingFiles((r) => onDisk.has(r.name), (recs) => released.push(...recs.map((r) => r.name)));
+    const rec = (name: string): FileRecord => ({ itemize: ">f+++++++++", name, size: 1, kind: "transfer" });
+    for (const n of ["a", "b", "c", "d"]) p.add(rec(n));
+    p.confirm();
+    expect(released).toEqual([]);
+    // The receiver works in order: c written means a and b are too (whatever they were checked as).
+    onDisk.add("c");
+    p.confirm();
+    expect(released).toEqual(["a", "b", "c"]);
+    expect(p.waiting).toBe(1);
+    // Stopped: d never arrived, e did (checked one by one).
+    p.add(rec("e"));
+    onDisk.add("e");
+    expect(p.finish().map((r) => r.name)).toEqual(["d"]);
+    expect(released).toEqual(["a", "b", "c", "e"]);
+    expect(p.waiting).toBe(0);
+  });
+
+  test("pending files: releaseAll after a clean exit; a long queue releases its oldest", () => {
+    const released: string[] = [];
+    const p = new PendingFiles(() => false, (recs) => released.push(...recs.map((r) => r.name)), 3);
+    for (const n of ["a", "b", "c", "d", "e"]) p.add({ itemize: ">f+++++++++", name: n, size: 1, kind: "transfer" });
+    expect(released).toEqual(["a", "b"]);
+    p.releaseAll();
+    expect(released).toEqual(["a", "b", "c", "d", "e"]);
+  });
+
   test("arguments: one array entry each, sources and destinations with one trailing slash", () => {
+    // %b makes rsync print a file's record after it was sent (not before): see PendingFiles.
+    expect(rsyncArgs("/a", "/b", DEFAULT_SYNC_OPTIONS)).toContain("--out-format=%i|%n|%l|%b");
     const args = rsyncArgs("/src/docs/", "/mnt/b/docs", { ...DEFAULT_SYNC_OPTIONS, delete_extraneous: true, exclude_patterns: ["-weird", "*.tmp"], bandwidth_limit_kbps: 100, dry_run: true });
     expect(args).toContain("--delete");
     expect(args).toContain("--exclude=-weird");
