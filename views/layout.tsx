@@ -46,7 +46,6 @@ export function Layout(props: LayoutProps) {
           <link rel="icon" href={assetUrl("favicon.svg")} type="image/svg+xml" />
           <link rel="stylesheet" href={assetUrl("app.css")} />
           <script src={assetUrl("htmx.min.js")} defer></script>
-          <script src={assetUrl("htmx-ws.min.js")} defer></script>
           <script src={assetUrl("app.js")} defer></script>
           {/* Page behaviour that must survive hx-boost navigation (htmx does not run scripts in swapped content). */}
           <script src={assetUrl("live.js")} defer></script>

@@ -11,10 +11,6 @@ declare module "htmx.org/dist/htmx.min.js" {
   const path: string;
   export default path;
 }
-declare module "htmx-ext-ws/dist/ws.min.js" {
-  const path: string;
-  export default path;
-}
 declare module "swagger-ui-dist/swagger-ui-bundle.js" {
   const path: string;
   export default path;

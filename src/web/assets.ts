@@ -2,7 +2,6 @@
 // is real on disk in development and inside /$bunfs/ when compiled). Served from this explicit
 // map, never from a folder, so nothing on disk beside the binary is needed or exposed.
 import htmxJs from "htmx.org/dist/htmx.min.js" with { type: "file" };
-import htmxWsJs from "htmx-ext-ws/dist/ws.min.js" with { type: "file" };
 import swaggerCss from "swagger-ui-dist/swagger-ui.css" with { type: "file" };
 import swaggerJs from "swagger-ui-dist/swagger-ui-bundle.js" with { type: "file" };
 import appCss from "../../public/css/app.css" with { type: "file" };
@@ -14,7 +13,6 @@ import { readFileSync } from "node:fs";
 
 const FILES: Record<string, { path: string; type: string }> = {
   "htmx.min.js": { path: htmxJs, type: "text/javascript; charset=utf-8" },
-  "htmx-ws.min.js": { path: htmxWsJs, type: "text/javascript; charset=utf-8" },
   "app.css": { path: appCss, type: "text/css; charset=utf-8" },
   "app.js": { path: appJs, type: "text/javascript; charset=utf-8" },
   "live.js": { path: liveJs, type: "text/javascript; charset=utf-8" },
