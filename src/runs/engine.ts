@@ -1,14 +1,13 @@
 // The run engine: one active run per job, pending → running → completed|failed|cancelled.
 // It knows destinations only through the Destination interface (providers/types.ts): it checks
 // the sources, hands the sync a reporter and an abort signal, and records what comes back.
-import { readdirSync, statSync } from "node:fs";
 import { eq } from "drizzle-orm";
 import type { Db } from "../db/client.ts";
 import { jobs } from "../db/schema.ts";
 import { badRequest, conflict, notFound } from "../http/errors.ts";
 import type { Logger } from "../logger.ts";
 import { isDestinationType, destinationFor } from "../providers/registry.ts";
-import { DestinationError, type Destination, type SyncOptions, type SyncResult } from "../providers/types.ts";
+import { DestinationError, type Destination, type SyncOptions, type SyncRequest, type SyncResult } from "../providers/types.ts";
 import { openCredentialData } from "../credentials/service.ts";
 import { checkJobPaths, refusedAtRun } from "../jobs/host-paths.ts";
 import { normalizeSyncOptions } from "../jobs/sync-options.ts";
@@ -17,6 +16,7 @@ import type { RunEngine, StartOptions } from "./engine-types.ts";
 import type { RunEvents } from "./events.ts";
 import { RunLogWriter } from "./logs.ts";
 import * as q from "./queries.ts";
+import { checkRequestSources } from "./sources.ts";
 
 export const INTERRUPTED_MESSAGE = "interrupted by restart";
 /** job_progress is emitted at most this often per run. */
@@ -190,9 +190,7 @@ export class Engine implements RunEngine {
       if (dest.capabilities.requires_credentials && !credential) throw new DestinationError("config", `${dest.name} needs a credential: choose one in the job`);
       // The guard rails again (a folder can have become a symlink out since the save), then existence.
       checkJobPaths(job.sourceDirs, dest, config, { allowedBrowsePaths: this.deps.allowedRoots, dataDir: this.deps.dataDir }, refusedAtRun);
-      checkSources(job.sourceDirs, options.delete_extraneous);
-
-      result = await withChildOwner(owner, () => dest.sync!({
+      const req: SyncRequest<typeof config> = {
         runId,
         jobId: job.id,
         sources: job.sourceDirs,
@@ -217,7 +215,11 @@ export class Engine implements RunEngine {
             totals = t;
           },
         },
-      }));
+      };
+      // The one source check (sources.ts), before the destination is called: the remote engine
+      // sees this request as checked and does not check again.
+      checkRequestSources(req);
+      result = await withChildOwner(owner, () => dest.sync!(req));
       if (signal.aborted) throw new DestinationError("cancelled", "Cancelled");
       status = "completed";
     } catch (err) {
@@ -271,29 +273,6 @@ function parseStoredConfig(dest: Destination, raw: unknown) {
   } catch (err) {
     if (err instanceof DestinationError) throw new DestinationError("config", `The job's destination settings are no longer valid: ${err.message}`);
     throw err;
-  }
-}
-
-/**
- * Every source must be an existing folder; a deleting sync also refuses an empty one, because an
- * unmounted or emptied source would otherwise wipe the backup.
- */
-export function checkSources(sources: string[], deleting: boolean) {
-  for (const src of sources) {
-    let isDir = false;
-    try {
-      isDir = statSync(src).isDirectory();
-    } catch {}
-    if (!isDir) throw new DestinationError("source", `Source folder ${src} is missing or not a folder${deleting ? "; nothing was deleted" : ""}`);
-    if (deleting) {
-      let empty = true;
-      try {
-        empty = readdirSync(src).length === 0;
-      } catch (err) {
-        throw new DestinationError("source", `Source folder ${src} cannot be read (${(err as NodeJS.ErrnoException).code ?? "error"}); nothing was deleted`);
-      }
-      if (empty) throw new DestinationError("source", `Source folder ${src} is empty and the job deletes extraneous files: refusing to run so the backup is not wiped (is a drive unmounted?)`);
-    }
   }
 }
 
