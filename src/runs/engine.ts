@@ -12,7 +12,7 @@ import { openCredentialData } from "../credentials/service.ts";
 import { checkJobPaths, refusedAtRun } from "../jobs/host-paths.ts";
 import { normalizeSyncOptions } from "../jobs/sync-options.ts";
 import { recordedChildAlive, stopGroups, stopGroupsSync, withChildOwner, type ChildRecord } from "../system/children.ts";
-import type { RunEngine, StartOptions } from "./engine-types.ts";
+import type { LiveCounters, RunEngine, StartOptions } from "./engine-types.ts";
 import type { RunEvents } from "./events.ts";
 import { RunLogWriter } from "./logs.ts";
 import * as q from "./queries.ts";
@@ -46,6 +46,8 @@ interface Active {
   done: Promise<void>;
   /** Its child processes still running, with their run_children row ids. */
   children: Map<ChildRecord, number>;
+  /** What the run has done so far; null from the moment its final values go into the run row. */
+  live: LiveCounters | null;
 }
 
 type JobRow = typeof jobs.$inferSelect;
@@ -71,7 +73,7 @@ export class Engine implements RunEngine {
     // Synchronous from the check above to here: two requests cannot both pass the 409.
     const runId = q.insertRun(this.deps.db, jobId, opts.trigger, opts.scheduleId ?? null);
     const controller = new AbortController();
-    const entry: Active = { runId, jobId, controller, done: Promise.resolve(), children: new Map() };
+    const entry: Active = { runId, jobId, controller, done: Promise.resolve(), children: new Map(), live: { files_transferred: 0, bytes_transferred: 0, files_deleted: 0, files_total: null, bytes_total: null } };
     this.active.set(jobId, entry);
     this.byRun.set(runId, entry);
     entry.done = new Promise<void>((resolve) => setTimeout(resolve, 0))
@@ -98,6 +100,11 @@ export class Engine implements RunEngine {
 
   activeRunIds(): number[] {
     return [...this.byRun.keys()];
+  }
+
+  live(runId: number): LiveCounters | null {
+    const live = this.byRun.get(runId)?.live;
+    return live ? { ...live } : null;
   }
 
   async waitFor(runId: number): Promise<void> {
@@ -164,14 +171,13 @@ export class Engine implements RunEngine {
       },
     };
     const log = new RunLogWriter(db, events, runId, this.deps.logCap);
-    const counters = { files: 0, bytes: 0, deleted: 0 };
-    let totals: { files: number; bytes: number } | null = null;
+    const counters = entry.live!;
     let lastProgress = 0;
     let progressTimer: ReturnType<typeof setTimeout> | null = null;
     const emitProgress = () => {
       progressTimer = null;
       lastProgress = performance.now();
-      events.emit({ type: "job_progress", job_id: job.id, run_id: runId, files_transferred: counters.files, bytes_transferred: counters.bytes, files_deleted: counters.deleted, files_total: totals?.files ?? null, bytes_total: totals?.bytes ?? null });
+      events.emit({ type: "job_progress", job_id: job.id, run_id: runId, ...counters });
     };
 
     let status: "completed" | "failed" | "cancelled" = "failed";
@@ -203,16 +209,17 @@ export class Engine implements RunEngine {
         report: {
           log: (level, message) => log.write(level, message),
           progress: (d) => {
-            counters.files += d.files ?? 0;
-            counters.bytes += d.bytes ?? 0;
-            counters.deleted += d.deleted ?? 0;
+            counters.files_transferred += d.files ?? 0;
+            counters.bytes_transferred += d.bytes ?? 0;
+            counters.files_deleted += d.deleted ?? 0;
             if (progressTimer) return;
             const wait = PROGRESS_INTERVAL_MS - (performance.now() - lastProgress);
             if (wait <= 0) emitProgress();
             else progressTimer = setTimeout(emitProgress, wait);
           },
           totals: (t) => {
-            totals = t;
+            counters.files_total = t.files;
+            counters.bytes_total = t.bytes;
           },
         },
       };
@@ -238,9 +245,9 @@ export class Engine implements RunEngine {
     if (progressTimer) clearTimeout(progressTimer);
 
     const final = {
-      filesTransferred: result?.filesTransferred ?? counters.files,
-      bytesTransferred: result?.bytesTransferred ?? counters.bytes,
-      filesDeleted: result?.filesDeleted ?? counters.deleted,
+      filesTransferred: result?.filesTransferred ?? counters.files_transferred,
+      bytesTransferred: result?.bytesTransferred ?? counters.bytes_transferred,
+      filesDeleted: result?.filesDeleted ?? counters.files_deleted,
     };
     const secs = ((Date.now() - started) / 1000).toFixed(1);
     log.noteTruncation();
@@ -249,6 +256,9 @@ export class Engine implements RunEngine {
     else log.write("error", `Failed after ${secs} s: ${errorMessage}`, true);
     log.close();
 
+    // From here the row is the truth: live() answers null, so no reader overlays the counters
+    // reported so far on the final ones.
+    entry.live = null;
     q.finishRun(db, runId, { status, completedAt: new Date().toISOString(), ...final, errorMessage });
     events.emit({ type: "job_completed", job_id: job.id, run_id: runId, job_name: job.name, status, files_transferred: final.filesTransferred, bytes_transferred: final.bytesTransferred, files_deleted: final.filesDeleted, error_message: errorMessage });
     this.prune(job.id);
