@@ -17,19 +17,9 @@ import { idParam, isNotFound, messageOf, providerNames, rearm, requirePage, type
 
 const PAGE_SIZE = 20;
 
-/** Latest progress per run, kept from the engine's events so a page rendered mid-run shows it. */
-export class ProgressBoard {
-  private byRun = new Map<number, ProgressProps>();
-  constructor(services: Services) {
-    services.events.subscribe((e) => {
-      if (e.type === "job_progress") {
-        this.byRun.set(e.run_id, { files_transferred: e.files_transferred, bytes_transferred: e.bytes_transferred, files_total: e.files_total, bytes_total: e.bytes_total });
-      } else if (e.type === "job_completed") this.byRun.delete(e.run_id);
-    });
-  }
-  get(runId: number | null): ProgressProps | null {
-    return runId === null ? null : (this.byRun.get(runId) ?? null);
-  }
+/** An active run's live numbers from the engine, so a page rendered mid-run shows them. */
+function liveProgress(services: Services, runId: number | null): ProgressProps | null {
+  return runId === null ? null : services.engine.live(runId);
 }
 
 /** Numbers only come from the URL; the words are ours (a crafted link cannot put text on the page). */
@@ -47,14 +37,14 @@ function asProps(j: jobs.JobView): JobProps {
   return j as unknown as JobProps;
 }
 
-export function renderDashboard(ctx: AppContext, services: Services, board: ProgressBoard, page: PageCtx) {
+export function renderDashboard(ctx: AppContext, services: Services, page: PageCtx) {
   const all = jobs.listJobs(ctx.db, services.engine);
   const active: Record<number, number> = {};
   const progress: Record<number, ProgressProps> = {};
   for (const j of all) {
     if (j.active_run_id === null) continue;
     active[j.id] = j.active_run_id;
-    const p = board.get(j.active_run_id);
+    const p = liveProgress(services, j.active_run_id);
     if (p) progress[j.id] = p;
   }
   return html(
@@ -62,7 +52,7 @@ export function renderDashboard(ctx: AppContext, services: Services, board: Prog
   );
 }
 
-export function jobPages(ctx: AppContext, services: Services, board: ProgressBoard) {
+export function jobPages(ctx: AppContext, services: Services) {
   const { db } = ctx;
   const { engine } = services;
   const notFoundPage = (page: PageCtx, message: string) =>
@@ -74,7 +64,7 @@ export function jobPages(ctx: AppContext, services: Services, board: ProgressBoa
       <JobCard
         job={asProps(job)}
         activeRunId={job.active_run_id}
-        progress={board.get(job.active_run_id)}
+        progress={liveProgress(services, job.active_run_id)}
         providerName={providerNames()[job.destination_type]}
         error={error}
         compact={new URL(request.url).searchParams.get("compact") === "1"}
@@ -105,7 +95,7 @@ export function jobPages(ctx: AppContext, services: Services, board: ProgressBoa
         limit={PAGE_SIZE}
         offset={offset}
         activeRunId={job.active_run_id}
-        progress={board.get(job.active_run_id)}
+        progress={liveProgress(services, job.active_run_id)}
         providerName={providerNames()[job.destination_type]}
         message={deletedMessage(url.searchParams.get("deleted"))}
       />,
@@ -118,7 +108,7 @@ export function jobPages(ctx: AppContext, services: Services, board: ProgressBoa
       async ({ request }) => {
         if (countUsers(db) === 0) return redirect("/setup", request);
         const page = await requirePage(ctx, request);
-        return page instanceof Response ? page : renderDashboard(ctx, services, board, page);
+        return page instanceof Response ? page : renderDashboard(ctx, services, page);
       },
       { detail: { hide: true } },
     )
