@@ -3,6 +3,7 @@ import { Elysia } from "elysia";
 import { countUsers } from "../../auth/users.ts";
 import type { AppContext } from "../../context.ts";
 import * as jobs from "../../jobs/service.ts";
+import { withLiveCounters } from "../../runs/live-counters.ts";
 import { listJobRuns } from "../../runs/queries.ts";
 import { deleteRuns } from "../../runs/queries.ts";
 import type { Services } from "../../services.ts";
@@ -90,7 +91,7 @@ export function jobPages(ctx: AppContext, services: Services) {
         username={page.user.username}
         theme={page.theme}
         job={asProps(job)}
-        runs={rows}
+        runs={rows.map((r) => withLiveCounters(r, engine))}
         total={total}
         limit={PAGE_SIZE}
         offset={offset}
