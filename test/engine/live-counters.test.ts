@@ -23,7 +23,7 @@ describeIf(missingCommand("rsync"))("live counters of an active run", () => {
     const runId: number = (await api("POST", `/api/jobs/${job.id}/run`)).body.run_id;
 
     const seen: Counters[] = [];
-    let during: { run: any; list: any; job: any; after: any; page: string } | null = null;
+    let during: { run: any; list: any; job: any; after: any; page: string; dashboard: string } | null = null;
     for (let i = 0; i < 400 && !during; i++) {
       const run = (await api("GET", `/api/runs/${runId}`)).body;
       if (run.status !== "pending" && run.status !== "running") break;
@@ -32,8 +32,9 @@ describeIf(missingCommand("rsync"))("live counters of an active run", () => {
         const list = ((await api("GET", `/api/jobs/${job.id}/runs`)).body as any[]).find((r) => r.id === runId);
         const view = (await api("GET", `/api/jobs/${job.id}`)).body;
         const page = (await getPage(t.client, `/runs/${runId}`)).text;
+        const dashboard = (await getPage(t.client, "/")).text;
         const after = (await api("GET", `/api/runs/${runId}`)).body;
-        during = { run, list, job: view, after, page };
+        during = { run, list, job: view, after, page, dashboard };
         for (const r of [list, view.last_run, after]) seen.push(counters(r));
       } else await Bun.sleep(25);
     }
@@ -50,10 +51,13 @@ describeIf(missingCommand("rsync"))("live counters of an active run", () => {
     }
     expect(d.job.active_run_id).toBe(runId);
     expect(d.run.bytes_transferred).toBe(d.run.files_transferred * 64 * 1024);
-    // The run page is rendered with the live count, not 0.
-    const shown = Number(/id="run-files" data-files-for-run="\d+">(\d+)</.exec(d.page)?.[1]);
-    expect(shown).toBeGreaterThanOrEqual(d.run.files_transferred);
-    expect(shown).toBeLessThanOrEqual(d.after.files_transferred);
+    // The run page and the dashboard's card are rendered with the live count, not 0.
+    const onPage = Number(new RegExp(`id="run-files" data-files-for-run="${runId}">(\\d+)<`).exec(d.page)?.[1]);
+    const onCard = Number(new RegExp(`<span data-files-for-run="${runId}">(\\d+)</span>`).exec(d.dashboard)?.[1]);
+    for (const shown of [onPage, onCard]) {
+      expect(shown).toBeGreaterThanOrEqual(d.run.files_transferred);
+      expect(shown).toBeLessThanOrEqual(d.after.files_transferred);
+    }
 
     await t.services.engine.waitFor(runId);
     const final = (await api("GET", `/api/runs/${runId}`)).body;
