@@ -37,6 +37,9 @@ export const LastRun = t.Union([
     status: t.String(),
     started_at: t.Union([t.String(), t.Null()]),
     completed_at: t.Union([t.String(), t.Null()]),
+    files_transferred: t.Integer({ description: "while the run is active: so far (live)" }),
+    bytes_transferred: t.Integer(),
+    files_deleted: t.Integer(),
   }),
   t.Null(),
 ]);

@@ -5,7 +5,8 @@ import { badRequest, conflict, notFound } from "../http/errors.ts";
 import { destinationFor, isDestinationType } from "../providers/registry.ts";
 import { DestinationError, type DestinationType, type SyncOptions } from "../providers/types.ts";
 import type { RunEngine } from "../runs/engine-types.ts";
-import { lastRuns } from "../runs/queries.ts";
+import { withLiveCounters } from "../runs/live-counters.ts";
+import { lastRuns, type LastRunView } from "../runs/queries.ts";
 import { schedulesOfJobs, type ScheduleView } from "../schedules/service.ts";
 import type { HostPathRules } from "../system/paths.ts";
 import { checkJobPaths } from "./host-paths.ts";
@@ -35,7 +36,8 @@ export interface JobView {
   credential_id: number | null;
   created_at: string;
   updated_at: string;
-  last_run: { id: number; status: string; started_at: string | null; completed_at: string | null } | null;
+  /** The newest run; while it is active its counters are the engine's live ones. */
+  last_run: LastRunView | null;
   active_run_id: number | null;
   schedules: ScheduleView[];
 }
@@ -111,6 +113,8 @@ function toViews(db: Db, engine: RunEngine, rows: q.JobRow[]): JobView[] {
   const ids = rows.map((r) => r.id);
   const last = lastRuns(db, ids);
   const scheds = schedulesOfJobs(db, ids);
+  // An active last run shows the engine's live counters (its row gets them at the end).
+  for (const [jobId, run] of last) last.set(jobId, withLiveCounters(run, engine));
   return rows.map((r) => ({
     id: r.id,
     name: r.name,

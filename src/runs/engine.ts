@@ -1,22 +1,22 @@
 // The run engine: one active run per job, pending → running → completed|failed|cancelled.
 // It knows destinations only through the Destination interface (providers/types.ts): it checks
 // the sources, hands the sync a reporter and an abort signal, and records what comes back.
-import { readdirSync, statSync } from "node:fs";
 import { eq } from "drizzle-orm";
 import type { Db } from "../db/client.ts";
 import { jobs } from "../db/schema.ts";
 import { badRequest, conflict, notFound } from "../http/errors.ts";
 import type { Logger } from "../logger.ts";
 import { isDestinationType, destinationFor } from "../providers/registry.ts";
-import { DestinationError, type Destination, type SyncOptions, type SyncResult } from "../providers/types.ts";
+import { DestinationError, type Destination, type SyncOptions, type SyncRequest, type SyncResult } from "../providers/types.ts";
 import { openCredentialData } from "../credentials/service.ts";
 import { checkJobPaths, refusedAtRun } from "../jobs/host-paths.ts";
 import { normalizeSyncOptions } from "../jobs/sync-options.ts";
 import { recordedChildAlive, stopGroups, stopGroupsSync, withChildOwner, type ChildRecord } from "../system/children.ts";
-import type { RunEngine, StartOptions } from "./engine-types.ts";
+import type { LiveCounters, RunEngine, StartOptions } from "./engine-types.ts";
 import type { RunEvents } from "./events.ts";
 import { RunLogWriter } from "./logs.ts";
 import * as q from "./queries.ts";
+import { checkRequestSources } from "./sources.ts";
 
 export const INTERRUPTED_MESSAGE = "interrupted by restart";
 /** job_progress is emitted at most this often per run. */
@@ -46,6 +46,8 @@ interface Active {
   done: Promise<void>;
   /** Its child processes still running, with their run_children row ids. */
   children: Map<ChildRecord, number>;
+  /** What the run has done so far; null from the moment its final values go into the run row. */
+  live: LiveCounters | null;
 }
 
 type JobRow = typeof jobs.$inferSelect;
@@ -71,7 +73,7 @@ export class Engine implements RunEngine {
     // Synchronous from the check above to here: two requests cannot both pass the 409.
     const runId = q.insertRun(this.deps.db, jobId, opts.trigger, opts.scheduleId ?? null);
     const controller = new AbortController();
-    const entry: Active = { runId, jobId, controller, done: Promise.resolve(), children: new Map() };
+    const entry: Active = { runId, jobId, controller, done: Promise.resolve(), children: new Map(), live: { files_transferred: 0, bytes_transferred: 0, files_deleted: 0, files_total: null, bytes_total: null } };
     this.active.set(jobId, entry);
     this.byRun.set(runId, entry);
     entry.done = new Promise<void>((resolve) => setTimeout(resolve, 0))
@@ -98,6 +100,11 @@ export class Engine implements RunEngine {
 
   activeRunIds(): number[] {
     return [...this.byRun.keys()];
+  }
+
+  live(runId: number): LiveCounters | null {
+    const live = this.byRun.get(runId)?.live;
+    return live ? { ...live } : null;
   }
 
   async waitFor(runId: number): Promise<void> {
@@ -164,14 +171,13 @@ export class Engine implements RunEngine {
       },
     };
     const log = new RunLogWriter(db, events, runId, this.deps.logCap);
-    const counters = { files: 0, bytes: 0, deleted: 0 };
-    let totals: { files: number; bytes: number } | null = null;
+    const counters = entry.live!;
     let lastProgress = 0;
     let progressTimer: ReturnType<typeof setTimeout> | null = null;
     const emitProgress = () => {
       progressTimer = null;
       lastProgress = performance.now();
-      events.emit({ type: "job_progress", job_id: job.id, run_id: runId, files_transferred: counters.files, bytes_transferred: counters.bytes, files_deleted: counters.deleted, files_total: totals?.files ?? null, bytes_total: totals?.bytes ?? null });
+      events.emit({ type: "job_progress", job_id: job.id, run_id: runId, ...counters });
     };
 
     let status: "completed" | "failed" | "cancelled" = "failed";
@@ -190,9 +196,7 @@ export class Engine implements RunEngine {
       if (dest.capabilities.requires_credentials && !credential) throw new DestinationError("config", `${dest.name} needs a credential: choose one in the job`);
       // The guard rails again (a folder can have become a symlink out since the save), then existence.
       checkJobPaths(job.sourceDirs, dest, config, { allowedBrowsePaths: this.deps.allowedRoots, dataDir: this.deps.dataDir }, refusedAtRun);
-      checkSources(job.sourceDirs, options.delete_extraneous);
-
-      result = await withChildOwner(owner, () => dest.sync!({
+      const req: SyncRequest<typeof config> = {
         runId,
         jobId: job.id,
         sources: job.sourceDirs,
@@ -205,19 +209,24 @@ export class Engine implements RunEngine {
         report: {
           log: (level, message) => log.write(level, message),
           progress: (d) => {
-            counters.files += d.files ?? 0;
-            counters.bytes += d.bytes ?? 0;
-            counters.deleted += d.deleted ?? 0;
+            counters.files_transferred += d.files ?? 0;
+            counters.bytes_transferred += d.bytes ?? 0;
+            counters.files_deleted += d.deleted ?? 0;
             if (progressTimer) return;
             const wait = PROGRESS_INTERVAL_MS - (performance.now() - lastProgress);
             if (wait <= 0) emitProgress();
             else progressTimer = setTimeout(emitProgress, wait);
           },
           totals: (t) => {
-            totals = t;
+            counters.files_total = t.files;
+            counters.bytes_total = t.bytes;
           },
         },
-      }));
+      };
+      // The one source check (sources.ts), before the destination is called: the remote engine
+      // sees this request as checked and does not check again.
+      checkRequestSources(req);
+      result = await withChildOwner(owner, () => dest.sync!(req));
       if (signal.aborted) throw new DestinationError("cancelled", "Cancelled");
       status = "completed";
     } catch (err) {
@@ -236,9 +245,9 @@ export class Engine implements RunEngine {
     if (progressTimer) clearTimeout(progressTimer);
 
     const final = {
-      filesTransferred: result?.filesTransferred ?? counters.files,
-      bytesTransferred: result?.bytesTransferred ?? counters.bytes,
-      filesDeleted: result?.filesDeleted ?? counters.deleted,
+      filesTransferred: result?.filesTransferred ?? counters.files_transferred,
+      bytesTransferred: result?.bytesTransferred ?? counters.bytes_transferred,
+      filesDeleted: result?.filesDeleted ?? counters.files_deleted,
     };
     const secs = ((Date.now() - started) / 1000).toFixed(1);
     log.noteTruncation();
@@ -247,6 +256,9 @@ export class Engine implements RunEngine {
     else log.write("error", `Failed after ${secs} s: ${errorMessage}`, true);
     log.close();
 
+    // From here the row is the truth: live() answers null, so no reader overlays the counters
+    // reported so far on the final ones.
+    entry.live = null;
     q.finishRun(db, runId, { status, completedAt: new Date().toISOString(), ...final, errorMessage });
     events.emit({ type: "job_completed", job_id: job.id, run_id: runId, job_name: job.name, status, files_transferred: final.filesTransferred, bytes_transferred: final.bytesTransferred, files_deleted: final.filesDeleted, error_message: errorMessage });
     this.prune(job.id);
@@ -271,29 +283,6 @@ function parseStoredConfig(dest: Destination, raw: unknown) {
   } catch (err) {
     if (err instanceof DestinationError) throw new DestinationError("config", `The job's destination settings are no longer valid: ${err.message}`);
     throw err;
-  }
-}
-
-/**
- * Every source must be an existing folder; a deleting sync also refuses an empty one, because an
- * unmounted or emptied source would otherwise wipe the backup.
- */
-export function checkSources(sources: string[], deleting: boolean) {
-  for (const src of sources) {
-    let isDir = false;
-    try {
-      isDir = statSync(src).isDirectory();
-    } catch {}
-    if (!isDir) throw new DestinationError("source", `Source folder ${src} is missing or not a folder${deleting ? "; nothing was deleted" : ""}`);
-    if (deleting) {
-      let empty = true;
-      try {
-        empty = readdirSync(src).length === 0;
-      } catch (err) {
-        throw new DestinationError("source", `Source folder ${src} cannot be read (${(err as NodeJS.ErrnoException).code ?? "error"}); nothing was deleted`);
-      }
-      if (empty) throw new DestinationError("source", `Source folder ${src} is empty and the job deletes extraneous files: refusing to run so the backup is not wiped (is a drive unmounted?)`);
-    }
   }
 }
 

@@ -47,17 +47,36 @@ export function listJobRuns(db: Db, jobId: number, limit: number, offset: number
   return { rows, total };
 }
 
+export interface LastRunView {
+  id: number;
+  status: RunStatus;
+  started_at: string | null;
+  completed_at: string | null;
+  files_transferred: number;
+  bytes_transferred: number;
+  files_deleted: number;
+}
+
 /** The newest run of each job, for job lists. */
-export function lastRuns(db: Db, jobIds: number[]): Map<number, { id: number; status: RunStatus; started_at: string | null; completed_at: string | null }> {
-  const out = new Map<number, { id: number; status: RunStatus; started_at: string | null; completed_at: string | null }>();
+export function lastRuns(db: Db, jobIds: number[]): Map<number, LastRunView> {
+  const out = new Map<number, LastRunView>();
   if (jobIds.length === 0) return out;
   const newest = db.select({ id: sql<number>`max(${runs.id})` }).from(runs).where(inArray(runs.jobId, jobIds)).groupBy(runs.jobId);
   const rows = db
-    .select({ id: runs.id, jobId: runs.jobId, status: runs.status, started_at: runs.startedAt, completed_at: runs.completedAt })
+    .select({
+      id: runs.id,
+      jobId: runs.jobId,
+      status: runs.status,
+      started_at: runs.startedAt,
+      completed_at: runs.completedAt,
+      files_transferred: runs.filesTransferred,
+      bytes_transferred: runs.bytesTransferred,
+      files_deleted: runs.filesDeleted,
+    })
     .from(runs)
     .where(inArray(runs.id, newest))
     .all();
-  for (const r of rows) out.set(r.jobId, { id: r.id, status: r.status, started_at: r.started_at, completed_at: r.completed_at });
+  for (const { jobId, ...r } of rows) out.set(jobId, r);
   return out;
 }
 

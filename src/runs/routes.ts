@@ -9,6 +9,8 @@ import { pageQuery, readPage, setPageHeaders, type PageRule } from "../http/pagi
 import { IdParams } from "../http/params.ts";
 import { eq } from "drizzle-orm";
 import type { Engine } from "./engine.ts";
+import type { RunEngine } from "./engine-types.ts";
+import { withLiveCounters } from "./live-counters.ts";
 import * as q from "./queries.ts";
 
 const tags = ["Runs"];
@@ -35,7 +37,8 @@ const RunView = t.Object({
 
 const LogView = t.Object({ id: t.Integer(), run_id: t.Integer(), timestamp: t.String(), level: Level, message: t.String() });
 
-export function runRoutes(ctx: AppContext, engine: Pick<Engine, "activeRunIds">) {
+/** Active runs answer the engine's live counters (withLiveCounters); finished ones what is stored. */
+export function runRoutes(ctx: AppContext, engine: Pick<Engine, "activeRunIds"> & Pick<RunEngine, "live">) {
   const { db } = ctx;
   const jobExists = (id: number) => db.select({ id: jobs.id }).from(jobs).where(eq(jobs.id, id)).get() !== undefined;
   return new Elysia({ name: "runs", prefix: "/api" })
@@ -47,7 +50,7 @@ export function runRoutes(ctx: AppContext, engine: Pick<Engine, "activeRunIds">)
         const { limit, offset } = readPage(query, RUN_PAGE);
         const { rows, total } = q.listJobRuns(db, params.id, limit!, offset);
         setPageHeaders(set.headers as Record<string, string>, request.url, { limit, offset, total });
-        return rows;
+        return rows.map((r) => withLiveCounters(r, engine));
       },
       {
         auth: true,
@@ -80,7 +83,7 @@ export function runRoutes(ctx: AppContext, engine: Pick<Engine, "activeRunIds">)
       ({ params }) => {
         const run = q.getRun(db, params.id);
         if (!run) throw notFound("Run not found");
-        return run;
+        return withLiveCounters(run, engine);
       },
       { auth: true, params: IdParams, response: { 200: RunView, ...errors }, detail: { tags, summary: "Get a run" } },
     )

@@ -2,9 +2,10 @@
 // `rclone sync`, for any RemoteStore. It walks, compares (plan.ts), transfers with bounded
 // concurrency, a shared bandwidth limit and retries, keeps the local record, and reports per file.
 import { createReadStream } from "node:fs";
-import { readdir, readFile, stat } from "node:fs/promises";
+import { readFile } from "node:fs/promises";
 import { basename } from "node:path";
 import { DestinationError, type SyncRequest, type SyncResult } from "../providers/types";
+import { checkRequestSources } from "../runs/sources";
 import { TokenBucket, throttle } from "./bandwidth";
 import { ExcludeMatcher } from "./exclude";
 import { RemoteRecord } from "./index";
@@ -29,7 +30,10 @@ const QUEUE_LIMIT = 10_000;
 export async function runSync(req: SyncRequest<unknown>, store: RemoteStore, opts: EngineOptions = {}): Promise<SyncResult> {
   const { options, report } = req;
   const now = opts.now ?? Date.now;
-  const tops = await checkSources(req.sources, options.delete_extraneous);
+  // Missing, unreadable or (deleting) empty sources stop the run before anything changes: checked
+  // by the run engine before it called the destination; a direct caller gets the same check here.
+  checkRequestSources(req);
+  const tops = sourceTops(req.sources);
   if (req.signal.aborted) throw cancelled();
   const verbose = options.verbosity === "verbose";
   const perFile = options.verbosity !== "quiet";
@@ -224,9 +228,11 @@ function normalize(err: unknown, signal: AbortSignal): unknown {
   return new DestinationError("failed", e?.message ?? String(err), { cause: err });
 }
 
-/** Missing, unreadable or (for a deleting sync) empty sources stop the run before anything changes. */
-async function checkSources(sources: string[], deleting: boolean): Promise<{ top: string; dir: string }[]> {
-  if (sources.length === 0) throw new DestinationError("source", "the job has no source folders");
+/**
+ * Each source's folder name under the root; two with one name are refused. Whether the sources
+ * exist (and, for a deleting sync, are not empty) is the run engine's one check (runs/sources.ts).
+ */
+function sourceTops(sources: string[]): { top: string; dir: string }[] {
   const seen = new Set<string>();
   const out: { top: string; dir: string }[] = [];
   for (const dir of sources) {
@@ -234,21 +240,6 @@ async function checkSources(sources: string[], deleting: boolean): Promise<{ top
     if (!top) throw new DestinationError("config", `source ${dir} has no folder name to sync into`);
     if (seen.has(top)) throw new DestinationError("config", `two sources are named "${top}"; each source goes to <root>/<basename>/`);
     seen.add(top);
-    let st;
-    try {
-      st = await stat(dir);
-    } catch (err) {
-      throw new DestinationError("source", `source folder ${dir} is missing or unreadable (${(err as NodeJS.ErrnoException).code ?? "error"})`);
-    }
-    if (!st.isDirectory()) throw new DestinationError("source", `source ${dir} is not a folder`);
-    if (deleting) {
-      const entries = await readdir(dir).catch((err) => {
-        throw new DestinationError("source", `source folder ${dir} is unreadable (${err.code ?? "error"})`);
-      });
-      if (entries.length === 0) {
-        throw new DestinationError("source", `source folder ${dir} is empty; refusing to delete everything on the destination (is a drive unmounted?)`);
-      }
-    }
     out.push({ top, dir });
   }
   return out;

@@ -67,6 +67,9 @@ export class RecordingEngine implements RunEngine {
   activeRun(jobId: number) {
     return this.active.get(jobId) ?? null;
   }
+  live() {
+    return null;
+  }
   async waitFor() {}
   reconcile() {
     return 0;

@@ -3,6 +3,7 @@ import { Elysia } from "elysia";
 import { countUsers } from "../../auth/users.ts";
 import type { AppContext } from "../../context.ts";
 import * as jobs from "../../jobs/service.ts";
+import { withLiveCounters } from "../../runs/live-counters.ts";
 import { listJobRuns } from "../../runs/queries.ts";
 import { deleteRuns } from "../../runs/queries.ts";
 import type { Services } from "../../services.ts";
@@ -17,19 +18,9 @@ import { idParam, isNotFound, messageOf, providerNames, rearm, requirePage, type
 
 const PAGE_SIZE = 20;
 
-/** Latest progress per run, kept from the engine's events so a page rendered mid-run shows it. */
-export class ProgressBoard {
-  private byRun = new Map<number, ProgressProps>();
-  constructor(services: Services) {
-    services.events.subscribe((e) => {
-      if (e.type === "job_progress") {
-        this.byRun.set(e.run_id, { files_transferred: e.files_transferred, bytes_transferred: e.bytes_transferred, files_total: e.files_total, bytes_total: e.bytes_total });
-      } else if (e.type === "job_completed") this.byRun.delete(e.run_id);
-    });
-  }
-  get(runId: number | null): ProgressProps | null {
-    return runId === null ? null : (this.byRun.get(runId) ?? null);
-  }
+/** An active run's live numbers from the engine, so a page rendered mid-run shows them. */
+function liveProgress(services: Services, runId: number | null): ProgressProps | null {
+  return runId === null ? null : services.engine.live(runId);
 }
 
 /** Numbers only come from the URL; the words are ours (a crafted link cannot put text on the page). */
@@ -47,14 +38,14 @@ function asProps(j: jobs.JobView): JobProps {
   return j as unknown as JobProps;
 }
 
-export function renderDashboard(ctx: AppContext, services: Services, board: ProgressBoard, page: PageCtx) {
+export function renderDashboard(ctx: AppContext, services: Services, page: PageCtx) {
   const all = jobs.listJobs(ctx.db, services.engine);
   const active: Record<number, number> = {};
   const progress: Record<number, ProgressProps> = {};
   for (const j of all) {
     if (j.active_run_id === null) continue;
     active[j.id] = j.active_run_id;
-    const p = board.get(j.active_run_id);
+    const p = liveProgress(services, j.active_run_id);
     if (p) progress[j.id] = p;
   }
   return html(
@@ -62,7 +53,7 @@ export function renderDashboard(ctx: AppContext, services: Services, board: Prog
   );
 }
 
-export function jobPages(ctx: AppContext, services: Services, board: ProgressBoard) {
+export function jobPages(ctx: AppContext, services: Services) {
   const { db } = ctx;
   const { engine } = services;
   const notFoundPage = (page: PageCtx, message: string) =>
@@ -74,7 +65,7 @@ export function jobPages(ctx: AppContext, services: Services, board: ProgressBoa
       <JobCard
         job={asProps(job)}
         activeRunId={job.active_run_id}
-        progress={board.get(job.active_run_id)}
+        progress={liveProgress(services, job.active_run_id)}
         providerName={providerNames()[job.destination_type]}
         error={error}
         compact={new URL(request.url).searchParams.get("compact") === "1"}
@@ -100,12 +91,12 @@ export function jobPages(ctx: AppContext, services: Services, board: ProgressBoa
         username={page.user.username}
         theme={page.theme}
         job={asProps(job)}
-        runs={rows}
+        runs={rows.map((r) => withLiveCounters(r, engine))}
         total={total}
         limit={PAGE_SIZE}
         offset={offset}
         activeRunId={job.active_run_id}
-        progress={board.get(job.active_run_id)}
+        progress={liveProgress(services, job.active_run_id)}
         providerName={providerNames()[job.destination_type]}
         message={deletedMessage(url.searchParams.get("deleted"))}
       />,
@@ -118,7 +109,7 @@ export function jobPages(ctx: AppContext, services: Services, board: ProgressBoa
       async ({ request }) => {
         if (countUsers(db) === 0) return redirect("/setup", request);
         const page = await requirePage(ctx, request);
-        return page instanceof Response ? page : renderDashboard(ctx, services, board, page);
+        return page instanceof Response ? page : renderDashboard(ctx, services, page);
       },
       { detail: { hide: true } },
     )

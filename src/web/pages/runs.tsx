@@ -1,26 +1,21 @@
 // A run's page, its summary fragment (re-rendered when the run ends), cancel and delete.
 import { Elysia } from "elysia";
 import type { AppContext } from "../../context.ts";
+import { withLiveCounters } from "../../runs/live-counters.ts";
 import { getRun, listLogs, deleteRuns } from "../../runs/queries.ts";
 import type { Services } from "../../services.ts";
 import { NotFoundPage } from "../../../views/components/not-found.tsx";
 import { RunDetailPage, RunSummary } from "../../../views/pages/run-detail.tsx";
 import { html, redirect } from "../html.ts";
 import { idParam, requirePage } from "./common.ts";
-import type { ProgressBoard } from "./jobs.tsx";
 
 /** A finished run's page shows this many lines; the rest are one link away (the API). */
 export const PAGE_LOG_LINES = 5000;
 
-export function runPages(ctx: AppContext, services: Services, board: ProgressBoard) {
+export function runPages(ctx: AppContext, services: Services) {
   const { db } = ctx;
   const { engine } = services;
   const isActive = (runId: number) => engine.activeRunIds().includes(runId);
-  /** A running run's counters as the engine last reported them (the row is written at the end). */
-  const withProgress = <R extends { id: number; files_transferred: number; bytes_transferred: number }>(run: R): R => {
-    const p = board.get(run.id);
-    return p ? { ...run, files_transferred: p.files_transferred, bytes_transferred: p.bytes_transferred } : run;
-  };
 
   return new Elysia({ name: "web-runs" })
     .get(
@@ -34,7 +29,7 @@ export function runPages(ctx: AppContext, services: Services, board: ProgressBoa
         const active = isActive(run.id) || run.status === "pending" || run.status === "running";
         // An active run's lines come through the WebSocket (stored first, then live): none here.
         const logs = active ? { rows: [], total: 0 } : listLogs(db, run.id, { limit: PAGE_LOG_LINES, offset: 0 });
-        return html(<RunDetailPage username={page.user.username} theme={page.theme} run={active ? withProgress(run) : run} active={active} logs={logs.rows} logTotal={logs.total} />);
+        return html(<RunDetailPage username={page.user.username} theme={page.theme} run={active ? withLiveCounters(run, engine) : run} active={active} logs={logs.rows} logTotal={logs.total} />);
       },
       { detail: { hide: true } },
     )
@@ -45,7 +40,7 @@ export function runPages(ctx: AppContext, services: Services, board: ProgressBoa
         if (page instanceof Response) return page;
         const run = getRun(db, idParam(params.id) ?? 0);
         if (!run) return html("");
-        return html(<RunSummary run={withProgress(run)} active={isActive(run.id)} />);
+        return html(<RunSummary run={withLiveCounters(run, engine)} active={isActive(run.id)} />);
       },
       { detail: { hide: true } },
     )
