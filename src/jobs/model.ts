@@ -59,4 +59,3 @@ export const JobView = t.Object({
 });
 
 export const Message = t.Object({ message: t.String() });
-export const ErrorBody = t.Object({ error: t.String(), message: t.String() });

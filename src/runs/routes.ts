@@ -6,13 +6,13 @@ import type { AppContext } from "../context.ts";
 import { jobs } from "../db/schema.ts";
 import { conflict, notFound } from "../http/errors.ts";
 import { pageQuery, readPage, setPageHeaders, type PageRule } from "../http/pagination.ts";
+import { ErrorBody } from "../http/schemas.ts";
 import { IdParams } from "../http/params.ts";
 import { eq } from "drizzle-orm";
 import type { Engine } from "./engine.ts";
 import * as q from "./queries.ts";
 
 const tags = ["Runs"];
-const ErrorBody = t.Object({ error: t.String(), message: t.String() });
 const errors = { 400: ErrorBody, 401: ErrorBody, 403: ErrorBody, 404: ErrorBody };
 const RUN_PAGE: PageRule = { defaultLimit: 20, maxLimit: 500 };
 const LOG_PAGE: PageRule = { defaultLimit: 1000, maxLimit: 10_000 };

@@ -55,4 +55,3 @@ export const PreviewResponse = t.Object({
 });
 
 export const Message = t.Object({ message: t.String() });
-export const ErrorBody = t.Object({ error: t.String(), message: t.String() });
