@@ -103,12 +103,18 @@ export type DestinationErrorKind =
   | "failed"; // anything else, with the store's own words in the message
 
 export class DestinationError extends Error {
+  /** The config or credential field the message names and what is wrong with it ("Field '<field>' <problem>"). */
+  readonly field?: string;
+  readonly problem?: string;
+
   constructor(
     readonly kind: DestinationErrorKind,
     message: string,
-    options?: { cause?: unknown },
+    options?: { cause?: unknown; field?: string; problem?: string },
   ) {
     super(message, options);
+    this.field = options?.field;
+    this.problem = options?.problem;
   }
 }
 
