@@ -9,6 +9,7 @@ import { lastRuns } from "../runs/queries.ts";
 import { schedulesOfJobs, type ScheduleView } from "../schedules/service.ts";
 import type { HostPathRules } from "../system/paths.ts";
 import { checkJobPaths } from "./host-paths.ts";
+import type { JobView } from "./model.ts";
 import * as q from "./queries.ts";
 import { normalizeSyncOptions, validateSyncOptions } from "./sync-options.ts";
 
@@ -23,22 +24,7 @@ export interface JobInput {
   credential_id?: number | null;
 }
 
-export interface JobView {
-  id: number;
-  name: string;
-  description: string;
-  enabled: boolean;
-  source_dirs: string[];
-  destination_type: string;
-  destination_config: Record<string, unknown>;
-  sync_options: SyncOptions;
-  credential_id: number | null;
-  created_at: string;
-  updated_at: string;
-  last_run: { id: number; status: string; started_at: string | null; completed_at: string | null } | null;
-  active_run_id: number | null;
-  schedules: ScheduleView[];
-}
+export type { JobView };
 
 /** Absolute, normalised, not "/", and no two with one basename (they would share a destination folder). */
 export function validateSources(dirs: string[]): string[] {
@@ -99,7 +85,7 @@ export function validateJob(db: Db, input: JobInput, rules: HostPathRules): q.Jo
     sourceDirs,
     destinationType: input.destination_type,
     destinationConfig: config!,
-    syncOptions: syncOptions as unknown as Record<string, unknown>,
+    syncOptions,
     credentialId,
   };
 }

@@ -10,30 +10,13 @@ import { ErrorBody } from "../http/schemas.ts";
 import { IdParams } from "../http/params.ts";
 import { eq } from "drizzle-orm";
 import type { Engine } from "./engine.ts";
+import { Level, LogView, RunView } from "./model.ts";
 import * as q from "./queries.ts";
 
 const tags = ["Runs"];
 const errors = { 400: ErrorBody, 401: ErrorBody, 403: ErrorBody, 404: ErrorBody };
 const RUN_PAGE: PageRule = { defaultLimit: 20, maxLimit: 500 };
 const LOG_PAGE: PageRule = { defaultLimit: 1000, maxLimit: 10_000 };
-const Level = t.Union([t.Literal("info"), t.Literal("warning"), t.Literal("error")]);
-
-const RunView = t.Object({
-  id: t.Integer(),
-  job_id: t.Integer(),
-  job_name: t.String(),
-  status: t.Union([t.Literal("pending"), t.Literal("running"), t.Literal("completed"), t.Literal("failed"), t.Literal("cancelled")]),
-  trigger: t.Union([t.Literal("manual"), t.Literal("scheduled")]),
-  schedule_id: t.Union([t.Integer(), t.Null()]),
-  started_at: t.Union([t.String(), t.Null()]),
-  completed_at: t.Union([t.String(), t.Null()]),
-  files_transferred: t.Integer(),
-  bytes_transferred: t.Integer(),
-  files_deleted: t.Integer(),
-  error_message: t.Union([t.String(), t.Null()]),
-});
-
-const LogView = t.Object({ id: t.Integer(), run_id: t.Integer(), timestamp: t.String(), level: Level, message: t.String() });
 
 export function runRoutes(ctx: AppContext, engine: Pick<Engine, "activeRunIds">) {
   const { db } = ctx;

@@ -132,7 +132,7 @@ export function jobEditorPages(ctx: AppContext, services: Services) {
           return html(<NotFoundPage username={page.user.username} theme={page.theme} message="This job does not exist (it may have been deleted)." />, { status: 404 });
         }
         const rows = job.schedules.map((s) => previewRow(`s${s.id}`, s));
-        return html(<JobEditorPage {...editorProps(page, job as unknown as JobFormValues, rows, job.id)} />);
+        return html(<JobEditorPage {...editorProps(page, job, rows, job.id)} />);
       },
       { detail: { hide: true } },
     )
