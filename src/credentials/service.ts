@@ -5,15 +5,10 @@ import { open, seal } from "../crypto/seal.ts";
 import { badRequest, conflict, invalidField, named, nestedFieldError, notFound } from "../http/errors.ts";
 import { destinationFor, isDestinationType } from "../providers/registry.ts";
 import { DestinationError } from "../providers/types.ts";
+import type { CredentialView } from "./model.ts";
 import * as q from "./queries.ts";
 
-export interface CredentialView {
-  id: number;
-  name: string;
-  provider_type: string;
-  created_at: string;
-  updated_at: string;
-}
+export type { CredentialView };
 
 const context = (id: number) => `credential:${id}`;
 

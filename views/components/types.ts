@@ -1,5 +1,6 @@
 // What the pages render, shaped like the seed's JSON objects so a page route can hand a service's
 // answer straight to a view. Views depend only on these, never on services or the database.
+import type { CredentialView } from "../../src/credentials/model.ts";
 import type { JobView } from "../../src/jobs/model.ts";
 import type { FieldSpec, LogLevel, SyncOptions } from "../../src/providers/types.ts";
 import type { RunStatus, RunView } from "../../src/runs/model.ts";
@@ -37,13 +38,7 @@ export interface LogEntryProps {
   message: string;
 }
 
-export interface CredentialProps {
-  id: number;
-  name: string;
-  provider_type: string;
-  created_at: string;
-  updated_at: string;
-}
+export type CredentialProps = CredentialView;
 
 export interface ProviderProps {
   type: string;
