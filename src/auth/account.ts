@@ -1,6 +1,6 @@
 // What a signed-in user does to their own account: password, 2FA, sessions. Shared by API and pages.
 import type { AppContext } from "../context.ts";
-import { badRequest, conflict } from "../http/errors.ts";
+import { badRequest, conflict, invalidField } from "../http/errors.ts";
 import { seal } from "../crypto/seal.ts";
 import { attemptSucceeded, failAttempt, passwordChangeKeys, refuseWhileLocked, secondFactorKeys } from "./attempts.ts";
 import { acceptTotpCode, totpSealContext } from "./login.ts";
@@ -57,8 +57,8 @@ export async function enableTotp(ctx: AppContext, userId: number, secret: string
   const user = currentUser(ctx, userId);
   if (user.totpEnabled) throw conflict("Two-factor authentication is already enabled; disable it first");
   const normalised = secret.replace(/\s/g, "").toUpperCase();
-  if (!isTotpSecret(normalised)) throw badRequest("Field 'secret' must be the base32 secret returned by /api/auth/totp/setup");
-  if (!looksLikeTotpCode(code)) throw badRequest("Field 'code' must be the 6-digit code from your authenticator app");
+  if (!isTotpSecret(normalised)) throw invalidField("secret", "must be the base32 secret returned by /api/auth/totp/setup");
+  if (!looksLikeTotpCode(code)) throw invalidField("code", "must be the 6-digit code from your authenticator app");
   const step = await checkTotpCode(normalised, code, null);
   if (step === null) throw badRequest("Invalid code; check that the time on your device is correct and try the next code");
   // The confirming code's step is recorded at once, so it cannot also be used to sign in.

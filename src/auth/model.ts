@@ -1,12 +1,8 @@
 // Request and response schemas of /api/auth/*, shared by the routes and the OpenAPI document.
 import { t } from "elysia";
 import * as E from "../docs/examples.ts";
+import { errorResponses } from "../http/schemas.ts";
 import { MAX_PASSWORD_LENGTH, MIN_PASSWORD_LENGTH } from "./passwords.ts";
-
-export const ErrorBody = t.Object(
-  { error: t.String(), message: t.String(), retry_after: t.Optional(t.Integer({ description: "Seconds to wait (429 only)" })) },
-  { description: "The contract's error shape" },
-);
 
 const Username = t.String({ minLength: 1, maxLength: 64, examples: ["admin"] });
 const NewPassword = t.String({
@@ -67,7 +63,7 @@ export const ApiKeyCreateBody = t.Object({ name: t.String({ minLength: 1, maxLen
 export const ApiKeyCreated = t.Composite([ApiKeyOut, t.Object({ key: t.String({ description: "The key itself: shown only in this response" }) })]);
 export const SessionParams = t.Object({ id: t.String({ minLength: 1, maxLength: 64 }) });
 
-export const errors = (...codes: (400 | 401 | 403 | 404 | 409 | 429)[]) => Object.fromEntries(codes.map((c) => [c, ErrorBody]));
+export const errors = (...codes: (400 | 401 | 403 | 404 | 409 | 429)[]) => errorResponses(...codes);
 
 /** OpenAPI security of a protected route (cookie, Bearer JWT or API key). */
 export const PROTECTED: Record<string, string[]>[] = [{ cookie: [] }, { bearer: [] }, { apiKey: [] }];

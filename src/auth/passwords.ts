@@ -1,5 +1,5 @@
 // Password hashing (argon2id via Bun.password) and the rules a new password must meet.
-import { badRequest } from "../http/errors.ts";
+import { invalidField } from "../http/errors.ts";
 
 export const MIN_PASSWORD_LENGTH = 8;
 // Long enough for any passphrase, short enough that hashing cannot be used to burn CPU.
@@ -24,15 +24,15 @@ export async function verifyAgainstNothing(password: string): Promise<false> {
 
 /** Throws a 400 naming the field when `password` is not acceptable as a new password. */
 export function checkNewPassword(password: string, field = "password") {
-  if (password.length < MIN_PASSWORD_LENGTH) throw badRequest(`Field '${field}' must be at least ${MIN_PASSWORD_LENGTH} characters`);
-  if (password.length > MAX_PASSWORD_LENGTH) throw badRequest(`Field '${field}' must be at most ${MAX_PASSWORD_LENGTH} characters`);
-  if (password.trim() === "") throw badRequest(`Field '${field}' must not be only spaces`);
+  if (password.length < MIN_PASSWORD_LENGTH) throw invalidField(field, `must be at least ${MIN_PASSWORD_LENGTH} characters`);
+  if (password.length > MAX_PASSWORD_LENGTH) throw invalidField(field, `must be at most ${MAX_PASSWORD_LENGTH} characters`);
+  if (password.trim() === "") throw invalidField(field, "must not be only spaces");
 }
 
 export const USERNAME_PATTERN = /^[A-Za-z0-9][A-Za-z0-9._@-]{0,63}$/;
 
 export function checkUsername(username: string) {
   if (!USERNAME_PATTERN.test(username)) {
-    throw badRequest("Field 'username' must be 1 to 64 characters: letters, digits and . _ @ - (starting with a letter or digit)");
+    throw invalidField("username", "must be 1 to 64 characters: letters, digits and . _ @ - (starting with a letter or digit)");
   }
 }

@@ -3,22 +3,15 @@ import { Elysia, t } from "elysia";
 import { authPlugin } from "../auth/guard.ts";
 import type { AppContext } from "../context.ts";
 import * as E from "../docs/examples.ts";
+import { ErrorBody } from "../http/schemas.ts";
 import { IdParams } from "../http/params.ts";
 import { DestinationTypeSchema } from "../jobs/model.ts";
+import { CredentialView } from "./model.ts";
 import * as svc from "./service.ts";
 
 const tags = ["Credentials"];
-const ErrorBody = t.Object({ error: t.String(), message: t.String() });
 const errors = { 400: ErrorBody, 401: ErrorBody, 403: ErrorBody, 404: ErrorBody };
 const Data = t.Record(t.String(), t.Unknown(), { description: "fields per type: see credential_fields in GET /api/providers; never returned" });
-
-const CredentialView = t.Object({
-  id: t.Integer(),
-  name: t.String(),
-  provider_type: t.String(),
-  created_at: t.String(),
-  updated_at: t.String(),
-});
 
 export function credentialRoutes(ctx: AppContext) {
   const { db, secret } = ctx;

@@ -2,18 +2,13 @@
 // (the data folder's key, the row id as context) and never returned: views carry no data.
 import type { Db } from "../db/client.ts";
 import { open, seal } from "../crypto/seal.ts";
-import { badRequest, conflict, notFound } from "../http/errors.ts";
+import { badRequest, conflict, invalidField, named, nestedFieldError, notFound } from "../http/errors.ts";
 import { destinationFor, isDestinationType } from "../providers/registry.ts";
 import { DestinationError } from "../providers/types.ts";
+import type { CredentialView } from "./model.ts";
 import * as q from "./queries.ts";
 
-export interface CredentialView {
-  id: number;
-  name: string;
-  provider_type: string;
-  created_at: string;
-  updated_at: string;
-}
+export type { CredentialView };
 
 const context = (id: number) => `credential:${id}`;
 
@@ -23,16 +18,13 @@ function toView(r: q.CredentialRow): CredentialView {
 
 /** Validates data with the type's credential fields; errors name the field as `data.x`. */
 export function parseCredentialData(providerType: string, data: unknown): Record<string, string> {
-  if (!isDestinationType(providerType)) throw badRequest(`Field 'provider_type' must be one of the types listed by GET /api/providers`);
+  if (!isDestinationType(providerType)) throw invalidField("provider_type", "must be one of the types listed by GET /api/providers");
   const dest = destinationFor(providerType);
-  if (dest.credentialFields.length === 0) throw badRequest(`Field 'provider_type': ${dest.name} destinations take no credentials`);
+  if (dest.credentialFields.length === 0) throw named(badRequest(`Field 'provider_type': ${dest.name} destinations take no credentials`), "provider_type");
   try {
     return dest.parseCredential(data);
   } catch (err) {
-    if (err instanceof DestinationError) {
-      const m = /^Field '([^']+)'(.*)$/s.exec(err.message);
-      throw badRequest(m ? `Field 'data.${m[1]}'${m[2]}` : `Field 'data' ${err.message}`);
-    }
+    if (err instanceof DestinationError) throw nestedFieldError("data", err);
     throw err;
   }
 }
@@ -50,7 +42,7 @@ export function getCredential(db: Db, id: number): CredentialView {
 
 export function createCredential(db: Db, key: Uint8Array, input: { name: string; provider_type: string; data: unknown }): CredentialView {
   const name = input.name.trim();
-  if (!name) throw badRequest("Field 'name' must not be blank");
+  if (!name) throw invalidField("name", "must not be blank");
   const data = parseCredentialData(input.provider_type, input.data);
   const json = JSON.stringify(data);
   const id = q.insertCredential(db, name, input.provider_type, (id) => seal(key, json, context(id)));
@@ -61,17 +53,17 @@ export function updateCredential(db: Db, key: Uint8Array, id: number, input: { n
   const row = q.findCredential(db, id);
   if (!row) throw notFound("Credential not found");
   if (input.provider_type !== undefined && input.provider_type !== row.providerType) {
-    throw badRequest("Field 'provider_type' cannot change: create a new credential for another type");
+    throw invalidField("provider_type", "cannot change: create a new credential for another type");
   }
   const values: { name?: string; data?: string } = {};
   if (input.name !== undefined) {
     values.name = input.name.trim();
-    if (!values.name) throw badRequest("Field 'name' must not be blank");
+    if (!values.name) throw invalidField("name", "must not be blank");
   }
   if (input.data !== undefined && input.data !== null) {
     values.data = seal(key, JSON.stringify(parseCredentialData(row.providerType, input.data)), context(id));
   }
-  if (values.name === undefined && values.data === undefined) throw badRequest("Field 'name' or 'data' is required");
+  if (values.name === undefined && values.data === undefined) throw invalidField("name", "or 'data' is required");
   q.updateCredential(db, id, values);
   return getCredential(db, id);
 }

@@ -25,7 +25,7 @@ import { metricsRoutes } from "../metrics/routes.ts";
 import { HttpRequestCounter } from "../metrics/http.ts";
 import { backupRoutes } from "../system/backup.ts";
 import { webPages } from "../web/pages/index.ts";
-import { ApiError, internalError, notFound, payloadTooLarge, badRequest, unsupportedMediaType, validationMessage } from "./errors.ts";
+import { ApiError, internalError, notFound, payloadTooLarge, badRequest, unsupportedMediaType, validationError } from "./errors.ts";
 import { deferBodyError, deferredBodyError, jsonNestsDeeperThan, MAX_JSON_DEPTH, readBodyLimited } from "./body.ts";
 import { crossOriginRefusal } from "./origin.ts";
 import { isApiPath, securityHeaders } from "./security.ts";
@@ -111,7 +111,7 @@ export function createApp(ctx: AppContext, services: Services) {
         if (typeof code === "number") return;
         switch (code) {
           case "VALIDATION":
-            return respond(deferredBodyError(request) ?? badRequest(validationMessage(error as never)));
+            return respond(deferredBodyError(request) ?? validationError(error as never));
           case "PARSE":
             return respond(badRequest("Request body could not be parsed"));
           case "NOT_FOUND":

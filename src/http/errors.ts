@@ -3,6 +3,13 @@
 // 500 without internals, so no stack trace or library message reaches a client.
 
 export class ApiError extends Error {
+  /**
+   * The request field (or query/path parameter) the message names, e.g. "destination_config.bucket":
+   * for code (nesting a field, a form marking its input), never read back from the text. Not part
+   * of the body, which stays { error, message }.
+   */
+  field?: string;
+
   constructor(
     readonly status: number,
     readonly error: string,
@@ -19,6 +26,21 @@ export class ApiError extends Error {
 }
 
 export const badRequest = (message: string, extra?: Record<string, unknown>) => new ApiError(400, "Invalid request", message, extra);
+/** The 400 for one bad field: "Field '<field>' <problem>", with `field` set. */
+export const invalidField = (field: string, problem: string) => named(badRequest(`Field '${field}' ${problem}`), field);
+/** `err` with the field its message names (for messages not worded "Field '<field>' <problem>"). */
+export function named<E extends Error & { field?: string }>(err: E, field: string): E {
+  err.field = field;
+  return err;
+}
+/**
+ * A field error from inside an object field, named from the request's top: a destination's
+ * "Field 'bucket' ..." in `destination_config` is "Field 'destination_config.bucket' ...";
+ * an error naming no field is about the object itself ("Field 'destination_config' must be an object").
+ */
+export function nestedFieldError(prefix: string, inner: { message: string; field?: string; problem?: string }): ApiError {
+  return inner.field !== undefined && inner.problem !== undefined ? invalidField(`${prefix}.${inner.field}`, inner.problem) : invalidField(prefix, inner.message);
+}
 export const unauthorized = (message = "Invalid or expired token") => new ApiError(401, "Unauthorized", message);
 export const forbidden = (message = "Access denied") => new ApiError(403, "Forbidden", message);
 export const notFound = (message: string) => new ApiError(404, "Not found", message);
@@ -35,16 +57,21 @@ export const serviceUnavailable = (message: string) => new ApiError(503, "Servic
 export const headersTooLarge = (limit: number) =>
   new ApiError(431, "Request headers too large", `Request line and headers are larger than ${Math.round(limit / 1024)} KiB`);
 
-/** Turns an Elysia/TypeBox validation failure into "Field 'x' ..." naming the first bad field. */
-export function validationMessage(err: { type?: string; valueError?: { path?: string; message?: string; value?: unknown; schema?: any } }): string {
+/**
+ * Turns an Elysia/TypeBox validation failure into the 400 "Field 'x' ..." naming the first bad
+ * field (`field` set to it; "Query parameter 'x'" / "Path parameter 'x'" for those). `prefix`
+ * names the object the validated value sits in ("sync_options." makes 'sync_options.verbosity').
+ */
+export function validationError(err: { type?: string; valueError?: { path?: string; message?: string; value?: unknown; schema?: any } }, prefix = ""): ApiError {
   const ve = err.valueError;
   const where = err.type === "query" ? "Query parameter" : err.type === "params" ? "Path parameter" : "Field";
-  if (!ve) return `Invalid ${err.type ?? "request"}`;
-  const field = (ve.path ?? "").replace(/^\//, "").replace(/\//g, ".");
-  if (!field) return err.type === "body" ? "Request body must be a JSON object of the documented shape" : `Invalid ${err.type ?? "request"}`;
-  if (ve.value === undefined) return `${where} '${field}' is required`;
+  if (!ve) return badRequest(`Invalid ${err.type ?? "request"}`);
+  const path = (ve.path ?? "").replace(/^\//, "").replace(/\//g, ".");
+  if (!path) return badRequest(err.type === "body" ? "Request body must be a JSON object of the documented shape" : `Invalid ${err.type ?? "request"}`);
+  const field = prefix + path;
+  if (ve.value === undefined) return named(badRequest(`${where} '${field}' is required`), field);
   const custom = typeof ve.schema?.error === "string" ? ve.schema.error : undefined;
-  return `${where} '${field}' ${custom ?? describeExpectation(ve.schema, ve.message)}`;
+  return named(badRequest(`${where} '${field}' ${custom ?? describeExpectation(ve.schema, ve.message)}`), field);
 }
 
 function describeExpectation(schema: any, fallback?: string): string {

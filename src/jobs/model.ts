@@ -1,8 +1,9 @@
 // Request and response schemas of the jobs API (validation and OpenAPI). The per-type checks of
 // destination_config and sync_options live in service.ts, which words them the same way.
-import { t } from "elysia";
+import { t, type Static } from "elysia";
 import * as E from "../docs/examples.ts";
 import { DESTINATION_TYPES } from "../providers/types.ts";
+import { RunStatus } from "../runs/model.ts";
 import { ScheduleView } from "../schedules/model.ts";
 
 export const DestinationTypeSchema = t.Union(DESTINATION_TYPES.map((d) => t.Literal(d)));
@@ -14,6 +15,7 @@ export const SyncOptionsSchema = t.Object({
   dry_run: t.Boolean({ description: "log what would change and change nothing" }),
   verbosity: t.Union([t.Literal("quiet"), t.Literal("normal"), t.Literal("verbose")]),
 });
+export type SyncOptions = Static<typeof SyncOptionsSchema>;
 
 export const JobBody = t.Object({
   name: t.String({ minLength: 1, maxLength: 200 }),
@@ -34,7 +36,7 @@ export const JobBody = t.Object({
 export const LastRun = t.Union([
   t.Object({
     id: t.Integer(),
-    status: t.String(),
+    status: RunStatus,
     started_at: t.Union([t.String(), t.Null()]),
     completed_at: t.Union([t.String(), t.Null()]),
     files_transferred: t.Integer({ description: "while the run is active: so far (live)" }),
@@ -60,6 +62,7 @@ export const JobView = t.Object({
   active_run_id: t.Union([t.Integer(), t.Null()], { description: "the run in progress, if any" }),
   schedules: t.Array(ScheduleView),
 });
+/** A job as the API answers it (and the views render it). */
+export type JobView = Static<typeof JobView>;
 
 export const Message = t.Object({ message: t.String() });
-export const ErrorBody = t.Object({ error: t.String(), message: t.String() });

@@ -6,7 +6,8 @@ import { conflict } from "../http/errors.ts";
 import type { RunEngine } from "../runs/engine-types.ts";
 import { pageQuery, readPage, setPageHeaders, type PageRule } from "../http/pagination.ts";
 import { IdParams } from "../http/params.ts";
-import { ErrorBody, JobBody, JobView, Message } from "./model.ts";
+import { ErrorBody } from "../http/schemas.ts";
+import { JobBody, JobView, Message } from "./model.ts";
 import * as svc from "./service.ts";
 
 export interface JobRouteDeps {

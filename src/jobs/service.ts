@@ -1,7 +1,7 @@
 // Jobs: validation (400 naming the field), views as the seed shows them, clone. No HTTP types.
 import { basename, isAbsolute, normalize } from "node:path";
 import type { Db } from "../db/client.ts";
-import { badRequest, conflict, notFound } from "../http/errors.ts";
+import { conflict, invalidField, nestedFieldError, notFound } from "../http/errors.ts";
 import { destinationFor, isDestinationType } from "../providers/registry.ts";
 import { DestinationError, type DestinationType, type SyncOptions } from "../providers/types.ts";
 import type { RunEngine } from "../runs/engine-types.ts";
@@ -10,6 +10,7 @@ import { lastRuns, type LastRunView } from "../runs/queries.ts";
 import { schedulesOfJobs, type ScheduleView } from "../schedules/service.ts";
 import type { HostPathRules } from "../system/paths.ts";
 import { checkJobPaths } from "./host-paths.ts";
+import type { JobView } from "./model.ts";
 import * as q from "./queries.ts";
 import { normalizeSyncOptions, validateSyncOptions } from "./sync-options.ts";
 
@@ -24,23 +25,7 @@ export interface JobInput {
   credential_id?: number | null;
 }
 
-export interface JobView {
-  id: number;
-  name: string;
-  description: string;
-  enabled: boolean;
-  source_dirs: string[];
-  destination_type: string;
-  destination_config: Record<string, unknown>;
-  sync_options: SyncOptions;
-  credential_id: number | null;
-  created_at: string;
-  updated_at: string;
-  /** The newest run; while it is active its counters are the engine's live ones. */
-  last_run: LastRunView | null;
-  active_run_id: number | null;
-  schedules: ScheduleView[];
-}
+export type { JobView };
 
 /** Absolute, normalised, not "/", and no two with one basename (they would share a destination folder). */
 export function validateSources(dirs: string[]): string[] {
@@ -48,14 +33,14 @@ export function validateSources(dirs: string[]): string[] {
   const seen = new Map<string, string>();
   dirs.forEach((raw, i) => {
     const dir = raw.trim();
-    if (dir.includes("\0")) throw badRequest(`Field 'source_dirs.${i}' must not contain a NUL character`);
-    if (!isAbsolute(dir)) throw badRequest(`Field 'source_dirs.${i}' must be an absolute path (got "${raw}")`);
+    if (dir.includes("\0")) throw invalidField(`source_dirs.${i}`, "must not contain a NUL character");
+    if (!isAbsolute(dir)) throw invalidField(`source_dirs.${i}`, `must be an absolute path (got "${raw}")`);
     const norm = normalize(dir).replace(/\/+$/, "");
     const base = basename(norm);
-    if (norm === "" || base === "") throw badRequest(`Field 'source_dirs.${i}' cannot be the root folder: pick the folders to back up`);
+    if (norm === "" || base === "") throw invalidField(`source_dirs.${i}`, "cannot be the root folder: pick the folders to back up");
     const other = seen.get(base);
     if (other !== undefined) {
-      throw badRequest(`Field 'source_dirs' has two folders named "${base}" (${other} and ${norm}): each source goes to <destination>/<basename>/, so basenames must differ`);
+      throw invalidField("source_dirs", `has two folders named "${base}" (${other} and ${norm}): each source goes to <destination>/<basename>/, so basenames must differ`);
     }
     seen.set(base, norm);
     out.push(norm);
@@ -63,12 +48,9 @@ export function validateSources(dirs: string[]): string[] {
   return out;
 }
 
-/** Rewrites a destination's "Field 'x' ..." into "Field 'destination_config.x' ...". */
+/** A destination's "Field 'x' ..." is "Field 'destination_config.x' ..." in a job. */
 function configError(err: unknown): never {
-  if (err instanceof DestinationError) {
-    const m = /^Field '([^']+)'(.*)$/s.exec(err.message);
-    throw badRequest(m ? `Field 'destination_config.${m[1]}'${m[2]}` : `Field 'destination_config' ${err.message}`);
-  }
+  if (err instanceof DestinationError) throw nestedFieldError("destination_config", err);
   throw err;
 }
 
@@ -78,7 +60,7 @@ function configError(err: unknown): never {
  */
 export function validateJob(db: Db, input: JobInput, rules: HostPathRules): q.JobValues {
   const name = input.name.trim();
-  if (!name) throw badRequest("Field 'name' must not be blank");
+  if (!name) throw invalidField("name", "must not be blank");
   const dest = destinationFor(input.destination_type);
   let config: Record<string, unknown>;
   try {
@@ -90,10 +72,10 @@ export function validateJob(db: Db, input: JobInput, rules: HostPathRules): q.Jo
   const credentialId = input.credential_id ?? null;
   if (credentialId !== null) {
     const cred = q.credentialType(db, credentialId);
-    if (!cred) throw badRequest(`Field 'credential_id' refers to no credential (${credentialId})`);
-    if (cred !== input.destination_type) throw badRequest(`Field 'credential_id' is a ${cred} credential, not ${input.destination_type}`);
+    if (!cred) throw invalidField("credential_id", `refers to no credential (${credentialId})`);
+    if (cred !== input.destination_type) throw invalidField("credential_id", `is a ${cred} credential, not ${input.destination_type}`);
   } else if (dest.capabilities.requires_credentials) {
-    throw badRequest(`Field 'credential_id' is required for ${dest.name} destinations`);
+    throw invalidField("credential_id", `is required for ${dest.name} destinations`);
   }
   const sourceDirs = validateSources(input.source_dirs);
   checkJobPaths(sourceDirs, dest, config!, rules);
@@ -104,7 +86,7 @@ export function validateJob(db: Db, input: JobInput, rules: HostPathRules): q.Jo
     sourceDirs,
     destinationType: input.destination_type,
     destinationConfig: config!,
-    syncOptions: syncOptions as unknown as Record<string, unknown>,
+    syncOptions,
     credentialId,
   };
 }

@@ -1,6 +1,6 @@
 // A job's sync_options: validated on the way in (400 naming the field), defaults filled in on
 // the way out, so a job saved by an older version still reads as a complete object.
-import { badRequest } from "../http/errors.ts";
+import { invalidField } from "../http/errors.ts";
 import type { Capabilities, SyncOptions } from "../providers/types.ts";
 
 export const DEFAULT_SYNC_OPTIONS: SyncOptions = {
@@ -29,36 +29,36 @@ export function normalizeSyncOptions(raw: unknown): SyncOptions {
 /** Strict: for the API. Refuses options the destination type cannot honour. */
 export function validateSyncOptions(raw: unknown, caps: Capabilities, typeName: string): SyncOptions {
   if (raw === undefined || raw === null) return { ...DEFAULT_SYNC_OPTIONS };
-  if (typeof raw !== "object" || Array.isArray(raw)) throw badRequest("Field 'sync_options' must be an object");
+  if (typeof raw !== "object" || Array.isArray(raw)) throw invalidField("sync_options", "must be an object");
   const o = raw as Record<string, unknown>;
   const known = Object.keys(DEFAULT_SYNC_OPTIONS);
-  for (const k of Object.keys(o)) if (!known.includes(k)) throw badRequest(`Field 'sync_options.${k}' is not a sync option`);
+  for (const k of Object.keys(o)) if (!known.includes(k)) throw invalidField(`sync_options.${k}`, "is not a sync option");
   const bool = (k: string) => {
-    if (o[k] !== undefined && o[k] !== null && typeof o[k] !== "boolean") throw badRequest(`Field 'sync_options.${k}' must be true or false`);
+    if (o[k] !== undefined && o[k] !== null && typeof o[k] !== "boolean") throw invalidField(`sync_options.${k}`, "must be true or false");
     return o[k] === true;
   };
   const out: SyncOptions = { ...DEFAULT_SYNC_OPTIONS, delete_extraneous: bool("delete_extraneous"), dry_run: bool("dry_run") };
   if (o.exclude_patterns !== undefined && o.exclude_patterns !== null) {
-    if (!Array.isArray(o.exclude_patterns)) throw badRequest("Field 'sync_options.exclude_patterns' must be a list of strings");
-    if (o.exclude_patterns.length > MAX_PATTERNS) throw badRequest(`Field 'sync_options.exclude_patterns' must have at most ${MAX_PATTERNS} patterns`);
+    if (!Array.isArray(o.exclude_patterns)) throw invalidField("sync_options.exclude_patterns", "must be a list of strings");
+    if (o.exclude_patterns.length > MAX_PATTERNS) throw invalidField("sync_options.exclude_patterns", `must have at most ${MAX_PATTERNS} patterns`);
     out.exclude_patterns = o.exclude_patterns.map((p, i) => {
       if (typeof p !== "string" || p.trim() === "" || p.length > 1024 || /[\n\r\0]/.test(p)) {
-        throw badRequest(`Field 'sync_options.exclude_patterns.${i}' must be a non-empty pattern on one line`);
+        throw invalidField(`sync_options.exclude_patterns.${i}`, "must be a non-empty pattern on one line");
       }
       return p.trim();
     });
   }
   const bw = o.bandwidth_limit_kbps;
   if (bw !== undefined && bw !== null) {
-    if (typeof bw !== "number" || !Number.isInteger(bw) || bw < 1 || bw > 10_000_000) throw badRequest("Field 'sync_options.bandwidth_limit_kbps' must be a whole number from 1 to 10000000, or null");
+    if (typeof bw !== "number" || !Number.isInteger(bw) || bw < 1 || bw > 10_000_000) throw invalidField("sync_options.bandwidth_limit_kbps", "must be a whole number from 1 to 10000000, or null");
     out.bandwidth_limit_kbps = bw;
   }
   if (o.verbosity !== undefined && o.verbosity !== null) {
-    if (!VERBOSITY.includes(o.verbosity as never)) throw badRequest(`Field 'sync_options.verbosity' must be one of "quiet", "normal", "verbose"`);
+    if (!VERBOSITY.includes(o.verbosity as never)) throw invalidField("sync_options.verbosity", `must be one of "quiet", "normal", "verbose"`);
     out.verbosity = o.verbosity as SyncOptions["verbosity"];
   }
   const unsupported = (field: string, set: boolean, supported: boolean) => {
-    if (set && !supported) throw badRequest(`Field 'sync_options.${field}' is not supported by ${typeName}`);
+    if (set && !supported) throw invalidField(`sync_options.${field}`, `is not supported by ${typeName}`);
   };
   unsupported("delete_extraneous", out.delete_extraneous, caps.supports_delete);
   unsupported("exclude_patterns", out.exclude_patterns.length > 0, caps.supports_exclude_patterns);

@@ -29,7 +29,7 @@ export const REMOTE_CAPABILITIES: Capabilities = {
 };
 
 export function fieldError(name: string, problem: string): DestinationError {
-  return new DestinationError("config", `Field '${name}' ${problem}`);
+  return new DestinationError("config", `Field '${name}' ${problem}`, { field: name, problem });
 }
 
 /** Parses `raw` into one value per field (defaults applied); unknown keys are refused so typos surface. */

@@ -7,7 +7,7 @@ import { basename, isAbsolute, join, normalize } from "node:path";
 import { withAutoMount } from "../system/automount.ts";
 import { killChild, spawnChild } from "../system/children.ts";
 import { guardHostPath, type HostPathRules, type Refuse } from "../system/paths.ts";
-import { parseFields } from "./fields.ts";
+import { fieldError, parseFields } from "./fields.ts";
 import { exitMessage, parseRecord, PendingFiles, readStatLine, WARNING_EXIT_CODES, type FileRecord, type RsyncStats } from "./rsync-output.ts";
 import { DestinationError, type Destination, type FieldSpec, type RunReporter, type SyncOptions, type SyncRequest, type SyncResult, type TestResult } from "./types.ts";
 
@@ -38,11 +38,11 @@ const configFields: FieldSpec[] = [
 function parseConfig(raw: unknown): LocalConfig {
   const v = parseFields(configFields, raw, "Local / USB");
   const mount = String(v.mount_point);
-  if (!isAbsolute(mount)) throw new DestinationError("config", "Field 'mount_point' must be an absolute path");
+  if (!isAbsolute(mount)) throw fieldError("mount_point", "must be an absolute path");
   const sub = String(v.backup_subdir ?? "").replace(/^\/+|\/+$/g, "");
-  if (sub.split("/").includes("..")) throw new DestinationError("config", "Field 'backup_subdir' must stay inside the mount point (no '..')");
+  if (sub.split("/").includes("..")) throw fieldError("backup_subdir", "must stay inside the mount point (no '..')");
   const uuid = v.usb_uuid === null ? null : String(v.usb_uuid);
-  if (uuid !== null && !/^[A-Za-z0-9-]{1,64}$/.test(uuid)) throw new DestinationError("config", "Field 'usb_uuid' must be a filesystem UUID like 1234-ABCD");
+  if (uuid !== null && !/^[A-Za-z0-9-]{1,64}$/.test(uuid)) throw fieldError("usb_uuid", "must be a filesystem UUID like 1234-ABCD");
   return {
     mount_point: normalize(mount).replace(/(.)\/+$/, "$1"),
     backup_subdir: sub === "" ? "" : normalize(sub),
@@ -55,9 +55,9 @@ function parseConfig(raw: unknown): LocalConfig {
 
 function parseSpaceCheck(v: Record<string, unknown>): Pick<LocalConfig, "min_free_space_mb" | "on_low_space"> {
   const min = v.min_free_space_mb === null || v.min_free_space_mb === undefined ? null : Number(v.min_free_space_mb);
-  if (min !== null && min < 0) throw new DestinationError("config", "Field 'min_free_space_mb' must be a whole number of at least 0");
+  if (min !== null && min < 0) throw fieldError("min_free_space_mb", "must be a whole number of at least 0");
   const on = v.on_low_space ?? "fail";
-  if (on !== "fail" && on !== "warn") throw new DestinationError("config", "Field 'on_low_space' must be one of \"fail\", \"warn\"");
+  if (on !== "fail" && on !== "warn") throw fieldError("on_low_space", "must be one of \"fail\", \"warn\"");
   return { min_free_space_mb: min, on_low_space: on };
 }
 

@@ -3,6 +3,7 @@ import { Elysia, t } from "elysia";
 import { authPlugin } from "../auth/guard.ts";
 import type { AppContext } from "../context.ts";
 import * as E from "../docs/examples.ts";
+import { ErrorBody } from "../http/schemas.ts";
 import { notFound } from "../http/errors.ts";
 import { DestinationTypeSchema } from "../jobs/model.ts";
 import { destinationFor, isDestinationType, listDestinations } from "./registry.ts";
@@ -10,7 +11,6 @@ import { testDestination } from "./service.ts";
 import type { Destination } from "./types.ts";
 
 const tags = ["Providers"];
-const ErrorBody = t.Object({ error: t.String(), message: t.String() });
 
 const Field = t.Object({
   name: t.String(),

@@ -1,7 +1,7 @@
 // Connection tests, shared by POST /api/providers/test and the job editor's "Test connection".
 import type { AppContext } from "../context.ts";
 import { getCredential, openCredentialData, parseCredentialData } from "../credentials/service.ts";
-import { ApiError, badRequest } from "../http/errors.ts";
+import { ApiError, badRequest, invalidField, nestedFieldError } from "../http/errors.ts";
 import { destinationFor, isDestinationType } from "./registry.ts";
 import { DestinationError, TEST_TIMEOUT_MS, type TestResult } from "./types.ts";
 
@@ -13,12 +13,9 @@ export interface TestInput {
   credential_data?: unknown;
 }
 
-/** Re-words a destination's field error with the request field it sits in ("destination_config.bucket"). */
+/** A destination's field error, named with the request field it sits in ("destination_config.bucket"). */
 function fieldError(prefix: string, err: unknown): never {
-  if (err instanceof DestinationError) {
-    const m = /^Field '([^']+)'(.*)$/s.exec(err.message);
-    throw badRequest(m ? `Field '${prefix}.${m[1]}'${m[2]}` : `Field '${prefix}' ${err.message}`);
-  }
+  if (err instanceof DestinationError) throw nestedFieldError(prefix, err);
   throw err;
 }
 
@@ -27,7 +24,7 @@ function fieldError(prefix: string, err: unknown): never {
  * Bad input throws ApiError 400 naming the field; a failed connection is a result, not an error.
  */
 export async function testDestination(ctx: AppContext, input: TestInput): Promise<TestResult> {
-  if (!isDestinationType(input.destination_type)) throw badRequest("Field 'destination_type' must be one of the types listed by GET /api/providers");
+  if (!isDestinationType(input.destination_type)) throw invalidField("destination_type", "must be one of the types listed by GET /api/providers");
   const dest = destinationFor(input.destination_type);
   if (!dest.test) throw badRequest(`Connection tests for ${dest.name} are not available yet: its sync is not built in this version`);
   let config: Record<string, unknown> = {};
@@ -46,17 +43,17 @@ export async function testDestination(ctx: AppContext, input: TestInput): Promis
     try {
       saved = getCredential(ctx.db, input.credential_id);
     } catch (err) {
-      if (err instanceof ApiError && err.status === 404) throw badRequest(`Field 'credential_id' refers to no credential (${input.credential_id})`);
+      if (err instanceof ApiError && err.status === 404) throw invalidField("credential_id", `refers to no credential (${input.credential_id})`);
       throw err;
     }
-    if (saved.provider_type !== input.destination_type) throw badRequest(`Field 'credential_id' is a ${saved.provider_type} credential, not ${input.destination_type}`);
+    if (saved.provider_type !== input.destination_type) throw invalidField("credential_id", `is a ${saved.provider_type} credential, not ${input.destination_type}`);
     try {
       credential = openCredentialData(ctx.db, ctx.secret, input.credential_id);
     } catch (err) {
       return { success: false, message: (err as Error).message, details: null };
     }
   } else if (dest.capabilities.requires_credentials) {
-    throw badRequest(`Field 'credential_id' or 'credential_data' is required for ${dest.name}`);
+    throw invalidField("credential_id", `or 'credential_data' is required for ${dest.name}`);
   }
   try {
     return await dest.test(config, credential, AbortSignal.timeout(TEST_TIMEOUT_MS), { dataDir: ctx.config.dataDir });

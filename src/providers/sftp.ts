@@ -50,7 +50,7 @@ function parseConfig(raw: unknown): SftpConfig {
 
 function parseCredential(raw: unknown): Record<string, string> {
   const data = asStrings(parseFields(credentialFields, raw, "SFTP"));
-  if (!data.password && !data.private_key) throw new DestinationError("config", "Field 'password' or 'private_key' is required");
+  if (!data.password && !data.private_key) throw fieldError("password", "or 'private_key' is required");
   if (data.private_key) {
     const { utils } = require("ssh2") as typeof import("ssh2");
     const parsed = utils.parseKey(data.private_key, data.passphrase);

@@ -2,6 +2,7 @@
 // destination means a new module here and one `case` in registry.ts, never a change to the engine.
 // Domain code only: no HTTP types. Errors are DestinationError with a kind from one shared
 // vocabulary (PocketBase's NormalizeError idea), which the API and the run log turn into words.
+import type { SyncOptions } from "../jobs/model.ts";
 import type { HostPathRules, Refuse } from "../system/paths.ts";
 
 export const DESTINATION_TYPES = ["local", "s3", "google_drive", "onedrive", "sftp", "webdav"] as const;
@@ -37,13 +38,8 @@ export interface Capabilities {
   sync_implemented: boolean;
 }
 
-export interface SyncOptions {
-  delete_extraneous: boolean;
-  exclude_patterns: string[];
-  bandwidth_limit_kbps: number | null;
-  dry_run: boolean;
-  verbosity: "quiet" | "normal" | "verbose";
-}
+/** A job's sync options: the type of their schema (SyncOptionsSchema in jobs/model.ts). */
+export type { SyncOptions };
 
 export type LogLevel = "info" | "warning" | "error";
 
@@ -103,12 +99,18 @@ export type DestinationErrorKind =
   | "failed"; // anything else, with the store's own words in the message
 
 export class DestinationError extends Error {
+  /** The config or credential field the message names and what is wrong with it ("Field '<field>' <problem>"). */
+  readonly field?: string;
+  readonly problem?: string;
+
   constructor(
     readonly kind: DestinationErrorKind,
     message: string,
-    options?: { cause?: unknown },
+    options?: { cause?: unknown; field?: string; problem?: string },
   ) {
     super(message, options);
+    this.field = options?.field;
+    this.problem = options?.problem;
   }
 }
 

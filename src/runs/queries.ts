@@ -5,22 +5,9 @@ import { jobs, runChildren, runLogs, runs } from "../db/schema.ts";
 import type { ChildRecord } from "../system/children.ts";
 import type { LogLevel } from "../providers/types.ts";
 
-export type RunStatus = "pending" | "running" | "completed" | "failed" | "cancelled";
+import type { LogView, RunStatus, RunView } from "./model.ts";
 
-export interface RunView {
-  id: number;
-  job_id: number;
-  job_name: string;
-  status: RunStatus;
-  trigger: "manual" | "scheduled";
-  schedule_id: number | null;
-  started_at: string | null;
-  completed_at: string | null;
-  files_transferred: number;
-  bytes_transferred: number;
-  files_deleted: number;
-  error_message: string | null;
-}
+export type { LogView, RunStatus, RunView };
 
 const runColumns = {
   id: runs.id,
@@ -142,14 +129,6 @@ export function pruneJobRuns(db: Db, jobId: number, max: number, keep: number[])
   const old = all.slice(max).map((r) => r.id).filter((id) => !keep.includes(id));
   if (old.length === 0) return 0;
   return db.delete(runs).where(inArray(runs.id, old)).returning({ id: runs.id }).all().length;
-}
-
-export interface LogView {
-  id: number;
-  run_id: number;
-  timestamp: string;
-  level: LogLevel;
-  message: string;
 }
 
 export function listLogs(db: Db, runId: number, opts: { limit: number; offset: number; level?: LogLevel }): { rows: LogView[]; total: number } {

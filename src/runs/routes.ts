@@ -6,36 +6,19 @@ import type { AppContext } from "../context.ts";
 import { jobs } from "../db/schema.ts";
 import { conflict, notFound } from "../http/errors.ts";
 import { pageQuery, readPage, setPageHeaders, type PageRule } from "../http/pagination.ts";
+import { ErrorBody } from "../http/schemas.ts";
 import { IdParams } from "../http/params.ts";
 import { eq } from "drizzle-orm";
 import type { Engine } from "./engine.ts";
 import type { RunEngine } from "./engine-types.ts";
 import { withLiveCounters } from "./live-counters.ts";
+import { Level, LogView, RunView } from "./model.ts";
 import * as q from "./queries.ts";
 
 const tags = ["Runs"];
-const ErrorBody = t.Object({ error: t.String(), message: t.String() });
 const errors = { 400: ErrorBody, 401: ErrorBody, 403: ErrorBody, 404: ErrorBody };
 const RUN_PAGE: PageRule = { defaultLimit: 20, maxLimit: 500 };
 const LOG_PAGE: PageRule = { defaultLimit: 1000, maxLimit: 10_000 };
-const Level = t.Union([t.Literal("info"), t.Literal("warning"), t.Literal("error")]);
-
-const RunView = t.Object({
-  id: t.Integer(),
-  job_id: t.Integer(),
-  job_name: t.String(),
-  status: t.Union([t.Literal("pending"), t.Literal("running"), t.Literal("completed"), t.Literal("failed"), t.Literal("cancelled")]),
-  trigger: t.Union([t.Literal("manual"), t.Literal("scheduled")]),
-  schedule_id: t.Union([t.Integer(), t.Null()]),
-  started_at: t.Union([t.String(), t.Null()]),
-  completed_at: t.Union([t.String(), t.Null()]),
-  files_transferred: t.Integer(),
-  bytes_transferred: t.Integer(),
-  files_deleted: t.Integer(),
-  error_message: t.Union([t.String(), t.Null()]),
-});
-
-const LogView = t.Object({ id: t.Integer(), run_id: t.Integer(), timestamp: t.String(), level: Level, message: t.String() });
 
 /** Active runs answer the engine's live counters (withLiveCounters); finished ones what is stored. */
 export function runRoutes(ctx: AppContext, engine: Pick<Engine, "activeRunIds"> & Pick<RunEngine, "live">) {

@@ -2,7 +2,7 @@
 // Knows nothing of the database or HTTP, so the editor preview, the API and the scheduler
 // all compute run times the same way.
 import { Cron, type CronOptions } from "croner";
-import { badRequest } from "../http/errors.ts";
+import { invalidField } from "../http/errors.ts";
 
 export type ScheduleType = "daily" | "weekly" | "monthly" | "custom";
 
@@ -31,8 +31,8 @@ export function isValidTimezone(tz: string): boolean {
 }
 
 function requireInt(value: number | null, field: string, min: number, max: number): number {
-  if (value === null || value === undefined) throw badRequest(`Field '${field}' is required for this schedule_type`);
-  if (!Number.isInteger(value) || value < min || value > max) throw badRequest(`Field '${field}' must be a whole number from ${min} to ${max}`);
+  if (value === null || value === undefined) throw invalidField(field, "is required for this schedule_type");
+  if (!Number.isInteger(value) || value < min || value > max) throw invalidField(field, `must be a whole number from ${min} to ${max}`);
   return value;
 }
 
@@ -43,7 +43,7 @@ function requireInt(value: number | null, field: string, min: number, max: numbe
 export function cronPattern(def: ScheduleDefinition): string {
   const unused = (fields: (keyof ScheduleDefinition)[]) => {
     for (const f of fields) {
-      if (def[f] !== null && def[f] !== undefined) throw badRequest(`Field '${f}' is not used by a ${def.schedule_type} schedule; leave it out or null`);
+      if (def[f] !== null && def[f] !== undefined) throw invalidField(f, `is not used by a ${def.schedule_type} schedule; leave it out or null`);
     }
   };
   switch (def.schedule_type) {
@@ -66,17 +66,17 @@ export function cronPattern(def: ScheduleDefinition): string {
     case "custom": {
       unused(["hour", "minute", "day_of_week", "day_of_month"]);
       const expr = def.cron_expression?.trim();
-      if (!expr) throw badRequest("Field 'cron_expression' is required for a custom schedule");
-      if (expr.length > MAX_CRON_LENGTH) throw badRequest(`Field 'cron_expression' must be at most ${MAX_CRON_LENGTH} characters`);
+      if (!expr) throw invalidField("cron_expression", "is required for a custom schedule");
+      if (expr.length > MAX_CRON_LENGTH) throw invalidField("cron_expression", `must be at most ${MAX_CRON_LENGTH} characters`);
       const fields = expr.split(/\s+/).length;
       if (!expr.startsWith("@") && fields !== 5) {
-        throw badRequest(`Field 'cron_expression' must have 5 fields (minute hour day-of-month month day-of-week), got ${fields}`);
+        throw invalidField("cron_expression", `must have 5 fields (minute hour day-of-month month day-of-week), got ${fields}`);
       }
       return expr;
     }
     default: {
       const never: never = def.schedule_type;
-      throw badRequest(`Field 'schedule_type' must be one of ${SCHEDULE_TYPES.join(", ")} (got ${JSON.stringify(never)})`);
+      throw invalidField("schedule_type", `must be one of ${SCHEDULE_TYPES.join(", ")} (got ${JSON.stringify(never)})`);
     }
   }
 }
@@ -96,7 +96,7 @@ export function cronOptions(timezone: string | null): CronOptions {
 /** A paused croner job for the definition (never fires); throws a 400 for a bad definition. */
 export function compile(def: ScheduleDefinition): Cron {
   if (def.timezone !== null && def.timezone !== undefined && !isValidTimezone(def.timezone)) {
-    throw badRequest(`Field 'timezone' must be an IANA time zone name such as Europe/Berlin (got ${JSON.stringify(def.timezone)})`);
+    throw invalidField("timezone", `must be an IANA time zone name such as Europe/Berlin (got ${JSON.stringify(def.timezone)})`);
   }
   const pattern = cronPattern(def);
   let job: Cron;
@@ -104,11 +104,11 @@ export function compile(def: ScheduleDefinition): Cron {
     job = new Cron(pattern, cronOptions(def.timezone));
   } catch (err) {
     const detail = (err as Error).message.replace(/^CronPattern:\s*/, "");
-    throw badRequest(`Field 'cron_expression' must be a 5-field cron expression (minute hour day-of-month month day-of-week): ${detail}`);
+    throw invalidField("cron_expression", `must be a 5-field cron expression (minute hour day-of-month month day-of-week): ${detail}`);
   }
   if (job.nextRun() === null) {
     job.stop();
-    throw badRequest("Field 'cron_expression' never matches a date (e.g. 30 February)");
+    throw invalidField("cron_expression", "never matches a date (e.g. 30 February)");
   }
   return job;
 }

@@ -1,5 +1,5 @@
 // Request and response schemas of the schedules API (validation and OpenAPI).
-import { t } from "elysia";
+import { t, type Static } from "elysia";
 import * as E from "../docs/examples.ts";
 
 const Nullable = <T extends Parameters<typeof t.Optional>[0]>(s: T) => t.Optional(t.Union([s, t.Null()]));
@@ -33,6 +33,8 @@ export const ScheduleView = t.Object({
   next_run: t.Union([t.String({ format: "date-time" }), t.Null()], { description: "null when the schedule or its job is disabled" }),
   created_at: t.String(),
 });
+/** A schedule as the API answers it. */
+export type ScheduleView = Static<typeof ScheduleView>;
 
 // Numbers arrive as digit strings and are range-checked by the same code as the body, so the
 // messages match ("Field 'hour' must be a whole number from 0 to 23").
@@ -55,4 +57,3 @@ export const PreviewResponse = t.Object({
 });
 
 export const Message = t.Object({ message: t.String() });
-export const ErrorBody = t.Object({ error: t.String(), message: t.String() });

@@ -5,18 +5,11 @@ import type { Db } from "../db/client.ts";
 import { jobs } from "../db/schema.ts";
 import { notFound } from "../http/errors.ts";
 import { compile, type ScheduleDefinition, type ScheduleType } from "./cron.ts";
+import type { ScheduleView } from "./model.ts";
 import * as q from "./queries.ts";
 import type { ScheduleRow } from "./queries.ts";
 
-export interface ScheduleView extends ScheduleDefinition {
-  id: number;
-  job_id: number;
-  enabled: boolean;
-  catch_up: boolean;
-  /** Next fire time (ISO UTC); null when the schedule or its job is disabled. */
-  next_run: string | null;
-  created_at: string;
-}
+export type { ScheduleView };
 
 export interface ScheduleInput {
   schedule_type: ScheduleType;

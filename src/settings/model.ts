@@ -14,4 +14,3 @@ export const SettingsPatch = t.Object({
   theme: t.Optional(Theme),
 }, { examples: E.SETTINGS });
 
-export const ErrorBody = t.Object({ error: t.String(), message: t.String() });

@@ -2,7 +2,8 @@
 import { Elysia } from "elysia";
 import { authPlugin } from "../auth/guard.ts";
 import type { AppContext } from "../context.ts";
-import { ErrorBody, SettingsPatch, SettingsView } from "./model.ts";
+import { ErrorBody } from "../http/schemas.ts";
+import { SettingsPatch, SettingsView } from "./model.ts";
 import { getSettings, updateSettings } from "./service.ts";
 
 const tags = ["Settings"];

@@ -3,7 +3,7 @@
 import { inArray, sql } from "drizzle-orm";
 import type { Db } from "../db/client.ts";
 import { settings } from "../db/schema.ts";
-import { badRequest } from "../http/errors.ts";
+import { invalidField } from "../http/errors.ts";
 
 export type Theme = "light" | "dark" | "system";
 export const THEMES: Theme[] = ["light", "dark", "system"];
@@ -41,11 +41,11 @@ export function getSettings(db: Db): Settings {
 export function updateSettings(db: Db, patch: Partial<Record<keyof Settings, unknown>>): Settings {
   const changes: Partial<Settings> = {};
   if (patch.max_runs_per_job !== undefined) {
-    if (!validMaxRuns(patch.max_runs_per_job)) throw badRequest(`Field 'max_runs_per_job' must be a whole number from ${MAX_RUNS_MIN} to ${MAX_RUNS_MAX}`);
+    if (!validMaxRuns(patch.max_runs_per_job)) throw invalidField("max_runs_per_job", `must be a whole number from ${MAX_RUNS_MIN} to ${MAX_RUNS_MAX}`);
     changes.max_runs_per_job = patch.max_runs_per_job;
   }
   if (patch.theme !== undefined) {
-    if (!validTheme(patch.theme)) throw badRequest(`Field 'theme' must be one of ${THEMES.map((t) => JSON.stringify(t)).join(", ")}`);
+    if (!validTheme(patch.theme)) throw invalidField("theme", `must be one of ${THEMES.map((t) => JSON.stringify(t)).join(", ")}`);
     changes.theme = patch.theme;
   }
   const now = new Date().toISOString();

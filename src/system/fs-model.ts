@@ -1,11 +1,10 @@
 // t.* schemas of the System drives/mounts/browse API (validation and OpenAPI).
 import { t } from "elysia";
 import * as E from "../docs/examples.ts";
+import { errorResponses } from "../http/schemas.ts";
 import { UUID_PATTERN } from "./mounts.ts";
 
 const Nullable = <S extends Parameters<typeof t.Union>[0][number]>(s: S) => t.Union([s, t.Null()]);
-
-export const ErrorBody = t.Object({ error: t.String(), message: t.String() });
 
 export const Drive = t.Object({
   name: t.String({ examples: ["sdb1"] }),
@@ -70,4 +69,4 @@ export const MkdirBody = t.Object({ path: PathText }, { examples: E.MKDIR });
 export const MkdirResponse = t.Object({ message: t.String(), path: t.String() });
 export const AllowedPathsResponse = t.Object({ paths: t.Array(t.String()) });
 
-export const errors = (...codes: number[]) => Object.fromEntries(codes.map((c) => [c, ErrorBody]));
+export const errors = errorResponses;

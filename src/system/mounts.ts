@@ -2,7 +2,7 @@
 // (paths.ts) and UUIDs already checked (assertUuid): nothing here trusts text from a client, and
 // every process gets an argument array whose user parts cannot be read as options.
 import { readFileSync } from "node:fs";
-import { ApiError, badRequest, conflict, forbidden, notFound } from "../http/errors.ts";
+import { ApiError, conflict, forbidden, invalidField, notFound } from "../http/errors.ts";
 import { runCommand, type CommandResult } from "./command.ts";
 
 /**
@@ -18,7 +18,7 @@ export function isValidUuid(value: unknown): value is string {
 
 export function assertUuid(value: unknown): string {
   if (!isValidUuid(value)) {
-    throw badRequest("Field 'uuid' must be a filesystem UUID like 0b5e7a1e-0000-4000-8000-00000000b4c4 (ext4, xfs, btrfs), 1234-ABCD (FAT, exFAT) or 16 hex digits (NTFS)");
+    throw invalidField("uuid", "must be a filesystem UUID like 0b5e7a1e-0000-4000-8000-00000000b4c4 (ext4, xfs, btrfs), 1234-ABCD (FAT, exFAT) or 16 hex digits (NTFS)");
   }
   return value;
 }

@@ -5,7 +5,7 @@
 // with the guard rails of the contract: inside the roots, never Dynamight's data folder.
 import { lstatSync, realpathSync } from "node:fs";
 import { basename, dirname, join, resolve } from "node:path";
-import { badRequest, forbidden } from "../http/errors.ts";
+import { badRequest, forbidden, named } from "../http/errors.ts";
 
 /** Builds the error a refusal throws: 403 for the System API, 400 naming the field for job paths. */
 export type Refuse = (message: string) => Error;
@@ -141,7 +141,8 @@ export function realDataDir(dataDir: string): string {
  * key, the database). Returns the real path; the message names the field.
  */
 export function guardHostPath(input: unknown, field: string, rules: HostPathRules, opts: GuardOptions = {}): string {
-  const refuse = opts.refuse ?? badRequest;
+  // Every refusal names `field` (the message says it too), for code that marks or nests it.
+  const refuse = (message: string) => named((opts.refuse ?? badRequest)(message), field);
   const subject = opts.subject ?? `Field '${field}'`;
   const text = checkPathText(input, subject, refuse);
   const real = resolveReal(text, (m) => refuse(`${subject} cannot be used: ${m}`));

@@ -81,8 +81,3 @@ export function OkAlert(props: { message?: string | null }) {
     </div>
   );
 }
-
-/** The field a contract error message names ("Field 'name' is required" → "name"), to mark it invalid. */
-export function fieldOf(message: string | null | undefined): string | null {
-  return message?.match(/Field '([^']+)'/)?.[1] ?? null;
-}

@@ -1,7 +1,9 @@
 // What the pages render, shaped like the seed's JSON objects so a page route can hand a service's
 // answer straight to a view. Views depend only on these, never on services or the database.
+import type { CredentialView } from "../../src/credentials/model.ts";
+import type { JobView } from "../../src/jobs/model.ts";
 import type { FieldSpec, LogLevel, SyncOptions } from "../../src/providers/types.ts";
-import type { RunStatus, RunView } from "../../src/runs/queries.ts";
+import type { RunStatus, RunView } from "../../src/runs/model.ts";
 
 export type { LogLevel, RunStatus };
 export type Verbosity = SyncOptions["verbosity"];
@@ -22,28 +24,9 @@ export interface ScheduleProps {
 
 export type SyncOptionsProps = SyncOptions;
 
-export interface LastRunProps {
-  id: number;
-  status: RunStatus;
-  started_at: string | null;
-  completed_at: string | null;
-}
-
-export interface JobProps {
-  id: number;
-  name: string;
-  description: string;
-  enabled: boolean;
-  source_dirs: string[];
-  destination_type: string;
-  destination_config: Record<string, unknown>;
-  sync_options: SyncOptionsProps;
-  credential_id: number | null;
-  created_at?: string;
-  updated_at?: string;
-  last_run: LastRunProps | null;
-  schedules: ScheduleProps[];
-}
+/** A job as the API answers it (the schema's type): the service's JobView goes to a view as it is. */
+export type JobProps = JobView;
+export type LastRunProps = NonNullable<JobProps["last_run"]>;
 
 export type RunProps = RunView;
 
@@ -55,13 +38,7 @@ export interface LogEntryProps {
   message: string;
 }
 
-export interface CredentialProps {
-  id: number;
-  name: string;
-  provider_type: string;
-  created_at: string;
-  updated_at: string;
-}
+export type CredentialProps = CredentialView;
 
 export interface ProviderProps {
   type: string;

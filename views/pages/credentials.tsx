@@ -1,7 +1,7 @@
 // Saved credentials: the list and one form (create, or edit a saved one). The form's fields come
 // from the provider's credentialFields; secret inputs are never pre-filled, and on edit a blank
 // secret keeps the stored one.
-import { ErrorAlert, fieldOf, OkAlert, Time } from "../components/format.tsx";
+import { ErrorAlert, OkAlert, Time } from "../components/format.tsx";
 import { SpecFields } from "../components/spec-fields.tsx";
 import type { CredentialProps, ProviderProps } from "../components/types.ts";
 import { Layout } from "../layout.tsx";
@@ -15,6 +15,8 @@ export interface CredentialFormProps {
   /** Non-secret values to show again after an error. */
   values: Record<string, unknown>;
   error?: string | null;
+  /** The field the error names (ApiError.field), marked invalid. */
+  errorField?: string | null;
 }
 
 export interface CredentialsPageProps {
@@ -48,7 +50,7 @@ export function CredentialForm(props: CredentialFormProps) {
   const editing = props.credential ?? null;
   const withCredentials = props.providers.filter((p) => p.requires_credentials);
   const provider = props.providers.find((p) => p.type === props.providerType) ?? withCredentials[0] ?? props.providers[0]!;
-  const invalid = fieldOf(props.error)?.replace(/^data\./, "") ?? null;
+  const invalid = props.errorField?.replace(/^data\./, "") ?? null;
   const title: string = editing ? `Edit ${editing.name}` : "New credential";
   const action = editing ? `/credentials/${editing.id}/edit` : "/credentials/new";
   return (

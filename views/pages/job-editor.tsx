@@ -2,7 +2,7 @@
 // to a page route, which calls the jobs and schedules services and re-renders this form with
 // the contract's error message when they refuse.
 import { DestinationForm } from "../components/destination-form.tsx";
-import { ErrorAlert, fieldOf } from "../components/format.tsx";
+import { ErrorAlert } from "../components/format.tsx";
 import { ScheduleRow } from "../components/schedule-row.tsx";
 import type { CredentialProps, JobProps, ProviderProps, ScheduleProps, SyncOptionsProps } from "../components/types.ts";
 import { Layout } from "../layout.tsx";
@@ -31,6 +31,8 @@ export interface JobEditorProps {
   schedules: ScheduleRowState[];
   serverTimezone: string;
   error?: string | null;
+  /** The field the error names (ApiError.field), marked invalid. */
+  errorField?: string | null;
   /** Rendered folder picker for the sources, when the component is available. */
   sourcesPicker?: JSX.Element;
   /** Folder picker and drive list for the destination's path and drive fields. */
@@ -60,7 +62,7 @@ function Check(props: { name: string; checked: boolean; label: string; hint?: st
 
 export function JobForm(props: JobEditorProps) {
   const v = props.values;
-  const invalid = fieldOf(props.error);
+  const invalid = props.errorField ?? null;
   const bad = (f: string) => (invalid === f || invalid?.startsWith(`${f}.`) || invalid?.startsWith(`${f}[`) ? "true" : undefined);
   const destInvalid = invalid?.replace(/^destination_config\./, "") ?? null;
   const provider = props.providers.find((p) => p.type === v.destination_type) ?? props.providers[0]!;

@@ -8,6 +8,8 @@ export interface SettingsPageProps {
   settings: SettingsProps;
   message?: string | null;
   error?: string | null;
+  /** The field the error names (ApiError.field), marked invalid. */
+  errorField?: string | null;
 }
 
 const THEMES: { value: SettingsProps["theme"]; label: string }[] = [
@@ -16,7 +18,7 @@ const THEMES: { value: SettingsProps["theme"]; label: string }[] = [
   { value: "dark", label: "Dark" },
 ];
 
-export function SettingsForm(props: { settings: SettingsProps; message?: string | null; error?: string | null }) {
+export function SettingsForm(props: { settings: SettingsProps; message?: string | null; error?: string | null; errorField?: string | null }) {
   const s = props.settings;
   return (
     <form id="settings-form" class="card stack" method="post" action="/settings" hx-post="/settings" hx-target="this" hx-swap="outerHTML">
@@ -41,7 +43,7 @@ export function SettingsForm(props: { settings: SettingsProps; message?: string 
           max="1000"
           required
           value={String(s.max_runs_per_job)}
-          aria-invalid={props.error?.includes("max_runs_per_job") ? "true" : undefined}
+          aria-invalid={props.errorField === "max_runs_per_job" ? "true" : undefined}
         />
         <div class="hint">Older runs are deleted with their logs after each run.</div>
       </div>
@@ -59,7 +61,7 @@ export function SettingsPage(props: SettingsPageProps) {
     <Layout title="Settings" username={props.username} active="settings" theme={props.settings.theme}>
       <div class="stack">
         <h1>Settings</h1>
-        <SettingsForm settings={props.settings} message={props.message} error={props.error} />
+        <SettingsForm settings={props.settings} message={props.message} error={props.error} errorField={props.errorField} />
       </div>
     </Layout>
   );

@@ -56,6 +56,11 @@ export function messageOf(err: unknown): string {
   throw err;
 }
 
+/** The field an ApiError names (for the form to mark), or null. */
+export function fieldOf(err: unknown): string | null {
+  return err instanceof ApiError ? (err.field ?? null) : null;
+}
+
 export function isNotFound(err: unknown): boolean {
   return err instanceof ApiError && err.status === 404;
 }

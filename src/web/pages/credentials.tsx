@@ -9,7 +9,7 @@ import type { CredentialProps } from "../../../views/components/types.ts";
 import { CredentialFields, CredentialForm, CredentialsPage, type CredentialFormProps } from "../../../views/pages/credentials.tsx";
 import { html, redirect } from "../html.ts";
 import { readConfig } from "./job-form.ts";
-import { formOf, idParam, isNotFound, messageOf, providers, requirePage, type PageCtx } from "./common.ts";
+import { fieldOf, formOf, idParam, isNotFound, messageOf, providers, requirePage, type PageCtx } from "./common.ts";
 
 function defaultType(requested: string | null): string {
   if (requested && isDestinationType(requested) && destinationFor(requested).credentialFields.length) return requested;
@@ -64,7 +64,7 @@ export function credentialPages(ctx: AppContext) {
       else creds.createCredential(db, ctx.secret, { name: form.name ?? "", provider_type: type, data: cleaned });
       return redirect("/credentials?saved=1", request);
     } catch (err) {
-      const props = { providers: providers(), credential: editing, providerType: type, name: form.name ?? "", values: shownValues(type, data), error: messageOf(err) };
+      const props = { providers: providers(), credential: editing, providerType: type, name: form.name ?? "", values: shownValues(type, data), error: messageOf(err), errorField: fieldOf(err) };
       if (request.headers.get("hx-request")) return html(<CredentialForm {...props} />);
       return page(p, props, {}, 400);
     }

@@ -17,7 +17,7 @@ import { renderDriveSelect, renderFolderPicker } from "../drive-pages.tsx";
 import { html, redirect } from "../html.ts";
 import { checkSchema, withTypeDefaults, newRowKey, parseJobForm, previewRow, readSchedule, scheduleInput, type ParsedJobForm } from "./job-form.ts";
 import { JobBody } from "../../jobs/model.ts";
-import { formOf, idParam, isNotFound, messageOf, providers, rearm, requirePage, type PageCtx } from "./common.ts";
+import { fieldOf, formOf, idParam, isNotFound, messageOf, providers, rearm, requirePage, type PageCtx } from "./common.ts";
 import { testConnection } from "./test-connection.ts";
 
 const fieldsOf = (type: Parameters<typeof destinationFor>[0]) => destinationFor(type).configFields;
@@ -39,7 +39,7 @@ export function jobEditorPages(ctx: AppContext, services: Services) {
   const { db } = ctx;
   const { engine } = services;
 
-  const editorProps = (page: PageCtx, values: JobFormValues, rows: JobEditorProps["schedules"], jobId?: number, error?: string | null): JobEditorProps => ({
+  const editorProps = (page: PageCtx, values: JobFormValues, rows: JobEditorProps["schedules"], jobId?: number, error?: string | null, errorField?: string | null): JobEditorProps => ({
     username: page.user.username,
     theme: page.theme,
     jobId,
@@ -49,6 +49,7 @@ export function jobEditorPages(ctx: AppContext, services: Services) {
     schedules: rows,
     serverTimezone: serverTimezone(),
     error,
+    errorField,
     sourcesPicker: renderFolderPicker(ctx, { field: "source_dirs", multiple: true, value: values.source_dirs.join("\n") }),
     destinationWidgets: destinationWidgets(values.destination_type, values.destination_config),
   });
@@ -100,7 +101,7 @@ export function jobEditorPages(ctx: AppContext, services: Services) {
       return redirect(`/jobs/${id}`, request);
     } catch (err) {
       if (isNotFound(err) && jobId !== undefined) return redirect("/jobs", request);
-      const props = editorProps(page, parsed.values, parsed.rows, jobId, messageOf(err));
+      const props = editorProps(page, parsed.values, parsed.rows, jobId, messageOf(err), fieldOf(err));
       // htmx swaps the form in place; a plain post (no JS) gets the whole page back.
       return request.headers.get("hx-request") ? html(<JobForm {...props} />) : html(<JobEditorPage {...props} />, { status: (err as ApiError).status ?? 400 });
     }
@@ -131,7 +132,7 @@ export function jobEditorPages(ctx: AppContext, services: Services) {
           return html(<NotFoundPage username={page.user.username} theme={page.theme} message="This job does not exist (it may have been deleted)." />, { status: 404 });
         }
         const rows = job.schedules.map((s) => previewRow(`s${s.id}`, s));
-        return html(<JobEditorPage {...editorProps(page, job as unknown as JobFormValues, rows, job.id)} />);
+        return html(<JobEditorPage {...editorProps(page, job, rows, job.id)} />);
       },
       { detail: { hide: true } },
     )

@@ -3,7 +3,7 @@
 // against the API's own schemas first, so the page shows the same words the API would.
 import { Value } from "@sinclair/typebox/value";
 import type { TSchema } from "@sinclair/typebox";
-import { badRequest, validationMessage } from "../../http/errors.ts";
+import { validationError } from "../../http/errors.ts";
 import { JobBody } from "../../jobs/model.ts";
 import type { JobInput } from "../../jobs/service.ts";
 import { isDestinationType } from "../../providers/registry.ts";
@@ -20,8 +20,7 @@ import { messageOf } from "./common.ts";
 export function checkSchema(schema: TSchema, value: unknown, prefix = "") {
   const first = Value.Errors(schema, value).First();
   if (!first) return;
-  const msg = validationMessage({ type: "body", valueError: first as never });
-  throw badRequest(prefix ? msg.replace(/^Field '/, `Field '${prefix}`) : msg);
+  throw validationError({ type: "body", valueError: first as never }, prefix);
 }
 
 function lines(v: string | undefined): string[] {

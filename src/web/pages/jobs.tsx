@@ -35,7 +35,7 @@ function inlineError(message: string) {
 }
 
 function asProps(j: jobs.JobView): JobProps {
-  return j as unknown as JobProps;
+  return j;
 }
 
 export function renderDashboard(ctx: AppContext, services: Services, page: PageCtx) {

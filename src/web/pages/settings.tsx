@@ -4,7 +4,7 @@ import type { AppContext } from "../../context.ts";
 import { getSettings, updateSettings } from "../../settings/service.ts";
 import { SettingsForm, SettingsPage } from "../../../views/pages/settings.tsx";
 import { html, redirect } from "../html.ts";
-import { formOf, messageOf, requirePage } from "./common.ts";
+import { fieldOf, formOf, messageOf, requirePage } from "./common.ts";
 
 export function settingsPages(ctx: AppContext) {
   return new Elysia({ name: "web-settings" })
@@ -35,7 +35,7 @@ export function settingsPages(ctx: AppContext) {
           return redirect("/settings?saved", request);
         } catch (err) {
           const settings = { ...getSettings(ctx.db) };
-          const props = { settings, error: messageOf(err) };
+          const props = { settings, error: messageOf(err), errorField: fieldOf(err) };
           return request.headers.get("hx-request") ? html(<SettingsForm {...props} />) : html(<SettingsPage username={p.user.username} {...props} />, { status: 400 });
         }
       },
