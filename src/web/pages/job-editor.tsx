@@ -13,7 +13,7 @@ import { DestinationForm, TestResult } from "../../../views/components/destinati
 import { NotFoundPage } from "../../../views/components/not-found.tsx";
 import { ScheduleRow } from "../../../views/components/schedule-row.tsx";
 import { DEFAULT_SYNC_OPTIONS, JobEditorPage, JobForm, type JobEditorProps, type JobFormValues } from "../../../views/pages/job-editor.tsx";
-import { renderDriveSelect, renderFolderPicker } from "../drive-pages.tsx";
+import { renderDriveSelect, renderFolderPicker } from "./drives.tsx";
 import { html, redirect } from "../html.ts";
 import { checkSchema, withTypeDefaults, newRowKey, parseJobForm, previewRow, readSchedule, scheduleInput, type ParsedJobForm } from "./job-form.ts";
 import { JobBody } from "../../jobs/model.ts";

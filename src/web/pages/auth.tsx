@@ -1,19 +1,19 @@
-// Setup wizard, sign-in (with the 2FA step), logout. (GET "/" is the dashboard, in src/web/pages/jobs.tsx.)
+// Setup wizard, sign-in (with the 2FA step), logout. (GET "/" is the dashboard, in ./jobs.tsx.)
 // Handlers call the same functions as /api/auth/*, so rules, rate limits and logs are shared.
 import { Elysia } from "elysia";
-import { LoginForm, LoginPage, TotpStepForm, type TotpStepProps } from "../../views/pages/login.tsx";
-import { SetupForm, SetupPage } from "../../views/pages/setup.tsx";
-import { requestMeta } from "../auth/client-ip.ts";
-import { clearSessionCookie, setSessionCookie } from "../auth/cookie.ts";
-import { COOKIE_NAME } from "../auth/guard.ts";
-import { completeWithRecovery, completeWithTotp, login, setupAdmin, type SignedIn } from "../auth/login.ts";
-import { deleteSession } from "../auth/sessions.ts";
-import { countUsers } from "../auth/users.ts";
-import type { AppContext } from "../context.ts";
-import { ApiError } from "../http/errors.ts";
-import { formField, userMessage, wantsFragment } from "./forms.ts";
-import { html, redirect } from "./html.ts";
-import { pageSessionDetails } from "./session.ts";
+import { LoginForm, LoginPage, TotpStepForm, type TotpStepProps } from "../../../views/pages/login.tsx";
+import { SetupForm, SetupPage } from "../../../views/pages/setup.tsx";
+import { requestMeta } from "../../auth/client-ip.ts";
+import { clearSessionCookie, setSessionCookie } from "../../auth/cookie.ts";
+import { COOKIE_NAME } from "../../auth/guard.ts";
+import { completeWithRecovery, completeWithTotp, login, setupAdmin, type SignedIn } from "../../auth/login.ts";
+import { deleteSession } from "../../auth/sessions.ts";
+import { countUsers } from "../../auth/users.ts";
+import type { AppContext } from "../../context.ts";
+import { ApiError } from "../../http/errors.ts";
+import { formField, userMessage, wantsFragment } from "../forms.ts";
+import { html, redirect } from "../html.ts";
+import { pageSessionDetails } from "../session.ts";
 
 const hide = { detail: { hide: true } };
 
@@ -22,7 +22,7 @@ export function authPages(ctx: AppContext) {
   const totpStep = (request: Request, props: TotpStepProps) => html(wantsFragment(request) ? <TotpStepForm {...props} /> : <LoginPage totp={props} />);
 
   return new Elysia({ name: "web-auth-pages" })
-    // GET "/" (the dashboard, or setup/login when nobody is signed in) lives in src/web/pages/jobs.tsx.
+    // GET "/" (the dashboard, or setup/login when nobody is signed in) lives in ./jobs.tsx.
     .get("/setup", ({ request }) => (countUsers(ctx.db) > 0 ? redirect("/login", request) : html(<SetupPage />)), hide)
     .post(
       "/setup",

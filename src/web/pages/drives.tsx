@@ -2,17 +2,17 @@
 // fragment routes, used by the job editor for sources and the mount point.
 import { Elysia } from "elysia";
 import { join } from "node:path";
-import { FolderPicker, PICKER_FIELD_PATTERN } from "../../views/components/folder-picker.tsx";
-import { DriveSelect } from "../../views/components/drive-select.tsx";
-import { DrivesPage } from "../../views/pages/drives.tsx";
-import type { AppContext } from "../context.ts";
-import { ApiError, badRequest } from "../http/errors.ts";
-import { browse, defaultPath, makeDirectory, type BrowseResult } from "../system/browse.ts";
-import { mountDrive, unmountDrive } from "../system/drive-service.ts";
-import { listDrives, type Drive } from "../system/drives.ts";
-import { readMounts } from "../system/mounts.ts";
-import { html } from "./html.ts";
-import { formOf, isHtmx, requirePage } from "./pages/common.ts";
+import { FolderPicker, PICKER_FIELD_PATTERN } from "../../../views/components/folder-picker.tsx";
+import { DriveSelect } from "../../../views/components/drive-select.tsx";
+import { DrivesPage } from "../../../views/pages/drives.tsx";
+import type { AppContext } from "../../context.ts";
+import { ApiError, badRequest } from "../../http/errors.ts";
+import { browse, defaultPath, makeDirectory, type BrowseResult } from "../../system/browse.ts";
+import { mountDrive, unmountDrive } from "../../system/drive-service.ts";
+import { listDrives, type Drive } from "../../system/drives.ts";
+import { readMounts } from "../../system/mounts.ts";
+import { html } from "../html.ts";
+import { formOf, isHtmx, requirePage } from "./common.ts";
 
 const PICKER_LABELS: Record<string, string> = { source_dirs: "Folders to back up" };
 
