@@ -1,33 +1,11 @@
-// What every page route needs: the signed-in user (or a trip to /login), the theme, the
-// providers as the views see them, and turning a service's ApiError into words on the page.
-import type { AppContext } from "../../context.ts";
+// What many page routes need: the providers as the views see them, and turning a service's
+// ApiError into words on the page. (The signed-in user and the theme come from `{ page: true }`,
+// src/web/session.ts.)
 import { ApiError } from "../../http/errors.ts";
 import { parseId } from "../../http/params.ts";
 import { listDestinations } from "../../providers/registry.ts";
-import { getSettings } from "../../settings/service.ts";
 import type { ProviderProps } from "../../../views/components/types.ts";
-import { touchSession } from "../../auth/sessions.ts";
-import { pageSessionDetails } from "../session.ts";
-import { redirect } from "../html.ts";
 import type { Services } from "../../services.ts";
-
-export interface PageUser {
-  id: number;
-  username: string;
-}
-
-export interface PageCtx {
-  user: PageUser;
-  theme: "light" | "dark" | "system";
-}
-
-/** The signed-in user and theme, or the response that sends the browser to the login page. */
-export async function requirePage(ctx: AppContext, request: Request): Promise<PageCtx | Response> {
-  const s = await pageSessionDetails(ctx, request);
-  if (!s) return redirect("/login", request);
-  touchSession(ctx.db, s.sessionId);
-  return { user: { id: s.user.id, username: s.user.username }, theme: getSettings(ctx.db).theme };
-}
 
 export function providers(): ProviderProps[] {
   return listDestinations().map((d) => ({

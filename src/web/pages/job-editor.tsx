@@ -17,9 +17,11 @@ import { renderDriveSelect, renderFolderPicker } from "./drives.tsx";
 import { html, redirect } from "../html.ts";
 import { checkSchema, withTypeDefaults, newRowKey, parseJobForm, previewRow, readSchedule, scheduleInput, type ParsedJobForm } from "./job-form.ts";
 import { JobBody } from "../../jobs/model.ts";
-import { formOf, idParam, isNotFound, messageOf, providers, rearm, requirePage, type PageCtx } from "./common.ts";
+import { pageAuth, type Viewer } from "../session.ts";
+import { formOf, idParam, isNotFound, messageOf, providers, rearm } from "./common.ts";
 import { testConnection } from "./test-connection.ts";
 
+const hide = { detail: { hide: true } };
 const fieldsOf = (type: Parameters<typeof destinationFor>[0]) => destinationFor(type).configFields;
 
 function blankJob(): JobFormValues {
@@ -39,7 +41,7 @@ export function jobEditorPages(ctx: AppContext, services: Services) {
   const { db } = ctx;
   const { engine } = services;
 
-  const editorProps = (page: PageCtx, values: JobFormValues, rows: JobEditorProps["schedules"], jobId?: number, error?: string | null): JobEditorProps => ({
+  const editorProps = (page: Viewer, values: JobFormValues, rows: JobEditorProps["schedules"], jobId?: number, error?: string | null): JobEditorProps => ({
     username: page.user.username,
     theme: page.theme,
     jobId,
@@ -90,9 +92,7 @@ export function jobEditorPages(ctx: AppContext, services: Services) {
     return view.id;
   };
 
-  const submit = async (request: Request, body: unknown, rawId?: string) => {
-    const page = await requirePage(ctx, request);
-    if (page instanceof Response) return page;
+  const submit = async (page: Viewer, request: Request, body: unknown, rawId?: string) => {
     const jobId = rawId === undefined ? undefined : (idParam(rawId) ?? 0);
     const parsed = parseJobForm(formOf(body), fieldsOf);
     try {
@@ -107,51 +107,44 @@ export function jobEditorPages(ctx: AppContext, services: Services) {
   };
 
   return new Elysia({ name: "web-job-editor" })
+    .use(pageAuth(ctx))
     .get(
       "/jobs/new",
-      async ({ request }) => {
-        const page = await requirePage(ctx, request);
-        if (page instanceof Response) return page;
+      ({ user, theme }) => {
         const rows = [previewRow(newRowKey(), { schedule_type: "daily", hour: 2, minute: 0, enabled: true, catch_up: true })];
-        return html(<JobEditorPage {...editorProps(page, blankJob(), rows)} />);
+        return html(<JobEditorPage {...editorProps({ user, theme }, blankJob(), rows)} />);
       },
-      { detail: { hide: true } },
+      { page: true, ...hide },
     )
-    .post("/jobs/new", ({ request, body }) => submit(request, body), { detail: { hide: true } })
+    .post("/jobs/new", ({ request, body, user, theme }) => submit({ user, theme }, request, body), { page: true, ...hide })
     .get(
       "/jobs/:id/edit",
-      async ({ request, params }) => {
-        const page = await requirePage(ctx, request);
-        if (page instanceof Response) return page;
+      ({ params, user, theme }) => {
         let job: jobs.JobView;
         try {
           job = jobs.getJob(db, engine, idParam(params.id) ?? 0);
         } catch (err) {
           if (!isNotFound(err)) throw err;
-          return html(<NotFoundPage username={page.user.username} theme={page.theme} message="This job does not exist (it may have been deleted)." />, { status: 404 });
+          return html(<NotFoundPage username={user.username} theme={theme} message="This job does not exist (it may have been deleted)." />, { status: 404 });
         }
         const rows = job.schedules.map((s) => previewRow(`s${s.id}`, s));
-        return html(<JobEditorPage {...editorProps(page, job as unknown as JobFormValues, rows, job.id)} />);
+        return html(<JobEditorPage {...editorProps({ user, theme }, job as unknown as JobFormValues, rows, job.id)} />);
       },
-      { detail: { hide: true } },
+      { page: true, ...hide },
     )
-    .post("/jobs/:id/edit", ({ request, body, params }) => submit(request, body, params.id), { detail: { hide: true } })
+    .post("/jobs/:id/edit", ({ request, body, params, user, theme }) => submit({ user, theme }, request, body, params.id), { page: true, ...hide })
     .get(
       "/jobs/editor/destination",
-      async ({ request, query }) => {
-        const page = await requirePage(ctx, request);
-        if (page instanceof Response) return page;
+      ({ query }) => {
         const type = isDestinationType(query.destination_type) ? query.destination_type : "local";
         const provider = providers().find((p) => p.type === type)!;
         return html(<DestinationForm provider={provider} config={{}} credentials={listCredentials(db)} credentialId={null} widgets={destinationWidgets(type, {})} />);
       },
-      { detail: { hide: true } },
+      { page: true, ...hide },
     )
     .get(
       "/jobs/editor/schedule-row",
-      async ({ request, query }) => {
-        const page = await requirePage(ctx, request);
-        if (page instanceof Response) return page;
+      ({ query }) => {
         const form = query as Record<string, string>;
         const key = typeof form.key === "string" && /^[A-Za-z0-9_]{1,40}$/.test(form.key) ? form.key : null;
         const row = key
@@ -159,25 +152,16 @@ export function jobEditorPages(ctx: AppContext, services: Services) {
           : previewRow(newRowKey(), { schedule_type: "daily", hour: 2, minute: 0, enabled: true, catch_up: true });
         return html(<ScheduleRow rowKey={row.key} schedule={row.schedule} preview={row.preview} error={row.error} serverTimezone={serverTimezone()} />);
       },
-      { detail: { hide: true } },
+      { page: true, ...hide },
     )
-    .get(
-      "/jobs/editor/nothing",
-      async ({ request }) => {
-        const page = await requirePage(ctx, request);
-        return page instanceof Response ? page : html("");
-      },
-      { detail: { hide: true } },
-    )
+    .get("/jobs/editor/nothing", () => html(""), { page: true, ...hide })
     .post(
       "/jobs/editor/test",
-      async ({ request, body }) => {
-        const page = await requirePage(ctx, request);
-        if (page instanceof Response) return page;
+      async ({ body }) => {
         const parsed = parseJobForm(formOf(body), fieldsOf);
         const result = await testConnection(ctx, parsed.input).catch((err) => ({ success: false, message: messageOf(err) }));
         return html(<TestResult result={result} />);
       },
-      { detail: { hide: true } },
+      { page: true, ...hide },
     );
 }

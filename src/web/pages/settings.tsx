@@ -4,25 +4,25 @@ import type { AppContext } from "../../context.ts";
 import { getSettings, updateSettings } from "../../settings/service.ts";
 import { SettingsForm, SettingsPage } from "../../../views/pages/settings.tsx";
 import { html, redirect } from "../html.ts";
-import { formOf, messageOf, requirePage } from "./common.ts";
+import { pageAuth } from "../session.ts";
+import { formOf, messageOf } from "./common.ts";
+
+const hide = { detail: { hide: true } };
 
 export function settingsPages(ctx: AppContext) {
   return new Elysia({ name: "web-settings" })
+    .use(pageAuth(ctx))
     .get(
       "/settings",
-      async ({ request }) => {
-        const p = await requirePage(ctx, request);
-        if (p instanceof Response) return p;
+      ({ request, user }) => {
         const saved = new URL(request.url).searchParams.has("saved");
-        return html(<SettingsPage username={p.user.username} settings={getSettings(ctx.db)} message={saved ? "Settings saved." : null} />);
+        return html(<SettingsPage username={user.username} settings={getSettings(ctx.db)} message={saved ? "Settings saved." : null} />);
       },
-      { detail: { hide: true } },
+      { page: true, ...hide },
     )
     .post(
       "/settings",
-      async ({ request, body }) => {
-        const p = await requirePage(ctx, request);
-        if (p instanceof Response) return p;
+      ({ request, body, user }) => {
         const form = formOf(body);
         const raw = form.max_runs_per_job?.trim() ?? "";
         const patch: Record<string, unknown> = {};
@@ -36,9 +36,9 @@ export function settingsPages(ctx: AppContext) {
         } catch (err) {
           const settings = { ...getSettings(ctx.db) };
           const props = { settings, error: messageOf(err) };
-          return request.headers.get("hx-request") ? html(<SettingsForm {...props} />) : html(<SettingsPage username={p.user.username} {...props} />, { status: 400 });
+          return request.headers.get("hx-request") ? html(<SettingsForm {...props} />) : html(<SettingsPage username={user.username} {...props} />, { status: 400 });
         }
       },
-      { detail: { hide: true } },
+      { page: true, ...hide },
     );
 }
