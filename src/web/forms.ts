@@ -1,15 +1,10 @@
-// Helpers for page form handlers (form-encoded bodies, htmx fragments vs full pages).
+// Helpers for page form handlers (form-encoded bodies).
 import { ApiError } from "../http/errors.ts";
 
 /** A string field of a form-encoded (or JSON) body, cut to `max` characters; "" when absent. */
 export function formField(body: unknown, name: string, max = 1024): string {
   const v = body && typeof body === "object" ? (body as Record<string, unknown>)[name] : undefined;
   return typeof v === "string" ? v.slice(0, max) : "";
-}
-
-/** True for htmx requests that swap a fragment (a boosted navigation wants the whole page). */
-export function wantsFragment(request: Request): boolean {
-  return request.headers.get("hx-request") === "true" && !request.headers.get("hx-boosted");
 }
 
 /** The message to show inline for an expected failure; anything else is rethrown (a 500). */

@@ -19,8 +19,8 @@ import { deleteUserSession, listUserSessions, type SessionUser } from "../../aut
 import { findUserById } from "../../auth/users.ts";
 import type { AppContext } from "../../context.ts";
 import { parseId } from "../../http/params.ts";
-import { formField, userMessage, wantsFragment } from "../forms.ts";
-import { html, redirect } from "../html.ts";
+import { formField, userMessage } from "../forms.ts";
+import { pageOrFragment, redirect } from "../html.ts";
 import { pageAuth } from "../session.ts";
 
 const hide = { detail: { hide: true } };
@@ -40,21 +40,28 @@ export function accountPages(ctx: AppContext) {
 
   /** The section alone for htmx, else the whole page with that section in the given state. */
   const answer = (request: Request, user: SessionUser, sessionId: string, section: Partial<Sections>) => {
-    if (wantsFragment(request)) {
-      if (section.password) return html(<PasswordCard {...section.password} />);
-      if (section.totp) return html(<TotpCard {...section.totp} />);
-      if (section.sessions) return html(<SessionsCard {...section.sessions} />);
-      if (section.apiKeys) return html(<ApiKeysCard {...section.apiKeys} />);
-    }
-    return html(
-      <AccountPage
-        username={user.username}
-        password={section.password ?? {}}
-        totp={section.totp ?? totpState(user.id)}
-        sessions={section.sessions ?? sessionsState(user.id, sessionId)}
-        apiKeys={section.apiKeys ?? keysState(user.id)}
-      />,
-    );
+    const { password, totp, sessions, apiKeys } = section;
+    const fragment = password
+      ? () => <PasswordCard {...password} />
+      : totp
+        ? () => <TotpCard {...totp} />
+        : sessions
+          ? () => <SessionsCard {...sessions} />
+          : apiKeys
+            ? () => <ApiKeysCard {...apiKeys} />
+            : undefined;
+    return pageOrFragment(request, {
+      fragment,
+      page: () => (
+        <AccountPage
+          username={user.username}
+          password={password ?? {}}
+          totp={totp ?? totpState(user.id)}
+          sessions={sessions ?? sessionsState(user.id, sessionId)}
+          apiKeys={apiKeys ?? keysState(user.id)}
+        />
+      ),
+    });
   };
 
   return new Elysia({ name: "web-account-pages", prefix: "/account" })

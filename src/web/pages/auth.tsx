@@ -11,15 +11,15 @@ import { deleteSession } from "../../auth/sessions.ts";
 import { countUsers } from "../../auth/users.ts";
 import type { AppContext } from "../../context.ts";
 import { ApiError } from "../../http/errors.ts";
-import { formField, userMessage, wantsFragment } from "../forms.ts";
-import { html, redirect } from "../html.ts";
+import { formField, userMessage } from "../forms.ts";
+import { html, pageOrFragment, redirect } from "../html.ts";
 import { pageSessionDetails } from "../session.ts";
 
 const hide = { detail: { hide: true } };
 
 export function authPages(ctx: AppContext) {
 
-  const totpStep = (request: Request, props: TotpStepProps) => html(wantsFragment(request) ? <TotpStepForm {...props} /> : <LoginPage totp={props} />);
+  const totpStep = (request: Request, props: TotpStepProps) => pageOrFragment(request, { fragment: () => <TotpStepForm {...props} />, page: () => <LoginPage totp={props} /> });
 
   return new Elysia({ name: "web-auth-pages" })
     // GET "/" (the dashboard, or setup/login when nobody is signed in) lives in ./jobs.tsx.
@@ -29,7 +29,7 @@ export function authPages(ctx: AppContext) {
       async ({ body, cookie, request, server }) => {
         const username = formField(body, "username", 64).trim();
         const password = formField(body, "password");
-        const show = (error: string) => html(wantsFragment(request) ? <SetupForm error={error} username={username} /> : <SetupPage error={error} username={username} />);
+        const show = (error: string) => pageOrFragment(request, { fragment: () => <SetupForm error={error} username={username} />, page: () => <SetupPage error={error} username={username} /> });
         if (countUsers(ctx.db) > 0) return redirect("/login", request);
         if (password !== formField(body, "confirm")) return show("The two passwords do not match");
         let s: SignedIn;
@@ -56,7 +56,7 @@ export function authPages(ctx: AppContext) {
       "/login",
       async ({ body, cookie, request, server }) => {
         const username = formField(body, "username", 64).trim();
-        const show = (error: string) => html(wantsFragment(request) ? <LoginForm error={error} username={username} /> : <LoginPage error={error} username={username} />);
+        const show = (error: string) => pageOrFragment(request, { fragment: () => <LoginForm error={error} username={username} />, page: () => <LoginPage error={error} username={username} /> });
         if (!username) return show("Enter your username and password");
         try {
           const r = await login(ctx, username, formField(body, "password"), requestMeta(request, server, ctx.config));
@@ -106,7 +106,7 @@ export function authPages(ctx: AppContext) {
       const message = userMessage(err);
       // An expired or spent sign-in token cannot be fixed on this step: back to the password.
       if (err instanceof ApiError && err.status === 401 && message.startsWith("Sign-in expired")) {
-        return html(wantsFragment(request) ? <LoginForm error={message} /> : <LoginPage error={message} />);
+        return pageOrFragment(request, { fragment: () => <LoginForm error={message} />, page: () => <LoginPage error={message} /> });
       }
       return totpStep(request, { totpToken, error: message, mode });
     }

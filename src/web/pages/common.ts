@@ -49,10 +49,6 @@ export function formOf(body: unknown): Record<string, string> {
   return out;
 }
 
-export function isHtmx(request: Request): boolean {
-  return request.headers.get("hx-request") === "true";
-}
-
 /** Tells the scheduler a job's schedules changed (the services may run without one in tests). */
 export function rearm(services: Services, jobId?: number) {
   services.scheduler.rearm(jobId);

@@ -7,7 +7,7 @@ import { ErrorAlert } from "../../../views/components/format.tsx";
 import { NotFoundPage } from "../../../views/components/not-found.tsx";
 import type { CredentialProps } from "../../../views/components/types.ts";
 import { CredentialFields, CredentialForm, CredentialsPage, type CredentialFormProps } from "../../../views/pages/credentials.tsx";
-import { html, redirect } from "../html.ts";
+import { html, pageOrFragment, redirect } from "../html.ts";
 import { readConfig } from "./job-form.ts";
 import { pageAuth, type Viewer } from "../session.ts";
 import { formOf, idParam, isNotFound, messageOf, providers } from "./common.ts";
@@ -29,19 +29,17 @@ const hide = { detail: { hide: true } };
 export function credentialPages(ctx: AppContext) {
   const { db } = ctx;
 
-  const page = (p: Viewer, form: Omit<CredentialFormProps, "providers">, extra: { message?: string | null; error?: string | null } = {}, status = 200) =>
-    html(
-      <CredentialsPage
-        username={p.user.username}
-        theme={p.theme}
-        credentials={creds.listCredentials(db)}
-        providers={providers()}
-        form={{ ...form, providers: providers() }}
-        message={extra.message}
-        error={extra.error}
-      />,
-      { status },
-    );
+  const page = (p: Viewer, form: Omit<CredentialFormProps, "providers">, extra: { message?: string | null; error?: string | null } = {}) => (
+    <CredentialsPage
+      username={p.user.username}
+      theme={p.theme}
+      credentials={creds.listCredentials(db)}
+      providers={providers()}
+      form={{ ...form, providers: providers() }}
+      message={extra.message}
+      error={extra.error}
+    />
+  );
 
   const save = async (p: Viewer, request: Request, body: unknown, rawId?: string) => {
     const form = formOf(body);
@@ -66,8 +64,7 @@ export function credentialPages(ctx: AppContext) {
       return redirect("/credentials?saved=1", request);
     } catch (err) {
       const props = { providers: providers(), credential: editing, providerType: type, name: form.name ?? "", values: shownValues(type, data), error: messageOf(err) };
-      if (request.headers.get("hx-request")) return html(<CredentialForm {...props} />);
-      return page(p, props, {}, 400);
+      return pageOrFragment(request, { fragment: () => <CredentialForm {...props} />, page: () => page(p, props) }, { status: 400 });
     }
   };
 
@@ -79,7 +76,7 @@ export function credentialPages(ctx: AppContext) {
         const url = new URL(request.url);
         // Fixed words only: nothing from the URL is shown on the page.
         const saved = url.searchParams.has("saved");
-        return page({ user, theme }, { providerType: defaultType(url.searchParams.get("type")), name: "", values: {} }, { message: saved ? "Credential saved." : null });
+        return html(page({ user, theme }, { providerType: defaultType(url.searchParams.get("type")), name: "", values: {} }, { message: saved ? "Credential saved." : null }));
       },
       { page: true, ...hide },
     )
@@ -102,7 +99,7 @@ export function credentialPages(ctx: AppContext) {
           if (!isNotFound(err)) throw err;
           return html(<NotFoundPage username={user.username} theme={theme} message="This credential does not exist." />, { status: 404 });
         }
-        return page({ user, theme }, { credential, providerType: credential.provider_type, name: credential.name, values: {} });
+        return html(page({ user, theme }, { credential, providerType: credential.provider_type, name: credential.name, values: {} }));
       },
       { page: true, ...hide },
     )

@@ -11,9 +11,9 @@ import { browse, defaultPath, makeDirectory, type BrowseResult } from "../../sys
 import { mountDrive, unmountDrive } from "../../system/drive-service.ts";
 import { listDrives, type Drive } from "../../system/drives.ts";
 import { readMounts } from "../../system/mounts.ts";
-import { html } from "../html.ts";
+import { html, pageOrFragment } from "../html.ts";
 import { pageAuth, type Viewer } from "../session.ts";
-import { formOf, isHtmx } from "./common.ts";
+import { formOf } from "./common.ts";
 
 const PICKER_LABELS: Record<string, string> = { source_dirs: "Folders to back up" };
 
@@ -94,10 +94,10 @@ const hide = { detail: { hide: true } };
 
 export function drivePages(ctx: AppContext) {
   const roots = () => ctx.config.allowedBrowsePaths;
-  const page = async (viewer: Viewer, result: { message?: string; error?: string } = {}, status = 200) => {
+  const page = async (viewer: Viewer, result: { message?: string; error?: string } = {}): Promise<string> => {
     const { drives, error } = await drivesOrError();
     const mounts = readMounts().filter((m) => m.device.startsWith("/dev/"));
-    return html(
+    return (
       <DrivesPage
         username={viewer.user.username}
         theme={viewer.theme}
@@ -107,23 +107,22 @@ export function drivePages(ctx: AppContext) {
         message={result.message}
         error={result.error ?? error}
         picker={renderFolderPicker(ctx, { field: "folder", multiple: false, value: "", label: "Folder", hint: "Open a folder to see what is inside; create folders for backups here." })}
-      />,
-      { status },
+      />
     );
   };
   /** Runs a mount/unmount and re-renders the page with its outcome. */
   const act = async (viewer: Viewer, request: Request, fn: () => Promise<string>) => {
     try {
-      return page(viewer, { message: await fn() });
+      return html(page(viewer, { message: await fn() }));
     } catch (err) {
       if (!(err instanceof ApiError)) throw err;
       // htmx (boosted forms) swaps only 2xx answers: the error is shown on a 200 page there.
-      return page(viewer, { error: err.message }, isHtmx(request) ? 200 : err.status);
+      return pageOrFragment(request, { page: () => page(viewer, { error: err.message }) }, { status: err.status });
     }
   };
   return new Elysia({ name: "web-drives" })
     .use(pageAuth(ctx))
-    .get("/drives", ({ user, theme }) => page({ user, theme }), { page: true, ...hide })
+    .get("/drives", ({ user, theme }) => html(page({ user, theme })), { page: true, ...hide })
     .post(
       "/drives/mount",
       ({ request, body, user, theme }) =>

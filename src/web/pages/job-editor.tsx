@@ -14,7 +14,7 @@ import { NotFoundPage } from "../../../views/components/not-found.tsx";
 import { ScheduleRow } from "../../../views/components/schedule-row.tsx";
 import { DEFAULT_SYNC_OPTIONS, JobEditorPage, JobForm, type JobEditorProps, type JobFormValues } from "../../../views/pages/job-editor.tsx";
 import { renderDriveSelect, renderFolderPicker } from "./drives.tsx";
-import { html, redirect } from "../html.ts";
+import { html, pageOrFragment, redirect } from "../html.ts";
 import { checkSchema, withTypeDefaults, newRowKey, parseJobForm, previewRow, readSchedule, scheduleInput, type ParsedJobForm } from "./job-form.ts";
 import { JobBody } from "../../jobs/model.ts";
 import { pageAuth, type Viewer } from "../session.ts";
@@ -102,7 +102,7 @@ export function jobEditorPages(ctx: AppContext, services: Services) {
       if (isNotFound(err) && jobId !== undefined) return redirect("/jobs", request);
       const props = editorProps(page, parsed.values, parsed.rows, jobId, messageOf(err));
       // htmx swaps the form in place; a plain post (no JS) gets the whole page back.
-      return request.headers.get("hx-request") ? html(<JobForm {...props} />) : html(<JobEditorPage {...props} />, { status: (err as ApiError).status ?? 400 });
+      return pageOrFragment(request, { fragment: () => <JobForm {...props} />, page: () => <JobEditorPage {...props} /> }, { status: (err as ApiError).status ?? 400 });
     }
   };
 

@@ -3,7 +3,7 @@ import { Elysia } from "elysia";
 import type { AppContext } from "../../context.ts";
 import { getSettings, updateSettings } from "../../settings/service.ts";
 import { SettingsForm, SettingsPage } from "../../../views/pages/settings.tsx";
-import { html, redirect } from "../html.ts";
+import { html, pageOrFragment, redirect } from "../html.ts";
 import { pageAuth } from "../session.ts";
 import { formOf, messageOf } from "./common.ts";
 
@@ -36,7 +36,7 @@ export function settingsPages(ctx: AppContext) {
         } catch (err) {
           const settings = { ...getSettings(ctx.db) };
           const props = { settings, error: messageOf(err) };
-          return request.headers.get("hx-request") ? html(<SettingsForm {...props} />) : html(<SettingsPage username={user.username} {...props} />, { status: 400 });
+          return pageOrFragment(request, { fragment: () => <SettingsForm {...props} />, page: () => <SettingsPage username={user.username} {...props} /> }, { status: 400 });
         }
       },
       { page: true, ...hide },
