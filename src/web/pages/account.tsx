@@ -19,7 +19,7 @@ import { deleteUserSession, listUserSessions, type SessionUser } from "../../aut
 import { findUserById } from "../../auth/users.ts";
 import type { AppContext } from "../../context.ts";
 import { parseId } from "../../http/params.ts";
-import { formField, userMessage } from "../forms.ts";
+import { formField, messageOf } from "../forms.ts";
 import { pageOrFragment, redirect } from "../html.ts";
 import { pageAuth } from "../session.ts";
 
@@ -77,7 +77,7 @@ export function accountPages(ctx: AppContext) {
           const others = ended === 1 ? "1 other session was" : `${ended} other sessions were`;
           return answer(request, user, sessionId, { password: { ok: `Password changed. ${others} signed out.` } });
         } catch (err) {
-          return answer(request, user, sessionId, { password: { error: userMessage(err).replace("Field 'new_password'", "The new password") } });
+          return answer(request, user, sessionId, { password: { error: messageOf(err).replace("Field 'new_password'", "The new password") } });
         }
       },
       { page: true, ...hide },
@@ -89,7 +89,7 @@ export function accountPages(ctx: AppContext) {
           const e = await startTotpSetup(ctx, user.id);
           return answer(request, user, sessionId, { totp: { state: "enrolling", ...e } });
         } catch (err) {
-          return answer(request, user, sessionId, { totp: totpState(user.id, { error: userMessage(err) }) });
+          return answer(request, user, sessionId, { totp: totpState(user.id, { error: messageOf(err) }) });
         }
       },
       { page: true, ...hide },
@@ -102,7 +102,7 @@ export function accountPages(ctx: AppContext) {
           const codes = await enableTotp(ctx, user.id, secret, formField(body, "code", 32));
           return answer(request, user, sessionId, { totp: { state: "codes", codes } });
         } catch (err) {
-          const error = userMessage(err);
+          const error = messageOf(err);
           if (findUserById(ctx.db, user.id)?.totpEnabled) return answer(request, user, sessionId, { totp: totpState(user.id, { error }) });
           // Same secret again, so the entry the user already scanned keeps working.
           const e = isTotpSecret(secret) ? await enrolmentFor(user.username, secret) : await startTotpSetup(ctx, user.id);
@@ -118,7 +118,7 @@ export function accountPages(ctx: AppContext) {
           await disableTotp(ctx, user.id, formField(body, "code", 32), clientIp(request, server, ctx.config));
           return answer(request, user, sessionId, { totp: totpState(user.id, { ok: "Two-factor authentication is off." }) });
         } catch (err) {
-          return answer(request, user, sessionId, { totp: totpState(user.id, { error: userMessage(err) }) });
+          return answer(request, user, sessionId, { totp: totpState(user.id, { error: messageOf(err) }) });
         }
       },
       { page: true, ...hide },

@@ -11,7 +11,7 @@ import { deleteSession } from "../../auth/sessions.ts";
 import { countUsers } from "../../auth/users.ts";
 import type { AppContext } from "../../context.ts";
 import { ApiError } from "../../http/errors.ts";
-import { formField, userMessage } from "../forms.ts";
+import { formField, messageOf } from "../forms.ts";
 import { html, pageOrFragment, redirect } from "../html.ts";
 import { pageSessionDetails } from "../session.ts";
 
@@ -36,7 +36,7 @@ export function authPages(ctx: AppContext) {
         try {
           s = await setupAdmin(ctx, username, password, requestMeta(request, server, ctx.config));
         } catch (err) {
-          return show(userMessage(err).replace("Field 'username'", "The username").replace("Field 'password'", "The password"));
+          return show(messageOf(err).replace("Field 'username'", "The username").replace("Field 'password'", "The password"));
         }
         setSessionCookie(cookie[COOKIE_NAME]!, s.token, ctx.config);
         return redirect("/", request);
@@ -64,7 +64,7 @@ export function authPages(ctx: AppContext) {
           setSessionCookie(cookie[COOKIE_NAME]!, r.signedIn.token, ctx.config);
           return redirect("/", request);
         } catch (err) {
-          return show(userMessage(err));
+          return show(messageOf(err));
         }
       },
       hide,
@@ -103,7 +103,7 @@ export function authPages(ctx: AppContext) {
       setSessionCookie(cookie, s.token, ctx.config);
       return redirect("/", request);
     } catch (err) {
-      const message = userMessage(err);
+      const message = messageOf(err);
       // An expired or spent sign-in token cannot be fixed on this step: back to the password.
       if (err instanceof ApiError && err.status === 401 && message.startsWith("Sign-in expired")) {
         return pageOrFragment(request, { fragment: () => <LoginForm error={message} />, page: () => <LoginPage error={message} /> });

@@ -1,6 +1,6 @@
-// What many page routes need: the providers as the views see them, and turning a service's
-// ApiError into words on the page. (The signed-in user and the theme come from `{ page: true }`,
-// src/web/session.ts.)
+// What several page routes need: the providers as the views see them, ids from the path, a
+// not-found test and re-arming the scheduler. (The signed-in user and the theme come from
+// `{ page: true }`, src/web/session.ts; form helpers are in src/web/forms.ts.)
 import { ApiError } from "../../http/errors.ts";
 import { parseId } from "../../http/params.ts";
 import { listDestinations } from "../../providers/registry.ts";
@@ -23,31 +23,12 @@ export function providerNames(): Record<string, string> {
   return Object.fromEntries(listDestinations().map((d) => [d.type, d.name]));
 }
 
-/** The contract's message of an ApiError (what a user should read); anything else is rethrown. */
-export function messageOf(err: unknown): string {
-  if (err instanceof ApiError) {
-    const jobs = (err.extra as { jobs?: unknown }).jobs;
-    // A 409 "in use" names the jobs: show them, as the API reference's body does.
-    if (Array.isArray(jobs) && jobs.length) return `${err.message}: ${jobs.map(String).join(", ")}`;
-    return err.message;
-  }
-  throw err;
-}
-
 export function isNotFound(err: unknown): boolean {
   return err instanceof ApiError && err.status === 404;
 }
 
 /** A path parameter as a positive id, or null (then the page answers 404): the API's own rule. */
 export const idParam = parseId;
-
-/** Form bodies arrive as an object of strings (the app's parser); anything else reads as empty. */
-export function formOf(body: unknown): Record<string, string> {
-  if (!body || typeof body !== "object" || Array.isArray(body)) return {};
-  const out: Record<string, string> = {};
-  for (const [k, v] of Object.entries(body)) if (typeof v === "string") out[k] = v;
-  return out;
-}
 
 /** Tells the scheduler a job's schedules changed (the services may run without one in tests). */
 export function rearm(services: Services, jobId?: number) {

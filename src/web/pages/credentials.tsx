@@ -8,9 +8,9 @@ import { NotFoundPage } from "../../../views/components/not-found.tsx";
 import type { CredentialProps } from "../../../views/components/types.ts";
 import { CredentialFields, CredentialForm, CredentialsPage, type CredentialFormProps } from "../../../views/pages/credentials.tsx";
 import { html, pageOrFragment, redirect } from "../html.ts";
-import { readConfig } from "./job-form.ts";
 import { pageAuth, type Viewer } from "../session.ts";
-import { formOf, idParam, isNotFound, messageOf, providers } from "./common.ts";
+import { formOf, messageOf, readConfig } from "../forms.ts";
+import { idParam, isNotFound, providers } from "./common.ts";
 
 function defaultType(requested: string | null): string {
   if (requested && isDestinationType(requested) && destinationFor(requested).credentialFields.length) return requested;

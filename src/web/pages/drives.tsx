@@ -13,7 +13,7 @@ import { listDrives, type Drive } from "../../system/drives.ts";
 import { readMounts } from "../../system/mounts.ts";
 import { html, pageOrFragment } from "../html.ts";
 import { pageAuth, type Viewer } from "../session.ts";
-import { formOf } from "./common.ts";
+import { formOf, lines } from "../forms.ts";
 
 const PICKER_LABELS: Record<string, string> = { source_dirs: "Folders to back up" };
 
@@ -73,9 +73,9 @@ function pickerParams(input: Record<string, string>): PickerState {
   const pick = input.pick;
   if (pick && pick.startsWith("/")) {
     if (multiple) {
-      const lines = value.split("\n").map((l) => l.trim()).filter(Boolean);
-      if (!lines.includes(pick)) lines.push(pick);
-      value = lines.join("\n");
+      const picked = lines(value);
+      if (!picked.includes(pick)) picked.push(pick);
+      value = picked.join("\n");
     } else value = pick;
   }
   return { field, multiple, value, path: input.path };

@@ -3,26 +3,65 @@
 import { Elysia } from "elysia";
 import type { AppContext } from "../../context.ts";
 import { listCredentials } from "../../credentials/service.ts";
-import { badRequest, type ApiError } from "../../http/errors.ts";
+import { ApiError, badRequest } from "../../http/errors.ts";
 import * as jobs from "../../jobs/service.ts";
 import { destinationFor, isDestinationType } from "../../providers/registry.ts";
+import { testDestination } from "../../providers/service.ts";
+import { nextRuns } from "../../schedules/cron.ts";
+import { ScheduleBody } from "../../schedules/model.ts";
 import { serverTimezone } from "../../schedules/routes.ts";
 import * as schedules from "../../schedules/service.ts";
 import type { Services } from "../../services.ts";
 import { DestinationForm, TestResult } from "../../../views/components/destination-form.tsx";
 import { NotFoundPage } from "../../../views/components/not-found.tsx";
 import { ScheduleRow } from "../../../views/components/schedule-row.tsx";
-import { DEFAULT_SYNC_OPTIONS, JobEditorPage, JobForm, type JobEditorProps, type JobFormValues } from "../../../views/pages/job-editor.tsx";
+import type { ScheduleProps } from "../../../views/components/types.ts";
+import { DEFAULT_SYNC_OPTIONS, JobEditorPage, JobForm, type JobEditorProps, type JobFormValues, type ScheduleRowState } from "../../../views/pages/job-editor.tsx";
 import { renderDriveSelect, renderFolderPicker } from "./drives.tsx";
 import { html, pageOrFragment, redirect } from "../html.ts";
-import { checkSchema, withTypeDefaults, newRowKey, parseJobForm, previewRow, readSchedule, scheduleInput, type ParsedJobForm } from "./job-form.ts";
+import { checkSchema, formOf, messageOf, parseJobForm, readSchedule, scheduleInput, withTypeDefaults } from "../forms.ts";
 import { JobBody } from "../../jobs/model.ts";
 import { pageAuth, type Viewer } from "../session.ts";
-import { formOf, idParam, isNotFound, messageOf, providers, rearm } from "./common.ts";
-import { testConnection } from "./test-connection.ts";
+import { idParam, isNotFound, providers, rearm } from "./common.ts";
 
 const hide = { detail: { hide: true } };
 const fieldsOf = (type: Parameters<typeof destinationFor>[0]) => destinationFor(type).configFields;
+
+/** The row with its next five runs, or the schedules service's objection to it. */
+function previewRow(key: string, schedule: ScheduleProps, now = new Date()): ScheduleRowState {
+  try {
+    const input = scheduleInput(schedule);
+    // Only the definition matters for the preview: whether the row is enabled does not.
+    checkSchema(ScheduleBody, Object.fromEntries(Object.entries(input).filter(([, v]) => v !== null)));
+    const runs = nextRuns(schedules.definitionFromInput(input), 5, now).map((d) => d.toISOString());
+    return { key, schedule, preview: runs };
+  } catch (err) {
+    return { key, schedule, preview: [], error: messageOf(err) };
+  }
+}
+
+function newRowKey(): string {
+  return `n${Date.now().toString(36)}${Math.floor(Math.random() * 1e6).toString(36)}`;
+}
+
+/**
+ * "Test connection": the same check as POST /api/providers/test, with input errors shown as a
+ * failed test instead of a 400 page.
+ */
+async function testConnection(ctx: AppContext, input: jobs.JobInput): Promise<{ success: boolean; message: string }> {
+  // The editor offers only saved credentials: say what to do rather than name API fields.
+  if (!input.credential_id && isDestinationType(input.destination_type)) {
+    const dest = destinationFor(input.destination_type);
+    if (dest.capabilities.requires_credentials) return { success: false, message: `Choose a saved credential to test ${dest.name}` };
+  }
+  try {
+    const r = await testDestination(ctx, { ...input, credential_data: undefined });
+    return { success: r.success, message: r.message };
+  } catch (err) {
+    if (err instanceof ApiError && err.status === 400) return { success: false, message: err.message };
+    throw err;
+  }
+}
 
 function blankJob(): JobFormValues {
   return {
@@ -69,7 +108,7 @@ export function jobEditorPages(ctx: AppContext, services: Services) {
   };
 
   /** Validates everything first (job and every schedule), so a refused save changes nothing. */
-  const save = (parsed: ParsedJobForm, jobId?: number): number => {
+  const save = (parsed: { input: jobs.JobInput; rows: ScheduleRowState[] }, jobId?: number): number => {
     checkSchema(JobBody, parsed.input);
     jobs.validateJob(db, parsed.input, ctx.config);
     parsed.rows.forEach((r, i) => {
@@ -94,7 +133,8 @@ export function jobEditorPages(ctx: AppContext, services: Services) {
 
   const submit = async (page: Viewer, request: Request, body: unknown, rawId?: string) => {
     const jobId = rawId === undefined ? undefined : (idParam(rawId) ?? 0);
-    const parsed = parseJobForm(formOf(body), fieldsOf);
+    const form = parseJobForm(formOf(body), fieldsOf);
+    const parsed = { ...form, rows: form.schedules.map((r) => previewRow(r.key, r.schedule)) };
     try {
       const id = save(parsed, jobId);
       return redirect(`/jobs/${id}`, request);

@@ -13,7 +13,8 @@ import { DashboardPage, JobsPage } from "../../../views/pages/dashboard.tsx";
 import { JobRunsPage } from "../../../views/pages/job-runs.tsx";
 import { html, redirect } from "../html.ts";
 import { pageAuth, type Viewer } from "../session.ts";
-import { idParam, isNotFound, messageOf, providerNames, rearm } from "./common.ts";
+import { messageOf } from "../forms.ts";
+import { idParam, isNotFound, providerNames, rearm } from "./common.ts";
 
 const PAGE_SIZE = 20;
 const hide = { detail: { hide: true } };

@@ -5,7 +5,7 @@ import { getSettings, updateSettings } from "../../settings/service.ts";
 import { SettingsForm, SettingsPage } from "../../../views/pages/settings.tsx";
 import { html, pageOrFragment, redirect } from "../html.ts";
 import { pageAuth } from "../session.ts";
-import { formOf, messageOf } from "./common.ts";
+import { formOf, intOrNull, messageOf } from "../forms.ts";
 
 const hide = { detail: { hide: true } };
 
@@ -24,11 +24,11 @@ export function settingsPages(ctx: AppContext) {
       "/settings",
       ({ request, body, user }) => {
         const form = formOf(body);
-        const raw = form.max_runs_per_job?.trim() ?? "";
         const patch: Record<string, unknown> = {};
         if (form.theme !== undefined) patch.theme = form.theme;
         // The service words the error for anything that is not a whole number in range.
-        if (raw !== "") patch.max_runs_per_job = /^-?\d+$/.test(raw) ? Number(raw) : raw;
+        const maxRuns = intOrNull(form.max_runs_per_job);
+        if (maxRuns !== null) patch.max_runs_per_job = maxRuns;
         try {
           updateSettings(ctx.db, patch);
           // A full reload, so a new theme applies to the whole page.
