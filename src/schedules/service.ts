@@ -8,6 +8,11 @@ import { compile, type ScheduleDefinition, type ScheduleType } from "./cron.ts";
 import * as q from "./queries.ts";
 import type { ScheduleRow } from "./queries.ts";
 
+/** The zone croner uses when a schedule names none: the process's (TZ), as the runtime sees it. */
+export function serverTimezone(): string {
+  return Intl.DateTimeFormat().resolvedOptions().timeZone || "UTC";
+}
+
 export interface ScheduleView extends ScheduleDefinition {
   id: number;
   job_id: number;

@@ -9,7 +9,6 @@ import { destinationFor, isDestinationType } from "../../providers/registry.ts";
 import { testDestination } from "../../providers/service.ts";
 import { nextRuns } from "../../schedules/cron.ts";
 import { ScheduleBody } from "../../schedules/model.ts";
-import { serverTimezone } from "../../schedules/routes.ts";
 import * as schedules from "../../schedules/service.ts";
 import type { Services } from "../../services.ts";
 import { DestinationForm, TestResult } from "../../../views/components/destination-form.tsx";
@@ -88,7 +87,7 @@ export function jobEditorPages(ctx: AppContext, services: Services) {
     providers: providers(),
     credentials: listCredentials(db),
     schedules: rows,
-    serverTimezone: serverTimezone(),
+    serverTimezone: schedules.serverTimezone(),
     error,
     sourcesPicker: renderFolderPicker(ctx, { field: "source_dirs", multiple: true, value: values.source_dirs.join("\n") }),
     destinationWidgets: destinationWidgets(values.destination_type, values.destination_config),
@@ -190,7 +189,7 @@ export function jobEditorPages(ctx: AppContext, services: Services) {
         const row = key
           ? previewRow(key, withTypeDefaults(readSchedule(form, key)))
           : previewRow(newRowKey(), { schedule_type: "daily", hour: 2, minute: 0, enabled: true, catch_up: true });
-        return html(<ScheduleRow rowKey={row.key} schedule={row.schedule} preview={row.preview} error={row.error} serverTimezone={serverTimezone()} />);
+        return html(<ScheduleRow rowKey={row.key} schedule={row.schedule} preview={row.preview} error={row.error} serverTimezone={schedules.serverTimezone()} />);
       },
       { page: true, ...hide },
     )
