@@ -14,10 +14,6 @@ import { runRoutes } from "../runs/routes.ts";
 import { credentialRoutes } from "../credentials/routes.ts";
 import { providerRoutes } from "../providers/routes.ts";
 import { systemFsRoutes } from "../system/fs-routes.ts";
-import { drivePages } from "../web/drive-pages.tsx";
-import { publicPages } from "../web/routes.tsx";
-import { authPages } from "../web/auth-pages.tsx";
-import { accountPages } from "../web/account-pages.tsx";
 import { scheduleRoutes } from "../schedules/routes.ts";
 import { settingsRoutes } from "../settings/routes.ts";
 import { liveRoutes } from "../live/routes.ts";
@@ -146,16 +142,12 @@ export function createApp(ctx: AppContext, services: Services) {
       .use(credentialRoutes(ctx))
       .use(providerRoutes(ctx))
       .use(systemFsRoutes(ctx))
-      .use(drivePages(ctx))
       .use(scheduleRoutes(ctx, (jobId) => services.scheduler.rearm(jobId)))
       .use(settingsRoutes(ctx))
       .use(liveRoutes(ctx, services))
       .use(metricsRoutes(ctx, services, httpRequests))
       .use(backupRoutes(ctx))
-      .use(authPages(ctx))
-      .use(accountPages(ctx))
       .use(webPages(ctx, services))
-      .use(publicPages(ctx))
   );
 }
 

@@ -57,7 +57,7 @@ export function scheduleRoutes(ctx: AppContext, rearm: Rearm = () => {}) {
           day_of_month: num(query.day_of_month),
         });
         const runs = nextRuns(def, count);
-        return { timezone: def.timezone ?? serverTimezone(), runs: runs.map((d) => d.toISOString()) };
+        return { timezone: def.timezone ?? svc.serverTimezone(), runs: runs.map((d) => d.toISOString()) };
       },
       {
         auth: true,
@@ -95,9 +95,4 @@ export function scheduleRoutes(ctx: AppContext, rearm: Rearm = () => {}) {
         detail: { tags, summary: "Delete a schedule" },
       },
     );
-}
-
-/** The zone croner uses when a schedule names none: the process's (TZ), as the runtime sees it. */
-export function serverTimezone(): string {
-  return Intl.DateTimeFormat().resolvedOptions().timeZone || "UTC";
 }

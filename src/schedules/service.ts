@@ -11,6 +11,11 @@ import type { ScheduleRow } from "./queries.ts";
 
 export type { ScheduleView };
 
+/** The zone croner uses when a schedule names none: the process's (TZ), as the runtime sees it. */
+export function serverTimezone(): string {
+  return Intl.DateTimeFormat().resolvedOptions().timeZone || "UTC";
+}
+
 export interface ScheduleInput {
   schedule_type: ScheduleType;
   hour?: number | null;

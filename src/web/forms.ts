@@ -1,5 +1,31 @@
-// Helpers for page form handlers (form-encoded bodies, htmx fragments vs full pages).
-import { ApiError } from "../http/errors.ts";
+// Every form helper of the pages, in one place: reading a form-encoded body (the app's parser
+// hands pages an object of strings), typing its values (lists, numbers, checkboxes, a
+// destination's fields), checking them with the API's own schemas, the job editor's form
+// encoding, and turning a service's refusal into words on the form.
+//
+// The job editor's posts are flat key/value strings: `dest.<field>`, `sync.<option>`,
+// `sched-<row>-<field>`; lists are one per line in a textarea; checkboxes post a hidden `false`
+// before the box, so unticking is seen.
+import { Value } from "@sinclair/typebox/value";
+import type { TSchema } from "@sinclair/typebox";
+import { ApiError, validationError } from "../http/errors.ts";
+import type { JobInput } from "../jobs/service.ts";
+import { isDestinationType } from "../providers/registry.ts";
+import type { DestinationType, FieldSpec } from "../providers/types.ts";
+import type { ScheduleInput } from "../schedules/service.ts";
+import type { ScheduleProps } from "../../views/components/types.ts";
+import type { JobFormValues } from "../../views/pages/job-editor.tsx";
+import { DEFAULT_SYNC_OPTIONS } from "../../views/pages/job-editor.tsx";
+
+// ---- Reading the body --------------------------------------------------------------------
+
+/** Form bodies arrive as an object of strings (the app's parser); anything else reads as empty. */
+export function formOf(body: unknown): Record<string, string> {
+  if (!body || typeof body !== "object" || Array.isArray(body)) return {};
+  const out: Record<string, string> = {};
+  for (const [k, v] of Object.entries(body)) if (typeof v === "string") out[k] = v;
+  return out;
+}
 
 /** A string field of a form-encoded (or JSON) body, cut to `max` characters; "" when absent. */
 export function formField(body: unknown, name: string, max = 1024): string {
@@ -7,13 +33,167 @@ export function formField(body: unknown, name: string, max = 1024): string {
   return typeof v === "string" ? v.slice(0, max) : "";
 }
 
-/** True for htmx requests that swap a fragment (a boosted navigation wants the whole page). */
-export function wantsFragment(request: Request): boolean {
-  return request.headers.get("hx-request") === "true" && !request.headers.get("hx-boosted");
+// ---- Typing values -----------------------------------------------------------------------
+
+/** A textarea's lines, trimmed, blank ones dropped. */
+export function lines(v: string | undefined): string[] {
+  return (v ?? "")
+    .split(/\r?\n/)
+    .map((s) => s.trim())
+    .filter((s) => s !== "");
 }
 
-/** The message to show inline for an expected failure; anything else is rethrown (a 500). */
-export function userMessage(err: unknown): string {
-  if (err instanceof ApiError) return err.message;
+/** "" → null, a whole number → number, anything else stays text (the schema then names it). */
+export function intOrNull(v: string | undefined): number | string | null {
+  if (v === undefined || v.trim() === "") return null;
+  return /^-?\d+$/.test(v.trim()) ? Number(v.trim()) : v;
+}
+
+/** A checkbox (with its hidden `false`): ticked is "true" or "on"; absent is `dflt`. */
+export function bool(v: string | undefined, dflt: boolean): boolean {
+  if (v === undefined) return dflt;
+  return v === "true" || v === "on";
+}
+
+/** A destination's (or credential's) fields read back from `<prefix><name>` keys, typed as its FieldSpec says. */
+export function readConfig(fields: FieldSpec[], form: Record<string, string>, prefix: string, opts: { dropBlankSecrets?: boolean } = {}): Record<string, unknown> {
+  const out: Record<string, unknown> = {};
+  for (const f of fields) {
+    const v = form[`${prefix}${f.name}`];
+    if (f.type === "boolean") {
+      out[f.name] = bool(v, false);
+      continue;
+    }
+    if (v === undefined || v.trim() === "") {
+      if (opts.dropBlankSecrets && (f.secret || f.type === "password")) continue;
+      out[f.name] = null;
+      continue;
+    }
+    out[f.name] = f.type === "integer" ? intOrNull(v) : v;
+  }
+  return out;
+}
+
+// ---- Checking and reporting --------------------------------------------------------------
+
+/** Throws the API's 400 for the first thing `schema` refuses in `value`. */
+export function checkSchema(schema: TSchema, value: unknown, prefix = "") {
+  const first = Value.Errors(schema, value).First();
+  if (!first) return;
+  throw validationError({ type: "body", valueError: first as never }, prefix);
+}
+
+/** The contract's message of an ApiError (what a user should read); anything else is rethrown (a 500). */
+export function messageOf(err: unknown): string {
+  if (err instanceof ApiError) {
+    const jobs = (err.extra as { jobs?: unknown }).jobs;
+    // A 409 "in use" names the jobs: show them, as the API reference's body does.
+    if (Array.isArray(jobs) && jobs.length) return `${err.message}: ${jobs.map(String).join(", ")}`;
+    return err.message;
+  }
   throw err;
+}
+
+/** The field an ApiError names (for the form to mark), or null. */
+export function fieldOf(err: unknown): string | null {
+  return err instanceof ApiError ? (err.field ?? null) : null;
+}
+
+// ---- The job editor's form ---------------------------------------------------------------
+
+export function readSchedule(form: Record<string, string>, key: string): ScheduleProps {
+  const g = (f: string) => form[`sched-${key}-${f}`];
+  const type = g("schedule_type");
+  const id = intOrNull(g("id"));
+  return {
+    id: typeof id === "number" ? id : null,
+    schedule_type: type === "weekly" || type === "monthly" || type === "custom" ? type : "daily",
+    hour: intOrNull(g("hour")) as number | null,
+    minute: intOrNull(g("minute")) as number | null,
+    day_of_week: intOrNull(g("day_of_week")) as number | null,
+    day_of_month: intOrNull(g("day_of_month")) as number | null,
+    cron_expression: g("cron_expression")?.trim() || null,
+    timezone: g("timezone")?.trim() || null,
+    enabled: bool(g("enabled"), true),
+    catch_up: bool(g("catch_up"), true),
+  };
+}
+
+/**
+ * After the type select changed, the fields the new type shows for the first time start from the
+ * values their inputs display (Sunday, the 1st, 02:00), so the preview matches what the user sees.
+ */
+export function withTypeDefaults(s: ScheduleProps): ScheduleProps {
+  if (s.schedule_type === "custom") return s;
+  const out = { ...s, hour: s.hour ?? 2, minute: s.minute ?? 0 };
+  if (s.schedule_type === "weekly") out.day_of_week = s.day_of_week ?? 0;
+  if (s.schedule_type === "monthly") out.day_of_month = s.day_of_month ?? 1;
+  return out;
+}
+
+/** Row keys in form order (every row posts its schedule_type). */
+export function scheduleKeys(form: Record<string, string>): string[] {
+  const keys: string[] = [];
+  for (const k of Object.keys(form)) {
+    const m = /^sched-([A-Za-z0-9_]+)-schedule_type$/.exec(k);
+    if (m) keys.push(m[1]!);
+  }
+  return keys;
+}
+
+export function scheduleInput(s: ScheduleProps): ScheduleInput {
+  return {
+    schedule_type: s.schedule_type,
+    hour: s.hour,
+    minute: s.minute,
+    day_of_week: s.day_of_week,
+    day_of_month: s.day_of_month,
+    cron_expression: s.cron_expression,
+    timezone: s.timezone,
+    enabled: s.enabled,
+    catch_up: s.catch_up,
+  };
+}
+
+export interface ParsedJobForm {
+  /** What the form shows again after a refused save. */
+  values: JobFormValues;
+  /** What the jobs service takes. */
+  input: JobInput;
+  /** The schedule rows, in form order. */
+  schedules: { key: string; schedule: ScheduleProps }[];
+}
+
+export function parseJobForm(form: Record<string, string>, fieldsOf: (type: DestinationType) => FieldSpec[]): ParsedJobForm {
+  const type = form.destination_type ?? "";
+  const config = isDestinationType(type) ? readConfig(fieldsOf(type), form, "dest.") : {};
+  const credential = intOrNull(form.credential_id);
+  const values: JobFormValues = {
+    name: form.name ?? "",
+    description: form.description ?? "",
+    enabled: bool(form.enabled, true),
+    source_dirs: lines(form.source_dirs),
+    destination_type: type,
+    destination_config: config,
+    credential_id: typeof credential === "number" ? credential : null,
+    sync_options: {
+      delete_extraneous: bool(form["sync.delete_extraneous"], false),
+      dry_run: bool(form["sync.dry_run"], false),
+      exclude_patterns: lines(form["sync.exclude_patterns"]),
+      bandwidth_limit_kbps: intOrNull(form["sync.bandwidth_limit_kbps"]) as number | null,
+      verbosity: (form["sync.verbosity"] as JobFormValues["sync_options"]["verbosity"]) ?? DEFAULT_SYNC_OPTIONS.verbosity,
+    },
+  };
+  const input = {
+    name: values.name,
+    description: values.description,
+    enabled: values.enabled,
+    source_dirs: values.source_dirs,
+    destination_type: type as DestinationType,
+    destination_config: config,
+    sync_options: values.sync_options,
+    credential_id: credential,
+  } as JobInput;
+  const schedules = scheduleKeys(form).map((key) => ({ key, schedule: readSchedule(form, key) }));
+  return { values, input, schedules };
 }

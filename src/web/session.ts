@@ -2,12 +2,14 @@
 // scripts), and send a browser without a session to /login instead of answering 401.
 //
 //   const user = await pageSession(ctx, request);          // SessionUser | null
-//   new Elysia().use(pageAuth(ctx)).get("/x", ({ user }) => ..., { page: true });
+//   new Elysia().use(pageAuth(ctx)).get("/x", ({ user, theme }) => ..., { page: true });
 import { Elysia } from "elysia";
 import { COOKIE_NAME } from "../auth/guard.ts";
 import { authRuntime } from "../auth/runtime.ts";
 import { findSessionUser, touchSession, type SessionUser } from "../auth/sessions.ts";
+import { countUsers } from "../auth/users.ts";
 import type { AppContext } from "../context.ts";
+import { getSettings, type Theme } from "../settings/service.ts";
 
 export interface PageSession {
   user: SessionUser;
@@ -49,40 +51,53 @@ export function safeNext(path: string | null | undefined): string {
   return path && path.startsWith("/") && !path.startsWith("//") && !path.startsWith("/\\") ? path : "/";
 }
 
+/** What a guarded page handler gets from `{ page: true }` (besides Elysia's context). */
+export type PageCtx = {
+  user: SessionUser;
+  sessionId: string;
+  /** The settings' theme, for the layout. */
+  theme: Theme;
+};
+
+/** Who is looking and in which theme: what a page's layout needs. */
+export type Viewer = Pick<PageCtx, "user" | "theme">;
+
 // Set by the page guard's transform, read by its resolve (see pageAuth).
 const pageSessions = new WeakMap<Request, PageSession>();
 
 /**
- * `{ page: true }` on a page route resolves `user` and `sessionId`, or sends the browser to
- * /login (HX-Redirect for htmx requests, 303 otherwise). Checked in `transform`, before Elysia
- * validates the form, so a stranger is sent to /login whatever they post. The session's
- * last-seen time is written after the response.
+ * `{ page: true }` on a page route resolves `user`, `sessionId` and `theme`, or sends the browser
+ * to /login (HX-Redirect for htmx requests, 303 otherwise). Checked in `transform`, before
+ * Elysia validates the form, so a stranger is sent to /login whatever they post. The session's
+ * last-seen time is written after the response. `{ page: "setup-first" }` (the dashboard, `/`)
+ * sends a stranger to /setup instead while no user exists yet.
  */
 export function pageAuth(ctx: AppContext) {
   return new Elysia({ name: "page-auth" }).macro({
-    page: {
+    page: (mode: true | "setup-first") => ({
       async transform({ request, set, status }) {
         const s = await pageSessionDetails(ctx, request);
         if (s) {
           pageSessions.set(request, s);
           return;
         }
+        const to = mode === "setup-first" && countUsers(ctx.db) === 0 ? "/setup" : "/login";
         if (request.headers.get("hx-request")) {
-          set.headers["hx-redirect"] = "/login";
+          set.headers["hx-redirect"] = to;
           throw status(200, "");
         }
-        set.headers.location = "/login";
+        set.headers.location = to;
         throw status(303, "");
       },
       resolve({ request, status }) {
         const s = pageSessions.get(request);
         if (!s) return status(401, "");
-        return { user: s.user, sessionId: s.sessionId };
+        return { user: s.user, sessionId: s.sessionId, theme: getSettings(ctx.db).theme } satisfies PageCtx;
       },
       afterResponse(c) {
         const sessionId = (c as { sessionId?: string }).sessionId;
         if (sessionId) touchSession(ctx.db, sessionId);
       },
-    },
+    }),
   });
 }

@@ -128,7 +128,7 @@ describeIf(notRoot() ?? missingCommand("losetup", "mkfs.ext4", "mount", "umount"
 
 describe("drive select for the local destination", () => {
   test("keeps a saved UUID of an unplugged drive selectable, escaped", async () => {
-    const { renderDriveSelect } = await import("../../src/web/drive-pages.tsx");
+    const { renderDriveSelect } = await import("../../src/web/pages/drives.tsx");
     const html = await renderDriveSelect("dest.usb_uuid", "1234-ABCD");
     expect(html).toContain('<select id="dest-usb_uuid" name="dest.usb_uuid"');
     expect(html).toContain('<option value="1234-ABCD" selected>1234-ABCD (not connected)</option>');

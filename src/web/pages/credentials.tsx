@@ -7,9 +7,10 @@ import { ErrorAlert } from "../../../views/components/format.tsx";
 import { NotFoundPage } from "../../../views/components/not-found.tsx";
 import type { CredentialProps } from "../../../views/components/types.ts";
 import { CredentialFields, CredentialForm, CredentialsPage, type CredentialFormProps } from "../../../views/pages/credentials.tsx";
-import { html, redirect } from "../html.ts";
-import { readConfig } from "./job-form.ts";
-import { fieldOf, formOf, idParam, isNotFound, messageOf, providers, requirePage, type PageCtx } from "./common.ts";
+import { html, pageOrFragment, redirect } from "../html.ts";
+import { pageAuth, type Viewer } from "../session.ts";
+import { fieldOf, formOf, messageOf, readConfig } from "../forms.ts";
+import { idParam, isNotFound, providers } from "./common.ts";
 
 function defaultType(requested: string | null): string {
   if (requested && isDestinationType(requested) && destinationFor(requested).credentialFields.length) return requested;
@@ -23,26 +24,24 @@ function shownValues(type: string, data: Record<string, unknown>): Record<string
   return Object.fromEntries(Object.entries(data).filter(([k]) => !secret.has(k)));
 }
 
+const hide = { detail: { hide: true } };
+
 export function credentialPages(ctx: AppContext) {
   const { db } = ctx;
 
-  const page = (p: PageCtx, form: Omit<CredentialFormProps, "providers">, extra: { message?: string | null; error?: string | null } = {}, status = 200) =>
-    html(
-      <CredentialsPage
-        username={p.user.username}
-        theme={p.theme}
-        credentials={creds.listCredentials(db)}
-        providers={providers()}
-        form={{ ...form, providers: providers() }}
-        message={extra.message}
-        error={extra.error}
-      />,
-      { status },
-    );
+  const page = (p: Viewer, form: Omit<CredentialFormProps, "providers">, extra: { message?: string | null; error?: string | null } = {}) => (
+    <CredentialsPage
+      username={p.user.username}
+      theme={p.theme}
+      credentials={creds.listCredentials(db)}
+      providers={providers()}
+      form={{ ...form, providers: providers() }}
+      message={extra.message}
+      error={extra.error}
+    />
+  );
 
-  const save = async (request: Request, body: unknown, rawId?: string) => {
-    const p = await requirePage(ctx, request);
-    if (p instanceof Response) return p;
+  const save = async (p: Viewer, request: Request, body: unknown, rawId?: string) => {
     const form = formOf(body);
     const editing: CredentialProps | null = rawId === undefined ? null : (() => {
       try {
@@ -65,57 +64,49 @@ export function credentialPages(ctx: AppContext) {
       return redirect("/credentials?saved=1", request);
     } catch (err) {
       const props = { providers: providers(), credential: editing, providerType: type, name: form.name ?? "", values: shownValues(type, data), error: messageOf(err), errorField: fieldOf(err) };
-      if (request.headers.get("hx-request")) return html(<CredentialForm {...props} />);
-      return page(p, props, {}, 400);
+      return pageOrFragment(request, { fragment: () => <CredentialForm {...props} />, page: () => page(p, props) }, { status: 400 });
     }
   };
 
   return new Elysia({ name: "web-credentials" })
+    .use(pageAuth(ctx))
     .get(
       "/credentials",
-      async ({ request }) => {
-        const p = await requirePage(ctx, request);
-        if (p instanceof Response) return p;
+      ({ request, user, theme }) => {
         const url = new URL(request.url);
         // Fixed words only: nothing from the URL is shown on the page.
         const saved = url.searchParams.has("saved");
-        return page(p, { providerType: defaultType(url.searchParams.get("type")), name: "", values: {} }, { message: saved ? "Credential saved." : null });
+        return html(page({ user, theme }, { providerType: defaultType(url.searchParams.get("type")), name: "", values: {} }, { message: saved ? "Credential saved." : null }));
       },
-      { detail: { hide: true } },
+      { page: true, ...hide },
     )
     .get(
       "/credentials/fields",
-      async ({ request, query }) => {
-        const p = await requirePage(ctx, request);
-        if (p instanceof Response) return p;
+      ({ query }) => {
         const type = defaultType(typeof query.provider_type === "string" ? query.provider_type : null);
         return html(<CredentialFields provider={providers().find((x) => x.type === type)!} values={{}} keepSecrets={false} />);
       },
-      { detail: { hide: true } },
+      { page: true, ...hide },
     )
-    .post("/credentials/new", ({ request, body }) => save(request, body), { detail: { hide: true } })
+    .post("/credentials/new", ({ request, body, user, theme }) => save({ user, theme }, request, body), { page: true, ...hide })
     .get(
       "/credentials/:id/edit",
-      async ({ request, params }) => {
-        const p = await requirePage(ctx, request);
-        if (p instanceof Response) return p;
+      ({ params, user, theme }) => {
         let credential: CredentialProps;
         try {
           credential = creds.getCredential(db, idParam(params.id) ?? 0);
         } catch (err) {
           if (!isNotFound(err)) throw err;
-          return html(<NotFoundPage username={p.user.username} theme={p.theme} message="This credential does not exist." />, { status: 404 });
+          return html(<NotFoundPage username={user.username} theme={theme} message="This credential does not exist." />, { status: 404 });
         }
-        return page(p, { credential, providerType: credential.provider_type, name: credential.name, values: {} });
+        return html(page({ user, theme }, { credential, providerType: credential.provider_type, name: credential.name, values: {} }));
       },
-      { detail: { hide: true } },
+      { page: true, ...hide },
     )
-    .post("/credentials/:id/edit", ({ request, body, params }) => save(request, body, params.id), { detail: { hide: true } })
+    .post("/credentials/:id/edit", ({ request, body, params, user, theme }) => save({ user, theme }, request, body, params.id), { page: true, ...hide })
     .post(
       "/credentials/:id/delete",
-      async ({ request, params }) => {
-        const p = await requirePage(ctx, request);
-        if (p instanceof Response) return p;
+      ({ request, params }) => {
         try {
           creds.deleteCredential(db, idParam(params.id) ?? 0);
           return redirect("/credentials", request);
@@ -124,6 +115,6 @@ export function credentialPages(ctx: AppContext) {
           return html(<ErrorAlert message={messageOf(err)} />);
         }
       },
-      { detail: { hide: true } },
+      { page: true, ...hide },
     );
 }

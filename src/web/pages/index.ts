@@ -1,19 +1,29 @@
-// Every page route of the signed-in UI (dashboard, jobs, editor, runs, credentials, settings).
-// Registered in src/http/app.ts with one `.use(webPages(ctx, services))`.
+// Every page route of the UI, one module per area: sign-in (auth), account, drives, dashboard
+// and jobs, the job editor, runs, credentials, settings, and the public assets. Registered in
+// src/http/app.ts with one `.use(webPages(ctx, services))`. Pages call services, never the API's
+// route modules (src/*/routes.ts).
 import { Elysia } from "elysia";
 import type { AppContext } from "../../context.ts";
 import type { Services } from "../../services.ts";
+import { accountPages } from "./account.tsx";
+import { authPages } from "./auth.tsx";
 import { credentialPages } from "./credentials.tsx";
+import { drivePages } from "./drives.tsx";
 import { jobEditorPages } from "./job-editor.tsx";
 import { jobPages } from "./jobs.tsx";
+import { publicPages } from "./public.ts";
 import { runPages } from "./runs.tsx";
 import { settingsPages } from "./settings.tsx";
 
 export function webPages(ctx: AppContext, services: Services) {
   return new Elysia({ name: "web-pages" })
+    .use(drivePages(ctx))
+    .use(authPages(ctx))
+    .use(accountPages(ctx))
     .use(jobEditorPages(ctx, services))
     .use(jobPages(ctx, services))
     .use(runPages(ctx, services))
     .use(credentialPages(ctx))
-    .use(settingsPages(ctx));
+    .use(settingsPages(ctx))
+    .use(publicPages(ctx));
 }

@@ -3,24 +3,64 @@
 import { Elysia } from "elysia";
 import type { AppContext } from "../../context.ts";
 import { listCredentials } from "../../credentials/service.ts";
-import { badRequest, type ApiError } from "../../http/errors.ts";
+import { ApiError, badRequest } from "../../http/errors.ts";
 import * as jobs from "../../jobs/service.ts";
 import { destinationFor, isDestinationType } from "../../providers/registry.ts";
-import { serverTimezone } from "../../schedules/routes.ts";
+import { testDestination } from "../../providers/service.ts";
+import { nextRuns } from "../../schedules/cron.ts";
+import { ScheduleBody } from "../../schedules/model.ts";
 import * as schedules from "../../schedules/service.ts";
 import type { Services } from "../../services.ts";
 import { DestinationForm, TestResult } from "../../../views/components/destination-form.tsx";
 import { NotFoundPage } from "../../../views/components/not-found.tsx";
 import { ScheduleRow } from "../../../views/components/schedule-row.tsx";
-import { DEFAULT_SYNC_OPTIONS, JobEditorPage, JobForm, type JobEditorProps, type JobFormValues } from "../../../views/pages/job-editor.tsx";
-import { renderDriveSelect, renderFolderPicker } from "../drive-pages.tsx";
-import { html, redirect } from "../html.ts";
-import { checkSchema, withTypeDefaults, newRowKey, parseJobForm, previewRow, readSchedule, scheduleInput, type ParsedJobForm } from "./job-form.ts";
+import type { ScheduleProps } from "../../../views/components/types.ts";
+import { DEFAULT_SYNC_OPTIONS, JobEditorPage, JobForm, type JobEditorProps, type JobFormValues, type ScheduleRowState } from "../../../views/pages/job-editor.tsx";
+import { renderDriveSelect, renderFolderPicker } from "./drives.tsx";
+import { html, pageOrFragment, redirect } from "../html.ts";
+import { checkSchema, fieldOf, formOf, messageOf, parseJobForm, readSchedule, scheduleInput, withTypeDefaults } from "../forms.ts";
 import { JobBody } from "../../jobs/model.ts";
-import { fieldOf, formOf, idParam, isNotFound, messageOf, providers, rearm, requirePage, type PageCtx } from "./common.ts";
-import { testConnection } from "./test-connection.ts";
+import { pageAuth, type Viewer } from "../session.ts";
+import { idParam, isNotFound, providers, rearm } from "./common.ts";
 
+const hide = { detail: { hide: true } };
 const fieldsOf = (type: Parameters<typeof destinationFor>[0]) => destinationFor(type).configFields;
+
+/** The row with its next five runs, or the schedules service's objection to it. */
+function previewRow(key: string, schedule: ScheduleProps, now = new Date()): ScheduleRowState {
+  try {
+    const input = scheduleInput(schedule);
+    // Only the definition matters for the preview: whether the row is enabled does not.
+    checkSchema(ScheduleBody, Object.fromEntries(Object.entries(input).filter(([, v]) => v !== null)));
+    const runs = nextRuns(schedules.definitionFromInput(input), 5, now).map((d) => d.toISOString());
+    return { key, schedule, preview: runs };
+  } catch (err) {
+    return { key, schedule, preview: [], error: messageOf(err) };
+  }
+}
+
+function newRowKey(): string {
+  return `n${Date.now().toString(36)}${Math.floor(Math.random() * 1e6).toString(36)}`;
+}
+
+/**
+ * "Test connection": the same check as POST /api/providers/test, with input errors shown as a
+ * failed test instead of a 400 page.
+ */
+async function testConnection(ctx: AppContext, input: jobs.JobInput): Promise<{ success: boolean; message: string }> {
+  // The editor offers only saved credentials: say what to do rather than name API fields.
+  if (!input.credential_id && isDestinationType(input.destination_type)) {
+    const dest = destinationFor(input.destination_type);
+    if (dest.capabilities.requires_credentials) return { success: false, message: `Choose a saved credential to test ${dest.name}` };
+  }
+  try {
+    const r = await testDestination(ctx, { ...input, credential_data: undefined });
+    return { success: r.success, message: r.message };
+  } catch (err) {
+    if (err instanceof ApiError && err.status === 400) return { success: false, message: err.message };
+    throw err;
+  }
+}
 
 function blankJob(): JobFormValues {
   return {
@@ -39,7 +79,7 @@ export function jobEditorPages(ctx: AppContext, services: Services) {
   const { db } = ctx;
   const { engine } = services;
 
-  const editorProps = (page: PageCtx, values: JobFormValues, rows: JobEditorProps["schedules"], jobId?: number, error?: string | null, errorField?: string | null): JobEditorProps => ({
+  const editorProps = (page: Viewer, values: JobFormValues, rows: JobEditorProps["schedules"], jobId?: number, error?: string | null, errorField?: string | null): JobEditorProps => ({
     username: page.user.username,
     theme: page.theme,
     jobId,
@@ -47,7 +87,7 @@ export function jobEditorPages(ctx: AppContext, services: Services) {
     providers: providers(),
     credentials: listCredentials(db),
     schedules: rows,
-    serverTimezone: serverTimezone(),
+    serverTimezone: schedules.serverTimezone(),
     error,
     errorField,
     sourcesPicker: renderFolderPicker(ctx, { field: "source_dirs", multiple: true, value: values.source_dirs.join("\n") }),
@@ -68,7 +108,7 @@ export function jobEditorPages(ctx: AppContext, services: Services) {
   };
 
   /** Validates everything first (job and every schedule), so a refused save changes nothing. */
-  const save = (parsed: ParsedJobForm, jobId?: number): number => {
+  const save = (parsed: { input: jobs.JobInput; rows: ScheduleRowState[] }, jobId?: number): number => {
     checkSchema(JobBody, parsed.input);
     jobs.validateJob(db, parsed.input, ctx.config);
     parsed.rows.forEach((r, i) => {
@@ -91,11 +131,10 @@ export function jobEditorPages(ctx: AppContext, services: Services) {
     return view.id;
   };
 
-  const submit = async (request: Request, body: unknown, rawId?: string) => {
-    const page = await requirePage(ctx, request);
-    if (page instanceof Response) return page;
+  const submit = async (page: Viewer, request: Request, body: unknown, rawId?: string) => {
     const jobId = rawId === undefined ? undefined : (idParam(rawId) ?? 0);
-    const parsed = parseJobForm(formOf(body), fieldsOf);
+    const form = parseJobForm(formOf(body), fieldsOf);
+    const parsed = { ...form, rows: form.schedules.map((r) => previewRow(r.key, r.schedule)) };
     try {
       const id = save(parsed, jobId);
       return redirect(`/jobs/${id}`, request);
@@ -103,82 +142,66 @@ export function jobEditorPages(ctx: AppContext, services: Services) {
       if (isNotFound(err) && jobId !== undefined) return redirect("/jobs", request);
       const props = editorProps(page, parsed.values, parsed.rows, jobId, messageOf(err), fieldOf(err));
       // htmx swaps the form in place; a plain post (no JS) gets the whole page back.
-      return request.headers.get("hx-request") ? html(<JobForm {...props} />) : html(<JobEditorPage {...props} />, { status: (err as ApiError).status ?? 400 });
+      return pageOrFragment(request, { fragment: () => <JobForm {...props} />, page: () => <JobEditorPage {...props} /> }, { status: (err as ApiError).status ?? 400 });
     }
   };
 
   return new Elysia({ name: "web-job-editor" })
+    .use(pageAuth(ctx))
     .get(
       "/jobs/new",
-      async ({ request }) => {
-        const page = await requirePage(ctx, request);
-        if (page instanceof Response) return page;
+      ({ user, theme }) => {
         const rows = [previewRow(newRowKey(), { schedule_type: "daily", hour: 2, minute: 0, enabled: true, catch_up: true })];
-        return html(<JobEditorPage {...editorProps(page, blankJob(), rows)} />);
+        return html(<JobEditorPage {...editorProps({ user, theme }, blankJob(), rows)} />);
       },
-      { detail: { hide: true } },
+      { page: true, ...hide },
     )
-    .post("/jobs/new", ({ request, body }) => submit(request, body), { detail: { hide: true } })
+    .post("/jobs/new", ({ request, body, user, theme }) => submit({ user, theme }, request, body), { page: true, ...hide })
     .get(
       "/jobs/:id/edit",
-      async ({ request, params }) => {
-        const page = await requirePage(ctx, request);
-        if (page instanceof Response) return page;
+      ({ params, user, theme }) => {
         let job: jobs.JobView;
         try {
           job = jobs.getJob(db, engine, idParam(params.id) ?? 0);
         } catch (err) {
           if (!isNotFound(err)) throw err;
-          return html(<NotFoundPage username={page.user.username} theme={page.theme} message="This job does not exist (it may have been deleted)." />, { status: 404 });
+          return html(<NotFoundPage username={user.username} theme={theme} message="This job does not exist (it may have been deleted)." />, { status: 404 });
         }
         const rows = job.schedules.map((s) => previewRow(`s${s.id}`, s));
-        return html(<JobEditorPage {...editorProps(page, job, rows, job.id)} />);
+        return html(<JobEditorPage {...editorProps({ user, theme }, job, rows, job.id)} />);
       },
-      { detail: { hide: true } },
+      { page: true, ...hide },
     )
-    .post("/jobs/:id/edit", ({ request, body, params }) => submit(request, body, params.id), { detail: { hide: true } })
+    .post("/jobs/:id/edit", ({ request, body, params, user, theme }) => submit({ user, theme }, request, body, params.id), { page: true, ...hide })
     .get(
       "/jobs/editor/destination",
-      async ({ request, query }) => {
-        const page = await requirePage(ctx, request);
-        if (page instanceof Response) return page;
+      ({ query }) => {
         const type = isDestinationType(query.destination_type) ? query.destination_type : "local";
         const provider = providers().find((p) => p.type === type)!;
         return html(<DestinationForm provider={provider} config={{}} credentials={listCredentials(db)} credentialId={null} widgets={destinationWidgets(type, {})} />);
       },
-      { detail: { hide: true } },
+      { page: true, ...hide },
     )
     .get(
       "/jobs/editor/schedule-row",
-      async ({ request, query }) => {
-        const page = await requirePage(ctx, request);
-        if (page instanceof Response) return page;
+      ({ query }) => {
         const form = query as Record<string, string>;
         const key = typeof form.key === "string" && /^[A-Za-z0-9_]{1,40}$/.test(form.key) ? form.key : null;
         const row = key
           ? previewRow(key, withTypeDefaults(readSchedule(form, key)))
           : previewRow(newRowKey(), { schedule_type: "daily", hour: 2, minute: 0, enabled: true, catch_up: true });
-        return html(<ScheduleRow rowKey={row.key} schedule={row.schedule} preview={row.preview} error={row.error} serverTimezone={serverTimezone()} />);
+        return html(<ScheduleRow rowKey={row.key} schedule={row.schedule} preview={row.preview} error={row.error} serverTimezone={schedules.serverTimezone()} />);
       },
-      { detail: { hide: true } },
+      { page: true, ...hide },
     )
-    .get(
-      "/jobs/editor/nothing",
-      async ({ request }) => {
-        const page = await requirePage(ctx, request);
-        return page instanceof Response ? page : html("");
-      },
-      { detail: { hide: true } },
-    )
+    .get("/jobs/editor/nothing", () => html(""), { page: true, ...hide })
     .post(
       "/jobs/editor/test",
-      async ({ request, body }) => {
-        const page = await requirePage(ctx, request);
-        if (page instanceof Response) return page;
+      async ({ body }) => {
         const parsed = parseJobForm(formOf(body), fieldsOf);
         const result = await testConnection(ctx, parsed.input).catch((err) => ({ success: false, message: messageOf(err) }));
         return html(<TestResult result={result} />);
       },
-      { detail: { hide: true } },
+      { page: true, ...hide },
     );
 }

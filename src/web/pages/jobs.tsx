@@ -1,6 +1,5 @@
 // Dashboard, job list, a job's page (card + history), and the job actions the pages post.
 import { Elysia } from "elysia";
-import { countUsers } from "../../auth/users.ts";
 import type { AppContext } from "../../context.ts";
 import * as jobs from "../../jobs/service.ts";
 import { withLiveCounters } from "../../runs/live-counters.ts";
@@ -14,9 +13,12 @@ import type { JobProps, ProgressProps } from "../../../views/components/types.ts
 import { DashboardPage, JobsPage } from "../../../views/pages/dashboard.tsx";
 import { JobRunsPage } from "../../../views/pages/job-runs.tsx";
 import { html, redirect } from "../html.ts";
-import { idParam, isNotFound, messageOf, providerNames, rearm, requirePage, type PageCtx } from "./common.ts";
+import { pageAuth, type Viewer } from "../session.ts";
+import { messageOf } from "../forms.ts";
+import { idParam, isNotFound, providerNames, rearm } from "./common.ts";
 
 const PAGE_SIZE = 20;
+const hide = { detail: { hide: true } };
 
 /** An active run's live numbers from the engine, so a page rendered mid-run shows them. */
 function liveProgress(services: Services, runId: number | null): ProgressProps | null {
@@ -38,7 +40,7 @@ function asProps(j: jobs.JobView): JobProps {
   return j;
 }
 
-export function renderDashboard(ctx: AppContext, services: Services, page: PageCtx) {
+function renderDashboard(ctx: AppContext, services: Services, page: Viewer) {
   const all = jobs.listJobs(ctx.db, services.engine);
   const active: Record<number, number> = {};
   const progress: Record<number, ProgressProps> = {};
@@ -56,7 +58,7 @@ export function renderDashboard(ctx: AppContext, services: Services, page: PageC
 export function jobPages(ctx: AppContext, services: Services) {
   const { db } = ctx;
   const { engine } = services;
-  const notFoundPage = (page: PageCtx, message: string) =>
+  const notFoundPage = (page: Viewer, message: string) =>
     html(<NotFoundPage username={page.user.username} theme={page.theme} message={message} />, { status: 404 });
 
   const card = (request: Request, id: number, error?: string | null) => {
@@ -73,7 +75,7 @@ export function jobPages(ctx: AppContext, services: Services) {
     );
   };
 
-  const historyPage = (page: PageCtx, request: Request, rawId: string) => {
+  const historyPage = (page: Viewer, request: Request, rawId: string) => {
     const id = idParam(rawId);
     if (id === null) return notFoundPage(page, "No such job.");
     let job: jobs.JobView;
@@ -104,47 +106,31 @@ export function jobPages(ctx: AppContext, services: Services) {
   };
 
   return new Elysia({ name: "web-jobs" })
-    .get(
-      "/",
-      async ({ request }) => {
-        if (countUsers(db) === 0) return redirect("/setup", request);
-        const page = await requirePage(ctx, request);
-        return page instanceof Response ? page : renderDashboard(ctx, services, page);
-      },
-      { detail: { hide: true } },
-    )
+    .use(pageAuth(ctx))
+    // Before the first user exists, a stranger is sent to /setup rather than /login.
+    .get("/", ({ user, theme }) => renderDashboard(ctx, services, { user, theme }), { page: "setup-first", ...hide })
     .get(
       "/jobs",
-      async ({ request }) => {
-        const page = await requirePage(ctx, request);
-        if (page instanceof Response) return page;
+      async ({ request, user, theme }) => {
         const all = jobs.listJobs(db, engine);
         const active = Object.fromEntries(all.filter((j) => j.active_run_id !== null).map((j) => [j.id, j.active_run_id!]));
-        return html(<JobsPage username={page.user.username} theme={page.theme} jobs={all.map(asProps)} active={active} providerNames={providerNames()} />);
+        return html(<JobsPage username={user.username} theme={theme} jobs={all.map(asProps)} active={active} providerNames={providerNames()} />);
       },
-      { detail: { hide: true } },
+      { page: true, ...hide },
     )
     .get(
       "/jobs/:id",
-      async ({ request, params }) => {
-        const page = await requirePage(ctx, request);
-        return page instanceof Response ? page : historyPage(page, request, params.id);
-      },
-      { detail: { hide: true } },
+      ({ request, params, user, theme }) => historyPage({ user, theme }, request, params.id),
+      { page: true, ...hide },
     )
     .get(
       "/jobs/:id/runs",
-      async ({ request, params }) => {
-        const page = await requirePage(ctx, request);
-        return page instanceof Response ? page : historyPage(page, request, params.id);
-      },
-      { detail: { hide: true } },
+      ({ request, params, user, theme }) => historyPage({ user, theme }, request, params.id),
+      { page: true, ...hide },
     )
     .get(
       "/jobs/:id/card",
       async ({ request, params }) => {
-        const page = await requirePage(ctx, request);
-        if (page instanceof Response) return page;
         const id = idParam(params.id);
         // A card whose job is gone disappears (htmx swaps in the empty body).
         if (id === null) return html("");
@@ -155,13 +141,11 @@ export function jobPages(ctx: AppContext, services: Services) {
           throw err;
         }
       },
-      { detail: { hide: true } },
+      { page: true, ...hide },
     )
     .post(
       "/jobs/:id/run",
       async ({ request, params }) => {
-        const page = await requirePage(ctx, request);
-        if (page instanceof Response) return page;
         const id = idParam(params.id);
         if (id === null) return html("");
         let error: string | null = null;
@@ -173,13 +157,11 @@ export function jobPages(ctx: AppContext, services: Services) {
         }
         return card(request, id, error);
       },
-      { detail: { hide: true } },
+      { page: true, ...hide },
     )
     .post(
       "/jobs/:id/cancel",
       async ({ request, params }) => {
-        const page = await requirePage(ctx, request);
-        if (page instanceof Response) return page;
         const id = idParam(params.id);
         if (id === null) return html("");
         const cancelled = await engine.cancel(id);
@@ -190,13 +172,11 @@ export function jobPages(ctx: AppContext, services: Services) {
           throw err;
         }
       },
-      { detail: { hide: true } },
+      { page: true, ...hide },
     )
     .post(
       "/jobs/:id/clone",
       async ({ request, params }) => {
-        const page = await requirePage(ctx, request);
-        if (page instanceof Response) return page;
         const id = idParam(params.id);
         try {
           const copy = jobs.cloneJob(db, engine, id ?? 0, ctx.config);
@@ -205,13 +185,11 @@ export function jobPages(ctx: AppContext, services: Services) {
           return inlineError(messageOf(err));
         }
       },
-      { detail: { hide: true } },
+      { page: true, ...hide },
     )
     .post(
       "/jobs/:id/delete",
       async ({ request, params }) => {
-        const page = await requirePage(ctx, request);
-        if (page instanceof Response) return page;
         const id = idParam(params.id);
         try {
           jobs.deleteJob(db, engine, id ?? 0);
@@ -221,18 +199,16 @@ export function jobPages(ctx: AppContext, services: Services) {
           return inlineError(messageOf(err));
         }
       },
-      { detail: { hide: true } },
+      { page: true, ...hide },
     )
     .post(
       "/jobs/:id/runs/delete",
       async ({ request, params }) => {
-        const page = await requirePage(ctx, request);
-        if (page instanceof Response) return page;
         const id = idParam(params.id);
         if (id === null) return redirect("/jobs", request);
         const count = deleteRuns(db, { jobId: id }, services.engine.activeRunIds());
         return redirect(`/jobs/${id}/runs?deleted=${count}`, request);
       },
-      { detail: { hide: true } },
+      { page: true, ...hide },
     );
 }

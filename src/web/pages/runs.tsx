@@ -7,10 +7,13 @@ import type { Services } from "../../services.ts";
 import { NotFoundPage } from "../../../views/components/not-found.tsx";
 import { RunDetailPage, RunSummary } from "../../../views/pages/run-detail.tsx";
 import { html, redirect } from "../html.ts";
-import { idParam, requirePage } from "./common.ts";
+import { pageAuth } from "../session.ts";
+import { idParam } from "./common.ts";
 
 /** A finished run's page shows this many lines; the rest are one link away (the API). */
 export const PAGE_LOG_LINES = 5000;
+
+const hide = { detail: { hide: true } };
 
 export function runPages(ctx: AppContext, services: Services) {
   const { db } = ctx;
@@ -18,37 +21,32 @@ export function runPages(ctx: AppContext, services: Services) {
   const isActive = (runId: number) => engine.activeRunIds().includes(runId);
 
   return new Elysia({ name: "web-runs" })
+    .use(pageAuth(ctx))
     .get(
       "/runs/:id",
-      async ({ request, params }) => {
-        const page = await requirePage(ctx, request);
-        if (page instanceof Response) return page;
+      async ({ params, user, theme }) => {
         const id = idParam(params.id);
         const run = id === null ? undefined : getRun(db, id);
-        if (!run) return html(<NotFoundPage username={page.user.username} theme={page.theme} message="This run does not exist (it may have been pruned or deleted)." />, { status: 404 });
+        if (!run) return html(<NotFoundPage username={user.username} theme={theme} message="This run does not exist (it may have been pruned or deleted)." />, { status: 404 });
         const active = isActive(run.id) || run.status === "pending" || run.status === "running";
         // An active run's lines come through the WebSocket (stored first, then live): none here.
         const logs = active ? { rows: [], total: 0 } : listLogs(db, run.id, { limit: PAGE_LOG_LINES, offset: 0 });
-        return html(<RunDetailPage username={page.user.username} theme={page.theme} run={active ? withLiveCounters(run, engine) : run} active={active} logs={logs.rows} logTotal={logs.total} />);
+        return html(<RunDetailPage username={user.username} theme={theme} run={active ? withLiveCounters(run, engine) : run} active={active} logs={logs.rows} logTotal={logs.total} />);
       },
-      { detail: { hide: true } },
+      { page: true, ...hide },
     )
     .get(
       "/runs/:id/summary",
-      async ({ request, params }) => {
-        const page = await requirePage(ctx, request);
-        if (page instanceof Response) return page;
+      ({ params }) => {
         const run = getRun(db, idParam(params.id) ?? 0);
         if (!run) return html("");
         return html(<RunSummary run={withLiveCounters(run, engine)} active={isActive(run.id)} />);
       },
-      { detail: { hide: true } },
+      { page: true, ...hide },
     )
     .post(
       "/runs/:id/cancel",
-      async ({ request, params }) => {
-        const page = await requirePage(ctx, request);
-        if (page instanceof Response) return page;
+      async ({ params }) => {
         const run = getRun(db, idParam(params.id) ?? 0);
         if (!run) return html("");
         let error: string | null = null;
@@ -56,19 +54,17 @@ export function runPages(ctx: AppContext, services: Services) {
         else error = "This run is not in progress.";
         return html(<RunSummary run={getRun(db, run.id) ?? run} active={isActive(run.id)} error={error} />);
       },
-      { detail: { hide: true } },
+      { page: true, ...hide },
     )
     .post(
       "/runs/:id/delete",
-      async ({ request, params }) => {
-        const page = await requirePage(ctx, request);
-        if (page instanceof Response) return page;
+      ({ request, params }) => {
         const run = getRun(db, idParam(params.id) ?? 0);
         if (!run) return redirect("/", request);
         if (isActive(run.id)) return html(<RunSummary run={run} active error="This run is in progress: cancel it first." />);
         deleteRuns(db, { runId: run.id }, []);
         return redirect(`/jobs/${run.job_id}/runs?deleted=1`, request);
       },
-      { detail: { hide: true } },
+      { page: true, ...hide },
     );
 }

@@ -3,32 +3,32 @@ import { Elysia } from "elysia";
 import type { AppContext } from "../../context.ts";
 import { getSettings, updateSettings } from "../../settings/service.ts";
 import { SettingsForm, SettingsPage } from "../../../views/pages/settings.tsx";
-import { html, redirect } from "../html.ts";
-import { fieldOf, formOf, messageOf, requirePage } from "./common.ts";
+import { html, pageOrFragment, redirect } from "../html.ts";
+import { pageAuth } from "../session.ts";
+import { fieldOf, formOf, intOrNull, messageOf } from "../forms.ts";
+
+const hide = { detail: { hide: true } };
 
 export function settingsPages(ctx: AppContext) {
   return new Elysia({ name: "web-settings" })
+    .use(pageAuth(ctx))
     .get(
       "/settings",
-      async ({ request }) => {
-        const p = await requirePage(ctx, request);
-        if (p instanceof Response) return p;
+      ({ request, user }) => {
         const saved = new URL(request.url).searchParams.has("saved");
-        return html(<SettingsPage username={p.user.username} settings={getSettings(ctx.db)} message={saved ? "Settings saved." : null} />);
+        return html(<SettingsPage username={user.username} settings={getSettings(ctx.db)} message={saved ? "Settings saved." : null} />);
       },
-      { detail: { hide: true } },
+      { page: true, ...hide },
     )
     .post(
       "/settings",
-      async ({ request, body }) => {
-        const p = await requirePage(ctx, request);
-        if (p instanceof Response) return p;
+      ({ request, body, user }) => {
         const form = formOf(body);
-        const raw = form.max_runs_per_job?.trim() ?? "";
         const patch: Record<string, unknown> = {};
         if (form.theme !== undefined) patch.theme = form.theme;
         // The service words the error for anything that is not a whole number in range.
-        if (raw !== "") patch.max_runs_per_job = /^-?\d+$/.test(raw) ? Number(raw) : raw;
+        const maxRuns = intOrNull(form.max_runs_per_job);
+        if (maxRuns !== null) patch.max_runs_per_job = maxRuns;
         try {
           updateSettings(ctx.db, patch);
           // A full reload, so a new theme applies to the whole page.
@@ -36,9 +36,9 @@ export function settingsPages(ctx: AppContext) {
         } catch (err) {
           const settings = { ...getSettings(ctx.db) };
           const props = { settings, error: messageOf(err), errorField: fieldOf(err) };
-          return request.headers.get("hx-request") ? html(<SettingsForm {...props} />) : html(<SettingsPage username={p.user.username} {...props} />, { status: 400 });
+          return pageOrFragment(request, { fragment: () => <SettingsForm {...props} />, page: () => <SettingsPage username={user.username} {...props} /> }, { status: 400 });
         }
       },
-      { detail: { hide: true } },
+      { page: true, ...hide },
     );
 }

@@ -1,8 +1,7 @@
-// Page routes that need no session: the embedded assets. (/setup, /login, /logout and / live in
-// ./auth-pages.tsx, /account in ./account-pages.tsx.)
+// Page routes that need no session: the embedded assets (/assets/:name, /favicon.ico).
 import { Elysia } from "elysia";
-import type { AppContext } from "../context.ts";
-import { serveAsset } from "./assets.ts";
+import type { AppContext } from "../../context.ts";
+import { serveAsset } from "../assets.ts";
 
 export function publicPages(_ctx: AppContext) {
   return new Elysia({ name: "web-public" })

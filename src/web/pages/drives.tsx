@@ -2,17 +2,18 @@
 // fragment routes, used by the job editor for sources and the mount point.
 import { Elysia } from "elysia";
 import { join } from "node:path";
-import { FolderPicker, PICKER_FIELD_PATTERN } from "../../views/components/folder-picker.tsx";
-import { DriveSelect } from "../../views/components/drive-select.tsx";
-import { DrivesPage } from "../../views/pages/drives.tsx";
-import type { AppContext } from "../context.ts";
-import { ApiError, badRequest } from "../http/errors.ts";
-import { browse, defaultPath, makeDirectory, type BrowseResult } from "../system/browse.ts";
-import { mountDrive, unmountDrive } from "../system/drive-service.ts";
-import { listDrives, type Drive } from "../system/drives.ts";
-import { readMounts } from "../system/mounts.ts";
-import { html } from "./html.ts";
-import { formOf, isHtmx, requirePage } from "./pages/common.ts";
+import { FolderPicker, PICKER_FIELD_PATTERN } from "../../../views/components/folder-picker.tsx";
+import { DriveSelect } from "../../../views/components/drive-select.tsx";
+import { DrivesPage } from "../../../views/pages/drives.tsx";
+import type { AppContext } from "../../context.ts";
+import { ApiError, badRequest } from "../../http/errors.ts";
+import { browse, defaultPath, makeDirectory, type BrowseResult } from "../../system/browse.ts";
+import { mountDrive, unmountDrive } from "../../system/drive-service.ts";
+import { listDrives, type Drive } from "../../system/drives.ts";
+import { readMounts } from "../../system/mounts.ts";
+import { html, pageOrFragment } from "../html.ts";
+import { pageAuth, type Viewer } from "../session.ts";
+import { formOf, lines } from "../forms.ts";
 
 const PICKER_LABELS: Record<string, string> = { source_dirs: "Folders to back up" };
 
@@ -72,9 +73,9 @@ function pickerParams(input: Record<string, string>): PickerState {
   const pick = input.pick;
   if (pick && pick.startsWith("/")) {
     if (multiple) {
-      const lines = value.split("\n").map((l) => l.trim()).filter(Boolean);
-      if (!lines.includes(pick)) lines.push(pick);
-      value = lines.join("\n");
+      const picked = lines(value);
+      if (!picked.includes(pick)) picked.push(pick);
+      value = picked.join("\n");
     } else value = pick;
   }
   return { field, multiple, value, path: input.path };
@@ -89,71 +90,58 @@ async function drivesOrError(): Promise<{ drives: Drive[]; error: string | null 
   }
 }
 
+const hide = { detail: { hide: true } };
+
 export function drivePages(ctx: AppContext) {
   const roots = () => ctx.config.allowedBrowsePaths;
-  const page = async (request: Request, result: { message?: string; error?: string } = {}, status = 200) => {
-    const session = await requirePage(ctx, request);
-    if (session instanceof Response) return session;
+  const page = async (viewer: Viewer, result: { message?: string; error?: string } = {}): Promise<string> => {
     const { drives, error } = await drivesOrError();
     const mounts = readMounts().filter((m) => m.device.startsWith("/dev/"));
-    return html(
+    return (
       <DrivesPage
-        username={session.user.username}
-        theme={session.theme}
+        username={viewer.user.username}
+        theme={viewer.theme}
         drives={drives}
         mounts={mounts}
         allowedPaths={roots()}
         message={result.message}
         error={result.error ?? error}
         picker={renderFolderPicker(ctx, { field: "folder", multiple: false, value: "", label: "Folder", hint: "Open a folder to see what is inside; create folders for backups here." })}
-      />,
-      { status },
+      />
     );
   };
-  /** Runs a mount/unmount for a signed-in user and re-renders the page with its outcome. */
-  const act = async (request: Request, fn: () => Promise<string>) => {
-    const session = await requirePage(ctx, request);
-    if (session instanceof Response) return session;
+  /** Runs a mount/unmount and re-renders the page with its outcome. */
+  const act = async (viewer: Viewer, request: Request, fn: () => Promise<string>) => {
     try {
-      return page(request, { message: await fn() });
+      return html(page(viewer, { message: await fn() }));
     } catch (err) {
       if (!(err instanceof ApiError)) throw err;
       // htmx (boosted forms) swaps only 2xx answers: the error is shown on a 200 page there.
-      return page(request, { error: err.message }, isHtmx(request) ? 200 : err.status);
+      return pageOrFragment(request, { page: () => page(viewer, { error: err.message }) }, { status: err.status });
     }
   };
   return new Elysia({ name: "web-drives" })
-    .get("/drives", ({ request }) => page(request), { detail: { hide: true } })
+    .use(pageAuth(ctx))
+    .get("/drives", ({ user, theme }) => html(page({ user, theme })), { page: true, ...hide })
     .post(
       "/drives/mount",
-      ({ request, body }) =>
-        act(request, async () => {
+      ({ request, body, user, theme }) =>
+        act({ user, theme }, request, async () => {
           const f = formOf(body);
           const { outcome, mountPoint } = await mountDrive(f.uuid, f.mount_point, roots());
           return outcome === "mounted" ? `Drive mounted at ${mountPoint}` : `Drive already mounted at ${mountPoint}`;
         }),
-      { detail: { hide: true } },
+      { page: true, ...hide },
     )
     .post(
       "/drives/unmount",
-      ({ request, body }) =>
-        act(request, async () => `Unmounted ${await unmountDrive(formOf(body).mount_point, roots())}`),
-      { detail: { hide: true } },
+      ({ request, body, user, theme }) => act({ user, theme }, request, async () => `Unmounted ${await unmountDrive(formOf(body).mount_point, roots())}`),
+      { page: true, ...hide },
     )
-    .get(
-      "/drives/picker",
-      async ({ request, query }) => {
-        const session = await requirePage(ctx, request);
-        if (session instanceof Response) return session;
-        return html(renderFolderPicker(ctx, pickerParams(query as Record<string, string>)));
-      },
-      { detail: { hide: true } },
-    )
+    .get("/drives/picker", ({ query }) => html(renderFolderPicker(ctx, pickerParams(query as Record<string, string>))), { page: true, ...hide })
     .post(
       "/drives/picker/mkdir",
-      async ({ request, body }) => {
-        const session = await requirePage(ctx, request);
-        if (session instanceof Response) return session;
+      ({ body }) => {
         const f = formOf(body);
         const state = pickerParams(f);
         const name = (f.new_folder ?? "").trim();
@@ -168,6 +156,6 @@ export function drivePages(ctx: AppContext) {
           return html(renderFolderPicker(ctx, { ...state, error: err.message }));
         }
       },
-      { detail: { hide: true } },
+      { page: true, ...hide },
     );
 }

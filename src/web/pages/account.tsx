@@ -1,27 +1,27 @@
 // /account and its htmx form handlers. Each POST answers its section alone for htmx (the
 // section's id is the target) or the whole page for a plain form post.
 import { Elysia } from "elysia";
-import type { ApiKeysCardProps } from "../../views/components/auth-api-keys.tsx";
-import type { PasswordCardProps } from "../../views/components/auth-password.tsx";
-import { SessionsCard, type SessionsCardProps } from "../../views/components/auth-sessions.tsx";
-import { TotpCard, type TotpCardProps } from "../../views/components/auth-totp.tsx";
-import { ApiKeysCard } from "../../views/components/auth-api-keys.tsx";
-import { PasswordCard } from "../../views/components/auth-password.tsx";
-import { AccountPage } from "../../views/pages/account.tsx";
-import { changePassword, disableTotp, enableTotp, enrolmentFor, logoutEverywhere, startTotpSetup } from "../auth/account.ts";
-import { isTotpSecret } from "../auth/totp.ts";
-import { createApiKey, deleteApiKey, listApiKeys } from "../auth/api-keys.ts";
-import { clientIp } from "../auth/client-ip.ts";
-import { clearSessionCookie } from "../auth/cookie.ts";
-import { COOKIE_NAME } from "../auth/guard.ts";
-import { remainingRecoveryCodes } from "../auth/recovery-codes.ts";
-import { deleteUserSession, listUserSessions, type SessionUser } from "../auth/sessions.ts";
-import { findUserById } from "../auth/users.ts";
-import type { AppContext } from "../context.ts";
-import { parseId } from "../http/params.ts";
-import { formField, userMessage, wantsFragment } from "./forms.ts";
-import { html, redirect } from "./html.ts";
-import { pageAuth } from "./session.ts";
+import type { ApiKeysCardProps } from "../../../views/components/auth-api-keys.tsx";
+import type { PasswordCardProps } from "../../../views/components/auth-password.tsx";
+import { SessionsCard, type SessionsCardProps } from "../../../views/components/auth-sessions.tsx";
+import { TotpCard, type TotpCardProps } from "../../../views/components/auth-totp.tsx";
+import { ApiKeysCard } from "../../../views/components/auth-api-keys.tsx";
+import { PasswordCard } from "../../../views/components/auth-password.tsx";
+import { AccountPage } from "../../../views/pages/account.tsx";
+import { changePassword, disableTotp, enableTotp, enrolmentFor, logoutEverywhere, startTotpSetup } from "../../auth/account.ts";
+import { isTotpSecret } from "../../auth/totp.ts";
+import { createApiKey, deleteApiKey, listApiKeys } from "../../auth/api-keys.ts";
+import { clientIp } from "../../auth/client-ip.ts";
+import { clearSessionCookie } from "../../auth/cookie.ts";
+import { COOKIE_NAME } from "../../auth/guard.ts";
+import { remainingRecoveryCodes } from "../../auth/recovery-codes.ts";
+import { deleteUserSession, listUserSessions, type SessionUser } from "../../auth/sessions.ts";
+import { findUserById } from "../../auth/users.ts";
+import type { AppContext } from "../../context.ts";
+import { parseId } from "../../http/params.ts";
+import { formField, messageOf } from "../forms.ts";
+import { pageOrFragment, redirect } from "../html.ts";
+import { pageAuth } from "../session.ts";
 
 const hide = { detail: { hide: true } };
 
@@ -40,21 +40,28 @@ export function accountPages(ctx: AppContext) {
 
   /** The section alone for htmx, else the whole page with that section in the given state. */
   const answer = (request: Request, user: SessionUser, sessionId: string, section: Partial<Sections>) => {
-    if (wantsFragment(request)) {
-      if (section.password) return html(<PasswordCard {...section.password} />);
-      if (section.totp) return html(<TotpCard {...section.totp} />);
-      if (section.sessions) return html(<SessionsCard {...section.sessions} />);
-      if (section.apiKeys) return html(<ApiKeysCard {...section.apiKeys} />);
-    }
-    return html(
-      <AccountPage
-        username={user.username}
-        password={section.password ?? {}}
-        totp={section.totp ?? totpState(user.id)}
-        sessions={section.sessions ?? sessionsState(user.id, sessionId)}
-        apiKeys={section.apiKeys ?? keysState(user.id)}
-      />,
-    );
+    const { password, totp, sessions, apiKeys } = section;
+    const fragment = password
+      ? () => <PasswordCard {...password} />
+      : totp
+        ? () => <TotpCard {...totp} />
+        : sessions
+          ? () => <SessionsCard {...sessions} />
+          : apiKeys
+            ? () => <ApiKeysCard {...apiKeys} />
+            : undefined;
+    return pageOrFragment(request, {
+      fragment,
+      page: () => (
+        <AccountPage
+          username={user.username}
+          password={password ?? {}}
+          totp={totp ?? totpState(user.id)}
+          sessions={sessions ?? sessionsState(user.id, sessionId)}
+          apiKeys={apiKeys ?? keysState(user.id)}
+        />
+      ),
+    });
   };
 
   return new Elysia({ name: "web-account-pages", prefix: "/account" })
@@ -70,7 +77,7 @@ export function accountPages(ctx: AppContext) {
           const others = ended === 1 ? "1 other session was" : `${ended} other sessions were`;
           return answer(request, user, sessionId, { password: { ok: `Password changed. ${others} signed out.` } });
         } catch (err) {
-          return answer(request, user, sessionId, { password: { error: userMessage(err).replace("Field 'new_password'", "The new password") } });
+          return answer(request, user, sessionId, { password: { error: messageOf(err).replace("Field 'new_password'", "The new password") } });
         }
       },
       { page: true, ...hide },
@@ -82,7 +89,7 @@ export function accountPages(ctx: AppContext) {
           const e = await startTotpSetup(ctx, user.id);
           return answer(request, user, sessionId, { totp: { state: "enrolling", ...e } });
         } catch (err) {
-          return answer(request, user, sessionId, { totp: totpState(user.id, { error: userMessage(err) }) });
+          return answer(request, user, sessionId, { totp: totpState(user.id, { error: messageOf(err) }) });
         }
       },
       { page: true, ...hide },
@@ -95,7 +102,7 @@ export function accountPages(ctx: AppContext) {
           const codes = await enableTotp(ctx, user.id, secret, formField(body, "code", 32));
           return answer(request, user, sessionId, { totp: { state: "codes", codes } });
         } catch (err) {
-          const error = userMessage(err);
+          const error = messageOf(err);
           if (findUserById(ctx.db, user.id)?.totpEnabled) return answer(request, user, sessionId, { totp: totpState(user.id, { error }) });
           // Same secret again, so the entry the user already scanned keeps working.
           const e = isTotpSecret(secret) ? await enrolmentFor(user.username, secret) : await startTotpSetup(ctx, user.id);
@@ -111,7 +118,7 @@ export function accountPages(ctx: AppContext) {
           await disableTotp(ctx, user.id, formField(body, "code", 32), clientIp(request, server, ctx.config));
           return answer(request, user, sessionId, { totp: totpState(user.id, { ok: "Two-factor authentication is off." }) });
         } catch (err) {
-          return answer(request, user, sessionId, { totp: totpState(user.id, { error: userMessage(err) }) });
+          return answer(request, user, sessionId, { totp: totpState(user.id, { error: messageOf(err) }) });
         }
       },
       { page: true, ...hide },
