@@ -30,10 +30,10 @@ export class LocalStore implements RemoteStore {
     this.key = `local|${this.root}`;
   }
 
-  /** The absolute path of a store path, refusing anything that would not stay below the root. */
-  private abs(rel: string): string {
-    if (rel === "") return this.root;
-    if (rel.includes("\0") || rel.startsWith("/") || rel.split("/").some((s) => s === "" || s === "." || s === ".."))
+  /** The absolute path of a store path, refusing anything that would not stay below the root ("" is the root: folders only). */
+  private abs(rel: string, folder = false): string {
+    if (rel === "" && folder) return this.root;
+    if (rel === "" || rel.includes("\0") || rel.startsWith("/") || rel.split("/").some((s) => s === "" || s === "." || s === ".."))
       throw new DestinationError("failed", `'${rel.replace(/\0/g, "\\0")}' is not a path inside the store (absolute, empty, '.' or '..' segment, or NUL)`);
     return join(this.root, rel);
   }
@@ -57,8 +57,8 @@ export class LocalStore implements RemoteStore {
     }
   }
 
-  private async path(rel: string): Promise<string> {
-    const abs = this.abs(rel);
+  private async path(rel: string, folder = false): Promise<string> {
+    const abs = this.abs(rel, folder);
     await this.guard(abs, rel);
     return abs;
   }
@@ -75,7 +75,7 @@ export class LocalStore implements RemoteStore {
   async *list(prefix: string, signal: AbortSignal): AsyncIterable<RemoteEntry> {
     const readDir = async (dir: string): Promise<TreeEntry[]> => {
       throwIfCancelled(signal);
-      const abs = await this.path(dir);
+      const abs = await this.path(dir, true);
       let ents;
       try {
         ents = await readdir(abs, { withFileTypes: true });
@@ -180,7 +180,7 @@ export class LocalStore implements RemoteStore {
   }
 
   async removeDir(path: string, _signal: AbortSignal): Promise<boolean> {
-    const abs = await this.path(path);
+    const abs = await this.path(path, true);
     if (abs === this.root) return false;
     return rmdir(abs).then(
       () => true,

@@ -4,10 +4,11 @@
 // test/remote/*.test.ts start them: S3 is left running (start is idempotent), SFTP and WebDAV are
 // stopped at the end only when this file started them.
 import { CreateBucketCommand, DeleteBucketCommand, DeleteObjectsCommand, ListObjectsV2Command, S3Client } from "@aws-sdk/client-s3";
-import { afterAll } from "bun:test";
-import { existsSync, mkdirSync, mkdtempSync, rmSync } from "node:fs";
+import { afterAll, describe, expect, test } from "bun:test";
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { DestinationError } from "../../src/providers/types";
 import { LocalStore } from "../../src/stores/local";
 import { S3Store } from "../../src/stores/s3";
 import { SftpStore } from "../../src/stores/sftp";
@@ -136,3 +137,52 @@ runStoreConformance(
   },
   null,
 );
+
+describe("LocalStore stays inside its root", () => {
+  const never = () => new AbortController().signal;
+  const kindOf = (p: Promise<unknown>) =>
+    p.then(
+      () => "ok",
+      (e) => (e instanceof DestinationError ? e.kind : `not a DestinationError: ${e}`),
+    );
+
+  test("'..', '.', empty segments, absolute paths and NUL are refused by every method", async () => {
+    const dir = tempDir("stores-confine");
+    writeFileSync(join(dir, "secret.txt"), "outside");
+    const root = join(dir, "root");
+    mkdirSync(root);
+    const s = new LocalStore(root);
+    for (const bad of ["../secret.txt", "a/../../secret.txt", "./x", "a//b", "/etc/passwd", "a\0b", ""]) {
+      expect(await kindOf(s.open(bad, never()))).toBe("failed");
+      expect(await kindOf(s.move(bad, "x.txt", never()))).toBe("failed");
+      expect(await kindOf(s.move("x.txt", bad, never()))).toBe("failed");
+      expect(await kindOf(s.remove(bad, never()))).toBe("failed");
+      expect(await kindOf(s.stat(bad, never()))).toBe("failed");
+    }
+    expect(await kindOf((async () => { for await (const _ of s.list("..", never())); })())).toBe("failed");
+    expect(readFileSync(join(dir, "secret.txt"), "utf8")).toBe("outside");
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  test("a symlinked folder does not lead out, a symlinked file is not a file", async () => {
+    const dir = tempDir("stores-confine");
+    mkdirSync(join(dir, "outside"));
+    writeFileSync(join(dir, "outside", "secret.txt"), "outside");
+    const root = join(dir, "root");
+    mkdirSync(root);
+    symlinkSync(join(dir, "outside"), join(root, "link"));
+    symlinkSync(join(dir, "outside", "secret.txt"), join(root, "file-link.txt"));
+    const s = new LocalStore(root);
+    expect(await kindOf(s.open("link/secret.txt", never()))).toBe("permission");
+    expect(await kindOf(s.remove("link/secret.txt", never()))).toBe("permission");
+    expect(await kindOf(s.move("link/secret.txt", "here.txt", never()))).toBe("permission");
+    expect(await kindOf(s.open("file-link.txt", never()))).toBe("not_found");
+    expect(await kindOf(s.move("file-link.txt", "here.txt", never()))).toBe("not_found");
+    const listed: string[] = [];
+    for await (const e of s.list("", never())) listed.push(e.path);
+    expect(listed).toEqual([]);
+    expect(readFileSync(join(dir, "outside", "secret.txt"), "utf8")).toBe("outside");
+    await expect(new LocalStore(join(dir, "missing")).check(never())).rejects.toMatchObject({ kind: "not_found" });
+    rmSync(dir, { recursive: true, force: true });
+  });
+});
