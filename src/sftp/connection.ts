@@ -38,6 +38,8 @@ export interface Connection {
   /** Rejects (transient) when the connection closes; every request races it, because ssh2 never
    *  answers a request made after the channel closed. */
   lost: Promise<never>;
+  /** Called once when the connection is lost (long-lived users such as read streams; remove when done). */
+  onLost: Set<(err: Error) => void>;
 }
 
 /** Opens a connection; throws DestinationError with a message a person can act on. */
@@ -80,10 +82,14 @@ export async function connect(o: ConnectOptions, signal?: AbortSignal): Promise<
     let markLost: (err: Error) => void = () => {};
     const lost = new Promise<never>((_, reject) => (markLost = reject));
     lost.catch(() => {});
-    const c: Connection = { client, sftp, hostKey: v?.key ?? null, hostKeyStatus: status, posixRename: ext["posix-rename@openssh.com"] === "1", alive: true, lost };
+    const c: Connection = { client, sftp, hostKey: v?.key ?? null, hostKeyStatus: status, posixRename: ext["posix-rename@openssh.com"] === "1", alive: true, lost, onLost: new Set() };
     const onGone = () => {
       c.alive = false;
-      markLost(transientError(`The connection to ${o.host}:${o.port} was lost`));
+      const err = transientError(`The connection to ${o.host}:${o.port} was lost`);
+      markLost(err);
+      const watchers = [...c.onLost];
+      c.onLost.clear();
+      for (const w of watchers) w(err);
     };
     (client as unknown as { client: { once(ev: string, f: () => void): void } }).client.once("close", onGone);
     sftp.once("close", onGone);

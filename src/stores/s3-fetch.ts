@@ -85,19 +85,34 @@ export class S3Fetch {
     signal: AbortSignal,
     timeoutMs: number,
     params: Record<string, string> = {},
+    /** false: the timeout covers the headers only (a download's body may take any time). */
+    timeoutCoversBody = true,
   ): Promise<Response> {
     const path = this.pathPrefix + encodeKey(key);
     const query = Object.keys(params)
       .sort()
       .map((k) => `${encodeKey(k)}=${encodeKey(params[k]!).replace(/\//g, "%2F")}`)
       .join("&");
-    const res = await fetch(this.base + path + (query ? `?${query}` : ""), {
-      method,
-      headers: this.sign(method, path, headers, query),
-      body: body as unknown as BodyInit | null,
-      signal: AbortSignal.any([signal, AbortSignal.timeout(timeoutMs)]),
-      redirect: "manual",
-    });
+    let headerTimer: ReturnType<typeof setTimeout> | null = null;
+    let timeout: AbortSignal;
+    if (timeoutCoversBody) timeout = AbortSignal.timeout(timeoutMs);
+    else {
+      const c = new AbortController();
+      headerTimer = setTimeout(() => c.abort(new DOMException("The operation timed out.", "TimeoutError")), timeoutMs);
+      timeout = c.signal;
+    }
+    let res: Response;
+    try {
+      res = await fetch(this.base + path + (query ? `?${query}` : ""), {
+        method,
+        headers: this.sign(method, path, headers, query),
+        body: body as unknown as BodyInit | null,
+        signal: AbortSignal.any([signal, timeout]),
+        redirect: "manual",
+      });
+    } finally {
+      if (headerTimer) clearTimeout(headerTimer);
+    }
     if (res.ok) return res;
     const text = method === "HEAD" ? "" : await res.text().catch(() => "");
     const code = /<Code>([^<]+)<\/Code>/.exec(text)?.[1] ?? (res.status === 404 ? "NotFound" : res.status === 403 ? "Forbidden" : `HTTP${res.status}`);
@@ -118,7 +133,10 @@ export class S3Fetch {
   }
 
   /** HeadObject; null when the object does not exist. */
-  async head(key: string, signal: AbortSignal): Promise<{ size: number; etag: string | null; lastModified: number | null; meta: Record<string, string> } | null> {
+  async head(
+    key: string,
+    signal: AbortSignal,
+  ): Promise<{ size: number; etag: string | null; lastModified: number | null; meta: Record<string, string>; encryption: string | null } | null> {
     try {
       const res = await this.request("HEAD", key, {}, null, signal, 30_000);
       const meta: Record<string, string> = {};
@@ -126,11 +144,19 @@ export class S3Fetch {
         if (k.startsWith("x-amz-meta-")) meta[k.slice(11)] = v;
       });
       const lm = res.headers.get("last-modified");
-      return { size: Number(res.headers.get("content-length") ?? 0), etag: res.headers.get("etag"), lastModified: lm ? Date.parse(lm) : null, meta };
+      // SSE-KMS and SSE-C objects have an ETag that is not the MD5 of their content.
+      const sse = res.headers.get("x-amz-server-side-encryption-customer-algorithm") ? "SSE-C" : res.headers.get("x-amz-server-side-encryption");
+      return { size: Number(res.headers.get("content-length") ?? 0), etag: res.headers.get("etag"), lastModified: lm ? Date.parse(lm) : null, meta, encryption: sse };
     } catch (err) {
       if (err instanceof S3HttpError && err.$metadata.httpStatusCode === 404) return null;
       throw err;
     }
+  }
+
+  /** GetObject as a stream (the timeout covers the answer's headers only); a 404 throws S3HttpError. */
+  async get(key: string, signal: AbortSignal, headerTimeoutMs = 30_000): Promise<{ body: ReadableStream<Uint8Array> | null; size: number }> {
+    const res = await this.request("GET", key, {}, null, signal, headerTimeoutMs, {}, false);
+    return { body: res.body, size: Number(res.headers.get("content-length") ?? 0) };
   }
 
   /** ListObjectsV2 with max-keys 1: proves keys, bucket and list permission; says whether anything is there. */

@@ -9,6 +9,7 @@
 import {
   AbortMultipartUploadCommand,
   CompleteMultipartUploadCommand,
+  CopyObjectCommand,
   CreateMultipartUploadCommand,
   DeleteObjectCommand,
   DeleteObjectsCommand,
@@ -20,10 +21,10 @@ import {
 } from "@aws-sdk/client-s3";
 import { Agent as HttpAgent } from "node:http";
 import { Agent as HttpsAgent } from "node:https";
-import type { Readable } from "node:stream";
+import { Readable } from "node:stream";
 import { DestinationError } from "../providers/types";
 import { withRetry } from "../sync/retry";
-import type { PutResult, PutSource, RemoteEntry, RemoteStore, StoreCapabilities } from "../sync/store";
+import { guardStream, type HashKind, type PutResult, type PutSource, type RemoteEntry, type RemoteStore, type StoreCapabilities } from "../sync/store";
 import { s3Error } from "./s3-errors";
 import { S3Fetch } from "./s3-fetch";
 
@@ -51,11 +52,14 @@ const PART_CONCURRENCY = 4;
 const BODY_BUDGET = PART_SIZE * PART_CONCURRENCY;
 /** S3 allows 10,000 parts: bigger files get bigger parts. */
 const MAX_PARTS = 10_000;
+/** The largest object one CopyObject can copy (bigger ones need UploadPartCopy, not done yet). */
+export const MAX_COPY = 5 * 1024 ** 3;
 
 export class S3Store implements RemoteStore {
   readonly capabilities: StoreCapabilities = { mtime: "stat", mtimePrecisionMs: 1, concurrency: 32, statConcurrency: 32 };
   readonly key: string;
   readonly maxBatch = 1000;
+  readonly hash: HashKind = "md5";
   private client: S3Client;
   private fast: S3Fetch;
   private root: string;
@@ -112,7 +116,7 @@ export class S3Store implements RemoteStore {
       for (const o of page.Contents ?? []) {
         const key: string = o.Key;
         if (key.endsWith("/")) continue; // folder markers made by consoles and other tools
-        yield { path: key.slice(this.root.length), size: o.Size ?? 0, mtime: null, id: o.ETag ?? null, serverTime: o.LastModified?.getTime() ?? null };
+        yield { path: key.slice(this.root.length), size: o.Size ?? 0, mtime: null, id: o.ETag ?? null, serverTime: o.LastModified?.getTime() ?? null, hash: md5OfEtag(o.ETag) };
       }
       token = page.IsTruncated ? page.NextContinuationToken : undefined;
     } while (token);
@@ -123,7 +127,42 @@ export class S3Store implements RemoteStore {
     const h = await this.fast.head(this.keyOf(path), signal).catch((err) => {
       throw s3Error(err, path, this.cfg.bucket, signal);
     });
-    return h && { path, size: h.size, mtime: parseMtime(h.meta.mtime), id: h.etag, serverTime: h.lastModified };
+    return h && { path, size: h.size, mtime: parseMtime(h.meta.mtime), id: h.etag, serverTime: h.lastModified, hash: h.encryption && h.encryption !== "AES256" ? null : md5OfEtag(h.etag) };
+  }
+
+  /** GetObject over the signed fetch, as a stream; NoSuchKey is "not_found". */
+  async open(path: string, signal: AbortSignal): Promise<Readable> {
+    const r = await this.fast.get(this.keyOf(path), signal).catch((err) => {
+      throw s3Error(err, path, this.cfg.bucket, signal);
+    });
+    const body = r.body ? Readable.fromWeb(r.body as unknown as import("node:stream/web").ReadableStream) : Readable.from([]);
+    return guardStream(body, signal, (err) => s3Error(err, path, this.cfg.bucket, signal));
+  }
+
+  /**
+   * CopyObject (metadata copied, so the `mtime` rclone reads stays) then DeleteObject. The HEAD
+   * first gives "not_found" for a missing source and the size: one CopyObject copies at most 5 GiB.
+   */
+  async move(from: string, to: string, signal: AbortSignal): Promise<void> {
+    const h = await this.fast.head(this.keyOf(from), signal).catch((err) => {
+      throw s3Error(err, from, this.cfg.bucket, signal);
+    });
+    if (!h) throw new DestinationError("not_found", `${from}: not found`);
+    if (from === to) return;
+    if (h.size > MAX_COPY)
+      throw new DestinationError("failed", `${from}: too large to move on the server (${h.size} bytes; one S3 copy takes at most 5 GiB, and multipart copy is not supported yet)`);
+    await this.send(
+      new CopyObjectCommand({
+        Bucket: this.cfg.bucket,
+        Key: this.keyOf(to),
+        CopySource: `${this.cfg.bucket}/${encodeURIComponent(this.keyOf(from)).replace(/%2F/g, "/")}`,
+        MetadataDirective: "COPY",
+        ...(this.cfg.storage_class ? { StorageClass: this.cfg.storage_class as StorageClass } : {}),
+      }),
+      signal,
+      to,
+    );
+    await this.send(new DeleteObjectCommand({ Bucket: this.cfg.bucket, Key: this.keyOf(from) }), signal, from);
   }
 
   async put(path: string, source: PutSource, signal: AbortSignal): Promise<PutResult> {
@@ -251,6 +290,12 @@ export class S3Store implements RemoteStore {
   async close(): Promise<void> {
     this.client.destroy();
   }
+}
+
+/** The MD5 an ETag is for a single-part upload ("<32 hex>"); null for a multipart one ("<hex>-<parts>") or none. */
+export function md5OfEtag(etag: string | null | undefined): string | null {
+  const e = (etag ?? "").replace(/"/g, "").toLowerCase();
+  return /^[0-9a-f]{32}$/.test(e) ? e : null;
 }
 
 /** "a/b", "/a/b/", "" -> "a/b/", "" : the key prefix every path is appended to. */

@@ -4,10 +4,11 @@
 // interrupted upload never leaves a half-written file under the real name.
 // Throughput comes from pipelining: ssh2 lets many requests be in flight on one SFTP channel, and
 // a few connections spread the server's work (one sftp-server process each) over its cores.
+import type { Readable } from "node:stream";
 import type { Stats } from "ssh2";
 import { DestinationError } from "../providers/types";
 import { walkSorted, type TreeEntry } from "../sync/ordered";
-import { TEMP_SUFFIX, tempUploadName, type PutResult, type PutSource, type RemoteEntry, type RemoteStore, type StoreCapabilities } from "../sync/store";
+import { guardStream, throwIfCancelled, TEMP_SUFFIX, tempUploadName, type PutResult, type PutSource, type RemoteEntry, type RemoteStore, type StoreCapabilities } from "../sync/store";
 import { call, connect, disconnect, FX, requestError, type Connection, type ConnectOptions } from "../sftp/connection";
 
 export interface SftpStoreOptions extends ConnectOptions {
@@ -28,6 +29,8 @@ export const TEMP_NAME = /^\..*\.[0-9a-f]{8}\.dmpartial$/;
 export class SftpStore implements RemoteStore {
   readonly capabilities: StoreCapabilities = { mtime: "listing", mtimePrecisionMs: 1000, concurrency: 16, statConcurrency: 16 };
   readonly key: string;
+  /** SFTP v3 has no hash (OpenSSH does not offer the check-file extension). */
+  readonly hash = null;
   private readonly root: string;
   private readonly maxConns: number;
   private conns: { c: Connection; load: number }[] = [];
@@ -163,6 +166,76 @@ export class SftpStore implements RemoteStore {
         if ((err as { code?: number }).code === FX.NO_SUCH_FILE) return null;
         throw err;
       }
+    });
+  }
+
+  /**
+   * stat, then ssh2's read stream (one read request at a time, 64 KiB). The connection counts as
+   * busy while the stream is open, and losing it errors the stream ("transient").
+   */
+  async open(path: string, signal: AbortSignal): Promise<Readable> {
+    throwIfCancelled(signal);
+    const abs = this.abs(path);
+    const slot = await this.conn(signal);
+    const c = slot.c;
+    slot.load++;
+    let handedOver = false;
+    try {
+      const st = await call<Stats>(c, (cb) => c.sftp.stat(abs, cb)).catch((err) => {
+        throw requestError(err, "Reading", abs);
+      });
+      if ((st.mode & S_IFMT) !== S_IFREG) throw new DestinationError("not_found", `Reading '${abs}': not a file`);
+      const raw = c.sftp.createReadStream(abs, { highWaterMark: 64 * 1024 }) as unknown as Readable;
+      // The file is opened before the promise resolves, so a refused open rejects it.
+      await Promise.race([
+        new Promise<void>((resolve, reject) => {
+          raw.once("open", () => resolve());
+          raw.once("error", reject);
+        }),
+        c.lost,
+      ]).catch((err) => {
+        raw.destroy();
+        throw requestError(err, "Reading", abs);
+      });
+      const onLost = (err: Error) => raw.destroy(err);
+      c.onLost.add(onLost);
+      handedOver = true;
+      return guardStream(raw, signal, (err) => requestError(err, "Reading", abs), () => {
+        c.onLost.delete(onLost);
+        slot.load--;
+      });
+    } catch (err) {
+      if (signal.aborted) throw new DestinationError("cancelled", "Cancelled", { cause: err });
+      throw err;
+    } finally {
+      if (!handedOver) slot.load--;
+    }
+  }
+
+  /**
+   * mkdir -p of the parent of `to`, then posix-rename@openssh.com (replaces `to` in one step), or,
+   * without that extension, stat + unlink(to) + rename. A missing `from` is "not_found".
+   */
+  async move(from: string, to: string, signal: AbortSignal): Promise<void> {
+    throwIfCancelled(signal);
+    const src = this.abs(from);
+    const dst = this.abs(to);
+    const exists = async (c: Connection) => {
+      const st = await call<Stats>(c, (cb) => c.sftp.stat(src, cb));
+      if ((st.mode & S_IFMT) !== S_IFREG) throw new DestinationError("not_found", `Moving '${src}': not a file`);
+    };
+    if (from === to) return this.run("Moving", src, signal, exists);
+    const slash = to.lastIndexOf("/");
+    await this.ensureDir(this.abs(slash < 0 ? "" : to.slice(0, slash)), signal);
+    await this.run("Moving", src, signal, async (c) => {
+      if (c.posixRename) {
+        await call(c, (cb) => c.sftp.ext_openssh_rename(src, dst, cb));
+        return;
+      }
+      // Plain SFTP rename refuses an existing target: make sure `from` is there before removing `to`.
+      await exists(c);
+      await call(c, (cb) => c.sftp.unlink(dst, cb)).catch(() => {});
+      await call(c, (cb) => c.sftp.rename(src, dst, cb));
     });
   }
 

@@ -4,11 +4,11 @@
 // we uploaded, and each listing's ETag and getlastmodified tell whether someone changed it since.
 // Uploads go to a hidden temporary name and are MOVEd into place; a server without MOVE gets a
 // direct PUT (remembered for the rest of the run).
-import { Transform, type Readable } from "node:stream";
+import { Readable, Transform } from "node:stream";
 import { createClient, type FileStat, type WebDAVClient } from "webdav";
 import { DestinationError } from "../providers/types";
 import { walkSorted, type TreeEntry } from "../sync/ordered";
-import { TEMP_SUFFIX, tempUploadName, transientError, type PutResult, type PutSource, type RemoteEntry, type RemoteStore, type StoreCapabilities } from "../sync/store";
+import { guardStream, throwIfCancelled, TEMP_SUFFIX, tempUploadName, transientError, type PutResult, type PutSource, type RemoteEntry, type RemoteStore, type StoreCapabilities } from "../sync/store";
 
 export interface WebdavStoreOptions {
   url: string;
@@ -23,6 +23,8 @@ const TEMP_NAME = /^\..*\.[0-9a-f]{8}\.dmpartial$/;
 export class WebdavStore implements RemoteStore {
   readonly capabilities: StoreCapabilities = { mtime: "none", mtimePrecisionMs: 1000, concurrency: 16, statConcurrency: 16 };
   readonly key: string;
+  /** Apache gives no content hash (Nextcloud's oc:checksums could, later). */
+  readonly hash = null;
   private readonly client: WebDAVClient;
   private readonly root: string;
   private dirs = new Map<string, Promise<void>>();
@@ -104,6 +106,48 @@ export class WebdavStore implements RemoteStore {
     } catch (err) {
       if ((err as { status?: number }).status === 404) return null;
       throw davError(err, "Reading", this.abs(path), this.o.url);
+    }
+  }
+
+  /**
+   * PROPFIND depth 0 (a missing path or a folder is "not_found"), then a GET whose status is
+   * checked before the promise resolves; the body streams from the response.
+   */
+  async open(path: string, signal: AbortSignal): Promise<Readable> {
+    throwIfCancelled(signal);
+    const abs = this.abs(path);
+    const st = await this.statAbs(abs, signal);
+    if (!st || st.type !== "file") throw new DestinationError("not_found", `Reading '${abs}': ${st ? "not a file" : "not found (404)"}`);
+    let res: { body: unknown };
+    try {
+      res = (await this.client.customRequest(abs, { method: "GET", signal })) as unknown as { body: unknown };
+    } catch (err) {
+      throw davError(err, "Reading", abs, this.o.url);
+    }
+    // The package's fetch may hand back a Node stream or a web one.
+    const body = !res.body ? Readable.from([]) : res.body instanceof Readable ? res.body : Readable.fromWeb(res.body as import("node:stream/web").ReadableStream);
+    return guardStream(body, signal, (err) => davError(err, "Reading", abs, this.o.url));
+  }
+
+  /**
+   * MKCOL of the parent of `to` as needed, then MOVE with Overwrite: T. A missing `from` is
+   * "not_found" (PROPFIND first, so a folder is never moved); a server without MOVE is "failed".
+   */
+  async move(from: string, to: string, signal: AbortSignal): Promise<void> {
+    throwIfCancelled(signal);
+    const src = this.abs(from);
+    const dst = this.abs(to);
+    const st = await this.statAbs(src, signal);
+    if (!st || st.type !== "file") throw new DestinationError("not_found", `Moving '${src}': ${st ? "not a file" : "not found (404)"}`);
+    if (from === to) return;
+    const slash = to.lastIndexOf("/");
+    await this.ensureDir(this.abs(slash < 0 ? "" : to.slice(0, slash)), signal);
+    try {
+      await this.client.moveFile(src, dst, { signal, overwrite: true });
+    } catch (err) {
+      const status = (err as { status?: number }).status;
+      if (status === 405 || status === 501) throw new DestinationError("failed", `Moving '${src}': the server does not support MOVE (${status})`, { cause: err });
+      throw davError(err, "Moving", src, this.o.url);
     }
   }
 

@@ -19,7 +19,7 @@
 // The engine retries "transient" and "unavailable" with backoff (retry.ts) and fails the run on
 // anything else. Never put a secret in a message.
 import { randomBytes } from "node:crypto";
-import type { Readable } from "node:stream";
+import { PassThrough, type Readable } from "node:stream";
 import { DestinationError } from "../providers/types";
 
 /** One file as the store has it. */
@@ -36,6 +36,12 @@ export interface RemoteEntry {
   serverTime?: number | null;
   /** A content identity that changes when the content changes (S3 ETag, WebDAV getetag), if any. */
   id?: string | null;
+  /**
+   * The content hash of kind `RemoteStore.hash`, only where the store vouches for it for THIS file
+   * (S3: the ETag of a single-part upload; absent for a multipart one). Lowercase hex (md5, sha1,
+   * sha256) or base64 as the server gives it (quickxor). Absent or null: unknown.
+   */
+  hash?: string | null;
 }
 
 /** What a successful put left on the remote; stored in the local record (index.ts). */
@@ -78,8 +84,17 @@ export interface StoreCapabilities {
   statConcurrency?: number;
 }
 
+/** Content hashes a store can give without reading the file back. */
+export type HashKind = "md5" | "sha1" | "sha256" | "quickxor";
+
 export interface RemoteStore {
   readonly capabilities: StoreCapabilities;
+  /**
+   * Which content hash list() and stat() fill in `RemoteEntry.hash` where they can (S3 "md5",
+   * later Drive "md5" and OneDrive "quickxor"); null when the store gives none (SFTP, WebDAV,
+   * local). Even with a kind, a given entry may have none (an S3 multipart upload).
+   */
+  readonly hash: HashKind | null;
   /**
    * Identifies the remote location for the local record: type + endpoint + bucket/host + root,
    * e.g. "s3|http://127.0.0.1:7480|bucket|prefix". Two jobs with the same key share a record.
@@ -104,6 +119,29 @@ export interface RemoteStore {
    * where the store has no atomic put).
    */
   put(path: string, source: PutSource, signal: AbortSignal): Promise<PutResult>;
+
+  /**
+   * A read stream of the whole file at `path`, for restore and verify.
+   * Errors: a missing file (or a folder at `path`) is "not_found" (unlike remove). Anything that
+   * goes wrong before the first byte (auth, permission, unavailable, transient) rejects the
+   * promise with a DestinationError; a failure after that errors the stream with a
+   * DestinationError (a lost connection is "transient"; the caller decides whether to start
+   * over). Aborting `signal` destroys the stream with a DestinationError "cancelled" (before the
+   * stream exists: the promise rejects "cancelled"). The caller must read or destroy the stream;
+   * it holds a connection (SFTP) or a socket (S3, WebDAV) until it ends.
+   */
+  open(path: string, signal: AbortSignal): Promise<Readable>;
+
+  /**
+   * Moves one file, server-side where the store can (S3 CopyObject + DeleteObject, SFTP rename,
+   * WebDAV MOVE, local rename): replaces what is at `to`, creates the parent folders of `to`,
+   * keeps the preserved mtime where the store keeps one. `from === to` only checks it exists.
+   * Errors: a missing `from` is "not_found" (and `to` is left as it was); otherwise the kinds
+   * above. On any failure `from` is still there, whole (S3 deletes it only after the copy
+   * succeeded; a failed delete leaves both). A store that cannot move a file (an S3 object
+   * over 5 GiB, a WebDAV server without MOVE) throws "failed" saying so.
+   */
+  move(from: string, to: string, signal: AbortSignal): Promise<void>;
 
   /** Deletes one file. A file that is already gone is success (no error). */
   remove(path: string, signal: AbortSignal): Promise<void>;
@@ -170,6 +208,47 @@ export function compareUtf8(a: string, b: string): number {
     return x - y;
   }
   return a.length - b.length;
+}
+
+/** signal.throwIfAborted(), as the DestinationError "cancelled" every store method throws. */
+export function throwIfCancelled(signal: AbortSignal): void {
+  if (signal.aborted) throw new DestinationError("cancelled", "Cancelled");
+}
+
+/**
+ * The stream open() hands out: `source`'s bytes, its errors mapped by `mapError` (DestinationErrors
+ * pass as they are), destroyed with "cancelled" when `signal` aborts. `onClose` runs once, when
+ * the stream ends, errors or is destroyed (release a connection there).
+ */
+export function guardStream(source: Readable, signal: AbortSignal, mapError: (err: unknown) => DestinationError, onClose?: () => void): Readable {
+  const out = new PassThrough();
+  let closed = false;
+  const finish = () => {
+    if (closed) return;
+    closed = true;
+    signal.removeEventListener("abort", onAbort);
+    onClose?.();
+  };
+  const onAbort = () => {
+    const err = new DestinationError("cancelled", "Cancelled");
+    source.destroy(err);
+    out.destroy(err);
+  };
+  source.on("error", (err) => {
+    out.destroy(signal.aborted ? new DestinationError("cancelled", "Cancelled", { cause: err }) : err instanceof DestinationError ? err : mapError(err));
+  });
+  out.on("close", () => {
+    if (!source.destroyed) source.destroy();
+    finish();
+  });
+  source.on("close", () => {
+    // A source that closes without 'end' or 'error' (destroyed from outside) must not leave the reader hanging.
+    if (!source.readableEnded && !out.destroyed) out.destroy(new DestinationError("failed", "The read stream closed early"));
+  });
+  source.pipe(out);
+  if (signal.aborted) onAbort();
+  else signal.addEventListener("abort", onAbort, { once: true });
+  return out;
 }
 
 /** Uploads to tree stores go to a hidden temp name, then are renamed over the target, so an

@@ -1,19 +1,22 @@
 // A RemoteStore over a local folder: a real store (files on disk, atomic rename on put), with
 // knobs to behave like S3 (mtime only by stat), SFTP (mtime in the listing) or WebDAV (no mtime),
 // counters for what the engine asked, and a hook to inject failures.
-import { createWriteStream, mkdirSync } from "node:fs";
+import { createReadStream, createWriteStream, mkdirSync } from "node:fs";
 import { lstat, readdir, rename, rm, rmdir, stat, utimes } from "node:fs/promises";
 import { dirname, join } from "node:path";
+import type { Readable } from "node:stream";
 import { pipeline } from "node:stream/promises";
+import { DestinationError } from "../../src/providers/types";
 import { walkSorted, type TreeEntry } from "../../src/sync/ordered";
-import type { PutResult, PutSource, RemoteEntry, RemoteStore, StoreCapabilities } from "../../src/sync/store";
+import { guardStream, throwIfCancelled, type PutResult, type PutSource, type RemoteEntry, type RemoteStore, type StoreCapabilities } from "../../src/sync/store";
 
 export class DirStore implements RemoteStore {
   readonly key: string;
-  calls = { list: 0, put: 0, stat: 0, remove: 0, removeDir: 0, check: 0 };
+  calls = { list: 0, put: 0, stat: 0, remove: 0, removeDir: 0, check: 0, open: 0, move: 0 };
   /** Called before each operation; throw to inject a failure. */
   fault: (op: string, path: string) => void = () => {};
   readonly capabilities: StoreCapabilities;
+  readonly hash = null;
 
   constructor(
     readonly root: string,
@@ -79,6 +82,26 @@ export class DirStore implements RemoteStore {
     }
     const st = await stat(dest);
     return { id: `${st.ino}-${st.mtimeMs}`, mtime: this.capabilities.mtime === "none" ? null : source.mtime };
+  }
+
+  async open(path: string, signal: AbortSignal): Promise<Readable> {
+    this.calls.open++;
+    this.fault("open", path);
+    throwIfCancelled(signal);
+    const abs = join(this.root, path);
+    const st = await stat(abs).catch(() => null);
+    if (!st?.isFile()) throw new DestinationError("not_found", `${path}: not found`);
+    return guardStream(createReadStream(abs), signal, (err) => new DestinationError("failed", `${path}: ${(err as Error).message}`, { cause: err }));
+  }
+
+  async move(from: string, to: string, signal: AbortSignal): Promise<void> {
+    this.calls.move++;
+    this.fault("move", from);
+    throwIfCancelled(signal);
+    const st = await stat(join(this.root, from)).catch(() => null);
+    if (!st?.isFile()) throw new DestinationError("not_found", `${from}: not found`);
+    mkdirSync(dirname(join(this.root, to)), { recursive: true });
+    await rename(join(this.root, from), join(this.root, to));
   }
 
   async remove(path: string): Promise<void> {
