@@ -27,7 +27,7 @@ interface ChildJob {
 
 
 async function child(job: ChildJob) {
-  const { destinationFor } = await import("../src/providers/registry.ts");
+  const { destinationFor } = await import("../src/destinations/registry.ts");
   const dest = destinationFor(job.type as any);
   const config = dest.parseConfig(job.config);
   const idle = vm("VmRSS");

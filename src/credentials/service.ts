@@ -3,8 +3,8 @@
 import type { Db } from "../db/client.ts";
 import { open, seal } from "../crypto/seal.ts";
 import { badRequest, conflict, invalidField, named, nestedFieldError, notFound } from "../http/errors.ts";
-import { destinationFor, isDestinationType } from "../providers/registry.ts";
-import { DestinationError } from "../providers/types.ts";
+import { destinationFor, isDestinationType } from "../destinations/registry.ts";
+import { DestinationError } from "../destinations/contract.ts";
 import type { CredentialView } from "./model.ts";
 import * as q from "./queries.ts";
 

@@ -2,7 +2,7 @@
 // checked when a job is saved (400 naming the field) and again before every run (a folder can be
 // swapped for a symlink later; the run then fails with the same words and copies nothing).
 import { badRequest } from "../http/errors.ts";
-import { DestinationError, type Destination } from "../providers/types.ts";
+import { DestinationError, type Destination } from "../destinations/contract.ts";
 import { guardHostPath, type HostPathRules, type Refuse } from "../system/paths.ts";
 
 /** Refusals at run time: the API's message as the run's error, without a "Configuration error:" prefix. */

@@ -2,7 +2,7 @@
 // destination_config and sync_options live in service.ts, which words them the same way.
 import { t, type Static } from "elysia";
 import * as E from "../docs/examples.ts";
-import { DESTINATION_TYPES } from "../providers/types.ts";
+import { DESTINATION_TYPES } from "../destinations/contract.ts";
 import { RunStatus } from "../runs/model.ts";
 import { ScheduleView } from "../schedules/model.ts";
 

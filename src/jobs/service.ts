@@ -2,8 +2,8 @@
 import { basename, isAbsolute, normalize } from "node:path";
 import type { Db } from "../db/client.ts";
 import { conflict, invalidField, nestedFieldError, notFound } from "../http/errors.ts";
-import { destinationFor, isDestinationType } from "../providers/registry.ts";
-import { DestinationError, type DestinationType, type SyncOptions } from "../providers/types.ts";
+import { destinationFor, isDestinationType } from "../destinations/registry.ts";
+import { DestinationError, type DestinationType, type SyncOptions } from "../destinations/contract.ts";
 import type { RunEngine } from "../runs/engine-types.ts";
 import { withLiveCounters } from "../runs/live-counters.ts";
 import { lastRuns, type LastRunView } from "../runs/queries.ts";

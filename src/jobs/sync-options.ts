@@ -1,7 +1,7 @@
 // A job's sync_options: validated on the way in (400 naming the field), defaults filled in on
 // the way out, so a job saved by an older version still reads as a complete object.
 import { invalidField } from "../http/errors.ts";
-import type { Capabilities, SyncOptions } from "../providers/types.ts";
+import type { Capabilities, SyncOptions } from "../destinations/contract.ts";
 
 export const DEFAULT_SYNC_OPTIONS: SyncOptions = {
   delete_extraneous: false,

@@ -6,9 +6,9 @@ import * as E from "../docs/examples.ts";
 import { ErrorBody } from "../http/schemas.ts";
 import { notFound } from "../http/errors.ts";
 import { DestinationTypeSchema } from "../jobs/model.ts";
-import { destinationFor, isDestinationType, listDestinations } from "./registry.ts";
+import { destinationFor, isDestinationType, listDestinations } from "../destinations/registry.ts";
 import { testDestination } from "./service.ts";
-import type { Destination } from "./types.ts";
+import type { Destination } from "../destinations/contract.ts";
 
 const tags = ["Providers"];
 

@@ -2,8 +2,8 @@
 import type { AppContext } from "../context.ts";
 import { getCredential, openCredentialData, parseCredentialData } from "../credentials/service.ts";
 import { ApiError, badRequest, invalidField, nestedFieldError } from "../http/errors.ts";
-import { destinationFor, isDestinationType } from "./registry.ts";
-import { DestinationError, TEST_TIMEOUT_MS, type TestResult } from "./types.ts";
+import { destinationFor, isDestinationType } from "../destinations/registry.ts";
+import { DestinationError, TEST_TIMEOUT_MS, type TestResult } from "../destinations/contract.ts";
 
 
 export interface TestInput {

@@ -5,7 +5,7 @@
 // in one closing "truncated" line, while the run's counters keep counting everything.
 import type { Statement } from "bun:sqlite";
 import type { Db } from "../db/client.ts";
-import type { LogLevel } from "../providers/types.ts";
+import type { LogLevel } from "../destinations/contract.ts";
 import type { RunEvents } from "./events.ts";
 
 export const FLUSH_MS = 200;

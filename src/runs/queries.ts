@@ -3,7 +3,7 @@ import { and, count, desc, eq, inArray, notInArray, sql } from "drizzle-orm";
 import type { Db } from "../db/client.ts";
 import { jobs, runChildren, runLogs, runs } from "../db/schema.ts";
 import type { ChildRecord } from "../system/children.ts";
-import type { LogLevel } from "../providers/types.ts";
+import type { LogLevel } from "../destinations/contract.ts";
 
 import type { LogView, RunStatus, RunView } from "./model.ts";
 

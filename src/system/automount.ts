@@ -8,8 +8,8 @@ import { existsSync, mkdirSync, statfsSync } from "node:fs";
 import { dirname } from "node:path";
 import { OPTIONS } from "../config.ts";
 import { ApiError } from "../http/errors.ts";
-import type { DestinationErrorKind, RunReporter } from "../providers/types.ts";
-import { DestinationError } from "../providers/types.ts";
+import type { DestinationErrorKind, RunReporter } from "../destinations/contract.ts";
+import { DestinationError } from "../destinations/contract.ts";
 import { deviceOfUuid, isValidUuid, mountAt, mountByUuid, sameUuid, unmount, uuidOfMount } from "./mounts.ts";
 import { confine, resolveReal } from "./paths.ts";
 

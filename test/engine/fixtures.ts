@@ -49,8 +49,8 @@ export function localJob(sources: string[], mountPoint: string, extra: { sync_op
   };
 }
 
-import { listDestinations } from "../../src/providers/registry.ts";
-import type { FieldSpec } from "../../src/providers/types.ts";
+import { listDestinations } from "../../src/destinations/registry.ts";
+import type { FieldSpec } from "../../src/destinations/contract.ts";
 
 const sample = (fields: FieldSpec[]) =>
   Object.fromEntries(fields.filter((f) => f.required || f.type === "password").map((f) => [f.name, f.type === "integer" ? 1 : f.type === "boolean" ? false : "sample"]));

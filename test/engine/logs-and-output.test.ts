@@ -2,8 +2,8 @@
 import { describe, expect, test } from "bun:test";
 import { eq } from "drizzle-orm";
 import { jobs, runLogs, runs } from "../../src/db/schema.ts";
-import { rsyncArgs } from "../../src/providers/local.ts";
-import { exitMessage, parseRecord, PendingFiles, readStatLine, type FileRecord, type RsyncStats } from "../../src/providers/rsync-output.ts";
+import { rsyncArgs } from "../../src/destinations/local/destination.ts";
+import { exitMessage, parseRecord, PendingFiles, readStatLine, type FileRecord, type RsyncStats } from "../../src/destinations/local/rsync-output.ts";
 import { RunEvents, type RunEvent } from "../../src/runs/events.ts";
 import { BATCH_LINES, RunLogWriter } from "../../src/runs/logs.ts";
 import { DEFAULT_SYNC_OPTIONS } from "../../src/jobs/sync-options.ts";

@@ -5,10 +5,10 @@
 import { afterAll, beforeAll, expect, test } from "bun:test";
 import { existsSync, mkdirSync, rmSync, statSync, utimesSync, writeFileSync } from "node:fs";
 import { basename, join } from "node:path";
-import type { Destination, SyncOptions } from "../../src/providers/types";
-import { DestinationError } from "../../src/providers/types";
-import { describeIf } from "../helpers/prereq";
-import { rclone, rcloneFiles, syncRequest, TcpProxy, tempDir, writeBigFile, writeTree } from "./harness";
+import type { Destination, SyncOptions } from "../../src/destinations/contract.ts";
+import { DestinationError } from "../../src/destinations/contract.ts";
+import { describeIf } from "../helpers/prereq.ts";
+import { rclone, rcloneFiles, syncRequest, TcpProxy, tempDir, writeBigFile, writeTree } from "./harness.ts";
 
 export interface ConformanceTarget<C extends object> {
   destination: Destination<C>;

@@ -4,10 +4,10 @@
 import { describe, expect, test } from "bun:test";
 import { readdirSync } from "node:fs";
 import { join, relative } from "node:path";
-import { ExcludeMatcher } from "../../src/sync/exclude";
-import { walkLocal } from "../../src/sync/walk";
-import { describeIf, missingCommand } from "../helpers/prereq";
-import { tempDir, writeTree } from "./harness";
+import { ExcludeMatcher } from "../../src/destinations/engine/exclude.ts";
+import { walkLocal } from "../../src/destinations/engine/walk.ts";
+import { describeIf, missingCommand } from "../helpers/prereq.ts";
+import { tempDir, writeTree } from "./harness.ts";
 
 const FILES = [
   "a.txt",

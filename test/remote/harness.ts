@@ -3,7 +3,7 @@
 import { mkdirSync, mkdtempSync, utimesSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
-import type { RunReporter, SyncOptions, SyncRequest } from "../../src/providers/types";
+import type { RunReporter, SyncOptions, SyncRequest } from "../../src/destinations/contract.ts";
 
 export class RecordingReporter implements RunReporter {
   lines: { level: string; message: string }[] = [];

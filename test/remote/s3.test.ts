@@ -3,11 +3,11 @@
 import { CreateBucketCommand, ListMultipartUploadsCommand, S3Client } from "@aws-sdk/client-s3";
 import { describe, expect, test } from "bun:test";
 import { join } from "node:path";
-import { s3Destination, type S3Config } from "../../src/providers/s3";
-import { formatMtime, normalizePrefix, parseMtime } from "../../src/stores/s3";
-import { describeIf, missingCommand, notRoot } from "../helpers/prereq";
-import { runConformance, type ConformanceTarget } from "./conformance";
-import { rclone } from "./harness";
+import { s3Destination, type S3Config } from "../../src/destinations/s3/destination.ts";
+import { formatMtime, normalizePrefix, parseMtime } from "../../src/destinations/s3/store.ts";
+import { describeIf, missingCommand, notRoot } from "../helpers/prereq.ts";
+import { runConformance, type ConformanceTarget } from "./conformance.ts";
+import { rclone } from "./harness.ts";
 
 const PORT = Number(process.env.S3_PORT ?? 7480);
 const AK = process.env.S3_ACCESS_KEY ?? "bkpaccess";
@@ -116,7 +116,7 @@ describeIf(reason)("rclone reads our mtimes", () => {
     const client = s3Client();
     const bucket = `dm-lsl-${Date.now().toString(36)}`;
     await client.send(new CreateBucketCommand({ Bucket: bucket }));
-    const { syncRequest, tempDir } = await import("./harness");
+    const { syncRequest, tempDir } = await import("./harness.ts");
     const config = s3Destination.parseConfig({ bucket, region: "us-east-1", endpoint: `http://127.0.0.1:${PORT}` });
     await s3Destination.sync!(syncRequest(config, { access_key_id: AK, secret_access_key: SK }, [join(parent, "src")], tempDir("lsl")));
     const lsl = await rclone("lsl", rcloneS3(`http://127.0.0.1:${PORT}`, bucket));

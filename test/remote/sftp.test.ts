@@ -4,12 +4,12 @@
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import { chmodSync, copyFileSync, existsSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { sftpDestination, testSftp, type SftpConfig } from "../../src/providers/sftp";
-import { DestinationError } from "../../src/providers/types";
-import { describeKey, hostPattern, lookup } from "../../src/sftp/known-hosts";
-import { describeIf, notRoot } from "../helpers/prereq";
-import { runConformance } from "./conformance";
-import { rclone, syncRequest, tempDir, writeTree } from "./harness";
+import { sftpDestination, testSftp, type SftpConfig } from "../../src/destinations/sftp/destination.ts";
+import { DestinationError } from "../../src/destinations/contract.ts";
+import { describeKey, hostPattern, lookup } from "../../src/destinations/sftp/known-hosts.ts";
+import { describeIf, notRoot } from "../helpers/prereq.ts";
+import { runConformance } from "./conformance.ts";
+import { rclone, syncRequest, tempDir, writeTree } from "./harness.ts";
 
 const SCRIPT = join(import.meta.dir, "../../scripts/peers/sftp.sh");
 const BASE = "/tmp/peers/sftp";

@@ -3,11 +3,11 @@
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { webdavDestination, type WebdavConfig } from "../../src/providers/webdav";
-import { normaliseDavRoot, normaliseEtag } from "../../src/stores/webdav";
-import { describeIf, notRoot } from "../helpers/prereq";
-import { runConformance } from "./conformance";
-import { rclone, syncRequest, tempDir, writeTree } from "./harness";
+import { webdavDestination, type WebdavConfig } from "../../src/destinations/webdav/destination.ts";
+import { normaliseDavRoot, normaliseEtag } from "../../src/destinations/webdav/store.ts";
+import { describeIf, notRoot } from "../helpers/prereq.ts";
+import { runConformance } from "./conformance.ts";
+import { rclone, syncRequest, tempDir, writeTree } from "./harness.ts";
 
 const SCRIPT = join(import.meta.dir, "../../scripts/peers/webdav.sh");
 const DATA = "/tmp/peers/webdav/data";

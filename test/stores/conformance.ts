@@ -12,9 +12,9 @@ import { readFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import type { Readable } from "node:stream";
-import { DestinationError, type DestinationErrorKind } from "../../src/providers/types";
-import { compareUtf8, type PutSource, type RemoteEntry, type RemoteStore } from "../../src/sync/store";
-import { describeIf } from "../helpers/prereq";
+import { DestinationError, type DestinationErrorKind } from "../../src/destinations/contract.ts";
+import { compareUtf8, type PutSource, type RemoteEntry, type RemoteStore } from "../../src/destinations/contract.ts";
+import { describeIf } from "../helpers/prereq.ts";
 
 export interface StoreUnderTest {
   /** A store whose root is fresh (empty or missing) and its own. */

@@ -6,9 +6,9 @@ import { lstat, readdir, rename, rm, rmdir, stat, utimes } from "node:fs/promise
 import { dirname, join } from "node:path";
 import type { Readable } from "node:stream";
 import { pipeline } from "node:stream/promises";
-import { DestinationError } from "../../src/providers/types";
-import { walkSorted, type TreeEntry } from "../../src/sync/ordered";
-import { guardStream, throwIfCancelled, type PutResult, type PutSource, type RemoteEntry, type RemoteStore, type StoreCapabilities } from "../../src/sync/store";
+import { DestinationError } from "../../src/destinations/contract.ts";
+import { walkSorted, type TreeEntry } from "../../src/destinations/engine/ordered.ts";
+import { guardStream, throwIfCancelled, type PutResult, type PutSource, type RemoteEntry, type RemoteStore, type StoreCapabilities } from "../../src/destinations/contract.ts";
 
 export class DirStore implements RemoteStore {
   readonly key: string;

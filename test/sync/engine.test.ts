@@ -3,11 +3,11 @@
 import { describe, expect, test } from "bun:test";
 import { existsSync, readFileSync, rmSync, utimesSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { DestinationError } from "../../src/providers/types";
-import { FULL_COMPARE_EVERY_RUNS, runSync, type EngineOptions } from "../../src/sync/engine";
-import { compareUtf8, transientError } from "../../src/sync/store";
-import { syncRequest, tempDir, writeTree } from "../remote/harness";
-import { DirStore } from "./dirstore";
+import { DestinationError } from "../../src/destinations/contract.ts";
+import { FULL_COMPARE_EVERY_RUNS, runSync, type EngineOptions } from "../../src/destinations/engine/sync.ts";
+import { compareUtf8, transientError } from "../../src/destinations/contract.ts";
+import { syncRequest, tempDir, writeTree } from "../remote/harness.ts";
+import { DirStore } from "./dirstore.ts";
 
 const TRICKY = {
   "a-b": "1",

@@ -1,7 +1,7 @@
 import { describe, expect, test } from "bun:test";
-import { DestinationError } from "../../src/providers/types";
-import { backoffMs, DEFAULT_RETRY, isRetryable, parseRetryAfter } from "../../src/sync/retry";
-import { transientError } from "../../src/sync/store";
+import { DestinationError } from "../../src/destinations/contract.ts";
+import { backoffMs, DEFAULT_RETRY, isRetryable, parseRetryAfter } from "../../src/destinations/engine/retry.ts";
+import { transientError } from "../../src/destinations/contract.ts";
 
 describe("retry policy", () => {
   test("Retry-After in seconds or as a date", () => {

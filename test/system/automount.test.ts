@@ -5,7 +5,7 @@ import { closeSync, existsSync, mkdirSync, openSync, readdirSync, readFileSync, 
 import { join } from "node:path";
 import { withAutoMount } from "../../src/system/automount.ts";
 import { mountAt } from "../../src/system/mounts.ts";
-import { DestinationError } from "../../src/providers/types.ts";
+import { DestinationError } from "../../src/destinations/contract.ts";
 import { describeIf, missingCommand, notRoot } from "../helpers/prereq.ts";
 import { sh, silentReport, startUsb, tempDir, type UsbDrive } from "./helpers.ts";
 

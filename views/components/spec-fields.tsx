@@ -1,7 +1,7 @@
 // Renders a form from a destination's FieldSpec list (rclone's "options as data"): the UI knows
 // no destination by name. Secret fields are never pre-filled; on edit, leaving one blank keeps
 // the stored value (the page route drops empty secrets before calling the service).
-import type { FieldSpec } from "../../src/providers/types.ts";
+import type { FieldSpec } from "../../src/destinations/contract.ts";
 
 export interface SpecFieldsProps {
   fields: FieldSpec[];

@@ -2,7 +2,7 @@
 // answer straight to a view. Views depend only on these, never on services or the database.
 import type { CredentialView } from "../../src/credentials/model.ts";
 import type { JobView } from "../../src/jobs/model.ts";
-import type { FieldSpec, LogLevel, SyncOptions } from "../../src/providers/types.ts";
+import type { FieldSpec, LogLevel, SyncOptions } from "../../src/destinations/contract.ts";
 import type { RunStatus, RunView } from "../../src/runs/model.ts";
 
 export type { LogLevel, RunStatus };

@@ -3,7 +3,7 @@
 // `{ page: true }`, src/web/session.ts; form helpers are in src/web/forms.ts.)
 import { ApiError } from "../../http/errors.ts";
 import { parseId } from "../../http/params.ts";
-import { listDestinations } from "../../providers/registry.ts";
+import { listDestinations } from "../../destinations/registry.ts";
 import type { ProviderProps } from "../../../views/components/types.ts";
 import type { Services } from "../../services.ts";
 

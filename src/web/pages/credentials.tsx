@@ -2,7 +2,7 @@
 import { Elysia } from "elysia";
 import type { AppContext } from "../../context.ts";
 import * as creds from "../../credentials/service.ts";
-import { destinationFor, isDestinationType } from "../../providers/registry.ts";
+import { destinationFor, isDestinationType } from "../../destinations/registry.ts";
 import { ErrorAlert } from "../../../views/components/format.tsx";
 import { NotFoundPage } from "../../../views/components/not-found.tsx";
 import type { CredentialProps } from "../../../views/components/types.ts";

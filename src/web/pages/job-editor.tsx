@@ -5,7 +5,7 @@ import type { AppContext } from "../../context.ts";
 import { listCredentials } from "../../credentials/service.ts";
 import { ApiError, badRequest } from "../../http/errors.ts";
 import * as jobs from "../../jobs/service.ts";
-import { destinationFor, isDestinationType } from "../../providers/registry.ts";
+import { destinationFor, isDestinationType } from "../../destinations/registry.ts";
 import { testDestination } from "../../providers/service.ts";
 import { nextRuns } from "../../schedules/cron.ts";
 import { ScheduleBody } from "../../schedules/model.ts";

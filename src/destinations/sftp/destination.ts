@@ -2,10 +2,10 @@
 // key pinning in the data folder, and sync through the shared remote engine (src/sync/engine.ts).
 // ssh2, the store and the engine load on first use, so listing destination types (and starting
 // the server) does not pay for them.
-import type { SftpStore } from "../stores/sftp";
-import type { SftpAuth } from "../sftp/connection";
-import { asStrings, fieldError, FULL_COMPARE_FIELD, parseFields, REMOTE_CAPABILITIES } from "./fields.ts";
-import { DestinationError, TEST_TIMEOUT_MS, type Capabilities, type Destination, type FieldSpec, type SyncRequest, type TestResult } from "./types.ts";
+import type { SftpStore } from "./store.ts";
+import type { SftpAuth } from "./connection.ts";
+import { asStrings, fieldError, FULL_COMPARE_FIELD, parseFields, REMOTE_CAPABILITIES } from "../contract.ts";
+import { DestinationError, TEST_TIMEOUT_MS, type Capabilities, type Destination, type FieldSpec, type SyncRequest, type TestResult } from "../contract.ts";
 
 export interface SftpConfig {
   host: string;
@@ -74,7 +74,7 @@ function authFor(config: SftpConfig, credential: Record<string, string> | null):
 
 async function storeFor(config: SftpConfig, credential: Record<string, string> | null, dataDir: string | null, timeoutMs: number): Promise<SftpStore> {
   const auth = authFor(config, credential);
-  const { SftpStore } = await import("../stores/sftp");
+  const { SftpStore } = await import("./store.ts");
   return new SftpStore({
     host: config.host,
     port: config.port,
@@ -127,7 +127,7 @@ async function withTimeout<T>(outer: AbortSignal, ms: number, fn: (s: AbortSigna
 
 async function sync(req: SyncRequest<SftpConfig>) {
   const store = await storeFor(req.config, req.credential, req.dataDir, CONNECT_TIMEOUT_MS);
-  const { runSync } = await import("../sync/engine");
+  const { runSync } = await import("../engine/sync.ts");
   try {
     return await runSync(req, store, { fullCompare: req.config.full_compare === true });
   } finally {

@@ -1,7 +1,7 @@
 // One token bucket per run, shared by every concurrent transfer, so bandwidth_limit_kbps caps
 // the run as a whole (like rsync --bwlimit, in KiB/s) however many files move at once.
 import { Transform, type Readable } from "node:stream";
-import { sleep } from "./retry";
+import { sleep } from "./retry.ts";
 
 export class TokenBucket {
   private tokens: number;

@@ -3,9 +3,9 @@
 // flight on one channel), and the mapping of ssh2/SFTP errors onto the destination vocabulary.
 import SftpClient from "ssh2-sftp-client";
 import type { SFTPWrapper } from "ssh2";
-import { DestinationError } from "../providers/types";
-import { transientError } from "../sync/store";
-import { changedKeyMessage, check, describeKey, record, type HostKey, type Verdict } from "./known-hosts";
+import { DestinationError } from "../contract.ts";
+import { transientError } from "../contract.ts";
+import { changedKeyMessage, check, describeKey, record, type HostKey, type Verdict } from "./known-hosts.ts";
 
 export interface SftpAuth {
   password?: string;

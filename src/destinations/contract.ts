@@ -1,3 +1,150 @@
+// The destinations contract, a leaf (imports nothing of src/): the Destination interface and its
+// request/result types, the error vocabulary (DestinationError kinds), field specs and their parser,
+// and the RemoteStore contract every remote store implements (with its error contract per method).
+// Merged from providers/types.ts, sync/store.ts and providers/fields.ts (issue 10).
+import type { SyncOptions } from "../jobs/model.ts";
+import type { HostPathRules, Refuse } from "../system/paths.ts";
+import { randomBytes } from "node:crypto";
+import { PassThrough, type Readable } from "node:stream";
+
+// The one interface every destination implements. The run engine knows only this file: adding a
+// destination means a new module here and one `case` in registry.ts, never a change to the engine.
+// Domain code only: no HTTP types. Errors are DestinationError with a kind from one shared
+// vocabulary (PocketBase's NormalizeError idea), which the API and the run log turn into words.
+
+export const DESTINATION_TYPES = ["local", "s3", "google_drive", "onedrive", "sftp", "webdav"] as const;
+export type DestinationType = (typeof DESTINATION_TYPES)[number];
+
+/** A config or credential field, declared as data so the UI can render the form and mask secrets. */
+export interface FieldSpec {
+  name: string;
+  label: string;
+  /** path: an absolute folder on this server (the UI offers the folder picker); drive: a
+   *  filesystem UUID (the UI lists attached drives); choice: one of `options`. */
+  type: "string" | "integer" | "boolean" | "text" | "password" | "path" | "drive" | "choice";
+  required: boolean;
+  /** The allowed values of a choice field. */
+  options?: string[];
+  /** Never returned by the API nor logged; sealed at rest when part of a credential. */
+  secret?: boolean;
+  default?: string | number | boolean | null;
+  help?: string;
+}
+
+/** The seed's capabilities object, plus whether sync is built for this type yet. */
+export interface Capabilities {
+  supports_delete: boolean;
+  supports_compression: boolean;
+  supports_checksum: boolean;
+  supports_bandwidth_limit: boolean;
+  supports_exclude_patterns: boolean;
+  supports_incremental: boolean;
+  supports_dry_run: boolean;
+  requires_credentials: boolean;
+  /** false: the type is listed but cannot run yet; a run or test answers with a clear 400. */
+  sync_implemented: boolean;
+}
+
+/** A job's sync options: the type of their schema (SyncOptionsSchema in jobs/model.ts). */
+export type { SyncOptions };
+
+export type LogLevel = "info" | "warning" | "error";
+
+/** How a sync talks back to its run. Cheap to call per file: the engine batches what it stores. */
+export interface RunReporter {
+  log(level: LogLevel, message: string): void;
+  /** Adds to the run's counters (and drives live progress). */
+  progress(delta: { files?: number; bytes?: number; deleted?: number }): void;
+  /** What the whole run is expected to move, when the destination knows it up front. */
+  totals?(totals: { files: number; bytes: number }): void;
+}
+
+export interface SyncRequest<C> {
+  runId: number;
+  jobId: number;
+  /** Absolute source folders; each goes to `<destination root>/<basename>/`. */
+  sources: string[];
+  config: C;
+  /** The decrypted credential data, or null for types that need none. */
+  credential: Record<string, string> | null;
+  options: SyncOptions;
+  /** Aborted on cancel: stop promptly, leave nothing half-written visible. */
+  signal: AbortSignal;
+  report: RunReporter;
+  /** The data folder, for a destination's own state (e.g. a record of what was uploaded). */
+  dataDir: string;
+  /** ALLOWED_BROWSE_PATHS: where a destination may create folders or mount drives. */
+  allowedRoots: string[];
+}
+
+export interface SyncResult {
+  filesTransferred: number;
+  bytesTransferred: number;
+  filesDeleted: number;
+}
+
+/** How long a connection test may take before it counts as failed (the API's and each store's bound). */
+export const TEST_TIMEOUT_MS = 15_000;
+
+export interface TestResult {
+  success: boolean;
+  message: string;
+  details: Record<string, unknown> | null;
+}
+
+export type DestinationErrorKind =
+  | "config" // the job's settings are wrong or incomplete
+  | "auth" // credentials refused
+  | "not_found" // bucket, folder, host or object does not exist
+  | "permission" // authenticated but not allowed
+  | "unavailable" // server down, timeout, DNS, TLS
+  | "transient" // worth retrying (5xx, 429, reset)
+  | "source" // a source folder is missing, unreadable or (for a deleting sync) empty
+  | "refused" // a guard rail refused a job path (outside ALLOWED_BROWSE_PATHS, the data folder): the API's own words, unprefixed
+  | "not_implemented"
+  | "cancelled"
+  | "failed"; // anything else, with the store's own words in the message
+
+export class DestinationError extends Error {
+  /** The config or credential field the message names and what is wrong with it ("Field '<field>' <problem>"). */
+  readonly field?: string;
+  readonly problem?: string;
+
+  constructor(
+    readonly kind: DestinationErrorKind,
+    message: string,
+    options?: { cause?: unknown; field?: string; problem?: string },
+  ) {
+    super(message, options);
+    this.field = options?.field;
+    this.problem = options?.problem;
+  }
+}
+
+export interface Destination<C = Record<string, unknown>> {
+  type: DestinationType;
+  name: string;
+  description: string;
+  configFields: FieldSpec[];
+  /** Fields of a saved credential for this type (the seed's Credentials section). */
+  credentialFields: FieldSpec[];
+  capabilities: Capabilities;
+  /** Checks and normalises a job's destination_config; throws DestinationError("config") naming the field. */
+  parseConfig(raw: unknown): C;
+  /** Checks a credential's data; throws DestinationError("config") naming the field. */
+  parseCredential(raw: unknown): Record<string, string>;
+  /** Checks that the destination is reachable and usable, within a timeout; never throws.
+   *  `env.dataDir` lets a destination check and record state such as an SFTP host key. */
+  test?(config: C, credential: Record<string, string> | null, signal: AbortSignal, env?: { dataDir?: string }): Promise<TestResult>;
+  /** Checks the paths on this host the config writes to (the local destination's folders) against
+   *  the guard rails, naming the field; called when a job is saved and again before each run. */
+  checkHostPaths?(config: C, sources: string[], rules: HostPathRules, refuse: Refuse): void;
+  /** Mirrors the sources; absent while the type is not built (capabilities.sync_implemented false). */
+  sync?(req: SyncRequest<C>): Promise<SyncResult>;
+}
+
+// ----
+
 // The small storage interface every remote destination implements (rclone's Fs idea, cut down to
 // what a mirror needs). The sync engine (engine.ts) knows only this file: S3, SFTP, WebDAV and
 // later Google Drive / OneDrive are each one RemoteStore; walking, comparing, excluding,
@@ -18,9 +165,6 @@
 //   "failed"      anything else, with the server's own words
 // The engine retries "transient" and "unavailable" with backoff (retry.ts) and fails the run on
 // anything else. Never put a secret in a message.
-import { randomBytes } from "node:crypto";
-import { PassThrough, type Readable } from "node:stream";
-import { DestinationError } from "../providers/types";
 
 /** One file as the store has it. */
 export interface RemoteEntry {
@@ -267,5 +411,104 @@ function truncateUtf8(s: string, maxBytes: number): string {
     if (Buffer.byteLength(out + ch) > maxBytes) break;
     out += ch;
   }
+  return out;
+}
+
+// ----
+
+// Validates a config or credential object against its type's FieldSpec list. Destinations declare
+// their fields as data (for the UI and OpenAPI) and call this, so every type words errors the same.
+
+const MAX_STRING = 4096;
+const MAX_TEXT = 64 * 1024;
+
+/** Every remote destination's "full comparison" switch (the sync engine's local record: docs/remote.md). */
+export const FULL_COMPARE_FIELD: FieldSpec = {
+  name: "full_compare",
+  label: "Always compare with the remote",
+  type: "boolean",
+  required: false,
+  default: false,
+  help: "List the destination on every run instead of trusting the local record of uploads (slower; the record is re-checked every 24 h or 20 runs anyway)",
+};
+
+/** What every destination on the remote sync engine (src/sync/) can do; a store adds checksums when it has them. */
+export const REMOTE_CAPABILITIES: Capabilities = {
+  supports_delete: true,
+  supports_compression: false,
+  supports_checksum: false,
+  supports_bandwidth_limit: true,
+  supports_exclude_patterns: true,
+  supports_incremental: true,
+  supports_dry_run: true,
+  requires_credentials: true,
+  sync_implemented: true,
+};
+
+export function fieldError(name: string, problem: string): DestinationError {
+  return new DestinationError("config", `Field '${name}' ${problem}`, { field: name, problem });
+}
+
+/** Parses `raw` into one value per field (defaults applied); unknown keys are refused so typos surface. */
+export function parseFields(fields: FieldSpec[], raw: unknown, typeName: string): Record<string, string | number | boolean | null> {
+  if (raw === undefined || raw === null) raw = {};
+  if (typeof raw !== "object" || Array.isArray(raw)) throw new DestinationError("config", "must be an object");
+  const input = raw as Record<string, unknown>;
+  const known = new Set(fields.map((f) => f.name));
+  for (const key of Object.keys(input)) {
+    if (!known.has(key)) throw fieldError(key, `is not a setting of ${typeName}`);
+  }
+  const out: Record<string, string | number | boolean | null> = {};
+  for (const f of fields) {
+    const v = input[f.name];
+    const empty = v === undefined || v === null || (typeof v === "string" && v.trim() === "");
+    if (empty) {
+      if (f.required && (f.default === undefined || f.default === null)) throw fieldError(f.name, "is required");
+      out[f.name] = f.default ?? null;
+      continue;
+    }
+    out[f.name] = coerce(f, v);
+  }
+  return out;
+}
+
+function coerce(f: FieldSpec, v: unknown): string | number | boolean {
+  switch (f.type) {
+    case "choice": {
+      if (typeof v !== "string" || !(f.options ?? []).includes(v)) {
+        throw fieldError(f.name, `must be one of ${(f.options ?? []).map((o) => JSON.stringify(o)).join(", ")}`);
+      }
+      return v;
+    }
+    case "string":
+    case "path":
+    case "drive":
+    case "password":
+    case "text": {
+      if (typeof v !== "string") throw fieldError(f.name, "must be a string");
+      const max = f.type === "text" ? MAX_TEXT : MAX_STRING;
+      if (v.length > max) throw fieldError(f.name, `must be at most ${max} characters`);
+      // A NUL byte ends a path or a name at the C level: whatever follows would be silently cut.
+      if (f.type !== "password" && f.type !== "text" && v.includes("\0")) throw fieldError(f.name, "must not contain a NUL character");
+      // Secrets and multi-line text are kept byte for byte; plain strings lose stray spaces.
+      return f.type === "password" || f.type === "text" ? v : v.trim();
+    }
+    case "integer": {
+      const n = typeof v === "string" && /^-?\d+$/.test(v.trim()) ? Number(v) : v;
+      if (typeof n !== "number" || !Number.isSafeInteger(n)) throw fieldError(f.name, "must be a whole number");
+      return n;
+    }
+    case "boolean": {
+      if (typeof v === "boolean") return v;
+      if (v === "true" || v === "false") return v === "true";
+      throw fieldError(f.name, "must be true or false");
+    }
+  }
+}
+
+/** Credential data is stored as strings (the Destination contract); numbers and booleans become text. */
+export function asStrings(values: Record<string, string | number | boolean | null>): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const [k, v] of Object.entries(values)) if (v !== null) out[k] = String(v);
   return out;
 }

@@ -6,9 +6,9 @@
 // direct PUT (remembered for the rest of the run).
 import { Readable, Transform } from "node:stream";
 import { createClient, type FileStat, type WebDAVClient } from "webdav";
-import { DestinationError } from "../providers/types";
-import { walkSorted, type TreeEntry } from "../sync/ordered";
-import { guardStream, throwIfCancelled, TEMP_SUFFIX, tempUploadName, transientError, type PutResult, type PutSource, type RemoteEntry, type RemoteStore, type StoreCapabilities } from "../sync/store";
+import { DestinationError } from "../contract.ts";
+import { walkSorted, type TreeEntry } from "../engine/ordered.ts";
+import { guardStream, throwIfCancelled, TEMP_SUFFIX, tempUploadName, transientError, type PutResult, type PutSource, type RemoteEntry, type RemoteStore, type StoreCapabilities } from "../contract.ts";
 
 export interface WebdavStoreOptions {
   url: string;

@@ -10,9 +10,9 @@ import { lstat, mkdir, open as openFile, readdir, realpath, rename, rm, rmdir, s
 import { dirname, join, sep } from "node:path";
 import type { Readable } from "node:stream";
 import { pipeline } from "node:stream/promises";
-import { DestinationError } from "../providers/types";
-import { walkSorted, type TreeEntry } from "../sync/ordered";
-import { guardStream, throwIfCancelled, TEMP_SUFFIX, tempUploadName, type PutResult, type PutSource, type RemoteEntry, type RemoteStore, type StoreCapabilities } from "../sync/store";
+import { DestinationError } from "../contract.ts";
+import { walkSorted, type TreeEntry } from "../engine/ordered.ts";
+import { guardStream, throwIfCancelled, TEMP_SUFFIX, tempUploadName, type PutResult, type PutSource, type RemoteEntry, type RemoteStore, type StoreCapabilities } from "../contract.ts";
 
 /** Our temporary names: `.<name>.<8 hex>.dmpartial` (never listed). */
 const TEMP_NAME = new RegExp(`^\\..*\\.[0-9a-f]{8}\\${TEMP_SUFFIX}$`);

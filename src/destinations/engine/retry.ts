@@ -1,8 +1,8 @@
 // Retries for transient store errors: exponential backoff with jitter, honouring a server's
 // Retry-After (TransientError.retryAfterMs), abortable. Permanent errors (auth, permission,
 // not_found, config, ...) pass straight through so a run fails at once with a clear message.
-import { DestinationError } from "../providers/types";
-import { TransientError } from "./store";
+import { DestinationError } from "../contract.ts";
+import { TransientError } from "../contract.ts";
 
 export interface RetryPolicy {
   /** Total tries, the first included. */

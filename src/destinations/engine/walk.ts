@@ -5,8 +5,8 @@
 import { lstatSync } from "node:fs";
 import { readdir } from "node:fs/promises";
 import { join } from "node:path";
-import type { ExcludeMatcher } from "./exclude";
-import { walkSorted, type TreeEntry } from "./ordered";
+import type { ExcludeMatcher } from "./exclude.ts";
+import { walkSorted, type TreeEntry } from "./ordered.ts";
 
 export interface LocalFile {
   /** Relative to the source folder. */

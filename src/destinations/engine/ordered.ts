@@ -1,7 +1,7 @@
 // A recursive walk that yields files in compareUtf8 order of their full path, one directory
 // listing in memory at a time. Used for the local source and by tree stores (SFTP, WebDAV) so
 // their list() matches the order S3 returns keys in, which lets the engine merge two streams.
-import { compareUtf8 } from "./store";
+import { compareUtf8 } from "../contract.ts";
 
 export interface TreeEntry {
   name: string;

@@ -1,11 +1,11 @@
 // Destination types that are listed (their fields, credentials and capabilities are known, so jobs
 // and credentials can be saved for them) but cannot sync yet: no `sync`, no `test`, and
 // capabilities.sync_implemented false, so a run or a connection test answers a clear 400.
-// Each moves into its own module when its sync is built (s3.ts, sftp.ts, webdav.ts, ...).
-import { asStrings, parseFields } from "./fields.ts";
-import type { Capabilities, Destination, DestinationType, FieldSpec } from "./types.ts";
+// Each planned type has its folder (google-drive/, onedrive/); its sync replaces this helper there.
+import { asStrings, parseFields } from "./contract.ts";
+import type { Capabilities, Destination, DestinationType, FieldSpec } from "./contract.ts";
 
-const remoteCapabilities = (checksum: boolean): Capabilities => ({
+export const remoteCapabilities = (checksum: boolean): Capabilities => ({
   supports_delete: true,
   supports_compression: false,
   supports_checksum: checksum,
@@ -17,13 +17,13 @@ const remoteCapabilities = (checksum: boolean): Capabilities => ({
   sync_implemented: false,
 });
 
-const oauthCredential: FieldSpec[] = [
+export const oauthCredential: FieldSpec[] = [
   { name: "access_token", label: "Access token", type: "password", required: true, secret: true },
   { name: "refresh_token", label: "Refresh token", type: "password", required: true, secret: true },
   { name: "expires_at", label: "Expires at (Unix seconds)", type: "integer", required: false },
 ];
 
-function planned(
+export function planned(
   type: DestinationType,
   name: string,
   description: string,
@@ -48,26 +48,3 @@ function planned(
   };
 }
 
-export const googleDrivePlanned = planned(
-  "google_drive",
-  "Google Drive",
-  "Google Drive folders and shared drives",
-  [
-    { name: "folder_id", label: "Folder ID", type: "string", required: true },
-    { name: "shared_drive_id", label: "Shared drive ID", type: "string", required: false },
-  ],
-  oauthCredential,
-  remoteCapabilities(true),
-);
-
-export const onedrivePlanned = planned(
-  "onedrive",
-  "OneDrive",
-  "Microsoft OneDrive",
-  [
-    { name: "folder_path", label: "Folder path", type: "string", required: true },
-    { name: "drive_id", label: "Drive ID", type: "string", required: false },
-  ],
-  oauthCredential,
-  remoteCapabilities(true),
-);

@@ -1,11 +1,12 @@
 // Type → destination module. The switch is exhaustive: adding a type to DESTINATION_TYPES fails
 // to compile until it is handled here.
-import { localDestination } from "./local.ts";
-import { googleDrivePlanned, onedrivePlanned } from "./planned.ts";
-import { s3Destination } from "./s3.ts";
-import { sftpDestination } from "./sftp.ts";
-import { DESTINATION_TYPES, type Destination, type DestinationType } from "./types.ts";
-import { webdavDestination } from "./webdav.ts";
+import { localDestination } from "./local/destination.ts";
+import { googleDrivePlanned } from "./google-drive/destination.ts";
+import { onedrivePlanned } from "./onedrive/destination.ts";
+import { s3Destination } from "./s3/destination.ts";
+import { sftpDestination } from "./sftp/destination.ts";
+import { DESTINATION_TYPES, type Destination, type DestinationType } from "./contract.ts";
+import { webdavDestination } from "./webdav/destination.ts";
 
 export function destinationFor(type: DestinationType): Destination {
   switch (type) {

@@ -11,11 +11,11 @@
 //                                        upload, except that a store that never keeps mtimes and
 //                                        has no record trusts a server write time newer than the
 //                                        local mtime (so a lost record does not mean re-uploading all)
-import { DestinationError } from "../providers/types";
-import type { ExcludeMatcher } from "./exclude";
-import type { RecordEntry } from "./index";
-import { compareUtf8, type RemoteEntry, type StoreCapabilities } from "./store";
-import type { LocalFile } from "./walk";
+import { DestinationError } from "../contract.ts";
+import type { ExcludeMatcher } from "./exclude.ts";
+import type { RecordEntry } from "./record.ts";
+import { compareUtf8, type RemoteEntry, type StoreCapabilities } from "../contract.ts";
+import type { LocalFile } from "./walk.ts";
 
 export interface LocalItem extends LocalFile {
   /** Relative to the store root: `<top>/<rel>`. */

@@ -2,9 +2,9 @@
 // password, and sync through the shared remote engine (src/sync/engine.ts).
 // The `webdav` package, the store and the engine load on first use, so listing destination types
 // (and starting the server) does not pay for them.
-import type { WebdavStore } from "../stores/webdav";
-import { asStrings, fieldError, FULL_COMPARE_FIELD, parseFields, REMOTE_CAPABILITIES } from "./fields.ts";
-import { DestinationError, TEST_TIMEOUT_MS, type Capabilities, type Destination, type FieldSpec, type SyncRequest, type TestResult } from "./types.ts";
+import type { WebdavStore } from "./store.ts";
+import { asStrings, fieldError, FULL_COMPARE_FIELD, parseFields, REMOTE_CAPABILITIES } from "../contract.ts";
+import { DestinationError, TEST_TIMEOUT_MS, type Capabilities, type Destination, type FieldSpec, type SyncRequest, type TestResult } from "../contract.ts";
 
 export interface WebdavConfig {
   url: string;
@@ -52,7 +52,7 @@ function parseCredential(raw: unknown): Record<string, string> {
 
 async function storeFor(config: WebdavConfig, credential: Record<string, string> | null): Promise<WebdavStore> {
   if (!credential?.username || !credential.password) throw new DestinationError("config", "the WebDAV credential needs a username and a password");
-  const { WebdavStore } = await import("../stores/webdav");
+  const { WebdavStore } = await import("./store.ts");
   return new WebdavStore({ url: config.url, root: config.remote_path, username: credential.username, password: credential.password });
 }
 
@@ -76,7 +76,7 @@ async function test(config: WebdavConfig, credential: Record<string, string> | n
 
 async function sync(req: SyncRequest<WebdavConfig>) {
   const store = await storeFor(req.config, req.credential);
-  const { runSync } = await import("../sync/engine");
+  const { runSync } = await import("../engine/sync.ts");
   try {
     return await runSync(req, store, { fullCompare: req.config.full_compare === true });
   } finally {

@@ -2,9 +2,9 @@
 // and sync through the shared remote engine (src/sync/engine.ts) over the S3 store.
 // The store and the engine (and with them the AWS SDK, ~35 MB) load on first use: an appliance
 // that never backs up to S3 does not pay for it at start-up.
-import type { S3Store, S3StoreConfig } from "../stores/s3";
-import { asStrings, fieldError, FULL_COMPARE_FIELD, parseFields, REMOTE_CAPABILITIES } from "./fields.ts";
-import { DestinationError, TEST_TIMEOUT_MS, type Destination, type FieldSpec, type TestResult } from "./types.ts";
+import type { S3Store, S3StoreConfig } from "./store.ts";
+import { asStrings, fieldError, FULL_COMPARE_FIELD, parseFields, REMOTE_CAPABILITIES } from "../contract.ts";
+import { DestinationError, TEST_TIMEOUT_MS, type Destination, type FieldSpec, type TestResult } from "../contract.ts";
 
 export interface S3Config extends S3StoreConfig {
   full_compare: boolean;
@@ -68,7 +68,7 @@ export const s3Destination: Destination<S3Config> = {
   async test(config, credential, signal): Promise<TestResult> {
     let store: S3Store | null = null;
     try {
-      const { S3Store } = await import("../stores/s3");
+      const { S3Store } = await import("./store.ts");
       store = new S3Store(config, credentialOf(credential), { connectTimeoutMs: 5_000, requestTimeoutMs: TEST_TIMEOUT_MS });
       const details = await store.check(AbortSignal.any([signal, AbortSignal.timeout(TEST_TIMEOUT_MS)]));
       return { success: true, message: `Connected to bucket "${config.bucket}"`, details };
@@ -82,7 +82,7 @@ export const s3Destination: Destination<S3Config> = {
   },
 
   async sync(req) {
-    const [{ S3Store }, { runSync }] = await Promise.all([import("../stores/s3"), import("../sync/engine")]);
+    const [{ S3Store }, { runSync }] = await Promise.all([import("./store.ts"), import("../engine/sync.ts")]);
     const store = new S3Store(req.config, credentialOf(req.credential));
     try {
       return await runSync(req, store, { fullCompare: req.config.full_compare });

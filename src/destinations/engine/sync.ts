@@ -4,15 +4,15 @@
 import { createReadStream } from "node:fs";
 import { readFile } from "node:fs/promises";
 import { basename } from "node:path";
-import { DestinationError, type SyncRequest, type SyncResult } from "../providers/types";
-import { checkRequestSources } from "../runs/sources";
-import { TokenBucket, throttle } from "./bandwidth";
-import { ExcludeMatcher } from "./exclude";
-import { RemoteRecord } from "./index";
-import { plan, type Action, type LocalItem } from "./plan";
-import { cancelled, withRetry } from "./retry";
-import type { PutSource, RemoteStore } from "./store";
-import { walkLocal } from "./walk";
+import { DestinationError, type SyncRequest, type SyncResult } from "../contract.ts";
+import { checkRequestSources } from "../../runs/sources.ts";
+import { TokenBucket, throttle } from "./bandwidth.ts";
+import { ExcludeMatcher } from "./exclude.ts";
+import { RemoteRecord } from "./record.ts";
+import { plan, type Action, type LocalItem } from "./plan.ts";
+import { cancelled, withRetry } from "./retry.ts";
+import type { PutSource, RemoteStore } from "../contract.ts";
+import { walkLocal } from "./walk.ts";
 
 export interface EngineOptions {
   /** Compare with the full remote listing even when the record is complete and fresh. */

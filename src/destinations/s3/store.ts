@@ -22,11 +22,11 @@ import {
 import { Agent as HttpAgent } from "node:http";
 import { Agent as HttpsAgent } from "node:https";
 import { Readable } from "node:stream";
-import { DestinationError } from "../providers/types";
-import { withRetry } from "../sync/retry";
-import { guardStream, type HashKind, type PutResult, type PutSource, type RemoteEntry, type RemoteStore, type StoreCapabilities } from "../sync/store";
-import { s3Error } from "./s3-errors";
-import { S3Fetch } from "./s3-fetch";
+import { DestinationError } from "../contract.ts";
+import { withRetry } from "../engine/retry.ts";
+import { guardStream, type HashKind, type PutResult, type PutSource, type RemoteEntry, type RemoteStore, type StoreCapabilities } from "../contract.ts";
+import { s3Error } from "./errors.ts";
+import { S3Fetch } from "./fetch.ts";
 
 export interface S3StoreConfig {
   bucket: string;

@@ -6,10 +6,10 @@
 // a few connections spread the server's work (one sftp-server process each) over its cores.
 import type { Readable } from "node:stream";
 import type { Stats } from "ssh2";
-import { DestinationError } from "../providers/types";
-import { walkSorted, type TreeEntry } from "../sync/ordered";
-import { guardStream, throwIfCancelled, TEMP_SUFFIX, tempUploadName, type PutResult, type PutSource, type RemoteEntry, type RemoteStore, type StoreCapabilities } from "../sync/store";
-import { call, connect, disconnect, FX, requestError, type Connection, type ConnectOptions } from "../sftp/connection";
+import { DestinationError } from "../contract.ts";
+import { walkSorted, type TreeEntry } from "../engine/ordered.ts";
+import { guardStream, throwIfCancelled, TEMP_SUFFIX, tempUploadName, type PutResult, type PutSource, type RemoteEntry, type RemoteStore, type StoreCapabilities } from "../contract.ts";
+import { call, connect, disconnect, FX, requestError, type Connection, type ConnectOptions } from "./connection.ts";
 
 export interface SftpStoreOptions extends ConnectOptions {
   /** The remote folder everything goes under (remote_path); relative paths start at the login folder. */

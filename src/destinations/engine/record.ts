@@ -5,7 +5,7 @@
 // writes are batched into transactions on another, so a 100k-file run never holds the record in memory.
 import { Database } from "bun:sqlite";
 import { join } from "node:path";
-import { openDatabase } from "../db/client";
+import { openDatabase } from "../../db/client.ts";
 
 // server.ts's DB_FILE; not imported, as that would pull the whole HTTP app into the sync engine.
 const DB_FILE = "dynamight.db";

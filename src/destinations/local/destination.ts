@@ -4,12 +4,12 @@
 import { randomUUID } from "node:crypto";
 import { statfsSync, statSync, unlinkSync, writeFileSync } from "node:fs";
 import { basename, isAbsolute, join, normalize } from "node:path";
-import { withAutoMount } from "../system/automount.ts";
-import { killChild, spawnChild } from "../system/children.ts";
-import { guardHostPath, type HostPathRules, type Refuse } from "../system/paths.ts";
-import { fieldError, parseFields } from "./fields.ts";
+import { withAutoMount } from "../../system/automount.ts";
+import { killChild, spawnChild } from "../../system/children.ts";
+import { guardHostPath, type HostPathRules, type Refuse } from "../../system/paths.ts";
+import { fieldError, parseFields } from "../contract.ts";
 import { exitMessage, parseRecord, PendingFiles, readStatLine, WARNING_EXIT_CODES, type FileRecord, type RsyncStats } from "./rsync-output.ts";
-import { DestinationError, type Destination, type FieldSpec, type RunReporter, type SyncOptions, type SyncRequest, type SyncResult, type TestResult } from "./types.ts";
+import { DestinationError, type Destination, type FieldSpec, type RunReporter, type SyncOptions, type SyncRequest, type SyncResult, type TestResult } from "../contract.ts";
 
 export interface LocalConfig {
   mount_point: string;
