@@ -121,8 +121,13 @@ export class DestinationError extends Error {
   }
 }
 
-export interface Destination<C = Record<string, unknown>> {
-  type: DestinationType;
+/** Anything thrown, in the vocabulary: a DestinationError as it is, anything else "failed" with its words. */
+export function asDestinationError(err: unknown): DestinationError {
+  return err instanceof DestinationError ? err : new DestinationError("failed", String((err as Error)?.message ?? err), { cause: err });
+}
+
+export interface Destination<C = unknown, T extends DestinationType = DestinationType> {
+  type: T;
   name: string;
   description: string;
   configFields: FieldSpec[];

@@ -23,15 +23,15 @@ export const oauthCredential: FieldSpec[] = [
   { name: "expires_at", label: "Expires at (Unix seconds)", type: "integer", required: false },
 ];
 
-export function planned(
-  type: DestinationType,
+export function planned<T extends DestinationType>(
+  type: T,
   name: string,
   description: string,
   configFields: FieldSpec[],
   credentialFields: FieldSpec[],
   capabilities: Capabilities,
   checkCredential: (data: Record<string, string>) => void = () => {},
-): Destination {
+): Destination<Record<string, unknown>, T> {
   return {
     type,
     name,

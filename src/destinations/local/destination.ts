@@ -309,7 +309,7 @@ async function sync(req: SyncRequest<LocalConfig>): Promise<SyncResult> {
   }, { allowedRoots: req.allowedRoots });
 }
 
-export const localDestination: Destination<LocalConfig> = {
+export const localDestination: Destination<LocalConfig, "local"> = {
   type: "local",
   name: "Local / USB",
   description: "Rsync to local or mounted drives",

@@ -1,10 +1,10 @@
 // The S3 destination (AWS S3 and S3-compatible stores): fields, validation, connection test,
-// and sync through the shared remote engine (src/sync/engine.ts) over the S3 store.
+// and sync through the mirror engine (../engine/) over the S3 store, by remoteDestination (../remote.ts).
 // The store and the engine (and with them the AWS SDK, ~35 MB) load on first use: an appliance
 // that never backs up to S3 does not pay for it at start-up.
-import type { S3Store, S3StoreConfig } from "./store.ts";
-import { asStrings, fieldError, FULL_COMPARE_FIELD, parseFields, REMOTE_CAPABILITIES } from "../contract.ts";
-import { DestinationError, TEST_TIMEOUT_MS, type Destination, type FieldSpec, type TestResult } from "../contract.ts";
+import type { S3StoreConfig } from "./store.ts";
+import { remoteDestination } from "../remote.ts";
+import { DestinationError, fieldError, FULL_COMPARE_FIELD, type FieldSpec, parseFields, TEST_TIMEOUT_MS } from "../contract.ts";
 
 export interface S3Config extends S3StoreConfig {
   full_compare: boolean;
@@ -54,40 +54,20 @@ function credentialOf(cred: Record<string, string> | null) {
   return { access_key_id: cred.access_key_id, secret_access_key: cred.secret_access_key };
 }
 
-export const s3Destination: Destination<S3Config> = {
+export const s3Destination = remoteDestination({
   type: "s3",
   name: "AWS S3",
   description: "S3 and S3-compatible storage",
   configFields,
   credentialFields,
   // ETags are MD5 for single-part uploads: S3 can verify content.
-  capabilities: { ...REMOTE_CAPABILITIES, supports_checksum: true },
+  capabilities: { supports_checksum: true },
   parseConfig,
-  parseCredential: (raw) => asStrings(parseFields(credentialFields, raw, "AWS S3")),
-
-  async test(config, credential, signal): Promise<TestResult> {
-    let store: S3Store | null = null;
-    try {
-      const { S3Store } = await import("./store.ts");
-      store = new S3Store(config, credentialOf(credential), { connectTimeoutMs: 5_000, requestTimeoutMs: TEST_TIMEOUT_MS });
-      const details = await store.check(AbortSignal.any([signal, AbortSignal.timeout(TEST_TIMEOUT_MS)]));
-      return { success: true, message: `Connected to bucket "${config.bucket}"`, details };
-    } catch (err) {
-      const e = err instanceof DestinationError ? err : new DestinationError("failed", String((err as Error)?.message ?? err));
-      const message = e.kind === "cancelled" ? `no answer from the S3 endpoint within ${TEST_TIMEOUT_MS / 1000} s` : e.message;
-      return { success: false, message, details: { kind: e.kind === "cancelled" ? "unavailable" : e.kind } };
-    } finally {
-      await store?.close();
-    }
+  async openStore(config, credential, env) {
+    const { S3Store } = await import("./store.ts");
+    const timeouts = env.purpose === "test" ? { connectTimeoutMs: 5_000, requestTimeoutMs: TEST_TIMEOUT_MS } : {};
+    return new S3Store(config, credentialOf(credential), timeouts);
   },
-
-  async sync(req) {
-    const [{ S3Store }, { runSync }] = await Promise.all([import("./store.ts"), import("../engine/sync.ts")]);
-    const store = new S3Store(req.config, credentialOf(req.credential));
-    try {
-      return await runSync(req, store, { fullCompare: req.config.full_compare });
-    } finally {
-      await store.close();
-    }
-  },
-};
+  describe: (config) => `Connected to bucket "${config.bucket}"`,
+  where: () => "the S3 endpoint",
+});

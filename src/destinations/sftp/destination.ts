@@ -2,10 +2,9 @@
 // key pinning in the data folder, and sync through the shared remote engine (src/sync/engine.ts).
 // ssh2, the store and the engine load on first use, so listing destination types (and starting
 // the server) does not pay for them.
-import type { SftpStore } from "./store.ts";
 import type { SftpAuth } from "./connection.ts";
-import { asStrings, fieldError, FULL_COMPARE_FIELD, parseFields, REMOTE_CAPABILITIES } from "../contract.ts";
-import { DestinationError, TEST_TIMEOUT_MS, type Capabilities, type Destination, type FieldSpec, type SyncRequest, type TestResult } from "../contract.ts";
+import { DestinationError, fieldError, FULL_COMPARE_FIELD, type FieldSpec, parseFields, type RemoteStore, TEST_TIMEOUT_MS } from "../contract.ts";
+import { folderNote, remoteDestination, type StoreEnv } from "../remote.ts";
 
 export interface SftpConfig {
   host: string;
@@ -33,8 +32,6 @@ const credentialFields: FieldSpec[] = [
   { name: "passphrase", label: "Key passphrase", type: "password", required: false, secret: true },
 ];
 
-const capabilities: Capabilities = REMOTE_CAPABILITIES;
-
 const CONNECT_TIMEOUT_MS = 20_000;
 
 function parseConfig(raw: unknown): SftpConfig {
@@ -48,8 +45,7 @@ function parseConfig(raw: unknown): SftpConfig {
   return { host: host.replace(/^\[(.*)\]$/, "$1"), port, username: String(v.username), remote_path, key_based_auth: v.key_based_auth === true, full_compare: v.full_compare === true };
 }
 
-function parseCredential(raw: unknown): Record<string, string> {
-  const data = asStrings(parseFields(credentialFields, raw, "SFTP"));
+function checkCredential(data: Record<string, string>): void {
   if (!data.password && !data.private_key) throw fieldError("password", "or 'private_key' is required");
   if (data.private_key) {
     const { utils } = require("ssh2") as typeof import("ssh2");
@@ -59,7 +55,6 @@ function parseCredential(raw: unknown): Record<string, string> {
       throw fieldError("private_key", "is not a private key in OpenSSH or PEM format");
     }
   }
-  return data;
 }
 
 /** The credential's secret that matches key_based_auth, or a clear config error. */
@@ -72,7 +67,7 @@ function authFor(config: SftpConfig, credential: Record<string, string> | null):
   return { password: credential.password };
 }
 
-async function storeFor(config: SftpConfig, credential: Record<string, string> | null, dataDir: string | null, timeoutMs: number): Promise<SftpStore> {
+async function openStore(config: SftpConfig, credential: Record<string, string> | null, env: StoreEnv): Promise<RemoteStore> {
   const auth = authFor(config, credential);
   const { SftpStore } = await import("./store.ts");
   return new SftpStore({
@@ -81,69 +76,29 @@ async function storeFor(config: SftpConfig, credential: Record<string, string> |
     username: config.username,
     root: config.remote_path,
     auth,
-    dataDir,
-    timeoutMs,
+    dataDir: env.dataDir,
+    timeoutMs: env.purpose === "test" ? TEST_TIMEOUT_MS - 5_000 : CONNECT_TIMEOUT_MS,
   });
 }
 
-/**
- * Connects and checks remote_path, within TEST_TIMEOUT_MS. With a data folder the host key is
- * pinned (recorded if new, refused if changed), as a run would; without one it is only reported.
- */
-export async function testSftp(config: SftpConfig, credential: Record<string, string> | null, signal: AbortSignal, env?: { dataDir?: string }): Promise<TestResult> {
-  let store: SftpStore | null = null;
-  try {
-    store = await storeFor(config, credential, env?.dataDir ?? null, TEST_TIMEOUT_MS - 5_000);
-    const details = await withTimeout(signal, TEST_TIMEOUT_MS, (s) => store!.check(s));
-    const pin =
-      details.host_key === "new" ? "recorded now" : details.host_key === "known" ? "matches the recorded key" : "not pinned by a test";
-    return {
-      success: true,
-      message: `Connected to ${config.host}:${config.port} as ${config.username}; ${folderNote(details)} Host key ${details.host_key_type} ${details.host_key_fingerprint} (${pin}).`,
-      details,
-    };
-  } catch (err) {
-    const e = err instanceof DestinationError ? err : new DestinationError("failed", String((err as Error)?.message ?? err));
-    return { success: false, message: e.message, details: { kind: e.kind } };
-  } finally {
-    await store?.close();
-  }
+/** With a data folder the host key is pinned (recorded if new, refused if changed), as a run would; without one it is only reported. */
+function describe(config: SftpConfig, details: Record<string, unknown>): string {
+  const pin = details.host_key === "new" ? "recorded now" : details.host_key === "known" ? "matches the recorded key" : "not pinned by a test";
+  return `Connected to ${config.host}:${config.port} as ${config.username}; ${folderNote(details)} Host key ${details.host_key_type} ${details.host_key_fingerprint} (${pin}).`;
 }
 
-function folderNote(d: Record<string, unknown>): string {
-  return d.exists ? `'${d.remote_path}' is a folder.` : `'${d.remote_path}' does not exist yet; the first run will create it.`;
-}
-
-/** Runs fn with a signal that also aborts after ms, and gives up waiting then even if fn does not. */
-async function withTimeout<T>(outer: AbortSignal, ms: number, fn: (s: AbortSignal) => Promise<T>): Promise<T> {
-  const timeout = AbortSignal.timeout(ms);
-  const s = AbortSignal.any([outer, timeout]);
-  const gaveUp = new Promise<never>((_, reject) =>
-    s.addEventListener("abort", () => reject(new DestinationError(outer.aborted ? "cancelled" : "unavailable", outer.aborted ? "Cancelled" : `No answer within ${ms / 1000} s`)), { once: true }),
-  );
-  gaveUp.catch(() => {});
-  return Promise.race([fn(s), gaveUp]);
-}
-
-async function sync(req: SyncRequest<SftpConfig>) {
-  const store = await storeFor(req.config, req.credential, req.dataDir, CONNECT_TIMEOUT_MS);
-  const { runSync } = await import("../engine/sync.ts");
-  try {
-    return await runSync(req, store, { fullCompare: req.config.full_compare === true });
-  } finally {
-    await store.close();
-  }
-}
-
-export const sftpDestination: Destination<SftpConfig> = {
+export const sftpDestination = remoteDestination({
   type: "sftp",
   name: "SFTP",
   description: "SSH/SFTP servers",
   configFields,
   credentialFields,
-  capabilities,
   parseConfig,
-  parseCredential,
-  test: testSftp,
-  sync,
-};
+  checkCredential,
+  openStore,
+  describe,
+  where: (config) => `${config.host}:${config.port}`,
+});
+
+/** Connects and checks remote_path, within TEST_TIMEOUT_MS (kept for test/remote/sftp.test.ts). */
+export const testSftp: NonNullable<typeof sftpDestination.test> = (config, credential, signal, env) => sftpDestination.test!(config, credential, signal, env);

@@ -2,9 +2,8 @@
 // password, and sync through the shared remote engine (src/sync/engine.ts).
 // The `webdav` package, the store and the engine load on first use, so listing destination types
 // (and starting the server) does not pay for them.
-import type { WebdavStore } from "./store.ts";
-import { asStrings, fieldError, FULL_COMPARE_FIELD, parseFields, REMOTE_CAPABILITIES } from "../contract.ts";
-import { DestinationError, TEST_TIMEOUT_MS, type Capabilities, type Destination, type FieldSpec, type SyncRequest, type TestResult } from "../contract.ts";
+import { DestinationError, fieldError, FULL_COMPARE_FIELD, type FieldSpec, parseFields, type RemoteStore } from "../contract.ts";
+import { folderNote, remoteDestination } from "../remote.ts";
 
 export interface WebdavConfig {
   url: string;
@@ -25,8 +24,6 @@ const credentialFields: FieldSpec[] = [
   { name: "password", label: "Password", type: "password", required: true, secret: true },
 ];
 
-const capabilities: Capabilities = REMOTE_CAPABILITIES;
-
 
 function parseConfig(raw: unknown): WebdavConfig {
   const v = parseFields(configFields, raw, "WebDAV");
@@ -44,55 +41,24 @@ function parseConfig(raw: unknown): WebdavConfig {
   return { url: url.toString(), remote_path, full_compare: v.full_compare === true };
 }
 
-function parseCredential(raw: unknown): Record<string, string> {
-  const data = asStrings(parseFields(credentialFields, raw, "WebDAV"));
+function checkCredential(data: Record<string, string>): void {
   if (data.username?.includes(":")) throw fieldError("username", "must not contain ':' (Basic auth)");
-  return data;
 }
 
-async function storeFor(config: WebdavConfig, credential: Record<string, string> | null): Promise<WebdavStore> {
-  if (!credential?.username || !credential.password) throw new DestinationError("config", "the WebDAV credential needs a username and a password");
-  const { WebdavStore } = await import("./store.ts");
-  return new WebdavStore({ url: config.url, root: config.remote_path, username: credential.username, password: credential.password });
-}
-
-/** PROPFIND (depth 0) on remote_path, within TEST_TIMEOUT_MS. */
-async function test(config: WebdavConfig, credential: Record<string, string> | null, signal: AbortSignal): Promise<TestResult> {
-  let store: WebdavStore | null = null;
-  const s = AbortSignal.any([signal, AbortSignal.timeout(TEST_TIMEOUT_MS)]);
-  try {
-    store = await storeFor(config, credential);
-    const details = await store.check(s);
-    const folder = details.exists ? `'${details.remote_path}' is a folder.` : `'${details.remote_path}' does not exist yet; the first run will create it.`;
-    return { success: true, message: `Connected to ${config.url}; ${folder}`, details };
-  } catch (err) {
-    let e = err instanceof DestinationError ? err : new DestinationError("failed", String((err as Error)?.message ?? err));
-    if (s.aborted && !signal.aborted) e = new DestinationError("unavailable", `No answer from ${config.url} within ${TEST_TIMEOUT_MS / 1000} s`);
-    return { success: false, message: e.message, details: { kind: e.kind } };
-  } finally {
-    await store?.close();
-  }
-}
-
-async function sync(req: SyncRequest<WebdavConfig>) {
-  const store = await storeFor(req.config, req.credential);
-  const { runSync } = await import("../engine/sync.ts");
-  try {
-    return await runSync(req, store, { fullCompare: req.config.full_compare === true });
-  } finally {
-    await store.close();
-  }
-}
-
-export const webdavDestination: Destination<WebdavConfig> = {
+export const webdavDestination = remoteDestination({
   type: "webdav",
   name: "WebDAV",
   description: "Nextcloud, ownCloud, generic WebDAV",
   configFields,
   credentialFields,
-  capabilities,
   parseConfig,
-  parseCredential,
-  test,
-  sync,
-};
+  checkCredential,
+  async openStore(config, credential): Promise<RemoteStore> {
+    if (!credential?.username || !credential.password) throw new DestinationError("config", "the WebDAV credential needs a username and a password");
+    const { WebdavStore } = await import("./store.ts");
+    return new WebdavStore({ url: config.url, root: config.remote_path, username: credential.username, password: credential.password });
+  },
+  /** PROPFIND (depth 0) on remote_path. */
+  describe: (config, details) => `Connected to ${config.url}; ${folderNote(details)}`,
+  where: (config) => config.url,
+});

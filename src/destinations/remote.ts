@@ -1,0 +1,109 @@
+// One helper that turns a store definition into a Destination: parse (fields), test (one timeout,
+// one error mapping), sync (through the mirror engine). A remote type is its fields, its parse
+// rules, how to open its store and how to word a successful check; nothing else.
+// The store module (and its SDK) and the engine load on first use, inside openStore and sync.
+import {
+  asDestinationError,
+  asStrings,
+  type Capabilities,
+  type Destination,
+  DestinationError,
+  type DestinationType,
+  type FieldSpec,
+  parseFields,
+  REMOTE_CAPABILITIES,
+  type RemoteStore,
+  TEST_TIMEOUT_MS,
+  type TestResult,
+} from "./contract.ts";
+
+/** What opening a store may depend on besides config and credential. */
+export interface StoreEnv {
+  /** The data folder (SFTP host keys), or null when a test runs without one. */
+  dataDir: string | null;
+  /** "test": a connection test, bounded by TEST_TIMEOUT_MS; "sync": a run. */
+  purpose: "test" | "sync";
+}
+
+export interface RemoteDefinition<C extends { full_compare?: boolean }, T extends DestinationType> {
+  type: T;
+  name: string;
+  description: string;
+  configFields: FieldSpec[];
+  credentialFields: FieldSpec[];
+  /** Added to REMOTE_CAPABILITIES (e.g. supports_checksum for S3). */
+  capabilities?: Partial<Capabilities>;
+  parseConfig(raw: unknown): C;
+  /** Extra credential checks after the fields parse (default: none). */
+  checkCredential?(data: Record<string, string>): void;
+  /** Opens the store; throws DestinationError("config") when the credential lacks what it needs. */
+  openStore(config: C, credential: Record<string, string> | null, env: StoreEnv): Promise<RemoteStore>;
+  /** The answer of a successful test, from check()'s details. */
+  describe(config: C, details: Record<string, unknown>): string;
+  /** Who did not answer, for "No answer from <where> within 15 s". */
+  where(config: C): string;
+}
+
+export function remoteDestination<C extends { full_compare?: boolean }, T extends DestinationType>(def: RemoteDefinition<C, T>): Destination<C, T> {
+  return {
+    type: def.type,
+    name: def.name,
+    description: def.description,
+    configFields: def.configFields,
+    credentialFields: def.credentialFields,
+    capabilities: { ...REMOTE_CAPABILITIES, ...def.capabilities },
+    parseConfig: (raw) => def.parseConfig(raw),
+    parseCredential(raw) {
+      const data = asStrings(parseFields(def.credentialFields, raw, def.name));
+      def.checkCredential?.(data);
+      return data;
+    },
+    test: (config, credential, signal, env) => testStore(def, config, credential, signal, env?.dataDir ?? null),
+    async sync(req) {
+      const store = await def.openStore(req.config, req.credential, { dataDir: req.dataDir, purpose: "sync" });
+      try {
+        const { runSync } = await import("./engine/sync.ts");
+        return await runSync(req, store, { fullCompare: req.config.full_compare === true });
+      } finally {
+        await store.close();
+      }
+    },
+  };
+}
+
+/** Opens and checks the store within TEST_TIMEOUT_MS (the one timeout); never throws. */
+async function testStore<C extends { full_compare?: boolean }, T extends DestinationType>(
+  def: RemoteDefinition<C, T>,
+  config: C,
+  credential: Record<string, string> | null,
+  outer: AbortSignal,
+  dataDir: string | null,
+): Promise<TestResult> {
+  const signal = AbortSignal.any([outer, AbortSignal.timeout(TEST_TIMEOUT_MS)]);
+  const noAnswer = () => new DestinationError("unavailable", `No answer from ${def.where(config)} within ${TEST_TIMEOUT_MS / 1000} s`);
+  let store: RemoteStore | null = null;
+  // Gives up waiting at the deadline even if the store does not (a silent SSH host, a stuck socket).
+  const gaveUp = new Promise<never>((_, reject) => signal.addEventListener("abort", () => reject(outer.aborted ? new DestinationError("cancelled", "Cancelled") : noAnswer()), { once: true }));
+  gaveUp.catch(() => {});
+  try {
+    const details = await Promise.race([
+      (async () => {
+        store = await def.openStore(config, credential, { dataDir, purpose: "test" });
+        return store.check(signal);
+      })(),
+      gaveUp,
+    ]);
+    return { success: true, message: def.describe(config, details), details };
+  } catch (err) {
+    // Past the deadline, whatever the store threw (its own abort, a reset) is "no answer".
+    const e = signal.aborted && !outer.aborted ? noAnswer() : asDestinationError(err);
+    return { success: false, message: e.message, details: { kind: e.kind } };
+  } finally {
+    await (store as RemoteStore | null)?.close();
+  }
+}
+
+/** The folder words of tree stores' check() details (SFTP, WebDAV). */
+export function folderNote(d: Record<string, unknown>): string {
+  return d.exists ? `'${d.remote_path}' is a folder.` : `'${d.remote_path}' does not exist yet; the first run will create it.`;
+}
