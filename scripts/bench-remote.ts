@@ -28,6 +28,7 @@ interface ChildJob {
 
 async function child(job: ChildJob) {
   const { destinationFor } = await import("../src/destinations/registry.ts");
+  const { recordInFolder } = await import("../src/db/record.ts");
   const dest = destinationFor(job.type as any);
   const config = dest.parseConfig(job.config);
   const idle = vm("VmRSS");
@@ -43,6 +44,8 @@ async function child(job: ChildJob) {
     signal: new AbortController().signal,
     report: { log: (level, m) => level !== "info" && console.error(m), progress: (d) => void (files += d.files ?? 0) },
     dataDir: job.dataDir,
+    record: recordInFolder(job.dataDir),
+    updateCredential: async () => {},
     allowedRoots: ["/"],
   });
   console.log(JSON.stringify({ ...result, syncMs: performance.now() - t0, idleKb: idle, peakKb: vm("VmHWM") }));

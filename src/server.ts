@@ -3,7 +3,7 @@ import { accessSync, constants, existsSync, mkdirSync, statSync } from "node:fs"
 import { join } from "node:path";
 import type { Config } from "./config.ts";
 import type { AppContext } from "./context.ts";
-import { openDatabase } from "./db/client.ts";
+import { DB_FILE, openDatabase } from "./db/client.ts";
 import { createApp } from "./http/app.ts";
 import { websocket } from "elysia/ws";
 import http from "node:http";
@@ -15,7 +15,7 @@ import { startServices, type Services } from "./services.ts";
 
 export class StartupError extends Error {}
 
-export const DB_FILE = "dynamight.db";
+export { DB_FILE };
 
 export function prepareDataDir(dir: string) {
   if (existsSync(dir) && !statSync(dir).isDirectory()) {

@@ -80,6 +80,17 @@ export function deleteCredential(db: Db, id: number) {
   q.deleteCredential(db, id);
 }
 
+/**
+ * A run's refreshed credential data (e.g. OAuth tokens), checked by its type and sealed like any
+ * save, so the next run and test read it. Throws DestinationError (the run's vocabulary).
+ */
+export function saveCredentialData(db: Db, key: Uint8Array, id: number, data: Record<string, string>): void {
+  const row = q.findCredential(db, id);
+  if (!row || !isDestinationType(row.providerType)) throw new DestinationError("config", `The job's credential (${id}) no longer exists`);
+  const parsed = destinationFor(row.providerType).parseCredential(data);
+  q.updateCredential(db, id, { data: seal(key, JSON.stringify(parsed), context(id)) });
+}
+
 /** The decrypted data for a run or a connection test. Never log or return it. */
 export function openCredentialData(db: Db, key: Uint8Array, id: number): Record<string, string> {
   const row = q.findCredential(db, id);

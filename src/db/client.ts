@@ -5,6 +5,9 @@ import * as schema from "./schema.ts";
 
 export type Db = BunSQLiteDatabase<typeof schema> & { $client: Database };
 
+/** The app database's file name inside the data folder. */
+export const DB_FILE = "dynamight.db";
+
 const MIGRATIONS_TABLE = "__drizzle_migrations";
 
 export class DatabaseOpenError extends Error {}

@@ -2,9 +2,9 @@
 // request/result types, the error vocabulary (DestinationError kinds), field specs and their parser,
 // and the RemoteStore contract every remote store implements (with its error contract per method).
 // Merged from providers/types.ts, sync/store.ts and providers/fields.ts (issue 10).
-import type { SyncOptions } from "../jobs/model.ts";
-import type { HostPathRules, Refuse } from "../system/paths.ts";
+import { type Static, Type as t } from "@sinclair/typebox";
 import { randomBytes } from "node:crypto";
+import type { Database } from "bun:sqlite";
 import { PassThrough, type Readable } from "node:stream";
 
 // The one interface every destination implements. The run engine knows only this file: adding a
@@ -45,8 +45,24 @@ export interface Capabilities {
   sync_implemented: boolean;
 }
 
-/** A job's sync options: the type of their schema (SyncOptionsSchema in jobs/model.ts). */
-export type { SyncOptions };
+/** A job's sync options (the job view's `sync_options`; the API shows this schema). */
+export const SyncOptionsSchema = t.Object({
+  delete_extraneous: t.Boolean({ description: "mirror: delete destination files the source no longer has (default false)" }),
+  exclude_patterns: t.Array(t.String(), { description: "rsync-style patterns, e.g. *.tmp, .cache/" }),
+  bandwidth_limit_kbps: t.Union([t.Integer({ minimum: 1 }), t.Null()], { description: "KiB per second, null for no limit" }),
+  dry_run: t.Boolean({ description: "log what would change and change nothing" }),
+  verbosity: t.Union([t.Literal("quiet"), t.Literal("normal"), t.Literal("verbose")]),
+});
+export type SyncOptions = Static<typeof SyncOptionsSchema>;
+
+/** Where a job's host paths may point: ALLOWED_BROWSE_PATHS, and the data folder they must stay out of. */
+export interface HostPathRules {
+  allowedBrowsePaths: string[];
+  dataDir: string;
+}
+
+/** Builds the error a refused path throws: 403 for the System API, 400 naming the field at save, the run's error at run time. */
+export type Refuse = (message: string) => Error;
 
 export type LogLevel = "info" | "warning" | "error";
 
@@ -71,10 +87,22 @@ export interface SyncRequest<C> {
   /** Aborted on cancel: stop promptly, leave nothing half-written visible. */
   signal: AbortSignal;
   report: RunReporter;
-  /** The data folder, for a destination's own state (e.g. a record of what was uploaded). */
+  /** The data folder, for a destination's own state (e.g. SFTP known_hosts). */
   dataDir: string;
+  /** The mirror engine's record of what it uploaded, on the app's database (opened and migrated
+   *  by the app: the engine knows no file name and runs no migration). */
+  record: RecordDb;
+  /** Seals and saves refreshed credential data (e.g. OAuth tokens) on the job's credential, so the
+   *  next run and test read it. Throws DestinationError("config") when the job has no credential. */
+  updateCredential(data: Record<string, string>): Promise<void>;
   /** ALLOWED_BROWSE_PATHS: where a destination may create folders or mount drives. */
   allowedRoots: string[];
+}
+
+/** Connections on the app's database for the mirror engine's record: reads stream on `reader`
+ *  while batched writes go to `writer` (two connections, so a write never disturbs a read). */
+export interface RecordDb {
+  open(): { reader: Database; writer: Database; close(): void };
 }
 
 export interface SyncResult {

@@ -2,20 +2,13 @@
 // destination_config and sync_options live in service.ts, which words them the same way.
 import { t, type Static } from "elysia";
 import * as E from "../docs/examples.ts";
-import { DESTINATION_TYPES } from "../destinations/contract.ts";
+import { DESTINATION_TYPES, SyncOptionsSchema, type SyncOptions } from "../destinations/contract.ts";
 import { RunStatus } from "../runs/model.ts";
 import { ScheduleView } from "../schedules/model.ts";
 
 export const DestinationTypeSchema = t.Union(DESTINATION_TYPES.map((d) => t.Literal(d)));
 
-export const SyncOptionsSchema = t.Object({
-  delete_extraneous: t.Boolean({ description: "mirror: delete destination files the source no longer has (default false)" }),
-  exclude_patterns: t.Array(t.String(), { description: "rsync-style patterns, e.g. *.tmp, .cache/" }),
-  bandwidth_limit_kbps: t.Union([t.Integer({ minimum: 1 }), t.Null()], { description: "KiB per second, null for no limit" }),
-  dry_run: t.Boolean({ description: "log what would change and change nothing" }),
-  verbosity: t.Union([t.Literal("quiet"), t.Literal("normal"), t.Literal("verbose")]),
-});
-export type SyncOptions = Static<typeof SyncOptionsSchema>;
+export { SyncOptionsSchema, type SyncOptions };
 
 export const JobBody = t.Object({
   name: t.String({ minLength: 1, maxLength: 200 }),

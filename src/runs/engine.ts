@@ -7,8 +7,9 @@ import { jobs } from "../db/schema.ts";
 import { badRequest, conflict, notFound } from "../http/errors.ts";
 import type { Logger } from "../logger.ts";
 import { isDestinationType, destinationFor } from "../destinations/registry.ts";
-import { DestinationError, type Destination, type SyncOptions, type SyncRequest, type SyncResult } from "../destinations/contract.ts";
-import { openCredentialData } from "../credentials/service.ts";
+import { DestinationError, type Destination, type RecordDb, type SyncOptions, type SyncRequest, type SyncResult } from "../destinations/contract.ts";
+import { openCredentialData, saveCredentialData } from "../credentials/service.ts";
+import { recordDb } from "../db/record.ts";
 import { checkJobPaths, refusedAtRun } from "../jobs/host-paths.ts";
 import { normalizeSyncOptions } from "../jobs/sync-options.ts";
 import { recordedChildAlive, stopGroups, stopGroupsSync, withChildOwner, type ChildRecord } from "../system/children.ts";
@@ -57,7 +58,12 @@ export class Engine implements RunEngine {
   private byRun = new Map<number, Active>();
   private stopping = false;
 
-  constructor(private readonly deps: EngineDeps) {}
+  /** The mirror engine's record, on the app's database (see db/record.ts). */
+  private readonly record: RecordDb;
+
+  constructor(private readonly deps: EngineDeps) {
+    this.record = recordDb(deps.db, deps.dataDir);
+  }
 
   start(jobId: number, opts: StartOptions): number {
     if (this.stopping) throw conflict("The server is shutting down");
@@ -205,6 +211,11 @@ export class Engine implements RunEngine {
         options,
         signal,
         dataDir: this.deps.dataDir,
+        record: this.record,
+        updateCredential: async (data) => {
+          if (job.credentialId === null) throw new DestinationError("config", `${dest.name} refreshed a credential but the job has none`);
+          saveCredentialData(db, this.deps.secret, job.credentialId, data);
+        },
         allowedRoots: this.deps.allowedRoots,
         report: {
           log: (level, message) => log.write(level, message),

@@ -5,10 +5,10 @@
 // with the guard rails of the contract: inside the roots, never Dynamight's data folder.
 import { lstatSync, realpathSync } from "node:fs";
 import { basename, dirname, join, resolve } from "node:path";
+import type { HostPathRules, Refuse } from "../destinations/contract.ts";
 import { badRequest, forbidden, named } from "../http/errors.ts";
 
-/** Builds the error a refusal throws: 403 for the System API, 400 naming the field for job paths. */
-export type Refuse = (message: string) => Error;
+export type { HostPathRules, Refuse };
 
 export const MAX_PATH_LENGTH = 4096;
 
@@ -108,12 +108,6 @@ export function confine(input: unknown, roots: string[], opts: ConfineOptions = 
 /** Whether a real path may be entered (browse) or reported as a parent. */
 export function isAllowed(real: string, roots: string[]): boolean {
   return resolvedRoots(roots).some((r) => isInside(real, r));
-}
-
-/** Where job paths may point: ALLOWED_BROWSE_PATHS, and the data folder they must stay out of. */
-export interface HostPathRules {
-  allowedBrowsePaths: string[];
-  dataDir: string;
 }
 
 export interface GuardOptions {

@@ -3,6 +3,7 @@
 import { mkdirSync, mkdtempSync, utimesSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
+import { recordInFolder } from "../../src/db/record.ts";
 import type { RunReporter, SyncOptions, SyncRequest } from "../../src/destinations/contract.ts";
 
 export class RecordingReporter implements RunReporter {
@@ -52,6 +53,8 @@ export function syncRequest<C>(
     signal,
     report: new RecordingReporter(),
     dataDir,
+    record: recordInFolder(dataDir),
+    updateCredential: async () => {},
     allowedRoots: ["/"],
   };
 }

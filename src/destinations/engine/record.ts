@@ -1,14 +1,11 @@
 // The local record of what the engine uploaded (tables remote_index / remote_index_state in the
-// app database, opened from the run's data folder). It lets a no-change sync skip listing the
+// app database, whose connections come in the request: SyncRequest.record; the engine never opens
+// a file nor runs a migration). It lets a no-change sync skip listing the
 // remote, and lets stores that cannot keep mtimes (WebDAV) tell unchanged files from changed ones.
 // Reads stream in path order (SQLite's BINARY collation = compareUtf8) on their own connection;
 // writes are batched into transactions on another, so a 100k-file run never holds the record in memory.
-import { Database } from "bun:sqlite";
-import { join } from "node:path";
-import { openDatabase } from "../../db/client.ts";
-
-// server.ts's DB_FILE; not imported, as that would pull the whole HTTP app into the sync engine.
-const DB_FILE = "dynamight.db";
+import type { Database } from "bun:sqlite";
+import type { RecordDb } from "../contract.ts";
 
 export interface RecordEntry {
   path: string;
@@ -30,21 +27,21 @@ const FLUSH_EVERY = 500;
 export class RemoteRecord {
   private reader: Database;
   private writer: Database;
+  private release: () => void;
   private pending: ({ op: "put"; e: RecordEntry } | { op: "del"; path: string })[] = [];
 
   private constructor(
-    private dbPath: string,
+    db: RecordDb,
     readonly storeKey: string,
   ) {
-    // openDatabase applies the migrations when the data folder is new (tests, a CLI run).
-    this.reader = open(dbPath);
-    const ready = this.reader.query("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'remote_index_state'").get();
-    if (!ready) openDatabase(dbPath).$client.close();
-    this.writer = open(dbPath);
+    const c = db.open();
+    this.reader = c.reader;
+    this.writer = c.writer;
+    this.release = c.close;
   }
 
-  static open(dataDir: string, storeKey: string): RemoteRecord {
-    return new RemoteRecord(join(dataDir, DB_FILE), storeKey);
+  static open(db: RecordDb, storeKey: string): RemoteRecord {
+    return new RemoteRecord(db, storeKey);
   }
 
   state(top: string): RecordState {
@@ -121,15 +118,7 @@ export class RemoteRecord {
     try {
       this.flush();
     } finally {
-      this.reader.close();
-      this.writer.close();
+      this.release();
     }
   }
-}
-
-function open(path: string): Database {
-  const db = new Database(path, { strict: true });
-  db.run("PRAGMA busy_timeout = 5000");
-  db.run("PRAGMA synchronous = NORMAL");
-  return db;
 }

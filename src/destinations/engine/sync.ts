@@ -50,8 +50,8 @@ export async function runSync(req: SyncRequest<unknown>, store: RemoteStore, opt
   let unreadable = 0;
   const bucket = options.bandwidth_limit_kbps ? new TokenBucket(options.bandwidth_limit_kbps) : null;
   const excludes = new ExcludeMatcher(options.exclude_patterns);
-  const record = options.dry_run ? null : RemoteRecord.open(req.dataDir, store.key);
-  const readRecord = record ?? RemoteRecord.open(req.dataDir, store.key);
+  const record = options.dry_run ? null : RemoteRecord.open(req.record, store.key);
+  const readRecord = record ?? RemoteRecord.open(req.record, store.key);
   const emptied = new Set<string>();
   const queue = new Channel<Action | { type: "deleteBatch"; paths: string[] }>(QUEUE_LIMIT);
   let failure: unknown = null;
