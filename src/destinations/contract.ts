@@ -55,6 +55,28 @@ export const SyncOptionsSchema = t.Object({
 });
 export type SyncOptions = Static<typeof SyncOptionsSchema>;
 
+export const DEFAULT_SYNC_OPTIONS: SyncOptions = {
+  delete_extraneous: false,
+  exclude_patterns: [],
+  bandwidth_limit_kbps: null,
+  dry_run: false,
+  verbosity: "normal",
+};
+
+export const VERBOSITY = ["quiet", "normal", "verbose"] as const;
+
+/** Lenient: whatever is stored becomes a full SyncOptions (invalid values fall back to defaults). */
+export function normalizeSyncOptions(raw: unknown): SyncOptions {
+  const o = (raw && typeof raw === "object" ? raw : {}) as Record<string, unknown>;
+  return {
+    delete_extraneous: o.delete_extraneous === true,
+    exclude_patterns: Array.isArray(o.exclude_patterns) ? o.exclude_patterns.filter((p): p is string => typeof p === "string" && p !== "") : [],
+    bandwidth_limit_kbps: typeof o.bandwidth_limit_kbps === "number" && o.bandwidth_limit_kbps > 0 ? Math.floor(o.bandwidth_limit_kbps) : null,
+    dry_run: o.dry_run === true,
+    verbosity: VERBOSITY.includes(o.verbosity as never) ? (o.verbosity as SyncOptions["verbosity"]) : "normal",
+  };
+}
+
 /** Where a job's host paths may point: ALLOWED_BROWSE_PATHS, and the data folder they must stay out of. */
 export interface HostPathRules {
   allowedBrowsePaths: string[];

@@ -9,7 +9,7 @@ import { withLiveCounters } from "../runs/live-counters.ts";
 import { lastRuns, type LastRunView } from "../runs/queries.ts";
 import { schedulesOfJobs, type ScheduleView } from "../schedules/service.ts";
 import type { HostPathRules } from "../system/paths.ts";
-import { checkJobPaths } from "./host-paths.ts";
+import { checkJobPaths } from "../system/host-paths.ts";
 import type { JobView } from "./model.ts";
 import * as q from "./queries.ts";
 import { normalizeSyncOptions, validateSyncOptions } from "./sync-options.ts";

@@ -1,30 +1,13 @@
 // A job's sync_options: validated on the way in (400 naming the field), defaults filled in on
 // the way out, so a job saved by an older version still reads as a complete object.
 import { invalidField } from "../http/errors.ts";
-import type { Capabilities, SyncOptions } from "../destinations/contract.ts";
+import { type Capabilities, DEFAULT_SYNC_OPTIONS, normalizeSyncOptions, type SyncOptions, VERBOSITY } from "../destinations/contract.ts";
 
-export const DEFAULT_SYNC_OPTIONS: SyncOptions = {
-  delete_extraneous: false,
-  exclude_patterns: [],
-  bandwidth_limit_kbps: null,
-  dry_run: false,
-  verbosity: "normal",
-};
+// Defaults and the lenient reading live with the options' schema in the contract (the run engine
+// reads them too); this module adds the strict check of the API.
+export { DEFAULT_SYNC_OPTIONS, normalizeSyncOptions };
 
-const VERBOSITY = ["quiet", "normal", "verbose"] as const;
 const MAX_PATTERNS = 200;
-
-/** Lenient: whatever is stored becomes a full SyncOptions (invalid values fall back to defaults). */
-export function normalizeSyncOptions(raw: unknown): SyncOptions {
-  const o = (raw && typeof raw === "object" ? raw : {}) as Record<string, unknown>;
-  return {
-    delete_extraneous: o.delete_extraneous === true,
-    exclude_patterns: Array.isArray(o.exclude_patterns) ? o.exclude_patterns.filter((p): p is string => typeof p === "string" && p !== "") : [],
-    bandwidth_limit_kbps: typeof o.bandwidth_limit_kbps === "number" && o.bandwidth_limit_kbps > 0 ? Math.floor(o.bandwidth_limit_kbps) : null,
-    dry_run: o.dry_run === true,
-    verbosity: VERBOSITY.includes(o.verbosity as never) ? (o.verbosity as SyncOptions["verbosity"]) : "normal",
-  };
-}
 
 /** Strict: for the API. Refuses options the destination type cannot honour. */
 export function validateSyncOptions(raw: unknown, caps: Capabilities, typeName: string): SyncOptions {

@@ -7,17 +7,16 @@ import { jobs } from "../db/schema.ts";
 import { badRequest, conflict, notFound } from "../http/errors.ts";
 import type { Logger } from "../logger.ts";
 import { isDestinationType, destinationFor } from "../destinations/registry.ts";
-import { DestinationError, type Destination, type RecordDb, type SyncOptions, type SyncRequest, type SyncResult } from "../destinations/contract.ts";
+import { DestinationError, normalizeSyncOptions, type Destination, type RecordDb, type SyncOptions, type SyncRequest, type SyncResult } from "../destinations/contract.ts";
 import { openCredentialData, saveCredentialData } from "../credentials/service.ts";
 import { recordDb } from "../db/record.ts";
-import { checkJobPaths, refusedAtRun } from "../jobs/host-paths.ts";
-import { normalizeSyncOptions } from "../jobs/sync-options.ts";
+import { checkJobPaths, refusedAtRun } from "../system/host-paths.ts";
 import { recordedChildAlive, stopGroups, stopGroupsSync, withChildOwner, type ChildRecord } from "../system/children.ts";
 import type { LiveCounters, RunEngine, StartOptions } from "./engine-types.ts";
 import type { RunEvents } from "./events.ts";
 import { RunLogWriter } from "./logs.ts";
 import * as q from "./queries.ts";
-import { checkRequestSources } from "./sources.ts";
+import { checkRequestSources } from "../destinations/engine/sources.ts";
 
 export const INTERRUPTED_MESSAGE = "interrupted by restart";
 /** job_progress is emitted at most this often per run. */
@@ -234,7 +233,7 @@ export class Engine implements RunEngine {
           },
         },
       };
-      // The one source check (sources.ts), before the destination is called: the remote engine
+      // The one source check (destinations/engine/sources.ts), before the destination is called: the remote engine
       // sees this request as checked and does not check again.
       checkRequestSources(req);
       result = await withChildOwner(owner, () => dest.sync!(req));

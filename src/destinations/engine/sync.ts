@@ -5,7 +5,7 @@ import { createReadStream } from "node:fs";
 import { readFile } from "node:fs/promises";
 import { basename } from "node:path";
 import { DestinationError, type SyncRequest, type SyncResult } from "../contract.ts";
-import { checkRequestSources } from "../../runs/sources.ts";
+import { checkRequestSources } from "./sources.ts";
 import { TokenBucket, throttle } from "./bandwidth.ts";
 import { ExcludeMatcher } from "./exclude.ts";
 import { RemoteRecord } from "./record.ts";
@@ -230,7 +230,7 @@ function normalize(err: unknown, signal: AbortSignal): unknown {
 
 /**
  * Each source's folder name under the root; two with one name are refused. Whether the sources
- * exist (and, for a deleting sync, are not empty) is the run engine's one check (runs/sources.ts).
+ * exist (and, for a deleting sync, are not empty) is the run engine's one check (engine/sources.ts).
  */
 function sourceTops(sources: string[]): { top: string; dir: string }[] {
   const seen = new Set<string>();

@@ -3,7 +3,7 @@
 // swapped for a symlink later; the run then fails with the same words and copies nothing).
 import { badRequest } from "../http/errors.ts";
 import { DestinationError, type Destination } from "../destinations/contract.ts";
-import { guardHostPath, type HostPathRules, type Refuse } from "../system/paths.ts";
+import { guardHostPath, type HostPathRules, type Refuse } from "./paths.ts";
 
 /** Refusals at run time: the API's message as the run's error, without a "Configuration error:" prefix. */
 export const refusedAtRun: Refuse = (message) => new DestinationError("refused", message);

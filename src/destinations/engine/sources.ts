@@ -3,7 +3,7 @@
 // asks for it too, which is a no-op for a request the run engine has checked, so it only runs
 // for a caller that bypasses the engine (its tests, the benchmark) and never twice.
 import { readdirSync, statSync } from "node:fs";
-import { DestinationError } from "../destinations/contract.ts";
+import { DestinationError } from "../contract.ts";
 
 /**
  * Every source must be an existing folder; a deleting sync also refuses an empty one, because an
