@@ -56,13 +56,18 @@ const services = createServices(ctx);
 async function dynamight(src: string, mount: string, jobId: number | null): Promise<{ ms: number; jobId: number; lines: number; files: number }> {
   const id =
     jobId ??
-    createJob(ctx.db, services.engine, {
-      name: `bench ${mount}`,
-      source_dirs: [src],
-      destination_type: "local",
-      destination_config: { mount_point: mount, backup_subdir: "" },
-      sync_options: { verbosity: "normal" },
-    }, ctx.config).id;
+    createJob(
+      ctx.db,
+      services.engine,
+      {
+        name: `bench ${mount}`,
+        source_dirs: [src],
+        destination_type: "local",
+        destination_config: { mount_point: mount, backup_subdir: "" },
+        sync_options: { verbosity: "normal" },
+      },
+      ctx.config,
+    ).id;
   const t0 = performance.now();
   const runId = services.engine.start(id, { trigger: "manual" });
   await services.engine.waitFor(runId);

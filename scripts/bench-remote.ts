@@ -25,7 +25,6 @@ interface ChildJob {
   dataDir: string;
 }
 
-
 async function child(job: ChildJob) {
   const { destinationFor } = await import("../src/destinations/registry.ts");
   const { recordInFolder } = await import("../src/db/record.ts");
@@ -132,7 +131,11 @@ function stores(sftpObscured: string, davObscured: string): Record<string, Store
       prepare: async (tag) => {
         for (const set of ["small", "big"]) await must(["rclone", "mkdir", `${sftpRemote}data/bench-dm-${tag}-${set}`]);
       },
-      dm: (tag, set) => ({ type: "sftp", config: { host: "127.0.0.1", port: SFTP.port, username: SFTP.user, remote_path: `data/bench-dm-${tag}-${set}`, key_based_auth: false }, credential: { password: SFTP.pass } }),
+      dm: (tag, set) => ({
+        type: "sftp",
+        config: { host: "127.0.0.1", port: SFTP.port, username: SFTP.user, remote_path: `data/bench-dm-${tag}-${set}`, key_based_auth: false },
+        credential: { password: SFTP.pass },
+      }),
       rclone: (tag, set) => `${sftpRemote}data/bench-rc-${tag}/${set}`,
       fastFlags: [],
       cleanup: async (tag) => {
@@ -217,10 +220,14 @@ async function main() {
     const noBase = Number.isNaN(m.rcNoFast!) ? m.rcNo! : Math.min(m.rcNo!, m.rcNoFast!);
     console.log(`\n${st.name}`);
     console.log(`  2,000 small files, first sync : dynamight ${sec(m.dmFirst!)}  rclone ${sec(m.rcFirst!)}  ratio ${(m.dmFirst! / m.rcFirst!).toFixed(2)}`);
-    console.log(`  same, nothing changed         : dynamight ${sec(m.dmNo!)} (whole process ${sec(m.dmNoProc!)})  rclone ${sec(m.rcNo!)}${Number.isNaN(m.rcNoFast!) ? "" : ` (tuned ${st.fastFlags.join(" ")}: ${sec(m.rcNoFast!)})`}  ratio ${(m.dmNo! / noBase).toFixed(2)}`);
+    console.log(
+      `  same, nothing changed         : dynamight ${sec(m.dmNo!)} (whole process ${sec(m.dmNoProc!)})  rclone ${sec(m.rcNo!)}${Number.isNaN(m.rcNoFast!) ? "" : ` (tuned ${st.fastFlags.join(" ")}: ${sec(m.rcNoFast!)})`}  ratio ${(m.dmNo! / noBase).toFixed(2)}`,
+    );
     console.log(`  one 200 MB file               : dynamight ${sec(m.dmBig!)}  rclone ${sec(m.rcBig!)}  ratio ${(m.dmBig! / m.rcBig!).toFixed(2)}`);
     console.log(`  dynamight peak memory, 200 MB : idle ${m.idle!.toFixed(0)} MB + ${m.mem!.toFixed(1)} MB`);
-    rows.push(`| ${st.name} | ${sec(m.dmFirst!)} / ${sec(m.rcFirst!)} = ${(m.dmFirst! / m.rcFirst!).toFixed(2)} | ${sec(m.dmNo!)} / ${sec(noBase)} = ${(m.dmNo! / noBase).toFixed(2)} | ${sec(m.dmBig!)} / ${sec(m.rcBig!)} = ${(m.dmBig! / m.rcBig!).toFixed(2)} | +${m.mem!.toFixed(1)} MB |`);
+    rows.push(
+      `| ${st.name} | ${sec(m.dmFirst!)} / ${sec(m.rcFirst!)} = ${(m.dmFirst! / m.rcFirst!).toFixed(2)} | ${sec(m.dmNo!)} / ${sec(noBase)} = ${(m.dmNo! / noBase).toFixed(2)} | ${sec(m.dmBig!)} / ${sec(m.rcBig!)} = ${(m.dmBig! / m.rcBig!).toFixed(2)} | +${m.mem!.toFixed(1)} MB |`,
+    );
   }
   console.log("\n| store | small first (dm / rclone = ratio) | no change | 200 MB file | peak memory over idle |\n|---|---|---|---|---|");
   for (const r of rows) console.log(r);

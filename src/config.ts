@@ -28,7 +28,13 @@ export const OPTIONS = {
   host: { flag: "--host", env: "HOST", arg: "ADDR", help: "address to listen on", def: "0.0.0.0" },
   port: { flag: "--port", env: "PORT", arg: "N", help: "port to listen on", def: "8000" },
   dataDir: { flag: "--data", env: "DYNAMIGHT_DATA_DIR", arg: "DIR", help: "data folder (database, secret key)", def: "./data" },
-  allowedBrowsePaths: { flag: "--allowed-browse-paths", env: "ALLOWED_BROWSE_PATHS", arg: "LIST", help: "comma list of folders the UI may browse, mount into and create folders in", def: "/mnt,/home,/media" },
+  allowedBrowsePaths: {
+    flag: "--allowed-browse-paths",
+    env: "ALLOWED_BROWSE_PATHS",
+    arg: "LIST",
+    help: "comma list of folders the UI may browse, mount into and create folders in",
+    def: "/mnt,/home,/media",
+  },
   secureCookies: { flag: "--secure-cookies", env: "SECURE_COOKIES", help: "mark the session cookie Secure (set when served over HTTPS)", def: "false" },
   trustProxy: { flag: "--trust-proxy", env: "TRUST_PROXY", help: "take the client address from X-Forwarded-For (only behind your own reverse proxy)", def: "false" },
   logLevel: { flag: "--log-level", env: "LOG_LEVEL", arg: "LEVEL", help: "debug, info, warn or error", def: "info" },
@@ -72,7 +78,10 @@ export function loadConfig(argv: string[], env: Record<string, string | undefine
   }
   const logLevel = get("logLevel").toLowerCase() as LogLevel;
   if (!LEVELS.includes(logLevel)) throw new ConfigError(`log level must be one of ${LEVELS.join(", ")}, got "${get("logLevel")}"`);
-  const allowedBrowsePaths = get("allowedBrowsePaths").split(",").map((p) => p.trim()).filter(Boolean);
+  const allowedBrowsePaths = get("allowedBrowsePaths")
+    .split(",")
+    .map((p) => p.trim())
+    .filter(Boolean);
   for (const p of allowedBrowsePaths) {
     if (!p.startsWith("/")) throw new ConfigError(`allowed browse paths must be absolute, got "${p}"`);
   }

@@ -23,7 +23,10 @@ export function createLogger(level: LogLevel, sink: (line: string, level: LogLev
   const log = (l: LogLevel, msg: string, fields?: Record<string, unknown>) => {
     if (ORDER[l] < ORDER[level]) return;
     const extra = fields
-      ? " " + Object.entries(redact(fields)).map(([k, v]) => `${k}=${typeof v === "string" && !/\s/.test(v) ? v : JSON.stringify(v)}`).join(" ")
+      ? " " +
+        Object.entries(redact(fields))
+          .map(([k, v]) => `${k}=${typeof v === "string" && !/\s/.test(v) ? v : JSON.stringify(v)}`)
+          .join(" ")
       : "";
     sink(`${new Date().toISOString()} ${l.toUpperCase().padEnd(5)} ${msg}${extra}`, l);
   };

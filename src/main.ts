@@ -1,10 +1,10 @@
 #!/usr/bin/env bun
+import { COMMANDS } from "./cli/commands.ts";
 // The `dynamight` command. No arguments means `serve`.
 import { ConfigError, loadConfig, optionsHelp } from "./config.ts";
 import { DatabaseOpenError } from "./db/client.ts";
-import { serve, StartupError } from "./server.ts";
+import { StartupError, serve } from "./server.ts";
 import { VERSION } from "./version.ts";
-import { COMMANDS } from "./cli/commands.ts";
 
 const USAGE = `Dynamight ${VERSION}: self-hosted backup manager
 

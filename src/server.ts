@@ -1,17 +1,17 @@
 // Turns a Config into a running appliance: data folder, database, key, services, HTTP.
 import { accessSync, constants, existsSync, mkdirSync, statSync } from "node:fs";
+import http from "node:http";
 import { join } from "node:path";
+import { websocket } from "elysia/ws";
 import type { Config } from "./config.ts";
 import type { AppContext } from "./context.ts";
 import { DB_FILE, openDatabase } from "./db/client.ts";
 import { createApp } from "./http/app.ts";
-import { websocket } from "elysia/ws";
-import http from "node:http";
 import { BUN_HEADER_CEILING } from "./http/limits.ts";
 import { createLogger, type Logger } from "./logger.ts";
 import { loadOrCreateSecret } from "./secret.ts";
+import { type Services, startServices } from "./services.ts";
 import { Health } from "./system/health.ts";
-import { startServices, type Services } from "./services.ts";
 
 export class StartupError extends Error {}
 

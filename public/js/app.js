@@ -1,29 +1,31 @@
 // Small client helpers; everything else is htmx attributes. No inline scripts (CSP forbids them).
-(function () {
+(() => {
   var root = document.documentElement;
   var theme = root.getAttribute("data-theme-pref") || "system";
   if (theme !== "system") root.setAttribute("data-theme", theme);
 
   // A 401 from any htmx request means the session ended: go back to the login page.
-  document.addEventListener("htmx:responseError", function (e) {
+  document.addEventListener("htmx:responseError", (e) => {
     if (e.detail.xhr && e.detail.xhr.status === 401) window.location.href = "/";
   });
 
   // Forms that post JSON to the API and show the contract's error message inline.
-  document.addEventListener("htmx:configRequest", function (e) {
+  document.addEventListener("htmx:configRequest", (e) => {
     var el = e.detail.elt;
     if (el && el.hasAttribute && el.hasAttribute("data-json")) e.detail.headers["Content-Type"] = "application/json";
   });
 
   // <button data-copy="#input-id">: copies that field's value (new API keys are shown once).
-  document.addEventListener("click", function (e) {
+  document.addEventListener("click", (e) => {
     var btn = e.target && e.target.closest ? e.target.closest("[data-copy]") : null;
     if (!btn) return;
     var field = document.querySelector(btn.getAttribute("data-copy"));
     if (!field) return;
     field.select();
-    var done = function () { btn.textContent = "Copied"; };
-    if (navigator.clipboard && window.isSecureContext) navigator.clipboard.writeText(field.value).then(done, function () {});
+    var done = () => {
+      btn.textContent = "Copied";
+    };
+    if (navigator.clipboard && window.isSecureContext) navigator.clipboard.writeText(field.value).then(done, () => {});
     else if (document.execCommand && document.execCommand("copy")) done();
   });
 })();

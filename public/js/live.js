@@ -6,7 +6,7 @@
 //  - job_started / job_completed: fires "dm:refresh" on #job-<id> and #run-summary, whose
 //    hx-get re-renders them from the server.
 // Also turns <time data-local-time> into the browser's local time.
-(function () {
+(() => {
   "use strict";
   var socket = null;
   var retry = 0;
@@ -28,7 +28,7 @@
   }
 
   function refresh(selector) {
-    each(selector, function (el) {
+    each(selector, (el) => {
       if (window.htmx) window.htmx.trigger(el, "dm:refresh");
     });
   }
@@ -41,14 +41,14 @@
       return;
     }
     if (m.type === "job_progress") {
-      each('[data-files-for-run="' + m.run_id + '"]', function (el) {
+      each('[data-files-for-run="' + m.run_id + '"]', (el) => {
         el.textContent = String(m.files_transferred);
       });
-      each('[data-bytes-for-run="' + m.run_id + '"]', function (el) {
+      each('[data-bytes-for-run="' + m.run_id + '"]', (el) => {
         el.textContent = formatBytes(m.bytes_transferred);
       });
       if (m.bytes_total) {
-        each('[data-bar-for-run="' + m.run_id + '"]', function (el) {
+        each('[data-bar-for-run="' + m.run_id + '"]', (el) => {
           el.max = m.bytes_total;
           el.value = Math.min(m.bytes_transferred, m.bytes_total);
         });
@@ -69,16 +69,16 @@
     var proto = location.protocol === "https:" ? "wss:" : "ws:";
     var ws = new WebSocket(proto + "//" + location.host + "/api/ws/status");
     socket = ws;
-    ws.onopen = function () {
+    ws.onopen = () => {
       retry = 0;
     };
     ws.onmessage = onMessage;
-    ws.onclose = function () {
+    ws.onclose = () => {
       if (socket === ws) socket = null;
       // Reconnect with backoff while the page still wants live status (server restart, network).
       if (wanted() && !timer) {
         retry = Math.min(retry + 1, 6);
-        timer = setTimeout(connect, 500 * Math.pow(2, retry - 1));
+        timer = setTimeout(connect, 500 * 2 ** (retry - 1));
         // Anything missed while disconnected: re-render the cards from the server.
         refresh("[data-job-id]");
       }
@@ -116,7 +116,7 @@
   if (document.readyState === "loading") document.addEventListener("DOMContentLoaded", boot);
   else boot();
   // htmx:load fires for every piece of content htmx swaps in (boosted navigation included).
-  document.addEventListener("htmx:load", function (e) {
+  document.addEventListener("htmx:load", (e) => {
     localTimes(e.target);
     sync();
   });

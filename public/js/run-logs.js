@@ -1,7 +1,7 @@
 // The run page's log: level filter and auto-scroll for any log, and for an active run the live
 // stream from /api/ws/logs/:run_id. The server sends the stored lines first, then live ones, then
 // a final status and closes: nothing to merge on this side beyond skipping ids already shown.
-(function () {
+(() => {
   "use strict";
   var MAX_LINES = 20000; // keep the page responsive on huge logs; the API has them all
   var current = null; // { el, ws, lastId, queue, scheduled }
@@ -66,7 +66,7 @@
       state.queue.push(m);
       if (!state.scheduled) {
         state.scheduled = true;
-        requestAnimationFrame(function () {
+        requestAnimationFrame(() => {
           flush(state);
         });
       }
@@ -89,13 +89,13 @@
     var state = { el: el, ws: null, lastId: last ? Number(last.getAttribute("data-id")) || 0 : 0, queue: [], scheduled: false, finished: false };
     var ws = new WebSocket(proto + "//" + location.host + "/api/ws/logs/" + runId);
     state.ws = ws;
-    ws.onopen = function () {
+    ws.onopen = () => {
       setState("Live.");
     };
-    ws.onmessage = function (ev) {
+    ws.onmessage = (ev) => {
       onMessage(state, ev);
     };
-    ws.onclose = function () {
+    ws.onclose = () => {
       flush(state);
       if (!state.finished && current === state) setState("Live log disconnected: reload the page to resume.");
     };
@@ -116,7 +116,7 @@
   }
 
   // Delegated, so they work for content swapped in by htmx without re-binding.
-  document.addEventListener("change", function (e) {
+  document.addEventListener("change", (e) => {
     var t = e.target;
     if (!t || !t.getAttribute) return;
     var filterFor = t.getAttribute("data-log-filter");

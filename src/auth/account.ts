@@ -1,7 +1,7 @@
 // What a signed-in user does to their own account: password, 2FA, sessions. Shared by API and pages.
 import type { AppContext } from "../context.ts";
-import { badRequest, conflict, invalidField } from "../http/errors.ts";
 import { seal } from "../crypto/seal.ts";
+import { badRequest, conflict, invalidField } from "../http/errors.ts";
 import { attemptSucceeded, failAttempt, passwordChangeKeys, refuseWhileLocked, secondFactorKeys } from "./attempts.ts";
 import { acceptTotpCode, totpSealContext } from "./login.ts";
 import { checkNewPassword, hashPassword, verifyPassword } from "./passwords.ts";

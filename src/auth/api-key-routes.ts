@@ -3,7 +3,7 @@ import { Elysia, t } from "elysia";
 import type { AppContext } from "../context.ts";
 import { notFound } from "../http/errors.ts";
 import { IdParams } from "../http/params.ts";
-import { createApiKey, deleteApiKey, listApiKeys, type ApiKeyRow } from "./api-keys.ts";
+import { type ApiKeyRow, createApiKey, deleteApiKey, listApiKeys } from "./api-keys.ts";
 import { authPlugin, requireSession } from "./guard.ts";
 import * as M from "./model.ts";
 

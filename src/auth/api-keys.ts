@@ -37,5 +37,11 @@ export function listApiKeys(db: Db, userId: number): ApiKeyRow[] {
 
 /** Deletes the user's key; false when there is no such key of this user. */
 export function deleteApiKey(db: Db, userId: number, id: number): boolean {
-  return db.delete(apiKeys).where(and(eq(apiKeys.id, id), eq(apiKeys.userId, userId))).returning({ id: apiKeys.id }).all().length === 1;
+  return (
+    db
+      .delete(apiKeys)
+      .where(and(eq(apiKeys.id, id), eq(apiKeys.userId, userId)))
+      .returning({ id: apiKeys.id })
+      .all().length === 1
+  );
 }

@@ -1,6 +1,6 @@
 // Wraps a check that an attacker could repeat (password, 2FA code, recovery code) in the rate limiter.
 import type { AppContext } from "../context.ts";
-import { ApiError, rateLimited } from "../http/errors.ts";
+import { type ApiError, rateLimited } from "../http/errors.ts";
 import { authRuntime } from "./runtime.ts";
 
 // Two limiters, so a stranger cannot lock the owner out: the strict one counts per address AND

@@ -9,7 +9,10 @@ interface RequestIpSource {
 
 export function clientIp(request: Request, server: RequestIpSource | null | undefined, config: Pick<Config, "trustProxy">): string {
   if (config.trustProxy) {
-    const hops = (request.headers.get("x-forwarded-for") ?? "").split(",").map((s) => s.trim()).filter(Boolean);
+    const hops = (request.headers.get("x-forwarded-for") ?? "")
+      .split(",")
+      .map((s) => s.trim())
+      .filter(Boolean);
     const last = hops.at(-1);
     if (last) return last.slice(0, 64);
   }

@@ -2,13 +2,13 @@
 // "last used" happens after the response (see recordUse), because on WebSocket routes Elysia
 // can run resolve twice.
 import { jwt } from "@elysiajs/jwt";
-import { Elysia } from "elysia";
 import { eq } from "drizzle-orm";
+import { Elysia } from "elysia";
 import type { AppContext } from "../context.ts";
 import type { Db } from "../db/client.ts";
 import { apiKeys, users } from "../db/schema.ts";
 import { forbidden, unauthorized } from "../http/errors.ts";
-import { findSessionUser, SESSION_TTL_SECONDS, touchSession, type SessionUser } from "./sessions.ts";
+import { findSessionUser, SESSION_TTL_SECONDS, type SessionUser, touchSession } from "./sessions.ts";
 
 export const API_KEY_PREFIX = "dm_";
 export const COOKIE_NAME = "token";
@@ -92,33 +92,31 @@ const principals = new WeakMap<Request, Principal>();
  * a stranger gets 401 whatever they send, never a 400 that describes the route's fields.
  */
 export function authPlugin(ctx: AppContext) {
-  return new Elysia({ name: "auth-guard" })
-    .use(jwt({ name: "jwt", secret: ctx.secret, alg: "HS256", exp: `${SESSION_TTL_SECONDS}s` }))
-    .macro({
-      auth: {
-        async transform({ jwt, cookie, headers, query, request }) {
-          const principal = await authenticate(ctx.db, (t) => jwt.verify(t) as Promise<false | Record<string, unknown>>, {
-            cookie: cookie[COOKIE_NAME]?.value as string | undefined,
-            authorization: headers.authorization,
-            apiKeyHeader: headers["x-api-key"],
-            queryToken: typeof query.token === "string" ? query.token : null,
-          });
-          if (!principal) throw unauthorized();
-          if (principal.scope === "read" && !READ_METHODS.has(request.method)) {
-            throw forbidden("This API key is read-only");
-          }
-          principals.set(request, principal);
-        },
-        resolve({ request }) {
-          const principal = principals.get(request);
-          if (!principal) throw unauthorized();
-          return { principal, user: principal.user };
-        },
-        // After the response, so the guard itself stays free of side effects.
-        afterResponse(c) {
-          const principal = (c as { principal?: Principal }).principal;
-          if (principal) recordUse(ctx.db, principal);
-        },
+  return new Elysia({ name: "auth-guard" }).use(jwt({ name: "jwt", secret: ctx.secret, alg: "HS256", exp: `${SESSION_TTL_SECONDS}s` })).macro({
+    auth: {
+      async transform({ jwt, cookie, headers, query, request }) {
+        const principal = await authenticate(ctx.db, (t) => jwt.verify(t) as Promise<false | Record<string, unknown>>, {
+          cookie: cookie[COOKIE_NAME]?.value as string | undefined,
+          authorization: headers.authorization,
+          apiKeyHeader: headers["x-api-key"],
+          queryToken: typeof query.token === "string" ? query.token : null,
+        });
+        if (!principal) throw unauthorized();
+        if (principal.scope === "read" && !READ_METHODS.has(request.method)) {
+          throw forbidden("This API key is read-only");
+        }
+        principals.set(request, principal);
       },
-    });
+      resolve({ request }) {
+        const principal = principals.get(request);
+        if (!principal) throw unauthorized();
+        return { principal, user: principal.user };
+      },
+      // After the response, so the guard itself stays free of side effects.
+      afterResponse(c) {
+        const principal = (c as { principal?: Principal }).principal;
+        if (principal) recordUse(ctx.db, principal);
+      },
+    },
+  });
 }

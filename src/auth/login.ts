@@ -1,8 +1,8 @@
 // Setup and sign-in, shared by the JSON API and the pages: plain functions that throw ApiError.
 import type { AppContext } from "../context.ts";
+import { open, SealError } from "../crypto/seal.ts";
 import { conflict, unauthorized } from "../http/errors.ts";
 import { attemptSucceeded, failAttempt, loginKeys, refuseWhileLocked, secondFactorKeys } from "./attempts.ts";
-import { open, SealError } from "../crypto/seal.ts";
 import { checkNewPassword, checkUsername, hashPassword, verifyAgainstNothing, verifyPassword } from "./passwords.ts";
 import { remainingRecoveryCodes, useRecoveryCode } from "./recovery-codes.ts";
 import { authRuntime } from "./runtime.ts";

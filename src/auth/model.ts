@@ -22,7 +22,13 @@ export const TotpRequired = t.Object({
   totp_required: t.Literal(true),
   totp_token: t.String({ description: "Short-lived (5 min), single-use token for /auth/totp/validate or /auth/totp/recovery" }),
 });
-export const Me = t.Object({ id: t.Integer(), username: t.String(), totp_enabled: t.Boolean(), auth: t.Union([t.Literal("session"), t.Literal("api_key")]), scope: t.Union([t.Literal("read"), t.Literal("write")]) });
+export const Me = t.Object({
+  id: t.Integer(),
+  username: t.String(),
+  totp_enabled: t.Boolean(),
+  auth: t.Union([t.Literal("session"), t.Literal("api_key")]),
+  scope: t.Union([t.Literal("read"), t.Literal("write")]),
+});
 export const Message = t.Object({ message: t.String() });
 export const SetupRequired = t.Object({ setup_required: t.Boolean() });
 export const TokenOut = t.Object({ token: t.String({ description: "The session JWT (for WebSocket ?token=)" }) });
@@ -47,7 +53,10 @@ export const TotpEnableOut = t.Object({ enabled: t.Literal(true), recovery_codes
 export const TotpDisableBody = t.Object({ code: t.String({ minLength: 1, maxLength: 32, description: "A current authenticator code, or an unused recovery code" }) }, { examples: E.TOTP_DISABLE });
 export const TotpDisableOut = t.Object({ enabled: t.Literal(false) });
 export const TotpValidateBody = t.Object({ totp_token: t.String({ minLength: 1, maxLength: 2048 }), code: Code }, { examples: E.TOTP_VALIDATE });
-export const TotpRecoveryBody = t.Object({ totp_token: t.String({ minLength: 1, maxLength: 2048 }), recovery_code: t.String({ minLength: 1, maxLength: 32, examples: ["ABCD-EF23-GHJK"] }) }, { examples: E.TOTP_RECOVERY });
+export const TotpRecoveryBody = t.Object(
+  { totp_token: t.String({ minLength: 1, maxLength: 2048 }), recovery_code: t.String({ minLength: 1, maxLength: 32, examples: ["ABCD-EF23-GHJK"] }) },
+  { examples: E.TOTP_RECOVERY },
+);
 export const RecoveryOut = t.Object({ id: t.Integer(), username: t.String(), remaining_codes: t.Integer() });
 
 export const Scope = t.Union([t.Literal("read"), t.Literal("write")], { description: "`read`: GET only; `write`: everything" });

@@ -39,7 +39,9 @@ export function replaceRecoveryCodes(db: Db, secret: Uint8Array, userId: number)
   const codes = Array.from({ length: RECOVERY_CODE_COUNT }, newCode);
   db.transaction((tx) => {
     tx.delete(recoveryCodes).where(eq(recoveryCodes.userId, userId)).run();
-    tx.insert(recoveryCodes).values(codes.map((c) => ({ userId, codeHash: hashCode(secret, c) }))).run();
+    tx.insert(recoveryCodes)
+      .values(codes.map((c) => ({ userId, codeHash: hashCode(secret, c) })))
+      .run();
   });
   return codes;
 }

@@ -36,11 +36,13 @@ export async function resetPassword(db: Db, username: string, password: string):
 }
 
 export function describeReset(r: ResetResult): string {
-  return [
-    `password of "${r.username}" changed`,
-    r.disabledTotp ? "two-factor authentication disabled (enable it again on the account page)" : "two-factor authentication was not enabled",
-    `${r.endedSessions} session(s) signed out`,
-  ].join("\n") + "\n";
+  return (
+    [
+      `password of "${r.username}" changed`,
+      r.disabledTotp ? "two-factor authentication disabled (enable it again on the account page)" : "two-factor authentication was not enabled",
+      `${r.endedSessions} session(s) signed out`,
+    ].join("\n") + "\n"
+  );
 }
 
 /** Reads one line from a pipe, or asks twice without echo on a terminal. */

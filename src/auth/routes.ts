@@ -77,11 +77,11 @@ export function authRoutes(ctx: AppContext) {
       },
       { auth: true, response: { 200: M.LoggedOutAll, ...M.errors(401, 403) }, detail: { tags, summary: "End every session of the user, this one included", security: M.PROTECTED } },
     )
-    .get(
-      "/me",
-      ({ user, principal }) => ({ id: user.id, username: user.username, totp_enabled: user.totpEnabled, auth: principal.via, scope: principal.scope }),
-      { auth: true, response: { 200: M.Me, ...M.errors(401) }, detail: { tags, summary: "The signed-in user", security: M.PROTECTED } },
-    )
+    .get("/me", ({ user, principal }) => ({ id: user.id, username: user.username, totp_enabled: user.totpEnabled, auth: principal.via, scope: principal.scope }), {
+      auth: true,
+      response: { 200: M.Me, ...M.errors(401) },
+      detail: { tags, summary: "The signed-in user", security: M.PROTECTED },
+    })
     .get(
       "/token",
       ({ principal, cookie, headers, query }) => {

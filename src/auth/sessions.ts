@@ -15,7 +15,9 @@ export interface SessionUser {
 export function createSession(db: Db, userId: number, meta: { ip?: string | null; userAgent?: string | null } = {}) {
   const id = Buffer.from(crypto.getRandomValues(new Uint8Array(24))).toString("base64url");
   const expiresAt = new Date(Date.now() + SESSION_TTL_SECONDS * 1000).toISOString();
-  db.insert(sessions).values({ id, userId, expiresAt, ip: meta.ip ?? null, userAgent: meta.userAgent?.slice(0, 300) ?? null }).run();
+  db.insert(sessions)
+    .values({ id, userId, expiresAt, ip: meta.ip ?? null, userAgent: meta.userAgent?.slice(0, 300) ?? null })
+    .run();
   return { id, expiresAt };
 }
 
@@ -42,7 +44,13 @@ export function deleteUserSessions(db: Db, userId: number, keep?: string): numbe
 
 /** Ends one session if it belongs to the user; false otherwise. */
 export function deleteUserSession(db: Db, userId: number, sessionId: string): boolean {
-  return db.delete(sessions).where(and(eq(sessions.id, sessionId), eq(sessions.userId, userId))).returning({ id: sessions.id }).all().length === 1;
+  return (
+    db
+      .delete(sessions)
+      .where(and(eq(sessions.id, sessionId), eq(sessions.userId, userId)))
+      .returning({ id: sessions.id })
+      .all().length === 1
+  );
 }
 
 export function listUserSessions(db: Db, userId: number) {

@@ -1,10 +1,10 @@
 // Subcommands beyond `serve`. Each takes the same options as serve (for --data) after its own arguments.
 import { existsSync } from "node:fs";
 import { resolve } from "node:path";
+import { describeReset, promptNewPassword, ResetPasswordError, resetPassword } from "../auth/reset-password.ts";
 import { loadConfig } from "../config.ts";
-import { buildContext, StartupError } from "../server.ts";
 import { silentLogger } from "../logger.ts";
-import { describeReset, promptNewPassword, resetPassword, ResetPasswordError } from "../auth/reset-password.ts";
+import { buildContext, StartupError } from "../server.ts";
 
 export interface Command {
   name: string;
@@ -61,4 +61,3 @@ export const COMMANDS: Command[] = [
     },
   },
 ];
-

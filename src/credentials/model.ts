@@ -1,6 +1,6 @@
 // Response schemas of the credentials API (validation and OpenAPI); the TypeScript type of a
 // credential view is derived from its schema.
-import { t, type Static } from "elysia";
+import { type Static, t } from "elysia";
 
 /** A saved credential as the API shows it: never its data. */
 export const CredentialView = t.Object({

@@ -18,13 +18,19 @@ export function findCredential(db: Db, id: number): CredentialRow | undefined {
 export function insertCredential(db: Db, name: string, providerType: string, sealFor: (id: number) => string): number {
   return db.transaction((tx) => {
     const id = tx.insert(credentials).values({ name, providerType, data: "" }).returning({ id: credentials.id }).get().id;
-    tx.update(credentials).set({ data: sealFor(id) }).where(eq(credentials.id, id)).run();
+    tx.update(credentials)
+      .set({ data: sealFor(id) })
+      .where(eq(credentials.id, id))
+      .run();
     return id;
   });
 }
 
 export function updateCredential(db: Db, id: number, values: { name?: string; data?: string }) {
-  db.update(credentials).set({ ...values, updatedAt: new Date().toISOString() }).where(eq(credentials.id, id)).run();
+  db.update(credentials)
+    .set({ ...values, updatedAt: new Date().toISOString() })
+    .where(eq(credentials.id, id))
+    .run();
 }
 
 export function deleteCredential(db: Db, id: number) {

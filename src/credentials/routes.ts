@@ -3,8 +3,8 @@ import { Elysia, t } from "elysia";
 import { authPlugin } from "../auth/guard.ts";
 import type { AppContext } from "../context.ts";
 import * as E from "../docs/examples.ts";
-import { ErrorBody } from "../http/schemas.ts";
 import { IdParams } from "../http/params.ts";
+import { ErrorBody } from "../http/schemas.ts";
 import { DestinationTypeSchema } from "../jobs/model.ts";
 import { CredentialView } from "./model.ts";
 import * as svc from "./service.ts";
@@ -48,10 +48,11 @@ export function credentialRoutes(ctx: AppContext) {
       auth: true,
       params: IdParams,
       parse: "json",
-      body: t.Object({
-        name: t.Optional(t.String({ minLength: 1, maxLength: 200 })),
-        provider_type: t.Optional(t.String()),
-        data: t.Optional(Data),
+      body: t.Object(
+        {
+          name: t.Optional(t.String({ minLength: 1, maxLength: 200 })),
+          provider_type: t.Optional(t.String()),
+          data: t.Optional(Data),
         },
         { examples: E.CREDENTIAL_UPDATE },
       ),

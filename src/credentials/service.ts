@@ -1,10 +1,11 @@
 // Saved credentials: validated per provider type by its destination, sealed with AES-256-GCM
 // (the data folder's key, the row id as context) and never returned: views carry no data.
-import type { Db } from "../db/client.ts";
+
 import { open, seal } from "../crypto/seal.ts";
-import { badRequest, conflict, invalidField, named, nestedFieldError, notFound } from "../http/errors.ts";
-import { destinationFor, isDestinationType } from "../destinations/registry.ts";
+import type { Db } from "../db/client.ts";
 import { DestinationError } from "../destinations/contract.ts";
+import { destinationFor, isDestinationType } from "../destinations/registry.ts";
+import { badRequest, conflict, invalidField, named, nestedFieldError, notFound } from "../http/errors.ts";
 import type { CredentialView } from "./model.ts";
 import * as q from "./queries.ts";
 

@@ -1,5 +1,5 @@
 import { Database } from "bun:sqlite";
-import { drizzle, type BunSQLiteDatabase } from "drizzle-orm/bun-sqlite";
+import { type BunSQLiteDatabase, drizzle } from "drizzle-orm/bun-sqlite";
 import { embeddedMigrations } from "./migrations.ts";
 import * as schema from "./schema.ts";
 
@@ -58,9 +58,7 @@ function checkOwnership(sqlite: Database, path: string) {
   if (tables.includes(MIGRATIONS_TABLE)) {
     const applied = sqlite.query<{ n: number }, []>(`SELECT count(*) AS n FROM ${MIGRATIONS_TABLE}`).get()!.n;
     if (applied > embeddedMigrations.length) {
-      throw new DatabaseOpenError(
-        `${path} was written by a newer Dynamight (${applied} migrations, this binary knows ${embeddedMigrations.length}); upgrade the binary`,
-      );
+      throw new DatabaseOpenError(`${path} was written by a newer Dynamight (${applied} migrations, this binary knows ${embeddedMigrations.length}); upgrade the binary`);
     }
   }
 }

@@ -3,7 +3,7 @@
 import { Database } from "bun:sqlite";
 import { join } from "node:path";
 import type { RecordDb } from "../destinations/contract.ts";
-import { DB_FILE, openDatabase, type Db } from "./client.ts";
+import { DB_FILE, type Db, openDatabase } from "./client.ts";
 
 /**
  * Two connections per run on the file the app opened (reads stream on one while batched writes go

@@ -2,10 +2,11 @@
 // request/result types, the error vocabulary (DestinationError kinds), field specs and their parser,
 // and the RemoteStore contract every remote store implements (with its error contract per method).
 // Merged from providers/types.ts, sync/store.ts and providers/fields.ts (issue 10).
-import { type Static, Type as t } from "@sinclair/typebox";
-import { randomBytes } from "node:crypto";
+
 import type { Database } from "bun:sqlite";
+import { randomBytes } from "node:crypto";
 import { PassThrough, type Readable } from "node:stream";
+import { type Static, Type as t } from "@sinclair/typebox";
 
 // The one interface every destination implements. The run engine knows only this file: adding a
 // destination means a new module here and one `case` in registry.ts, never a change to the engine.

@@ -2,8 +2,9 @@
 // and credentials can be saved for them) but cannot sync yet: no `sync`, no `test`, and
 // capabilities.sync_implemented false, so a run or a connection test answers a clear 400.
 // Each planned type has its folder (google-drive/, onedrive/); its sync replaces this helper there.
-import { asStrings, parseFields } from "./contract.ts";
+
 import type { Capabilities, Destination, DestinationType, FieldSpec } from "./contract.ts";
+import { asStrings, parseFields } from "./contract.ts";
 
 export const remoteCapabilities = (checksum: boolean): Capabilities => ({
   supports_delete: true,
@@ -47,4 +48,3 @@ export function planned<T extends DestinationType>(
     },
   };
 }
-

@@ -1,10 +1,11 @@
 // Type → destination module: one line per type (see DESTINATIONS).
-import { localDestination } from "./local/destination.ts";
+
+import { DESTINATION_TYPES, type Destination, type DestinationType } from "./contract.ts";
 import { googleDrivePlanned } from "./google-drive/destination.ts";
+import { localDestination } from "./local/destination.ts";
 import { onedrivePlanned } from "./onedrive/destination.ts";
 import { s3Destination } from "./s3/destination.ts";
 import { sftpDestination } from "./sftp/destination.ts";
-import { DESTINATION_TYPES, type Destination, type DestinationType } from "./contract.ts";
 import { webdavDestination } from "./webdav/destination.ts";
 
 /** One line per type. The mapped type makes it exhaustive (a type of DESTINATION_TYPES without an

@@ -2,27 +2,26 @@
 // logging) lives here; features only add route modules. Tests call `createApp(ctx).handle(req)`
 // without listening on a port.
 import { Elysia } from "elysia";
-import { headersTooLarge } from "./errors.ts";
-import { MAX_HEADER_BYTES, requestHeadBytes } from "./limits.ts";
-import type { AppContext } from "../context.ts";
-import type { Services } from "../services.ts";
-import { apiDocs } from "../docs/openapi.ts";
-import { systemRoutes } from "../system/routes.ts";
 import { authRoutes } from "../auth/routes.ts";
-import { jobRoutes } from "../jobs/routes.ts";
-import { runRoutes } from "../runs/routes.ts";
+import type { AppContext } from "../context.ts";
 import { credentialRoutes } from "../credentials/routes.ts";
-import { providerRoutes } from "../providers/routes.ts";
-import { systemFsRoutes } from "../system/fs-routes.ts";
-import { scheduleRoutes } from "../schedules/routes.ts";
-import { settingsRoutes } from "../settings/routes.ts";
+import { apiDocs } from "../docs/openapi.ts";
+import { jobRoutes } from "../jobs/routes.ts";
 import { liveRoutes } from "../live/routes.ts";
-import { metricsRoutes } from "../metrics/routes.ts";
 import { HttpRequestCounter } from "../metrics/http.ts";
+import { metricsRoutes } from "../metrics/routes.ts";
+import { providerRoutes } from "../providers/routes.ts";
+import { runRoutes } from "../runs/routes.ts";
+import { scheduleRoutes } from "../schedules/routes.ts";
+import type { Services } from "../services.ts";
+import { settingsRoutes } from "../settings/routes.ts";
 import { backupRoutes } from "../system/backup.ts";
+import { systemFsRoutes } from "../system/fs-routes.ts";
+import { systemRoutes } from "../system/routes.ts";
 import { webPages } from "../web/pages/index.ts";
-import { ApiError, internalError, notFound, payloadTooLarge, badRequest, unsupportedMediaType, validationError } from "./errors.ts";
 import { deferBodyError, deferredBodyError, jsonNestsDeeperThan, MAX_JSON_DEPTH, readBodyLimited } from "./body.ts";
+import { ApiError, badRequest, headersTooLarge, internalError, notFound, payloadTooLarge, unsupportedMediaType, validationError } from "./errors.ts";
+import { MAX_HEADER_BYTES, requestHeadBytes } from "./limits.ts";
 import { crossOriginRefusal } from "./origin.ts";
 import { isApiPath, securityHeaders } from "./security.ts";
 
@@ -53,8 +52,7 @@ export function createApp(ctx: AppContext, services: Services) {
         Object.assign(set.headers, securityHeaders(path));
         // Limits Bun would otherwise enforce with an empty body (see limits.ts).
         const length = Number(request.headers.get("content-length") ?? 0);
-        const tooBig =
-          requestHeadBytes(request) > MAX_HEADER_BYTES ? headersTooLarge(MAX_HEADER_BYTES) : length > MAX_BODY_BYTES ? payloadTooLarge(MAX_BODY_BYTES) : null;
+        const tooBig = requestHeadBytes(request) > MAX_HEADER_BYTES ? headersTooLarge(MAX_HEADER_BYTES) : length > MAX_BODY_BYTES ? payloadTooLarge(MAX_BODY_BYTES) : null;
         if (tooBig) {
           set.status = tooBig.status; // for the request log and metrics
           return errorResponse(tooBig, { connection: "close" });

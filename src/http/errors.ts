@@ -45,17 +45,21 @@ export const unauthorized = (message = "Invalid or expired token") => new ApiErr
 export const forbidden = (message = "Access denied") => new ApiError(403, "Forbidden", message);
 export const notFound = (message: string) => new ApiError(404, "Not found", message);
 export const conflict = (message: string, extra?: Record<string, unknown>) => new ApiError(409, "Conflict", message, extra);
-export const payloadTooLarge = (limit: number) =>
-  new ApiError(413, "Payload too large", `Request body is larger than ${Math.round(limit / 1024)} KiB`);
+export const payloadTooLarge = (limit: number) => new ApiError(413, "Payload too large", `Request body is larger than ${Math.round(limit / 1024)} KiB`);
 export const unsupportedMediaType = () => new ApiError(415, "Unsupported media type", "Request body must be JSON sent as Content-Type: application/json");
 export const rateLimited = (retryAfter: number) =>
-  new ApiError(429, "Rate limited", `Too many failed attempts. Try again in ${retryAfter} seconds.`, { retry_after: retryAfter }, {
-    "retry-after": String(retryAfter),
-  });
+  new ApiError(
+    429,
+    "Rate limited",
+    `Too many failed attempts. Try again in ${retryAfter} seconds.`,
+    { retry_after: retryAfter },
+    {
+      "retry-after": String(retryAfter),
+    },
+  );
 export const internalError = () => new ApiError(500, "Internal error", "An unexpected error occurred");
 export const serviceUnavailable = (message: string) => new ApiError(503, "Service unavailable", message);
-export const headersTooLarge = (limit: number) =>
-  new ApiError(431, "Request headers too large", `Request line and headers are larger than ${Math.round(limit / 1024)} KiB`);
+export const headersTooLarge = (limit: number) => new ApiError(431, "Request headers too large", `Request line and headers are larger than ${Math.round(limit / 1024)} KiB`);
 
 /**
  * Turns an Elysia/TypeBox validation failure into the 400 "Field 'x' ..." naming the first bad
@@ -82,9 +86,7 @@ function describeExpectation(schema: any, fallback?: string): string {
   if (schema.anyOf) {
     // Optional or nullable fields arrive as a union with null, and Elysia's numeric types as a
     // union with a coercible string ({ type: "string", format: "integer" }): describe the real type.
-    const real = schema.anyOf.filter(
-      (s: any) => s.type !== "null" && s.type !== "undefined" && !(s.type === "string" && ["integer", "number", "boolean"].includes(s.format)),
-    );
+    const real = schema.anyOf.filter((s: any) => s.type !== "null" && s.type !== "undefined" && !(s.type === "string" && ["integer", "number", "boolean"].includes(s.format)));
     if (real.length === 1) return describeExpectation(real[0], fallback);
   }
   const parts: string[] = [];

@@ -9,7 +9,7 @@
 // when Origin, or else Referer, names this server's host; a missing or `null` Origin with no
 // Referer is refused, as a browser always sends one of them on such a request.
 import type { Config } from "../config.ts";
-import { forbidden, type ApiError } from "./errors.ts";
+import { type ApiError, forbidden } from "./errors.ts";
 
 const SAFE_METHODS = new Set(["GET", "HEAD", "OPTIONS"]);
 
@@ -44,9 +44,5 @@ export function crossOriginRefusal(request: Request, config: Pick<Config, "trust
   if (request.headers.get("authorization") || request.headers.get("x-api-key")) return null;
   const from = hostOf(request.headers.get("origin")) ?? hostOf(request.headers.get("referer"));
   if (from !== null && from === ownHost(request, config)) return null;
-  return forbidden(
-    from === null
-      ? "Cross-origin check failed: a request signed in by cookie must send Origin or Referer"
-      : "Cross-origin check failed: this request came from another site",
-  );
+  return forbidden(from === null ? "Cross-origin check failed: a request signed in by cookie must send Origin or Referer" : "Cross-origin check failed: this request came from another site");
 }

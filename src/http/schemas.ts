@@ -1,6 +1,6 @@
 // Response schemas every feature shares, declared once: the contract's error body (errors.ts
 // makes it) and its 429 form with retry_after. Path ids are in params.ts.
-import { t, type Static } from "elysia";
+import { type Static, t } from "elysia";
 
 /** `{ error, message }`: what every refusal answers (ApiError.body()). */
 export const ErrorBody = t.Object({ error: t.String(), message: t.String() }, { description: "The contract's error shape" });

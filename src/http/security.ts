@@ -2,15 +2,7 @@
 // allows nothing but 'self'; the Swagger page needs inline script and styles (the plugin
 // renders its bootstrap inline), so /api/docs alone gets 'unsafe-inline'. Everything but the
 // static assets is `Cache-Control: no-store`.
-const BASE_CSP = [
-  "default-src 'self'",
-  "img-src 'self' data:",
-  "connect-src 'self'",
-  "object-src 'none'",
-  "base-uri 'self'",
-  "form-action 'self'",
-  "frame-ancestors 'none'",
-];
+const BASE_CSP = ["default-src 'self'", "img-src 'self' data:", "connect-src 'self'", "object-src 'none'", "base-uri 'self'", "form-action 'self'", "frame-ancestors 'none'"];
 
 const PAGE_CSP = [...BASE_CSP, "script-src 'self'", "style-src 'self'"].join("; ");
 const DOCS_CSP = [...BASE_CSP, "script-src 'self' 'unsafe-inline'", "style-src 'self' 'unsafe-inline'"].join("; ");

@@ -1,30 +1,40 @@
 // Request and response schemas of the jobs API (validation and OpenAPI). The per-type checks of
 // destination_config and sync_options live in service.ts, which words them the same way.
-import { t, type Static } from "elysia";
+import { type Static, t } from "elysia";
+import { DESTINATION_TYPES, type SyncOptions, SyncOptionsSchema } from "../destinations/contract.ts";
 import * as E from "../docs/examples.ts";
-import { DESTINATION_TYPES, SyncOptionsSchema, type SyncOptions } from "../destinations/contract.ts";
 import { RunStatus } from "../runs/model.ts";
 import { ScheduleView } from "../schedules/model.ts";
 
 export const DestinationTypeSchema = t.Union(DESTINATION_TYPES.map((d) => t.Literal(d)));
 
-export { SyncOptionsSchema, type SyncOptions };
+export { type SyncOptions, SyncOptionsSchema };
 
-export const JobBody = t.Object({
-  name: t.String({ minLength: 1, maxLength: 200 }),
-  description: t.Optional(t.Union([t.String({ maxLength: 2000 }), t.Null()])),
-  enabled: t.Optional(t.Boolean()),
-  source_dirs: t.Array(t.String({ minLength: 1, maxLength: 4096 }), { minItems: 1, maxItems: 100, description: "absolute folders; each is synced into <destination>/<basename>/. Each must resolve (symlinks, ..) inside ALLOWED_BROWSE_PATHS and be neither Dynamight's data folder, inside it, nor a folder containing it (400 naming the field; checked again before every run)" }),
-  destination_type: DestinationTypeSchema,
-  destination_config: t.Record(t.String(), t.Unknown(), { description: "fields per type: see GET /api/providers. Local: mount_point and backup_subdir must resolve inside ALLOWED_BROWSE_PATHS and stay out of the data folder" }),
-  // Checked field by field in service.ts so the error names e.g. 'sync_options.verbosity'.
-  sync_options: t.Optional(
-    t.Union([t.Record(t.String(), t.Unknown()), t.Null()], {
-      description: "delete_extraneous, exclude_patterns, bandwidth_limit_kbps (KiB/s), dry_run, verbosity (quiet|normal|verbose); missing fields take their defaults",
+export const JobBody = t.Object(
+  {
+    name: t.String({ minLength: 1, maxLength: 200 }),
+    description: t.Optional(t.Union([t.String({ maxLength: 2000 }), t.Null()])),
+    enabled: t.Optional(t.Boolean()),
+    source_dirs: t.Array(t.String({ minLength: 1, maxLength: 4096 }), {
+      minItems: 1,
+      maxItems: 100,
+      description:
+        "absolute folders; each is synced into <destination>/<basename>/. Each must resolve (symlinks, ..) inside ALLOWED_BROWSE_PATHS and be neither Dynamight's data folder, inside it, nor a folder containing it (400 naming the field; checked again before every run)",
     }),
-  ),
-  credential_id: t.Optional(t.Union([t.Integer({ minimum: 1 }), t.Null()])),
-}, { examples: E.JOB });
+    destination_type: DestinationTypeSchema,
+    destination_config: t.Record(t.String(), t.Unknown(), {
+      description: "fields per type: see GET /api/providers. Local: mount_point and backup_subdir must resolve inside ALLOWED_BROWSE_PATHS and stay out of the data folder",
+    }),
+    // Checked field by field in service.ts so the error names e.g. 'sync_options.verbosity'.
+    sync_options: t.Optional(
+      t.Union([t.Record(t.String(), t.Unknown()), t.Null()], {
+        description: "delete_extraneous, exclude_patterns, bandwidth_limit_kbps (KiB/s), dry_run, verbosity (quiet|normal|verbose); missing fields take their defaults",
+      }),
+    ),
+    credential_id: t.Optional(t.Union([t.Integer({ minimum: 1 }), t.Null()])),
+  },
+  { examples: E.JOB },
+);
 
 export const LastRun = t.Union([
   t.Object({

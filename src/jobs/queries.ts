@@ -12,7 +12,13 @@ export function allJobs(db: Db): JobRow[] {
 
 /** Jobs in id order from `offset`, at most `limit` (null: all), with the total count. */
 export function pageJobs(db: Db, limit: number | null, offset: number): { rows: JobRow[]; total: number } {
-  const rows = db.select().from(jobs).orderBy(asc(jobs.id)).limit(limit ?? Number.MAX_SAFE_INTEGER).offset(offset).all();
+  const rows = db
+    .select()
+    .from(jobs)
+    .orderBy(asc(jobs.id))
+    .limit(limit ?? Number.MAX_SAFE_INTEGER)
+    .offset(offset)
+    .all();
   const total = db.select({ n: count() }).from(jobs).get()!.n;
   return { rows, total };
 }
@@ -26,7 +32,10 @@ export function insertJob(db: Db, values: JobValues): number {
 }
 
 export function updateJob(db: Db, id: number, values: JobValues) {
-  db.update(jobs).set({ ...values, updatedAt: new Date().toISOString() }).where(eq(jobs.id, id)).run();
+  db.update(jobs)
+    .set({ ...values, updatedAt: new Date().toISOString() })
+    .where(eq(jobs.id, id))
+    .run();
 }
 
 export function deleteJob(db: Db, id: number) {

@@ -3,10 +3,10 @@ import { Elysia, t } from "elysia";
 import { authPlugin } from "../auth/guard.ts";
 import type { AppContext } from "../context.ts";
 import { conflict } from "../http/errors.ts";
-import type { RunEngine } from "../runs/engine-types.ts";
-import { pageQuery, readPage, setPageHeaders, type PageRule } from "../http/pagination.ts";
+import { type PageRule, pageQuery, readPage, setPageHeaders } from "../http/pagination.ts";
 import { IdParams } from "../http/params.ts";
 import { ErrorBody } from "../http/schemas.ts";
+import type { RunEngine } from "../runs/engine-types.ts";
 import { JobBody, JobView, Message } from "./model.ts";
 import * as svc from "./service.ts";
 

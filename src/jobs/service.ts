@@ -1,15 +1,15 @@
 // Jobs: validation (400 naming the field), views as the seed shows them, clone. No HTTP types.
 import { basename, isAbsolute, normalize } from "node:path";
 import type { Db } from "../db/client.ts";
-import { conflict, invalidField, nestedFieldError, notFound } from "../http/errors.ts";
-import { destinationFor, isDestinationType } from "../destinations/registry.ts";
 import { DestinationError, type DestinationType, type SyncOptions } from "../destinations/contract.ts";
+import { destinationFor, isDestinationType } from "../destinations/registry.ts";
+import { conflict, invalidField, nestedFieldError, notFound } from "../http/errors.ts";
 import type { RunEngine } from "../runs/engine-types.ts";
 import { withLiveCounters } from "../runs/live-counters.ts";
-import { lastRuns, type LastRunView } from "../runs/queries.ts";
-import { schedulesOfJobs, type ScheduleView } from "../schedules/service.ts";
-import type { HostPathRules } from "../system/paths.ts";
+import { lastRuns } from "../runs/queries.ts";
+import { schedulesOfJobs } from "../schedules/service.ts";
 import { checkJobPaths } from "../system/host-paths.ts";
+import type { HostPathRules } from "../system/paths.ts";
 import type { JobView } from "./model.ts";
 import * as q from "./queries.ts";
 import { normalizeSyncOptions, validateSyncOptions } from "./sync-options.ts";

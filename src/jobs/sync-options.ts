@@ -1,7 +1,8 @@
 // A job's sync_options: validated on the way in (400 naming the field), defaults filled in on
 // the way out, so a job saved by an older version still reads as a complete object.
-import { invalidField } from "../http/errors.ts";
+
 import { type Capabilities, DEFAULT_SYNC_OPTIONS, normalizeSyncOptions, type SyncOptions, VERBOSITY } from "../destinations/contract.ts";
+import { invalidField } from "../http/errors.ts";
 
 // Defaults and the lenient reading live with the options' schema in the contract (the run engine
 // reads them too); this module adds the strict check of the API.

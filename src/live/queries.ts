@@ -22,19 +22,9 @@ export interface StoredLine {
 export const FINISHED: ReadonlySet<RunStatus> = new Set(["completed", "failed", "cancelled"]);
 
 export function runState(db: Db, runId: number): RunState | null {
-  return (
-    db.$client
-      .query<RunState, [number]>(
-        "SELECT id, status, files_transferred, bytes_transferred, files_deleted, error_message FROM runs WHERE id = ?",
-      )
-      .get(runId) ?? null
-  );
+  return db.$client.query<RunState, [number]>("SELECT id, status, files_transferred, bytes_transferred, files_deleted, error_message FROM runs WHERE id = ?").get(runId) ?? null;
 }
 
 export function linesAfter(db: Db, runId: number, afterId: number, limit: number): StoredLine[] {
-  return db.$client
-    .query<StoredLine, [number, number, number]>(
-      "SELECT id, timestamp, level, message FROM run_logs WHERE run_id = ? AND id > ? ORDER BY id LIMIT ?",
-    )
-    .all(runId, afterId, limit);
+  return db.$client.query<StoredLine, [number, number, number]>("SELECT id, timestamp, level, message FROM run_logs WHERE run_id = ? AND id > ? ORDER BY id LIMIT ?").all(runId, afterId, limit);
 }

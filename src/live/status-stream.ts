@@ -6,7 +6,10 @@ import type { Outbox } from "./outbox.ts";
 export class StatusStream {
   private unsubscribe: (() => void) | null;
 
-  constructor(events: RunEvents, private readonly out: Outbox) {
+  constructor(
+    events: RunEvents,
+    private readonly out: Outbox,
+  ) {
     this.unsubscribe = events.subscribe((e) => {
       if (e.type === "log") return;
       const ok =

@@ -37,9 +37,7 @@ export function collect({ db, runs, http, scheduler }: MetricsSources): Family[]
       name: "dynamight_job_last_run_status",
       help: "Final status of the job's latest finished run: 1 for that status, 0 for the others.",
       type: "gauge",
-      samples: jobs
-        .filter((j) => j.lastStatus)
-        .flatMap((j) => FINISHED_STATUSES.map((status) => ({ labels: { ...jobLabels(j), status }, value: j.lastStatus === status ? 1 : 0 }))),
+      samples: jobs.filter((j) => j.lastStatus).flatMap((j) => FINISHED_STATUSES.map((status) => ({ labels: { ...jobLabels(j), status }, value: j.lastStatus === status ? 1 : 0 }))),
     },
     {
       name: "dynamight_job_running",

@@ -12,14 +12,15 @@ export class RunCounters {
   private unsubscribe: (() => void) | null = null;
 
   constructor(events?: RunEvents) {
-    this.unsubscribe = events?.subscribe((e) => {
-      if (e.type !== "job_completed") return;
-      this.byStatus[e.status]++;
-      const j = this.perJob.get(e.job_id) ?? { bytes: 0, files: 0 };
-      j.bytes += e.bytes_transferred;
-      j.files += e.files_transferred;
-      this.perJob.set(e.job_id, j);
-    }) ?? null;
+    this.unsubscribe =
+      events?.subscribe((e) => {
+        if (e.type !== "job_completed") return;
+        this.byStatus[e.status]++;
+        const j = this.perJob.get(e.job_id) ?? { bytes: 0, files: 0 };
+        j.bytes += e.bytes_transferred;
+        j.files += e.files_transferred;
+        this.perJob.set(e.job_id, j);
+      }) ?? null;
   }
 
   close() {

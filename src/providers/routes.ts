@@ -2,13 +2,13 @@
 import { Elysia, t } from "elysia";
 import { authPlugin } from "../auth/guard.ts";
 import type { AppContext } from "../context.ts";
-import * as E from "../docs/examples.ts";
-import { ErrorBody } from "../http/schemas.ts";
-import { notFound } from "../http/errors.ts";
-import { DestinationTypeSchema } from "../jobs/model.ts";
-import { destinationFor, isDestinationType, listDestinations } from "../destinations/registry.ts";
-import { testDestination } from "./service.ts";
 import type { Destination } from "../destinations/contract.ts";
+import { destinationFor, isDestinationType, listDestinations } from "../destinations/registry.ts";
+import * as E from "../docs/examples.ts";
+import { notFound } from "../http/errors.ts";
+import { ErrorBody } from "../http/schemas.ts";
+import { DestinationTypeSchema } from "../jobs/model.ts";
+import { testDestination } from "./service.ts";
 
 const tags = ["Providers"];
 
@@ -84,26 +84,23 @@ export function providerRoutes(ctx: AppContext) {
         detail: { tags, summary: "Capabilities of a destination type" },
       },
     )
-    .post(
-      "/test",
-      ({ body }) => testDestination(ctx, body),
-      {
-        auth: true,
-        parse: "json",
-        body: t.Object({
+    .post("/test", ({ body }) => testDestination(ctx, body), {
+      auth: true,
+      parse: "json",
+      body: t.Object(
+        {
           destination_type: DestinationTypeSchema,
           destination_config: t.Record(t.String(), t.Unknown()),
           credential_id: t.Optional(t.Union([t.Integer({ minimum: 1 }), t.Null()])),
           credential_data: t.Optional(t.Union([t.Record(t.String(), t.Unknown()), t.Null()])),
-          },
-          { examples: E.PROVIDER_TEST },
-        ),
-        response: { 200: TestResultSchema, 400: ErrorBody, 401: ErrorBody, 403: ErrorBody },
-        detail: {
-          tags,
-          summary: "Test a destination",
-          description: "Uses a saved credential (`credential_id`) or inline `credential_data` (not stored). 200 with success false when the destination answers but refuses.",
         },
+        { examples: E.PROVIDER_TEST },
+      ),
+      response: { 200: TestResultSchema, 400: ErrorBody, 401: ErrorBody, 403: ErrorBody },
+      detail: {
+        tags,
+        summary: "Test a destination",
+        description: "Uses a saved credential (`credential_id`) or inline `credential_data` (not stored). 200 with success false when the destination answers but refuses.",
       },
-    );
+    });
 }

@@ -1,10 +1,9 @@
 // Connection tests, shared by POST /api/providers/test and the job editor's "Test connection".
 import type { AppContext } from "../context.ts";
 import { getCredential, openCredentialData, parseCredentialData } from "../credentials/service.ts";
-import { ApiError, badRequest, invalidField, nestedFieldError } from "../http/errors.ts";
-import { destinationFor, isDestinationType } from "../destinations/registry.ts";
 import { DestinationError, type TestResult } from "../destinations/contract.ts";
-
+import { destinationFor, isDestinationType } from "../destinations/registry.ts";
+import { ApiError, badRequest, invalidField, nestedFieldError } from "../http/errors.ts";
 
 export interface TestInput {
   destination_type: string;
@@ -39,7 +38,7 @@ export async function testDestination(ctx: AppContext, input: TestInput): Promis
   if (input.credential_data !== undefined && input.credential_data !== null) {
     credential = parseCredentialData(input.destination_type, input.credential_data);
   } else if (input.credential_id !== undefined && input.credential_id !== null) {
-    let saved;
+    let saved: ReturnType<typeof getCredential>;
     try {
       saved = getCredential(ctx.db, input.credential_id);
     } catch (err) {

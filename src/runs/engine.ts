@@ -2,21 +2,21 @@
 // It knows destinations only through the Destination interface (providers/types.ts): it checks
 // the sources, hands the sync a reporter and an abort signal, and records what comes back.
 import { eq } from "drizzle-orm";
+import { openCredentialData, saveCredentialData } from "../credentials/service.ts";
 import type { Db } from "../db/client.ts";
+import { recordDb } from "../db/record.ts";
 import { jobs } from "../db/schema.ts";
+import { type Destination, DestinationError, normalizeSyncOptions, type RecordDb, type SyncOptions, type SyncRequest, type SyncResult } from "../destinations/contract.ts";
+import { checkRequestSources } from "../destinations/engine/sources.ts";
+import { destinationFor, isDestinationType } from "../destinations/registry.ts";
 import { badRequest, conflict, notFound } from "../http/errors.ts";
 import type { Logger } from "../logger.ts";
-import { isDestinationType, destinationFor } from "../destinations/registry.ts";
-import { DestinationError, normalizeSyncOptions, type Destination, type RecordDb, type SyncOptions, type SyncRequest, type SyncResult } from "../destinations/contract.ts";
-import { openCredentialData, saveCredentialData } from "../credentials/service.ts";
-import { recordDb } from "../db/record.ts";
+import { type ChildRecord, recordedChildAlive, stopGroups, stopGroupsSync, withChildOwner } from "../system/children.ts";
 import { checkJobPaths, refusedAtRun } from "../system/host-paths.ts";
-import { recordedChildAlive, stopGroups, stopGroupsSync, withChildOwner, type ChildRecord } from "../system/children.ts";
 import type { LiveCounters, RunEngine, StartOptions } from "./engine-types.ts";
 import type { RunEvents } from "./events.ts";
 import { RunLogWriter } from "./logs.ts";
 import * as q from "./queries.ts";
-import { checkRequestSources } from "../destinations/engine/sources.ts";
 
 export const INTERRUPTED_MESSAGE = "interrupted by restart";
 /** job_progress is emitted at most this often per run. */
@@ -78,7 +78,14 @@ export class Engine implements RunEngine {
     // Synchronous from the check above to here: two requests cannot both pass the 409.
     const runId = q.insertRun(this.deps.db, jobId, opts.trigger, opts.scheduleId ?? null);
     const controller = new AbortController();
-    const entry: Active = { runId, jobId, controller, done: Promise.resolve(), children: new Map(), live: { files_transferred: 0, bytes_transferred: 0, files_deleted: 0, files_total: null, bytes_total: null } };
+    const entry: Active = {
+      runId,
+      jobId,
+      controller,
+      done: Promise.resolve(),
+      children: new Map(),
+      live: { files_transferred: 0, bytes_transferred: 0, files_deleted: 0, files_total: null, bytes_total: null },
+    };
     this.active.set(jobId, entry);
     this.byRun.set(runId, entry);
     entry.done = new Promise<void>((resolve) => setTimeout(resolve, 0))
@@ -145,7 +152,12 @@ export class Engine implements RunEngine {
     const rows = q.listChildren(db);
     if (rows.length === 0) return;
     const alive = rows.filter((c) => recordedChildAlive(c));
-    const stuck = new Set(stopGroupsSync(alive.map((c) => c.pid), LEFTOVER_GRACE_MS));
+    const stuck = new Set(
+      stopGroupsSync(
+        alive.map((c) => c.pid),
+        LEFTOVER_GRACE_MS,
+      ),
+    );
     for (const c of alive) {
       const what = `${c.command} (pid ${c.pid}) left running by the previous server process`;
       const message = stuck.has(c.pid) ? `${what} could not be stopped (stuck in disk I/O?)` : `${what} was stopped`;
@@ -270,7 +282,17 @@ export class Engine implements RunEngine {
     // reported so far on the final ones.
     entry.live = null;
     q.finishRun(db, runId, { status, completedAt: new Date().toISOString(), ...final, errorMessage });
-    events.emit({ type: "job_completed", job_id: job.id, run_id: runId, job_name: job.name, status, files_transferred: final.filesTransferred, bytes_transferred: final.bytesTransferred, files_deleted: final.filesDeleted, error_message: errorMessage });
+    events.emit({
+      type: "job_completed",
+      job_id: job.id,
+      run_id: runId,
+      job_name: job.name,
+      status,
+      files_transferred: final.filesTransferred,
+      bytes_transferred: final.bytesTransferred,
+      files_deleted: final.filesDeleted,
+      error_message: errorMessage,
+    });
     this.prune(job.id);
   }
 

@@ -4,7 +4,17 @@
 export type RunEvent =
   | { type: "job_started"; job_id: number; run_id: number; job_name: string }
   | { type: "job_progress"; job_id: number; run_id: number; files_transferred: number; bytes_transferred: number; files_deleted: number; files_total: number | null; bytes_total: number | null }
-  | { type: "job_completed"; job_id: number; run_id: number; job_name: string; status: "completed" | "failed" | "cancelled"; files_transferred: number; bytes_transferred: number; files_deleted: number; error_message: string | null }
+  | {
+      type: "job_completed";
+      job_id: number;
+      run_id: number;
+      job_name: string;
+      status: "completed" | "failed" | "cancelled";
+      files_transferred: number;
+      bytes_transferred: number;
+      files_deleted: number;
+      error_message: string | null;
+    }
   /** A stored log line (id is its row id, so a reader can join stored and live lines without gap or duplicate). */
   | { type: "log"; run_id: number; id: number; timestamp: string; level: "info" | "warning" | "error"; message: string };
 

@@ -1,6 +1,6 @@
 // Response schemas of the runs API (validation and OpenAPI); the TypeScript types of runs and
 // log lines are derived from them, so the API, the queries and the views share one shape.
-import { t, type Static } from "elysia";
+import { type Static, t } from "elysia";
 
 export const RunStatus = t.Union([t.Literal("pending"), t.Literal("running"), t.Literal("completed"), t.Literal("failed"), t.Literal("cancelled")]);
 export type RunStatus = Static<typeof RunStatus>;

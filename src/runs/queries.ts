@@ -2,8 +2,8 @@
 import { and, count, desc, eq, inArray, notInArray, sql } from "drizzle-orm";
 import type { Db } from "../db/client.ts";
 import { jobs, runChildren, runLogs, runs } from "../db/schema.ts";
-import type { ChildRecord } from "../system/children.ts";
 import type { LogLevel } from "../destinations/contract.ts";
+import type { ChildRecord } from "../system/children.ts";
 
 import type { LogView, RunStatus, RunView } from "./model.ts";
 
@@ -48,7 +48,11 @@ export interface LastRunView {
 export function lastRuns(db: Db, jobIds: number[]): Map<number, LastRunView> {
   const out = new Map<number, LastRunView>();
   if (jobIds.length === 0) return out;
-  const newest = db.select({ id: sql<number>`max(${runs.id})` }).from(runs).where(inArray(runs.jobId, jobIds)).groupBy(runs.jobId);
+  const newest = db
+    .select({ id: sql<number>`max(${runs.id})` })
+    .from(runs)
+    .where(inArray(runs.jobId, jobIds))
+    .groupBy(runs.jobId);
   const rows = db
     .select({
       id: runs.id,
@@ -120,13 +124,20 @@ export function deleteRuns(db: Db, where: { jobId?: number; runId?: number }, ke
   if (where.jobId !== undefined) conds.push(eq(runs.jobId, where.jobId));
   if (where.runId !== undefined) conds.push(eq(runs.id, where.runId));
   if (keep.length) conds.push(notInArray(runs.id, keep));
-  return db.delete(runs).where(conds.length ? and(...conds) : undefined).returning({ id: runs.id }).all().length;
+  return db
+    .delete(runs)
+    .where(conds.length ? and(...conds) : undefined)
+    .returning({ id: runs.id })
+    .all().length;
 }
 
 /** Keeps the newest `max` runs of a job (and any in `keep`); deletes older ones with their logs. */
 export function pruneJobRuns(db: Db, jobId: number, max: number, keep: number[]): number {
   const all = db.select({ id: runs.id }).from(runs).where(eq(runs.jobId, jobId)).orderBy(desc(runs.id)).all();
-  const old = all.slice(max).map((r) => r.id).filter((id) => !keep.includes(id));
+  const old = all
+    .slice(max)
+    .map((r) => r.id)
+    .filter((id) => !keep.includes(id));
   if (old.length === 0) return 0;
   return db.delete(runs).where(inArray(runs.id, old)).returning({ id: runs.id }).all().length;
 }

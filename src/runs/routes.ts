@@ -1,14 +1,15 @@
 // Runs and logs API: history per job, one run, its logs (paged, filtered by level), deletions.
 // Active runs are never deleted: single deletes answer 409, bulk deletes skip them.
+
+import { eq } from "drizzle-orm";
 import { Elysia, t } from "elysia";
 import { authPlugin } from "../auth/guard.ts";
 import type { AppContext } from "../context.ts";
 import { jobs } from "../db/schema.ts";
 import { conflict, notFound } from "../http/errors.ts";
-import { pageQuery, readPage, setPageHeaders, type PageRule } from "../http/pagination.ts";
-import { ErrorBody } from "../http/schemas.ts";
+import { type PageRule, pageQuery, readPage, setPageHeaders } from "../http/pagination.ts";
 import { IdParams } from "../http/params.ts";
-import { eq } from "drizzle-orm";
+import { ErrorBody } from "../http/schemas.ts";
 import type { Engine } from "./engine.ts";
 import type { RunEngine } from "./engine-types.ts";
 import { withLiveCounters } from "./live-counters.ts";
@@ -99,7 +100,11 @@ export function runRoutes(ctx: AppContext, engine: Pick<Engine, "activeRunIds"> 
         params: IdParams,
         query: t.Object({ ...pageQuery(LOG_PAGE), level: t.Optional(Level) }),
         response: { 200: t.Array(LogView), ...errors },
-        detail: { tags, summary: "A run's log lines, oldest first", description: "Paged (`limit` default 1000, at most 10000: a larger one counts as 10000): X-Total-Count and Link (rel next/prev) headers. `level` keeps one level." },
+        detail: {
+          tags,
+          summary: "A run's log lines, oldest first",
+          description: "Paged (`limit` default 1000, at most 10000: a larger one counts as 10000): X-Total-Count and Link (rel next/prev) headers. `level` keeps one level.",
+        },
       },
     );
 }

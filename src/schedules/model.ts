@@ -1,22 +1,25 @@
 // Request and response schemas of the schedules API (validation and OpenAPI).
-import { t, type Static } from "elysia";
+import { type Static, t } from "elysia";
 import * as E from "../docs/examples.ts";
 
 const Nullable = <T extends Parameters<typeof t.Optional>[0]>(s: T) => t.Optional(t.Union([s, t.Null()]));
 
 export const ScheduleType = t.Union([t.Literal("daily"), t.Literal("weekly"), t.Literal("monthly"), t.Literal("custom")]);
 
-export const ScheduleBody = t.Object({
-  schedule_type: ScheduleType,
-  hour: Nullable(t.Integer({ minimum: 0, maximum: 23, description: "daily, weekly, monthly" })),
-  minute: Nullable(t.Integer({ minimum: 0, maximum: 59, description: "daily, weekly, monthly; default 0" })),
-  day_of_week: Nullable(t.Integer({ minimum: 0, maximum: 6, description: "weekly: 0 = Sunday ... 6 = Saturday" })),
-  day_of_month: Nullable(t.Integer({ minimum: 1, maximum: 31, description: "monthly; a month without that day has no run" })),
-  cron_expression: Nullable(t.String({ maxLength: 200, description: "custom: 5-field cron, e.g. `0 2 * * 1-5`" })),
-  timezone: Nullable(t.String({ maxLength: 64, description: "IANA name (e.g. Europe/Berlin); default: the server's TZ" })),
-  enabled: t.Optional(t.Boolean({ description: "default true" })),
-  catch_up: t.Optional(t.Boolean({ description: "run once at start-up if a run was missed while the server was down; default true" })),
-}, { examples: E.SCHEDULE });
+export const ScheduleBody = t.Object(
+  {
+    schedule_type: ScheduleType,
+    hour: Nullable(t.Integer({ minimum: 0, maximum: 23, description: "daily, weekly, monthly" })),
+    minute: Nullable(t.Integer({ minimum: 0, maximum: 59, description: "daily, weekly, monthly; default 0" })),
+    day_of_week: Nullable(t.Integer({ minimum: 0, maximum: 6, description: "weekly: 0 = Sunday ... 6 = Saturday" })),
+    day_of_month: Nullable(t.Integer({ minimum: 1, maximum: 31, description: "monthly; a month without that day has no run" })),
+    cron_expression: Nullable(t.String({ maxLength: 200, description: "custom: 5-field cron, e.g. `0 2 * * 1-5`" })),
+    timezone: Nullable(t.String({ maxLength: 64, description: "IANA name (e.g. Europe/Berlin); default: the server's TZ" })),
+    enabled: t.Optional(t.Boolean({ description: "default true" })),
+    catch_up: t.Optional(t.Boolean({ description: "run once at start-up if a run was missed while the server was down; default true" })),
+  },
+  { examples: E.SCHEDULE },
+);
 
 export const ScheduleView = t.Object({
   id: t.Integer(),

@@ -20,7 +20,12 @@ export function insertSchedule(db: Db, values: ScheduleInsert): ScheduleRow {
 }
 
 export function updateSchedule(db: Db, id: number, values: Partial<ScheduleInsert>): ScheduleRow | undefined {
-  return db.update(schedules).set({ ...values, updatedAt: new Date().toISOString() }).where(eq(schedules.id, id)).returning().get();
+  return db
+    .update(schedules)
+    .set({ ...values, updatedAt: new Date().toISOString() })
+    .where(eq(schedules.id, id))
+    .returning()
+    .get();
 }
 
 export function deleteSchedule(db: Db, id: number): boolean {

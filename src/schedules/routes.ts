@@ -3,11 +3,11 @@
 import { Elysia, t } from "elysia";
 import { authPlugin } from "../auth/guard.ts";
 import type { AppContext } from "../context.ts";
+import { badRequest } from "../http/errors.ts";
 import { IdParams } from "../http/params.ts";
 import { ErrorBody } from "../http/schemas.ts";
-import { Message, PreviewQuery, PreviewResponse, ScheduleBody, ScheduleView } from "./model.ts";
-import { badRequest } from "../http/errors.ts";
 import { nextRuns } from "./cron.ts";
+import { Message, PreviewQuery, PreviewResponse, ScheduleBody, ScheduleView } from "./model.ts";
 import * as svc from "./service.ts";
 
 /** Told about every change so the scheduler re-arms the job's schedules. */

@@ -6,8 +6,8 @@ import { jobs } from "../db/schema.ts";
 import { notFound } from "../http/errors.ts";
 import { compile, type ScheduleDefinition, type ScheduleType } from "./cron.ts";
 import type { ScheduleView } from "./model.ts";
-import * as q from "./queries.ts";
 import type { ScheduleRow } from "./queries.ts";
+import * as q from "./queries.ts";
 
 export type { ScheduleView };
 
@@ -70,7 +70,12 @@ export function schedulesOfJobs(db: Db, jobIds: number[]): Map<number, ScheduleV
   const out = new Map<number, ScheduleView[]>(jobIds.map((id) => [id, []]));
   if (jobIds.length === 0) return out;
   const enabled = new Map(
-    db.select({ id: jobs.id, enabled: jobs.enabled }).from(jobs).where(inArray(jobs.id, jobIds)).all().map((j) => [j.id, j.enabled]),
+    db
+      .select({ id: jobs.id, enabled: jobs.enabled })
+      .from(jobs)
+      .where(inArray(jobs.id, jobIds))
+      .all()
+      .map((j) => [j.id, j.enabled]),
   );
   const now = new Date();
   for (const row of q.schedulesForJobs(db, jobIds)) {

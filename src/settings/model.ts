@@ -9,8 +9,10 @@ export const SettingsView = t.Object({
   theme: Theme,
 });
 
-export const SettingsPatch = t.Object({
-  max_runs_per_job: t.Optional(t.Integer({ minimum: MAX_RUNS_MIN, maximum: MAX_RUNS_MAX, description: "runs kept per job (older ones are pruned with their logs)" })),
-  theme: t.Optional(Theme),
-}, { examples: E.SETTINGS });
-
+export const SettingsPatch = t.Object(
+  {
+    max_runs_per_job: t.Optional(t.Integer({ minimum: MAX_RUNS_MIN, maximum: MAX_RUNS_MAX, description: "runs kept per job (older ones are pruned with their logs)" })),
+    theme: t.Optional(Theme),
+  },
+  { examples: E.SETTINGS },
+);

@@ -7,9 +7,9 @@
 import { existsSync, mkdirSync, statfsSync } from "node:fs";
 import { dirname } from "node:path";
 import { OPTIONS } from "../config.ts";
-import { ApiError } from "../http/errors.ts";
 import type { DestinationErrorKind, RunReporter } from "../destinations/contract.ts";
 import { DestinationError } from "../destinations/contract.ts";
+import { ApiError } from "../http/errors.ts";
 import { deviceOfUuid, isValidUuid, mountAt, mountByUuid, sameUuid, unmount, uuidOfMount } from "./mounts.ts";
 import { confine, resolveReal } from "./paths.ts";
 
@@ -78,17 +78,11 @@ export async function verifyMount(uuid: string, mountPoint: string): Promise<voi
   const real = existsSync(mountPoint) ? resolveReal(mountPoint) : null;
   const entry = real ? mountAt(real) : null;
   if (!real || !entry) {
-    throw new DestinationError(
-      "not_found",
-      `${mountPoint} is not a mount point: the drive with UUID ${uuid} is not mounted there, so nothing was written (enable auto_mount or mount the drive)`,
-    );
+    throw new DestinationError("not_found", `${mountPoint} is not a mount point: the drive with UUID ${uuid} is not mounted there, so nothing was written (enable auto_mount or mount the drive)`);
   }
   const actual = await uuidOfMount(real);
   if (!sameUuid(actual, uuid)) {
-    throw new DestinationError(
-      "config",
-      `${mountPoint} holds another filesystem (${entry.device}, UUID ${actual ?? "unknown"}), not the drive with UUID ${uuid}; nothing was written`,
-    );
+    throw new DestinationError("config", `${mountPoint} holds another filesystem (${entry.device}, UUID ${actual ?? "unknown"}), not the drive with UUID ${uuid}; nothing was written`);
   }
 }
 

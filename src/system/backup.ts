@@ -21,7 +21,10 @@ export function vacuumInto(db: Db, path: string) {
 
 export function backupFilename(now = new Date()): string {
   // 2026-01-05T02:00:00.123Z -> 2026-01-05T020000Z: no colons, which some filesystems refuse.
-  const stamp = now.toISOString().replace(/\.\d+Z$/, "Z").replace(/:/g, "");
+  const stamp = now
+    .toISOString()
+    .replace(/\.\d+Z$/, "Z")
+    .replace(/:/g, "");
   return `dynamight-backup-${stamp}.db`;
 }
 

@@ -1,5 +1,5 @@
 // The folder browser behind the job editor's picker, and mkdir. Confined by paths.ts.
-import { existsSync, mkdirSync, readdirSync, statSync, lstatSync, type Stats } from "node:fs";
+import { existsSync, lstatSync, mkdirSync, readdirSync, type Stats, statSync } from "node:fs";
 import { dirname, join } from "node:path";
 import { badRequest, conflict, forbidden, notFound } from "../http/errors.ts";
 import { confine, isAllowed, resolveReal } from "./paths.ts";

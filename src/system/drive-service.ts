@@ -2,7 +2,7 @@
 // the UUID, look for the drive before creating any folder, and leave no empty folder behind.
 import { existsSync, mkdirSync, rmdirSync } from "node:fs";
 import { notFound } from "../http/errors.ts";
-import { assertUuid, deviceOfUuid, mountByUuid, unmount, type MountOutcome } from "./mounts.ts";
+import { assertUuid, deviceOfUuid, type MountOutcome, mountByUuid, unmount } from "./mounts.ts";
 import { confine } from "./paths.ts";
 
 export async function mountDrive(uuidInput: unknown, mountPointInput: unknown, roots: string[]): Promise<{ outcome: MountOutcome; mountPoint: string }> {

@@ -2,12 +2,12 @@
 // Every path goes through paths.ts (403 outside ALLOWED_BROWSE_PATHS), every UUID through the
 // strict pattern, before any process starts.
 import { Elysia, t } from "elysia";
-import type { AppContext } from "../context.ts";
 import { authPlugin } from "../auth/guard.ts";
+import type { AppContext } from "../context.ts";
 import { browse, makeDirectory } from "./browse.ts";
+import { mountDrive, unmountDrive } from "./drive-service.ts";
 import { listDrives } from "./drives.ts";
 import * as M from "./fs-model.ts";
-import { mountDrive, unmountDrive } from "./drive-service.ts";
 import { readMounts } from "./mounts.ts";
 
 export function systemFsRoutes(ctx: AppContext) {
@@ -20,19 +20,16 @@ export function systemFsRoutes(ctx: AppContext) {
       detail: {
         tags: ["System"],
         summary: "List drives",
-        description: "Block devices a backup can go to (from lsblk; UUID/label/filesystem probed with blkid when udev is not running). Disks split into partitions are listed as their partitions; swap, RAID/LVM/LUKS members and read-only images are left out.",
+        description:
+          "Block devices a backup can go to (from lsblk; UUID/label/filesystem probed with blkid when udev is not running). Disks split into partitions are listed as their partitions; swap, RAID/LVM/LUKS members and read-only images are left out.",
       },
     })
-    .get(
-      "/mounts",
-      ({ query }) => readMounts().filter((m) => query.all || m.device.startsWith("/dev/")),
-      {
-        auth: true,
-        query: M.MountsQuery,
-        response: { 200: t.Array(M.Mount), ...M.errors(400, 401) },
-        detail: { tags: ["System"], summary: "List mounts", description: "The kernel's mount table (/proc/self/mountinfo). Only device-backed mounts unless `all=true`." },
-      },
-    )
+    .get("/mounts", ({ query }) => readMounts().filter((m) => query.all || m.device.startsWith("/dev/")), {
+      auth: true,
+      query: M.MountsQuery,
+      response: { 200: t.Array(M.Mount), ...M.errors(400, 401) },
+      detail: { tags: ["System"], summary: "List mounts", description: "The kernel's mount table (/proc/self/mountinfo). Only device-backed mounts unless `all=true`." },
+    })
     .post(
       "/mount",
       async ({ body }) => {
@@ -48,7 +45,8 @@ export function systemFsRoutes(ctx: AppContext) {
         detail: {
           tags: ["System"],
           summary: "Mount a drive by UUID",
-          description: "Mounts with nosuid,nodev at a folder inside the allowed paths (created when missing). 404 unknown UUID, 403 path outside the allowed paths or server not root, 409 another filesystem already mounted there, 422 no driver for the filesystem.",
+          description:
+            "Mounts with nosuid,nodev at a folder inside the allowed paths (created when missing). 404 unknown UUID, 403 path outside the allowed paths or server not root, 409 another filesystem already mounted there, 422 no driver for the filesystem.",
         },
       },
     )
@@ -74,7 +72,8 @@ export function systemFsRoutes(ctx: AppContext) {
       detail: {
         tags: ["System"],
         summary: "Browse a folder",
-        description: "Folders first, then files. Default: the first allowed path that exists. `parent` is null at an allowed root. Symbolic links leading outside the allowed paths are listed with browsable false and cannot be entered (403).",
+        description:
+          "Folders first, then files. Default: the first allowed path that exists. `parent` is null at an allowed root. Symbolic links leading outside the allowed paths are listed with browsable false and cannot be entered (403).",
       },
     })
     .post(

@@ -3,7 +3,7 @@
 // every process gets an argument array whose user parts cannot be read as options.
 import { readFileSync } from "node:fs";
 import { ApiError, conflict, forbidden, invalidField, notFound } from "../http/errors.ts";
-import { runCommand, type CommandResult } from "./command.ts";
+import { type CommandResult, runCommand } from "./command.ts";
 
 /**
  * ext2/3/4, xfs, btrfs: RFC 4122 form. FAT/exFAT: volume serial XXXX-XXXX. NTFS: 16 hex digits.
@@ -103,7 +103,13 @@ export async function uuidOfMount(path: string): Promise<string | null> {
   // read the device, and findmnt's answer (udev or cache) is the best there is.
   if (entry.device.startsWith("/dev/") && process.getuid?.() === 0) return null;
   const res = await runCommand(["findmnt", "-n", "-o", "UUID", "--mountpoint", path]);
-  const lines = res.code === 0 ? res.stdout.split("\n").map((l) => l.trim()).filter(Boolean) : [];
+  const lines =
+    res.code === 0
+      ? res.stdout
+          .split("\n")
+          .map((l) => l.trim())
+          .filter(Boolean)
+      : [];
   return lines.at(-1) || null;
 }
 

@@ -1,15 +1,16 @@
 // Every file the pages load, embedded in the binary (`with { type: "file" }` gives a path that
 // is real on disk in development and inside /$bunfs/ when compiled). Served from this explicit
 // map, never from a folder, so nothing on disk beside the binary is needed or exposed.
+
+import { readFileSync } from "node:fs";
 import htmxJs from "htmx.org/dist/htmx.min.js" with { type: "file" };
 import swaggerCss from "swagger-ui-dist/swagger-ui.css" with { type: "file" };
 import swaggerJs from "swagger-ui-dist/swagger-ui-bundle.js" with { type: "file" };
 import appCss from "../../public/css/app.css" with { type: "file" };
+import favicon from "../../public/favicon.svg" with { type: "file" };
 import appJs from "../../public/js/app.js" with { type: "file" };
 import liveJs from "../../public/js/live.js" with { type: "file" };
 import runLogsJs from "../../public/js/run-logs.js" with { type: "file" };
-import favicon from "../../public/favicon.svg" with { type: "file" };
-import { readFileSync } from "node:fs";
 
 const FILES: Record<string, { path: string; type: string }> = {
   "htmx.min.js": { path: htmxJs, type: "text/javascript; charset=utf-8" },

@@ -6,16 +6,17 @@
 // The job editor's posts are flat key/value strings: `dest.<field>`, `sync.<option>`,
 // `sched-<row>-<field>`; lists are one per line in a textarea; checkboxes post a hidden `false`
 // before the box, so unticking is seen.
-import { Value } from "@sinclair/typebox/value";
+
 import type { TSchema } from "@sinclair/typebox";
-import { ApiError, validationError } from "../http/errors.ts";
-import type { JobInput } from "../jobs/service.ts";
-import { isDestinationType } from "../destinations/registry.ts";
-import type { DestinationType, FieldSpec } from "../destinations/contract.ts";
-import type { ScheduleInput } from "../schedules/service.ts";
+import { Value } from "@sinclair/typebox/value";
 import type { ScheduleProps } from "../../views/components/types.ts";
 import type { JobFormValues } from "../../views/pages/job-editor.tsx";
 import { DEFAULT_SYNC_OPTIONS } from "../../views/pages/job-editor.tsx";
+import type { DestinationType, FieldSpec } from "../destinations/contract.ts";
+import { isDestinationType } from "../destinations/registry.ts";
+import { ApiError, validationError } from "../http/errors.ts";
+import type { JobInput } from "../jobs/service.ts";
+import type { ScheduleInput } from "../schedules/service.ts";
 
 // ---- Reading the body --------------------------------------------------------------------
 

@@ -6,7 +6,7 @@
 import { Elysia } from "elysia";
 import { COOKIE_NAME } from "../auth/guard.ts";
 import { authRuntime } from "../auth/runtime.ts";
-import { findSessionUser, touchSession, type SessionUser } from "../auth/sessions.ts";
+import { findSessionUser, type SessionUser, touchSession } from "../auth/sessions.ts";
 import { countUsers } from "../auth/users.ts";
 import type { AppContext } from "../context.ts";
 import { getSettings, type Theme } from "../settings/service.ts";

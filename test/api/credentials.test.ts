@@ -75,7 +75,13 @@ describe("credentials API", () => {
       expect(r.status).toBe(201);
     }
     const usage = await t.api("GET", `/api/credentials/${c.id}/usage`);
-    expect(usage.body).toEqual({ credential_id: c.id, jobs: [{ id: 1, name: "Daily Backup" }, { id: 2, name: "Weekly Backup" }] });
+    expect(usage.body).toEqual({
+      credential_id: c.id,
+      jobs: [
+        { id: 1, name: "Daily Backup" },
+        { id: 2, name: "Weekly Backup" },
+      ],
+    });
     const refused = await t.api("DELETE", `/api/credentials/${c.id}`);
     expect(refused.status).toBe(409);
     expect(refused.body).toEqual({ error: "Conflict", message: "Credential is in use by 2 job(s)", jobs: ["Daily Backup", "Weekly Backup"] });
@@ -87,7 +93,12 @@ describe("credentials API", () => {
 
   test("404 on every id route", async () => {
     const t = await authedApp();
-    for (const [m, p] of [["GET", "/api/credentials/9"], ["PUT", "/api/credentials/9"], ["DELETE", "/api/credentials/9"], ["GET", "/api/credentials/9/usage"]] as const) {
+    for (const [m, p] of [
+      ["GET", "/api/credentials/9"],
+      ["PUT", "/api/credentials/9"],
+      ["DELETE", "/api/credentials/9"],
+      ["GET", "/api/credentials/9/usage"],
+    ] as const) {
       const res = await t.api(m, p, m === "PUT" ? { name: "x" } : undefined);
       expect([p, res.status, res.body.message]).toEqual([p, 404, "Credential not found"]);
     }

@@ -4,8 +4,8 @@
 import { describe, expect, test } from "bun:test";
 import { credentials, runs, schedules } from "../../src/db/schema.ts";
 import { parseId } from "../../src/http/params.ts";
-import { addUser, apiKey, insertJob, sessionToken } from "../schedules/helpers.ts";
 import { testApp } from "../helpers/app.ts";
+import { addUser, apiKey, insertJob, sessionToken } from "../schedules/helpers.ts";
 
 const SPELLINGS = ["0x2", "2e0", "+2", "02", "0", "2.0", " 2", "2 ", "-2", "abc", "9999999999999999"];
 
@@ -19,10 +19,14 @@ async function world() {
     const job = insertJob(t.ctx.db, { name });
     t.ctx.db.insert(schedules).values({ jobId: job.id, scheduleType: "daily", hour: 2, minute: 0 }).run();
     t.ctx.db.insert(runs).values({ jobId: job.id, status: "completed", trigger: "manual" }).run();
-    t.ctx.db.insert(credentials).values({ name: `cred ${name}`, providerType: "s3", data: "x" }).run();
+    t.ctx.db
+      .insert(credentials)
+      .values({ name: `cred ${name}`, providerType: "s3", data: "x" })
+      .run();
   }
   const api = (method: string, path: string, body?: unknown, headers: Record<string, string> = { "x-api-key": key }) => t.client.json(method, path, { body, headers });
-  const page = (method: string, path: string) => t.client.request(method, path, { token, headers: method === "POST" ? { "content-type": "application/x-www-form-urlencoded" } : {}, body: method === "POST" ? "" : undefined });
+  const page = (method: string, path: string) =>
+    t.client.request(method, path, { token, headers: method === "POST" ? { "content-type": "application/x-www-form-urlencoded" } : {}, body: method === "POST" ? "" : undefined });
   return { ...t, api, page, token };
 }
 
@@ -102,7 +106,10 @@ describe("path ids", () => {
         expect(res.status).toBeLessThan(500);
       }
     }
-    expect((await t.api("GET", "/api/jobs")).body.map((j: any) => [j.name, j.active_run_id])).toEqual([["one", null], ["two", null]]);
+    expect((await t.api("GET", "/api/jobs")).body.map((j: any) => [j.name, j.active_run_id])).toEqual([
+      ["one", null],
+      ["two", null],
+    ]);
     expect((await t.api("GET", "/api/jobs/2/runs")).body).toHaveLength(1);
     expect((await t.api("GET", "/api/credentials/2")).status).toBe(200);
     expect((await t.api("GET", "/api/auth/api-keys", undefined, { cookie: `token=${t.token}` })).body).toHaveLength(2);

@@ -72,7 +72,11 @@ describe("jobs API", () => {
     ["bad verbosity", (m) => localJob(["/a"], m, { sync_options: { verbosity: "loud" } }), "Field 'sync_options.verbosity' must be one of"],
     ["bad bwlimit", (m) => localJob(["/a"], m, { sync_options: { bandwidth_limit_kbps: -5 } }), "Field 'sync_options.bandwidth_limit_kbps' must be"],
     ["unknown credential", (m) => ({ ...localJob(["/a"], m), credential_id: 77 }), "Field 'credential_id' refers to no credential (77)"],
-    ["s3 without credential", () => ({ name: "s3", source_dirs: ["/a"], destination_type: "s3", destination_config: { bucket: "my-backup-bucket", region: "us-east-1" } }), "Field 'credential_id' is required for"],
+    [
+      "s3 without credential",
+      () => ({ name: "s3", source_dirs: ["/a"], destination_type: "s3", destination_config: { bucket: "my-backup-bucket", region: "us-east-1" } }),
+      "Field 'credential_id' is required for",
+    ],
     ["s3 without bucket", () => ({ name: "s3", source_dirs: ["/a"], destination_type: "s3", destination_config: {} }), "Field 'destination_config.bucket' is required"],
   ];
   for (const [name, body, message] of cases) {
@@ -108,7 +112,13 @@ describe("jobs API", () => {
 
   test("404s and bad ids", async () => {
     const t = await authedApp();
-    for (const [m, p] of [["GET", "/api/jobs/42"], ["PUT", "/api/jobs/42"], ["DELETE", "/api/jobs/42"], ["POST", "/api/jobs/42/run"], ["POST", "/api/jobs/42/cancel"]] as const) {
+    for (const [m, p] of [
+      ["GET", "/api/jobs/42"],
+      ["PUT", "/api/jobs/42"],
+      ["DELETE", "/api/jobs/42"],
+      ["POST", "/api/jobs/42/run"],
+      ["POST", "/api/jobs/42/cancel"],
+    ] as const) {
       const res = await t.api(m, p, m === "PUT" ? localJob(["/a"], tempDir()) : undefined);
       expect([m, p, res.status]).toEqual([m, p, 404]);
       expect(res.body.error).toBe("Not found");
@@ -130,7 +140,10 @@ describe("jobs API", () => {
     const t = await authedApp();
     const job = (await t.api("POST", "/api/jobs", localJob(["/a"], tempDir()))).body;
     const readKey = "dm_read_" + crypto.randomUUID();
-    t.ctx.db.insert(apiKeys).values({ userId: 1, name: "ro", prefix: readKey.slice(0, 8), keyHash: await hashApiKey(readKey), scope: "read" }).run();
+    t.ctx.db
+      .insert(apiKeys)
+      .values({ userId: 1, name: "ro", prefix: readKey.slice(0, 8), keyHash: await hashApiKey(readKey), scope: "read" })
+      .run();
     const as = (method: string, path: string, body?: unknown) => t.client.json(method, path, { body, headers: { "x-api-key": readKey } });
     expect((await as("GET", "/api/jobs")).status).toBe(200);
     expect((await as("POST", `/api/jobs/${job.id}/run`)).status).toBe(403);

@@ -60,7 +60,11 @@ describe("runs and logs", () => {
       let id = 0;
       for (let i = 0; i < 501; i++) id = t.ctx.db.insert(runs).values({ jobId: job.id, status: "completed", trigger: "manual" }).returning().get().id;
       const now = new Date().toISOString();
-      for (let i = 0; i < 10_001; i++) t.ctx.db.insert(runLogs).values({ runId: id, timestamp: now, level: "info", message: `line ${i}` }).run();
+      for (let i = 0; i < 10_001; i++)
+        t.ctx.db
+          .insert(runLogs)
+          .values({ runId: id, timestamp: now, level: "info", message: `line ${i}` })
+          .run();
       return id;
     })();
     const r = await t.api("GET", `/api/jobs/${job.id}/runs?limit=501`);

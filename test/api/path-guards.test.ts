@@ -6,8 +6,8 @@ import { describe, expect, test } from "bun:test";
 import { mkdirSync, readdirSync, realpathSync, renameSync, symlinkSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { jobs } from "../../src/db/schema.ts";
-import { describeIf, missingCommand } from "../helpers/prereq.ts";
 import { authedApp, localJob, tempDir, writeTree } from "../engine/fixtures.ts";
+import { describeIf, missingCommand } from "../helpers/prereq.ts";
 
 /** An app whose only allowed root is a fresh temp folder holding the data folder, a source and a destination. */
 async function guarded() {
@@ -59,7 +59,13 @@ describe("job paths at save time (write API key)", () => {
     await expectRefused(t, "POST", "/api/jobs", localJob([t.src], join(t.root, "etc-link")), `Field 'destination_config.mount_point' must be inside the allowed folders (${t.root})`);
     await expectRefused(t, "POST", "/api/jobs", localJob([t.src], t.data), `Field 'destination_config.mount_point' ${t.inData}`);
     // backup_subdir through a symlink: out of the roots, or into the data folder.
-    await expectRefused(t, "POST", "/api/jobs", localJob([t.src], t.root, { backup_subdir: "etc-link/new" }), `Field 'destination_config.backup_subdir' must be inside the allowed folders (${t.root})`);
+    await expectRefused(
+      t,
+      "POST",
+      "/api/jobs",
+      localJob([t.src], t.root, { backup_subdir: "etc-link/new" }),
+      `Field 'destination_config.backup_subdir' must be inside the allowed folders (${t.root})`,
+    );
     await expectRefused(t, "POST", "/api/jobs", localJob([t.src], t.root, { backup_subdir: "data-link" }), `Field 'destination_config.backup_subdir' ${t.inData}`);
     // <root>/<basename> would be the data folder itself (rsync --delete would wipe it).
     const named = join(t.root, "elsewhere/data");
@@ -83,7 +89,11 @@ describe("job paths at save time (write API key)", () => {
     const job = (await t.api("POST", "/api/jobs", localJob([t.src], t.dest))).body;
     await expectRefused(t, "PUT", `/api/jobs/${job.id}`, localJob(["/etc"], t.dest), t.outside);
     expect((await t.api("GET", `/api/jobs/${job.id}`)).body.source_dirs).toEqual([t.src]);
-    const old = t.ctx.db.insert(jobs).values({ name: "old", sourceDirs: ["/etc"], destinationType: "local", destinationConfig: { mount_point: t.dest }, syncOptions: {} }).returning().get();
+    const old = t.ctx.db
+      .insert(jobs)
+      .values({ name: "old", sourceDirs: ["/etc"], destinationType: "local", destinationConfig: { mount_point: t.dest }, syncOptions: {} })
+      .returning()
+      .get();
     await expectRefused(t, "POST", `/api/jobs/${old.id}/clone`, undefined, t.outside);
     expect((await t.api("POST", `/api/jobs/${job.id}/clone`)).status).toBe(201);
   });
@@ -124,7 +134,13 @@ describe("job paths at save time (write API key)", () => {
       ["webdav", { url: "http://127.0.0.1:9/dav/", remote_path: `/b${nul}` }, "remote_path"],
     ];
     for (const [type, config, field] of remote) {
-      await expectRefused(t, "POST", "/api/jobs", { name: type, source_dirs: [t.src], destination_type: type, destination_config: config }, `Field 'destination_config.${field}' must not contain a NUL character`);
+      await expectRefused(
+        t,
+        "POST",
+        "/api/jobs",
+        { name: type, source_dirs: [t.src], destination_type: type, destination_config: config },
+        `Field 'destination_config.${field}' must not contain a NUL character`,
+      );
     }
   });
 });
@@ -142,7 +158,7 @@ describeIf(missingCommand("rsync"))("job paths at run time", () => {
   test("a source replaced by a symlink to outside after the save: the run fails with the message, nothing is copied", async () => {
     const t = await guarded();
     const secret = join(tempDir("dm-guard-outside-"), "secret");
-    writeTree(secret, { "shadow": "root:$6$..." });
+    writeTree(secret, { shadow: "root:$6$..." });
     const job = (await t.api("POST", "/api/jobs", localJob([t.src], t.dest))).body;
     renameSync(t.src, join(t.root, "photos-moved"));
     symlinkSync(secret, t.src);
@@ -158,7 +174,15 @@ describeIf(missingCommand("rsync"))("job paths at run time", () => {
     const t = await guarded();
     const cred = (await t.api("POST", "/api/credentials", { name: "s3", provider_type: "s3", data: { access_key_id: "AKIAEXAMPLE", secret_access_key: "x".repeat(20) } })).body;
     const local = (await t.api("POST", "/api/jobs", localJob([t.src], t.dest))).body;
-    const remote = (await t.api("POST", "/api/jobs", { name: "s3", source_dirs: [t.src], destination_type: "s3", destination_config: { bucket: "b-u-c-k-e-t", endpoint: "http://127.0.0.1:9" }, credential_id: cred.id })).body;
+    const remote = (
+      await t.api("POST", "/api/jobs", {
+        name: "s3",
+        source_dirs: [t.src],
+        destination_type: "s3",
+        destination_config: { bucket: "b-u-c-k-e-t", endpoint: "http://127.0.0.1:9" },
+        credential_id: cred.id,
+      })
+    ).body;
     renameSync(t.src, join(t.root, "photos-moved"));
     symlinkSync(t.data, t.src);
     for (const id of [local.id, remote.id]) {
@@ -183,7 +207,11 @@ describeIf(missingCommand("rsync"))("job paths at run time", () => {
 
   test("a job stored before the guard rails that falls outside fails with the message", async () => {
     const t = await guarded();
-    const old = t.ctx.db.insert(jobs).values({ name: "old", sourceDirs: ["/etc"], destinationType: "local", destinationConfig: { mount_point: t.dest }, syncOptions: {} }).returning().get();
+    const old = t.ctx.db
+      .insert(jobs)
+      .values({ name: "old", sourceDirs: ["/etc"], destinationType: "local", destinationConfig: { mount_point: t.dest }, syncOptions: {} })
+      .returning()
+      .get();
     const { run } = await runOf(t, old.id);
     expect(run).toMatchObject({ status: "failed", error_message: t.outside });
     expect(readdirSync(t.dest)).toEqual([]);

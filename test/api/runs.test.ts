@@ -1,8 +1,8 @@
 // Runs and logs API: listing with pagination headers, logs paged and filtered, deletions, 404s.
 import { describe, expect, test } from "bun:test";
 import { join } from "node:path";
-import { describeIf, missingCommand } from "../helpers/prereq.ts";
 import { authedApp, localJob, tempDir, writeTree } from "../engine/fixtures.ts";
+import { describeIf, missingCommand } from "../helpers/prereq.ts";
 
 async function jobWithRuns(n: number, files: Record<string, string> = { "a.txt": "a" }) {
   const t = await authedApp();

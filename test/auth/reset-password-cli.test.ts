@@ -15,7 +15,9 @@ import { silentLogger } from "../../src/logger.ts";
 import { buildContext } from "../../src/server.ts";
 
 const dirs: string[] = [];
-afterAll(() => dirs.forEach((d) => rmSync(d, { recursive: true, force: true })));
+afterAll(() => {
+  for (const d of dirs) rmSync(d, { recursive: true, force: true });
+});
 
 async function dataDirWithLockedOutOwner() {
   const dir = mkdtempSync(join(tmpdir(), "dm-reset-"));

@@ -1,5 +1,5 @@
 import { describe, expect, test } from "bun:test";
-import { open, seal, SealError } from "../../src/crypto/seal.ts";
+import { open, SealError, seal } from "../../src/crypto/seal.ts";
 
 const key = crypto.getRandomValues(new Uint8Array(32));
 

@@ -5,7 +5,7 @@ import { existsSync, statSync } from "node:fs";
 import { join } from "node:path";
 import pkg from "../../package.json" with { type: "json" };
 import { describeIf, missingCommand } from "../helpers/prereq.ts";
-import { binaryEnv, buildBinary, emptyFolderWith, freePort, runToEnd, startServer, type RunningBinary } from "./process.ts";
+import { binaryEnv, buildBinary, emptyFolderWith, freePort, type RunningBinary, runToEnd, startServer } from "./process.ts";
 
 const ARM64_ROOT = "/usr/aarch64-linux-gnu";
 const native = process.platform === "linux" && process.arch === "arm64";

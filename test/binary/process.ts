@@ -1,9 +1,10 @@
 // Building the executables and running them as a user would: from an empty folder, with a
 // small explicit environment (nothing of the test runner's env leaks into the binary).
-import type { Subprocess } from "bun";
+
 import { chmodSync, copyFileSync, existsSync, mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { basename, join, resolve } from "node:path";
+import type { Subprocess } from "bun";
 
 export const ROOT = resolve(import.meta.dir, "../..");
 export type Arch = "x64" | "arm64";

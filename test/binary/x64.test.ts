@@ -1,8 +1,9 @@
 // Smoke test of the compiled x64 executable, run from an empty folder as a user would: it must
 // need nothing on disk but its data folder (SPEC "Running"), and its pages must load nothing from
 // another origin (the definition of that check is in docs/binary.md and scan.ts).
-import { afterAll, beforeAll, expect, setDefaultTimeout, test } from "bun:test";
+
 import { Database } from "bun:sqlite";
+import { afterAll, beforeAll, expect, setDefaultTimeout, test } from "bun:test";
 import { createHash } from "node:crypto";
 import { existsSync, mkdirSync, readdirSync, readFileSync, statSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
@@ -10,7 +11,7 @@ import pkg from "../../package.json" with { type: "json" };
 import { OPTIONS } from "../../src/config.ts";
 import { assetNames } from "../../src/web/assets.ts";
 import { describeIf } from "../helpers/prereq.ts";
-import { binaryEnv, buildBinary, emptyFolderWith, freePort, ROOT, runToEnd, stackLines, startServer, type RunningBinary } from "./process.ts";
+import { binaryEnv, buildBinary, emptyFolderWith, freePort, ROOT, type RunningBinary, runToEnd, stackLines, startServer } from "./process.ts";
 import { cssUrls, httpUrlsIn, isOffOrigin, scanHtml } from "./scan.ts";
 
 const reason = process.platform === "linux" && process.arch === "x64" ? null : "the x64 binary runs only on Linux x86-64";
@@ -61,12 +62,19 @@ describeIf(reason)("x64 binary from an empty folder", () => {
     const json = { "content-type": "application/json" };
     const setup = await fetch(server.url + "/api/auth/setup", { method: "POST", headers: json, body: JSON.stringify({ username: "admin", password: "binary-smoke-1" }) });
     expect(setup.status).toBe(200);
-    const cookie = setup.headers.getSetCookie().find((c) => c.startsWith("token="))!.split(";")[0]!;
+    const cookie = setup.headers
+      .getSetCookie()
+      .find((c) => c.startsWith("token="))!
+      .split(";")[0]!;
     const me = await fetch(server.url + "/api/auth/me", { headers: { cookie } });
     expect({ status: me.status, body: await me.json() }).toEqual({ status: 200, body: expect.objectContaining({ username: "admin" }) });
     expect((await fetch(server.url + "/api/auth/me")).status).toBe(401);
     // A cookie-authenticated change names its origin, as the browser does; from elsewhere it is 403.
-    const fromElsewhere = await fetch(server.url + "/api/auth/api-keys", { method: "POST", headers: { ...json, cookie, origin: "http://evil.example" }, body: JSON.stringify({ name: "x", scope: "read" }) });
+    const fromElsewhere = await fetch(server.url + "/api/auth/api-keys", {
+      method: "POST",
+      headers: { ...json, cookie, origin: "http://evil.example" },
+      body: JSON.stringify({ name: "x", scope: "read" }),
+    });
     expect(fromElsewhere.status).toBe(403);
     const key = await fetch(server.url + "/api/auth/api-keys", { method: "POST", headers: { ...json, cookie, origin: server.url }, body: JSON.stringify({ name: "smoke", scope: "read" }) });
     const apiKey = ((await key.json()) as { key: string }).key;
@@ -74,7 +82,11 @@ describeIf(reason)("x64 binary from an empty folder", () => {
     expect((await fetch(server.url + "/api/jobs", { headers: { "x-api-key": apiKey } })).status).toBe(200);
     // Nothing listens on port 1: each store module loads on demand and reports the refusal.
     const tests = [
-      { destination_type: "s3", destination_config: { bucket: "smoke-bucket", prefix: "", region: "us-east-1", endpoint: "http://127.0.0.1:1" }, credential_data: { access_key_id: "a", secret_access_key: "b" } },
+      {
+        destination_type: "s3",
+        destination_config: { bucket: "smoke-bucket", prefix: "", region: "us-east-1", endpoint: "http://127.0.0.1:1" },
+        credential_data: { access_key_id: "a", secret_access_key: "b" },
+      },
       { destination_type: "sftp", destination_config: { host: "127.0.0.1", port: 1, username: "u", remote_path: "/x", key_based_auth: false }, credential_data: { password: "p" } },
       { destination_type: "webdav", destination_config: { url: "http://127.0.0.1:1/dav/", remote_path: "/" }, credential_data: { username: "u", password: "p" } },
     ];
@@ -94,7 +106,9 @@ describeIf(reason)("x64 binary from an empty folder", () => {
   test("applied exactly the migrations of drizzle/", () => {
     const journal = JSON.parse(readFileSync(join(ROOT, "drizzle/meta/_journal.json"), "utf8")) as { entries: { tag: string; when: number }[] };
     const expected = journal.entries.map((e) => ({
-      hash: createHash("sha256").update(readFileSync(join(ROOT, "drizzle", `${e.tag}.sql`))).digest("hex"),
+      hash: createHash("sha256")
+        .update(readFileSync(join(ROOT, "drizzle", `${e.tag}.sql`)))
+        .digest("hex"),
       created_at: e.when,
     }));
     const db = new Database(join(folder.dir, "data/dynamight.db"), { readonly: true });
@@ -209,7 +223,10 @@ describeIf(reason)("x64 binary from an empty folder", () => {
       check: (dir) => {
         // Refused before touching it: no migration table was added to someone else's file.
         const db = new Database(join(dir, "data/dynamight.db"), { readonly: true });
-        const tables = db.query<{ name: string }, []>("SELECT name FROM sqlite_master WHERE type = 'table'").all().map((t) => t.name);
+        const tables = db
+          .query<{ name: string }, []>("SELECT name FROM sqlite_master WHERE type = 'table'")
+          .all()
+          .map((t) => t.name);
         db.close();
         expect(tables).toEqual(["customers"]);
       },

@@ -3,7 +3,7 @@
 import { afterAll, beforeAll, expect, test } from "bun:test";
 import { generate } from "otplib";
 import { describeIf } from "../helpers/prereq.ts";
-import { chromiumMissing, openBrowser, startTestServer, type Browser } from "./harness.ts";
+import { type Browser, chromiumMissing, openBrowser, startTestServer } from "./harness.ts";
 
 const PASSWORD = "browser test password";
 

@@ -6,7 +6,7 @@ import { join } from "node:path";
 import { mountAt } from "../../src/system/mounts.ts";
 import { describeIf, missingCommand, notRoot } from "../helpers/prereq.ts";
 import { startUsb, tempDir, type UsbDrive } from "../system/helpers.ts";
-import { chromiumMissing, openBrowser, startTestServer, type Browser } from "./harness.ts";
+import { type Browser, chromiumMissing, openBrowser, startTestServer } from "./harness.ts";
 
 const rootReason = notRoot() ?? missingCommand("losetup", "mkfs.ext4", "mount", "umount", "blkid", "lsblk");
 
@@ -28,7 +28,11 @@ describeIf(chromiumMissing)("Drives page in Chromium", () => {
       body: JSON.stringify({ username: "admin", password: "correct horse battery staple" }),
     });
     expect(res.status).toBe(200);
-    const token = res.headers.getSetCookie().find((c) => c.startsWith("token="))!.split(";")[0]!.slice("token=".length);
+    const token = res.headers
+      .getSetCookie()
+      .find((c) => c.startsWith("token="))!
+      .split(";")[0]!
+      .slice("token=".length);
     browser = await openBrowser(server.url);
     await browser.context.addCookies([{ name: "token", value: token, url: server.url }]);
     if (!rootReason) drive = await startUsb({ label: "UIUSB" });
@@ -81,12 +85,24 @@ describeIf(chromiumMissing)("Drives page in Chromium", () => {
     await page.getByRole("alert").filter({ hasText: "outside the allowed paths" }).waitFor();
     expect(mountAt("/etc")).toBeNull();
     await page.locator("#drives tr", { hasText: drive.uuid }).getByRole("textbox").fill(join(root, "UIUSB"));
-    await page.locator("#drives tr", { hasText: drive.uuid }).getByRole("button", { name: /^Mount / }).click();
-    await page.getByRole("status").filter({ hasText: `Drive mounted at ${join(root, "UIUSB")}` }).waitFor();
+    await page
+      .locator("#drives tr", { hasText: drive.uuid })
+      .getByRole("button", { name: /^Mount / })
+      .click();
+    await page
+      .getByRole("status")
+      .filter({ hasText: `Drive mounted at ${join(root, "UIUSB")}` })
+      .waitFor();
     expect(mountAt(join(root, "UIUSB"))?.device).toBe(drive.dev);
 
-    await page.locator("#drives tr", { hasText: drive.uuid }).getByRole("button", { name: /^Unmount / }).click();
-    await page.getByRole("status").filter({ hasText: `Unmounted ${join(root, "UIUSB")}` }).waitFor();
+    await page
+      .locator("#drives tr", { hasText: drive.uuid })
+      .getByRole("button", { name: /^Unmount / })
+      .click();
+    await page
+      .getByRole("status")
+      .filter({ hasText: `Unmounted ${join(root, "UIUSB")}` })
+      .waitFor();
     expect(mountAt(join(root, "UIUSB"))).toBeNull();
     expect(browser.errors).toEqual([]);
   });

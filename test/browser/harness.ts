@@ -1,12 +1,13 @@
 // Real Chromium (Debian's /usr/bin/chromium) driven by playwright-core against a real server
 // listening on 127.0.0.1 with a fresh data folder. Never downloads a browser.
-import { chromium, type BrowserContext, type Page } from "playwright-core";
+
 import { existsSync, mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { type BrowserContext, chromium, type Page } from "playwright-core";
 import { loadConfig } from "../../src/config.ts";
 import { silentLogger } from "../../src/logger.ts";
-import { serve, type RunningServer } from "../../src/server.ts";
+import { type RunningServer, serve } from "../../src/server.ts";
 import { TEST_ALLOWED_PATHS } from "../helpers/app.ts";
 
 export const CHROMIUM = process.env.CHROMIUM_PATH ?? "/usr/bin/chromium";

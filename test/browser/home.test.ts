@@ -3,7 +3,7 @@
 // whose code contains URL strings that are never loaded).
 import { afterAll, beforeAll, expect, setDefaultTimeout, test } from "bun:test";
 import { describeIf } from "../helpers/prereq.ts";
-import { chromiumMissing, openBrowser, startTestServer, type Browser } from "./harness.ts";
+import { type Browser, chromiumMissing, openBrowser, startTestServer } from "./harness.ts";
 
 // bun 1.4.5 ignores bunfig's [test] timeout; a browser on a busy machine needs more than 5 s.
 setDefaultTimeout(60_000);

@@ -7,7 +7,7 @@ import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "nod
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describeIf, missingCommand } from "../helpers/prereq.ts";
-import { chromiumMissing, openBrowser, startTestServer, type Browser } from "./harness.ts";
+import { type Browser, chromiumMissing, openBrowser, startTestServer } from "./harness.ts";
 
 const SHOTS = process.env.DM_SCREENSHOTS ?? mkdtempSync(join(tmpdir(), "dm-shots-"));
 const PASSWORD = "correct horse battery staple";
@@ -100,11 +100,9 @@ describeIf(chromiumMissing ?? missingCommand("rsync"))("backup job flow in Chrom
     const liveLines = await page.locator("#run-logs .log-line").count();
     expect(liveLines).toBeGreaterThan(0);
     // Counters follow job_progress from /api/ws/status while the run is still going.
-    await page.waitForFunction(
-      () => document.querySelector("#run-summary")?.getAttribute("data-status") === "running" && Number(document.querySelector("#run-files")?.textContent) >= 1,
-      undefined,
-      { timeout: 20_000 },
-    );
+    await page.waitForFunction(() => document.querySelector("#run-summary")?.getAttribute("data-status") === "running" && Number(document.querySelector("#run-files")?.textContent) >= 1, undefined, {
+      timeout: 20_000,
+    });
     await page.screenshot({ path: join(SHOTS, "run-live-desktop.png") });
     await page.waitForSelector('#run-summary[data-status="completed"]', { timeout: 60_000 });
     expect((await page.locator("#run-status").textContent())?.trim()).toBe("Completed");

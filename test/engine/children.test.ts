@@ -6,13 +6,13 @@ import { randomBytes } from "node:crypto";
 import { join } from "node:path";
 import { eq } from "drizzle-orm";
 import { jobs, runChildren, runLogs, runs } from "../../src/db/schema.ts";
+import { silentLogger } from "../../src/logger.ts";
 import { Engine, INTERRUPTED_MESSAGE } from "../../src/runs/engine.ts";
 import { RunEvents } from "../../src/runs/events.ts";
-import { silentLogger } from "../../src/logger.ts";
-import { bootId, groupMembers, procStat, spawnChild, withChildOwner, type ChildRecord } from "../../src/system/children.ts";
+import { bootId, type ChildRecord, groupMembers, procStat, spawnChild, withChildOwner } from "../../src/system/children.ts";
 import { runCommand } from "../../src/system/command.ts";
-import { describeIf, missingCommand } from "../helpers/prereq.ts";
 import { testContext } from "../helpers/app.ts";
+import { describeIf, missingCommand } from "../helpers/prereq.ts";
 import { tempDir, writeTree } from "./fixtures.ts";
 
 async function until(cond: () => boolean, what: string, tries = 400) {
@@ -30,7 +30,15 @@ const alive = (pid: number) => {
 };
 
 function engineFor(ctx: ReturnType<typeof testContext>) {
-  return new Engine({ db: ctx.db, events: new RunEvents(), logger: silentLogger, secret: ctx.secret, dataDir: ctx.config.dataDir, allowedRoots: ctx.config.allowedBrowsePaths, maxRunsPerJob: () => 10 });
+  return new Engine({
+    db: ctx.db,
+    events: new RunEvents(),
+    logger: silentLogger,
+    secret: ctx.secret,
+    dataDir: ctx.config.dataDir,
+    allowedRoots: ctx.config.allowedBrowsePaths,
+    maxRunsPerJob: () => 10,
+  });
 }
 
 describeIf(missingCommand("rsync") ?? (procStat(process.pid) ? null : "needs /proc"))("child processes of runs", () => {
@@ -39,7 +47,11 @@ describeIf(missingCommand("rsync") ?? (procStat(process.pid) ? null : "needs /pr
     const src = join(tempDir(), "big");
     // 8 MiB at 256 KiB/s: ~32 s of work, so rsync is busy when the engine stops.
     writeTree(src, { "blob.bin": randomBytes(8 * 1024 * 1024) });
-    const jobId = ctx.db.insert(jobs).values({ name: "big", sourceDirs: [src], destinationType: "local", destinationConfig: { mount_point: tempDir() }, syncOptions: { bandwidth_limit_kbps: 256 } }).returning().get().id;
+    const jobId = ctx.db
+      .insert(jobs)
+      .values({ name: "big", sourceDirs: [src], destinationType: "local", destinationConfig: { mount_point: tempDir() }, syncOptions: { bandwidth_limit_kbps: 256 } })
+      .returning()
+      .get().id;
     const engine = engineFor(ctx);
     const runId = engine.start(jobId, { trigger: "manual" });
 
@@ -93,7 +105,11 @@ describeIf(missingCommand("rsync") ?? (procStat(process.pid) ? null : "needs /pr
     const ctx = testContext();
     const src = tempDir();
     writeTree(src, { "a.txt": "a" });
-    const jobId = ctx.db.insert(jobs).values({ name: "small", sourceDirs: [src], destinationType: "local", destinationConfig: { mount_point: tempDir() }, syncOptions: {} }).returning().get().id;
+    const jobId = ctx.db
+      .insert(jobs)
+      .values({ name: "small", sourceDirs: [src], destinationType: "local", destinationConfig: { mount_point: tempDir() }, syncOptions: {} })
+      .returning()
+      .get().id;
     const engine = engineFor(ctx);
     const runId = engine.start(jobId, { trigger: "manual" });
     await engine.waitFor(runId);
@@ -104,7 +120,11 @@ describeIf(missingCommand("rsync") ?? (procStat(process.pid) ? null : "needs /pr
 
   test("reconcile() kills a recorded group that is still the same process before marking the run failed; a reused pid is left alone", async () => {
     const ctx = testContext();
-    const jobId = ctx.db.insert(jobs).values({ name: "j", sourceDirs: ["/x"], destinationType: "local", destinationConfig: {}, syncOptions: {} }).returning().get().id;
+    const jobId = ctx.db
+      .insert(jobs)
+      .values({ name: "j", sourceDirs: ["/x"], destinationType: "local", destinationConfig: {}, syncOptions: {} })
+      .returning()
+      .get().id;
     const runId = ctx.db.insert(runs).values({ jobId, status: "running", trigger: "manual", startedAt: new Date().toISOString() }).returning().get().id;
     // What a crashed server leaves: a process group (a shell and a child of it), recorded.
     const leftover = spawnChild(["sh", "-c", "sleep 600 & sleep 600; wait"], { env: { PATH: process.env.PATH } });
@@ -115,7 +135,10 @@ describeIf(missingCommand("rsync") ?? (procStat(process.pid) ? null : "needs /pr
       await until(() => groupMembers(leftover.pid).length === 3, "the leftover group");
       const start = procStat(leftover.pid)!.startTime;
       ctx.db.insert(runChildren).values({ runId, pid: leftover.pid, startTime: start, bootId: bootId(), command: "rsync" }).run();
-      ctx.db.insert(runChildren).values({ runId, pid: stranger.pid, startTime: procStat(stranger.pid)!.startTime + 1, bootId: bootId(), command: "rsync" }).run();
+      ctx.db
+        .insert(runChildren)
+        .values({ runId, pid: stranger.pid, startTime: procStat(stranger.pid)!.startTime + 1, bootId: bootId(), command: "rsync" })
+        .run();
       const members = groupMembers(leftover.pid);
 
       expect(engineFor(ctx).reconcile()).toBe(1);
@@ -136,11 +159,18 @@ describeIf(missingCommand("rsync") ?? (procStat(process.pid) ? null : "needs /pr
 
   test("a record from another boot is not touched", async () => {
     const ctx = testContext();
-    const jobId = ctx.db.insert(jobs).values({ name: "j", sourceDirs: ["/x"], destinationType: "local", destinationConfig: {}, syncOptions: {} }).returning().get().id;
+    const jobId = ctx.db
+      .insert(jobs)
+      .values({ name: "j", sourceDirs: ["/x"], destinationType: "local", destinationConfig: {}, syncOptions: {} })
+      .returning()
+      .get().id;
     const runId = ctx.db.insert(runs).values({ jobId, status: "running", trigger: "manual" }).returning().get().id;
     const proc = spawnChild(["sleep", "600"], { env: { PATH: process.env.PATH } });
     try {
-      ctx.db.insert(runChildren).values({ runId, pid: proc.pid, startTime: procStat(proc.pid)!.startTime, bootId: "another-boot", command: "rsync" }).run();
+      ctx.db
+        .insert(runChildren)
+        .values({ runId, pid: proc.pid, startTime: procStat(proc.pid)!.startTime, bootId: "another-boot", command: "rsync" })
+        .run();
       expect(engineFor(ctx).reconcile()).toBe(1);
       expect(alive(proc.pid)).toBe(true);
       expect(ctx.db.select().from(runChildren).all()).toEqual([]);
@@ -153,7 +183,11 @@ describeIf(missingCommand("rsync") ?? (procStat(process.pid) ? null : "needs /pr
 describe("child records without /proc data", () => {
   test("a record with no start time cannot be verified and is not killed", async () => {
     const ctx = testContext();
-    const jobId = ctx.db.insert(jobs).values({ name: "j", sourceDirs: ["/x"], destinationType: "local", destinationConfig: {}, syncOptions: {} }).returning().get().id;
+    const jobId = ctx.db
+      .insert(jobs)
+      .values({ name: "j", sourceDirs: ["/x"], destinationType: "local", destinationConfig: {}, syncOptions: {} })
+      .returning()
+      .get().id;
     const runId = ctx.db.insert(runs).values({ jobId, status: "pending", trigger: "manual" }).returning().get().id;
     const proc = spawnChild(["sleep", "600"], { env: { PATH: process.env.PATH } });
     try {

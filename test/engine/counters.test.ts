@@ -2,7 +2,7 @@
 // run records what is on disk, and job_progress never runs ahead of it.
 import { expect, test } from "bun:test";
 import { randomBytes } from "node:crypto";
-import { readdirSync, statSync } from "node:fs";
+import { type Dirent, readdirSync, statSync } from "node:fs";
 import { join, relative } from "node:path";
 import type { RunEvent } from "../../src/runs/events.ts";
 import { describeIf, missingCommand } from "../helpers/prereq.ts";
@@ -13,7 +13,7 @@ function tree(root: string): { files: Record<string, number>; temp: Record<strin
   const files: Record<string, number> = {};
   const temp: Record<string, number> = {};
   const walk = (dir: string) => {
-    let entries;
+    let entries: Dirent[];
     try {
       entries = readdirSync(dir, { withFileTypes: true });
     } catch {

@@ -6,10 +6,10 @@ import { randomBytes } from "node:crypto";
 import { mkdirSync, mkdtempSync, readdirSync, rmSync, statSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, relative } from "node:path";
-import { procStat } from "../../src/system/children.ts";
 import { INTERRUPTED_MESSAGE } from "../../src/runs/engine.ts";
+import { procStat } from "../../src/system/children.ts";
+import { freePort, ROOT, type RunningBinary, startServer } from "../binary/process.ts";
 import { describeIf, missingCommand } from "../helpers/prereq.ts";
-import { freePort, ROOT, startServer, type RunningBinary } from "../binary/process.ts";
 import { localJob, writeTree } from "./fixtures.ts";
 
 const alive = (pid: number) => {
@@ -18,7 +18,9 @@ const alive = (pid: number) => {
 };
 
 function rsyncPids(marker: string): number[] {
-  const out = Bun.spawnSync(["pgrep", "-f", `rsync .*${marker}`]).stdout.toString().trim();
+  const out = Bun.spawnSync(["pgrep", "-f", `rsync .*${marker}`])
+    .stdout.toString()
+    .trim();
   return out ? out.split("\n").map(Number) : [];
 }
 
@@ -78,7 +80,10 @@ async function scenario() {
   const json = { "content-type": "application/json", origin: server.url };
   const setup = await fetch(server.url + "/api/auth/setup", { method: "POST", headers: json, body: JSON.stringify({ username: "admin", password: "crash-test-pass-1" }) });
   expect(setup.status).toBe(200);
-  const cookie = setup.headers.getSetCookie().find((c) => c.startsWith("token="))!.split(";")[0]!;
+  const cookie = setup.headers
+    .getSetCookie()
+    .find((c) => c.startsWith("token="))!
+    .split(";")[0]!;
   const keyRes = await fetch(server.url + "/api/auth/api-keys", { method: "POST", headers: { ...json, cookie }, body: JSON.stringify({ name: "crash", scope: "write" }) });
   const key = ((await keyRes.json()) as { key: string }).key;
   const api = async (url: string, method: string, path: string, body?: unknown) => {

@@ -1,18 +1,22 @@
 // Shared by the engine and API tests: an app with a signed-in API key, and real temp trees.
+
+import { afterAll } from "bun:test";
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
-import { afterAll } from "bun:test";
 import { hashApiKey } from "../../src/auth/guard.ts";
 import { apiKeys, users } from "../../src/db/schema.ts";
-import { testApp, type TestContextOptions } from "../helpers/app.ts";
+import { type TestContextOptions, testApp } from "../helpers/app.ts";
 
 /** testApp() plus a write API key sent on every request: `api(method, path, body?)`. */
 export async function authedApp(opts: TestContextOptions = {}) {
   const t = testApp(opts);
   const user = t.ctx.db.insert(users).values({ username: "admin", passwordHash: "x" }).returning().get();
   const key = "dm_test_" + crypto.randomUUID();
-  t.ctx.db.insert(apiKeys).values({ userId: user.id, name: "tests", prefix: key.slice(0, 8), keyHash: await hashApiKey(key), scope: "write" }).run();
+  t.ctx.db
+    .insert(apiKeys)
+    .values({ userId: user.id, name: "tests", prefix: key.slice(0, 8), keyHash: await hashApiKey(key), scope: "write" })
+    .run();
   const api = <T = any>(method: string, path: string, body?: unknown) => t.client.json<T>(method, path, { body, headers: { "x-api-key": key } });
   return { ...t, api, key };
 }
@@ -49,8 +53,8 @@ export function localJob(sources: string[], mountPoint: string, extra: { sync_op
   };
 }
 
-import { listDestinations } from "../../src/destinations/registry.ts";
 import type { FieldSpec } from "../../src/destinations/contract.ts";
+import { listDestinations } from "../../src/destinations/registry.ts";
 
 const sample = (fields: FieldSpec[]) =>
   Object.fromEntries(fields.filter((f) => f.required || f.type === "password").map((f) => [f.name, f.type === "integer" ? 1 : f.type === "boolean" ? false : "sample"]));

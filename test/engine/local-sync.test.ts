@@ -1,9 +1,9 @@
 // The local destination end to end: API → engine → real rsync on real temp trees.
-import { describe, expect, test } from "bun:test";
+import { expect, test } from "bun:test";
 import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { describeIf, missingCommand } from "../helpers/prereq.ts";
 import type { RunEvent } from "../../src/runs/events.ts";
+import { describeIf, missingCommand } from "../helpers/prereq.ts";
 import { authedApp, localJob, tempDir, writeTree } from "./fixtures.ts";
 
 async function setup(files: Record<string, string> = { "a.txt": "hello", "sub/b.txt": "world!" }, opts: Parameters<typeof localJob>[2] = {}) {

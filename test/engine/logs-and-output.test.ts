@@ -3,15 +3,19 @@ import { describe, expect, test } from "bun:test";
 import { eq } from "drizzle-orm";
 import { jobs, runLogs, runs } from "../../src/db/schema.ts";
 import { rsyncArgs } from "../../src/destinations/local/destination.ts";
-import { exitMessage, parseRecord, PendingFiles, readStatLine, type FileRecord, type RsyncStats } from "../../src/destinations/local/rsync-output.ts";
-import { RunEvents, type RunEvent } from "../../src/runs/events.ts";
-import { BATCH_LINES, RunLogWriter } from "../../src/runs/logs.ts";
+import { exitMessage, type FileRecord, PendingFiles, parseRecord, type RsyncStats, readStatLine } from "../../src/destinations/local/rsync-output.ts";
 import { DEFAULT_SYNC_OPTIONS } from "../../src/jobs/sync-options.ts";
+import { type RunEvent, RunEvents } from "../../src/runs/events.ts";
+import { BATCH_LINES, RunLogWriter } from "../../src/runs/logs.ts";
 import { testContext } from "../helpers/app.ts";
 
 function runFixture() {
   const ctx = testContext();
-  const jobId = ctx.db.insert(jobs).values({ name: "j", sourceDirs: ["/x"], destinationType: "local", destinationConfig: {}, syncOptions: {} }).returning().get().id;
+  const jobId = ctx.db
+    .insert(jobs)
+    .values({ name: "j", sourceDirs: ["/x"], destinationType: "local", destinationConfig: {}, syncOptions: {} })
+    .returning()
+    .get().id;
   const runId = ctx.db.insert(runs).values({ jobId, status: "running", trigger: "manual" }).returning().get().id;
   const events = new RunEvents();
   const seen: RunEvent[] = [];
@@ -87,7 +91,10 @@ describe("rsync output", () => {
   test("files sent count once the newest complete one proves them written; at the end each is checked", () => {
     const onDisk = new Set<string>();
     const released: string[] = [];
-    const p = new PendingFiles((r) => onDisk.has(r.name), (recs) => released.push(...recs.map((r) => r.name)));
+    const p = new PendingFiles(
+      (r) => onDisk.has(r.name),
+      (recs) => released.push(...recs.map((r) => r.name)),
+    );
     const rec = (name: string): FileRecord => ({ itemize: ">f+++++++++", name, size: 1, kind: "transfer" });
     for (const n of ["a", "b", "c", "d"]) p.add(rec(n));
     p.confirm();
@@ -107,7 +114,11 @@ describe("rsync output", () => {
 
   test("pending files: releaseAll after a clean exit; a long queue releases its oldest", () => {
     const released: string[] = [];
-    const p = new PendingFiles(() => false, (recs) => released.push(...recs.map((r) => r.name)), 3);
+    const p = new PendingFiles(
+      () => false,
+      (recs) => released.push(...recs.map((r) => r.name)),
+      3,
+    );
     for (const n of ["a", "b", "c", "d", "e"]) p.add({ itemize: ">f+++++++++", name: n, size: 1, kind: "transfer" });
     expect(released).toEqual(["a", "b"]);
     p.releaseAll();

@@ -5,15 +5,15 @@ import { randomBytes } from "node:crypto";
 import { join } from "node:path";
 import { count, eq } from "drizzle-orm";
 import { jobs, runLogs, runs } from "../../src/db/schema.ts";
-import { runRsync } from "../../src/destinations/local/destination.ts";
 import { DestinationError } from "../../src/destinations/contract.ts";
+import { runRsync } from "../../src/destinations/local/destination.ts";
+import { DEFAULT_SYNC_OPTIONS } from "../../src/jobs/sync-options.ts";
+import { silentLogger } from "../../src/logger.ts";
 import { Engine, INTERRUPTED_MESSAGE } from "../../src/runs/engine.ts";
 import { RunEvents } from "../../src/runs/events.ts";
-import { DEFAULT_SYNC_OPTIONS } from "../../src/jobs/sync-options.ts";
 import { updateSettings } from "../../src/settings/service.ts";
-import { silentLogger } from "../../src/logger.ts";
-import { describeIf, missingCommand } from "../helpers/prereq.ts";
 import { testContext } from "../helpers/app.ts";
+import { describeIf, missingCommand } from "../helpers/prereq.ts";
 import { authedApp, localJob, tempDir, writeTree } from "./fixtures.ts";
 
 function processesMatching(text: string): number[] {
@@ -88,14 +88,32 @@ describeIf(missingCommand("rsync"))("log cap in a real run", () => {
     const ctx = testContext();
     const src = join(tempDir(), "many");
     writeTree(src, Object.fromEntries(Array.from({ length: 30 }, (_, i) => [`f${i}.txt`, "x"])));
-    const jobId = ctx.db.insert(jobs).values({ name: "many", sourceDirs: [src], destinationType: "local", destinationConfig: { mount_point: tempDir() }, syncOptions: {} }).returning().get().id;
-    const engine = new Engine({ db: ctx.db, events: new RunEvents(), logger: silentLogger, secret: ctx.secret, dataDir: ctx.config.dataDir, allowedRoots: ctx.config.allowedBrowsePaths, maxRunsPerJob: () => 10, logCap: 10 });
+    const jobId = ctx.db
+      .insert(jobs)
+      .values({ name: "many", sourceDirs: [src], destinationType: "local", destinationConfig: { mount_point: tempDir() }, syncOptions: {} })
+      .returning()
+      .get().id;
+    const engine = new Engine({
+      db: ctx.db,
+      events: new RunEvents(),
+      logger: silentLogger,
+      secret: ctx.secret,
+      dataDir: ctx.config.dataDir,
+      allowedRoots: ctx.config.allowedBrowsePaths,
+      maxRunsPerJob: () => 10,
+      logCap: 10,
+    });
     const runId = engine.start(jobId, { trigger: "manual" });
     await engine.waitFor(runId);
     const run = ctx.db.select().from(runs).where(eq(runs.id, runId)).get()!;
     expect(run.status).toBe("completed");
     expect(run.filesTransferred).toBe(30);
-    const messages = ctx.db.select().from(runLogs).where(eq(runLogs.runId, runId)).all().map((l) => l.message);
+    const messages = ctx.db
+      .select()
+      .from(runLogs)
+      .where(eq(runLogs.runId, runId))
+      .all()
+      .map((l) => l.message);
     expect(messages.length).toBeLessThan(16);
     expect(messages.some((m) => /^… log truncated, \d+ more line\(s\) not stored$/.test(m))).toBe(true);
     expect(messages.at(-1)).toStartWith("Completed in");
@@ -105,11 +123,23 @@ describeIf(missingCommand("rsync"))("log cap in a real run", () => {
 describe("start-up reconciliation", () => {
   test("runs left pending or running become failed, interrupted by restart; finished ones stay", () => {
     const ctx = testContext();
-    const jobId = ctx.db.insert(jobs).values({ name: "j", sourceDirs: ["/x"], destinationType: "local", destinationConfig: {}, syncOptions: {} }).returning().get().id;
+    const jobId = ctx.db
+      .insert(jobs)
+      .values({ name: "j", sourceDirs: ["/x"], destinationType: "local", destinationConfig: {}, syncOptions: {} })
+      .returning()
+      .get().id;
     const ids = (["running", "pending", "completed"] as const).map(
       (status) => ctx.db.insert(runs).values({ jobId, status, trigger: "manual", startedAt: new Date().toISOString() }).returning().get().id,
     );
-    const engine = new Engine({ db: ctx.db, events: new RunEvents(), logger: silentLogger, secret: ctx.secret, dataDir: ctx.config.dataDir, allowedRoots: ctx.config.allowedBrowsePaths, maxRunsPerJob: () => 10 });
+    const engine = new Engine({
+      db: ctx.db,
+      events: new RunEvents(),
+      logger: silentLogger,
+      secret: ctx.secret,
+      dataDir: ctx.config.dataDir,
+      allowedRoots: ctx.config.allowedBrowsePaths,
+      maxRunsPerJob: () => 10,
+    });
     expect(engine.reconcile()).toBe(2);
     const rows = ids.map((id) => ctx.db.select().from(runs).where(eq(runs.id, id)).get()!);
     expect(rows.map((r) => r.status)).toEqual(["failed", "failed", "completed"]);

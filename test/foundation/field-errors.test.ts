@@ -44,9 +44,7 @@ describe("field errors", () => {
 
   test("a destination's field error names the request field", () => {
     const ctx = testContext();
-    const job = caught(() =>
-      validateJob(ctx.db, { name: "j", source_dirs: ["/a"], destination_type: "local", destination_config: { mount_point: "relative" } }, ctx.config),
-    );
+    const job = caught(() => validateJob(ctx.db, { name: "j", source_dirs: ["/a"], destination_type: "local", destination_config: { mount_point: "relative" } }, ctx.config));
     expect([job.message, job.field]).toEqual(["Field 'destination_config.mount_point' must be an absolute path", "destination_config.mount_point"]);
     const cred = caught(() => parseCredentialData("sftp", { username: "u" }));
     expect(cred.field?.startsWith("data.")).toBe(true);

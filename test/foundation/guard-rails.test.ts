@@ -6,7 +6,7 @@ import { mkdtempSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import type { RunningServer } from "../../src/server.ts";
-import { setup, form } from "../auth/helpers.ts";
+import { form, setup } from "../auth/helpers.ts";
 import { startTestServer } from "../browser/harness.ts";
 import { TestClient, testApp } from "../helpers/app.ts";
 
@@ -60,7 +60,12 @@ describe("authentication comes before validation", () => {
   test("signed in, JSON deeper than 64 levels is a 400 before any schema work; 64 levels reach the schema", async () => {
     const { client } = testApp();
     await setup(client);
-    for (const [method, path] of [["POST", "/api/jobs"], ["PUT", "/api/jobs/1"], ["POST", "/api/credentials"], ["POST", "/api/providers/test"]] as const) {
+    for (const [method, path] of [
+      ["POST", "/api/jobs"],
+      ["PUT", "/api/jobs/1"],
+      ["POST", "/api/credentials"],
+      ["POST", "/api/providers/test"],
+    ] as const) {
       const deep = await client.json(method, path, { body: DEEP });
       expect(deep.status).toBe(400);
       expect(deep.body).toEqual({ error: "Invalid request", message: "Request body nests deeper than 64 levels" });
@@ -104,9 +109,7 @@ describe("a hostile body does not freeze the server", () => {
 
   test("while strangers send deeply nested bodies to four routes, health keeps answering", async () => {
     const hostile = ["/api/jobs", "/api/jobs/1", "/api/credentials", "/api/providers/test"].flatMap((path) =>
-      Array.from({ length: 5 }, () =>
-        fetch(server.url + path, { method: path === "/api/jobs/1" ? "PUT" : "POST", headers: { "content-type": "application/json" }, body: DEEP }).then((r) => r.status),
-      ),
+      Array.from({ length: 5 }, () => fetch(server.url + path, { method: path === "/api/jobs/1" ? "PUT" : "POST", headers: { "content-type": "application/json" }, body: DEEP }).then((r) => r.status)),
     );
     const health: number[] = [];
     for (let i = 0; i < 10; i++) health.push((await fetch(`${server.url}/api/system/health`)).status);

@@ -3,8 +3,8 @@
 // function hook, which @elysiajs/openapi cannot read a content type from; routes with a body
 // declare `parse: "json"` so the document (and the Swagger page) shows their schema.
 import { describe, expect, test } from "bun:test";
-import { Value } from "@sinclair/typebox/value";
 import type { TSchema } from "@sinclair/typebox";
+import { Value } from "@sinclair/typebox/value";
 import { testApp } from "../helpers/app.ts";
 
 async function documentAndRoutes() {

@@ -1,14 +1,15 @@
 // A fresh app on a fresh in-memory database with the real migrations, called without a port.
-import type { AppContext } from "../../src/context.ts";
-import { loadConfig, type Config } from "../../src/config.ts";
-import { openDatabase } from "../../src/db/client.ts";
-import { createApp } from "../../src/http/app.ts";
-import { createServices } from "../../src/services.ts";
-import { createLogger, silentLogger, type Logger } from "../../src/logger.ts";
-import { Health } from "../../src/system/health.ts";
+
 import { mkdtempSync, realpathSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { type Config, loadConfig } from "../../src/config.ts";
+import type { AppContext } from "../../src/context.ts";
+import { openDatabase } from "../../src/db/client.ts";
+import { createApp } from "../../src/http/app.ts";
+import { createLogger, type Logger, silentLogger } from "../../src/logger.ts";
+import { createServices } from "../../src/services.ts";
+import { Health } from "../../src/system/health.ts";
 
 /**
  * ALLOWED_BROWSE_PATHS of test apps: the defaults, the temp folder (tests make their sources and
@@ -49,7 +50,10 @@ export interface RequestOptions {
 export class TestClient {
   /** The session cookie last set by the server; sent on every later request. */
   token: string | undefined;
-  constructor(readonly app: ReturnType<typeof createApp>, readonly ctx: AppContext) {}
+  constructor(
+    readonly app: ReturnType<typeof createApp>,
+    readonly ctx: AppContext,
+  ) {}
 
   async request(method: string, path: string, opts: RequestOptions = {}): Promise<Response> {
     const headers: Record<string, string> = { ...opts.headers };

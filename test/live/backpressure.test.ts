@@ -87,8 +87,7 @@ describe("status stream", () => {
     const events = new RunEvents();
     const socket = new SlowSocket();
     const stream = new StatusStream(events, new Outbox(socket));
-    const progress = (n: number) =>
-      events.emit({ type: "job_progress", job_id: 1, run_id: 2, files_transferred: n, bytes_transferred: n, files_deleted: 0, files_total: null, bytes_total: null });
+    const progress = (n: number) => events.emit({ type: "job_progress", job_id: 1, run_id: 2, files_transferred: n, bytes_transferred: n, files_deleted: 0, files_total: null, bytes_total: null });
     progress(1);
     socket.buffered = HIGH_WATER + 1;
     progress(2);

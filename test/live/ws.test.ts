@@ -41,7 +41,17 @@ function writeLine(runId: number, message: string, level: "info" | "warning" | "
 
 function complete(jobId: number, runId: number, status: "completed" | "failed" = "completed") {
   server.ctx.db.update(runs).set({ status, completedAt: new Date().toISOString(), filesTransferred: 3, bytesTransferred: 42 }).where(eq(runs.id, runId)).run();
-  server.services.events.emit({ type: "job_completed", job_id: jobId, run_id: runId, job_name: "Live job", status, files_transferred: 3, bytes_transferred: 42, files_deleted: 0, error_message: null });
+  server.services.events.emit({
+    type: "job_completed",
+    job_id: jobId,
+    run_id: runId,
+    job_name: "Live job",
+    status,
+    files_transferred: 3,
+    bytes_transferred: 42,
+    files_deleted: 0,
+    error_message: null,
+  });
 }
 
 describe("authentication on the upgrade", () => {
@@ -176,7 +186,17 @@ describe("/api/ws/status", () => {
     events.emit({ type: "job_started", job_id: 1, run_id: 10, job_name: "Daily Backup" });
     events.emit({ type: "log", run_id: 10, id: 1, timestamp: "t", level: "info", message: "not for this stream" });
     events.emit({ type: "job_progress", job_id: 1, run_id: 10, files_transferred: 50, bytes_transferred: 10485760, files_deleted: 0, files_total: null, bytes_total: null });
-    events.emit({ type: "job_completed", job_id: 1, run_id: 10, job_name: "Daily Backup", status: "completed", files_transferred: 150, bytes_transferred: 52428800, files_deleted: 0, error_message: null });
+    events.emit({
+      type: "job_completed",
+      job_id: 1,
+      run_id: 10,
+      job_name: "Daily Backup",
+      status: "completed",
+      files_transferred: 150,
+      bytes_transferred: 52428800,
+      files_deleted: 0,
+      error_message: null,
+    });
     await client.waitFor((m) => m.type === "job_completed");
     expect(client.messages.map((m) => m.type)).toEqual(["job_started", "job_progress", "job_completed"]);
     expect(client.messages[0]).toEqual({ type: "job_started", job_id: 1, run_id: 10, job_name: "Daily Backup" });

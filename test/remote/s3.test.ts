@@ -1,12 +1,13 @@
 // The S3 destination against a real Ceph radosgw (scripts/peers/s3.sh), through the shared
 // conformance suite, plus the S3-specific parts: rclone's mtime format and multipart uploads.
-import { CreateBucketCommand, ListMultipartUploadsCommand, S3Client } from "@aws-sdk/client-s3";
+
 import { describe, expect, test } from "bun:test";
 import { join } from "node:path";
-import { s3Destination, type S3Config } from "../../src/destinations/s3/destination.ts";
+import { CreateBucketCommand, ListMultipartUploadsCommand, S3Client } from "@aws-sdk/client-s3";
+import { type S3Config, s3Destination } from "../../src/destinations/s3/destination.ts";
 import { formatMtime, normalizePrefix, parseMtime } from "../../src/destinations/s3/store.ts";
 import { describeIf, missingCommand, notRoot } from "../helpers/prereq.ts";
-import { runConformance, type ConformanceTarget } from "./conformance.ts";
+import { type ConformanceTarget, runConformance } from "./conformance.ts";
 import { rclone } from "./harness.ts";
 
 const PORT = Number(process.env.S3_PORT ?? 7480);
@@ -43,8 +44,7 @@ async function target(): Promise<ConformanceTarget<S3Config>> {
   return {
     destination: s3Destination,
     server: { host: "127.0.0.1", port: PORT },
-    config: (root, server) =>
-      s3Destination.parseConfig({ bucket: BUCKET, prefix: `backups/${root}`, region: "us-east-1", endpoint: `http://${server.host}:${server.port}` }),
+    config: (root, server) => s3Destination.parseConfig({ bucket: BUCKET, prefix: `backups/${root}`, region: "us-east-1", endpoint: `http://${server.host}:${server.port}` }),
     credential: { access_key_id: AK, secret_access_key: SK },
     badCredential: { access_key_id: AK, secret_access_key: "not-the-secret-key" },
     rcloneRemote: (c) => rcloneS3(`http://127.0.0.1:${PORT}`, `${c.bucket}/${normalizePrefix(c.prefix).replace(/\/$/, "")}`),

@@ -4,8 +4,8 @@
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import { chmodSync, copyFileSync, existsSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { sftpDestination, testSftp, type SftpConfig } from "../../src/destinations/sftp/destination.ts";
 import { DestinationError } from "../../src/destinations/contract.ts";
+import { type SftpConfig, sftpDestination, testSftp } from "../../src/destinations/sftp/destination.ts";
 import { describeKey, hostPattern, lookup } from "../../src/destinations/sftp/known-hosts.ts";
 import { describeIf, notRoot } from "../helpers/prereq.ts";
 import { runConformance } from "./conformance.ts";

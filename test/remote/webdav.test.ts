@@ -3,7 +3,7 @@
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { webdavDestination, type WebdavConfig } from "../../src/destinations/webdav/destination.ts";
+import { type WebdavConfig, webdavDestination } from "../../src/destinations/webdav/destination.ts";
 import { normaliseDavRoot, normaliseEtag } from "../../src/destinations/webdav/store.ts";
 import { describeIf, notRoot } from "../helpers/prereq.ts";
 import { runConformance } from "./conformance.ts";

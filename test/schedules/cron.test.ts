@@ -1,8 +1,8 @@
 // Schedule definitions → croner: patterns, validation, and daylight-saving behaviour, computed
 // with croner from a fixed start date (no waiting on real time).
 import { describe, expect, test } from "bun:test";
-import { cronPattern, nextRuns, previousRun, type ScheduleDefinition } from "../../src/schedules/cron.ts";
 import { ApiError } from "../../src/http/errors.ts";
+import { cronPattern, nextRuns, previousRun, type ScheduleDefinition } from "../../src/schedules/cron.ts";
 import { definitionFromInput, type ScheduleInput } from "../../src/schedules/service.ts";
 
 const def = (o: Partial<ScheduleDefinition>): ScheduleDefinition => ({

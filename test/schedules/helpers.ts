@@ -5,9 +5,9 @@ import { TokenSigner } from "../../src/auth/tokens.ts";
 import type { AppContext } from "../../src/context.ts";
 import type { Db } from "../../src/db/client.ts";
 import { apiKeys, jobs, users } from "../../src/db/schema.ts";
-import { ApiError, conflict } from "../../src/http/errors.ts";
+import { type ApiError, conflict } from "../../src/http/errors.ts";
 import type { RunEngine, StartOptions } from "../../src/runs/engine-types.ts";
-import { testApp, type TestContextOptions } from "../helpers/app.ts";
+import { type TestContextOptions, testApp } from "../helpers/app.ts";
 
 export async function addUser(ctx: AppContext, username = "admin") {
   return ctx.db.insert(users).values({ username, passwordHash: "x" }).returning().get();
@@ -15,7 +15,10 @@ export async function addUser(ctx: AppContext, username = "admin") {
 
 export async function apiKey(ctx: AppContext, userId: number, scope: "read" | "write" = "write"): Promise<string> {
   const key = `dm_${crypto.randomUUID().replaceAll("-", "")}`;
-  ctx.db.insert(apiKeys).values({ userId, name: `k-${scope}`, prefix: key.slice(0, 8), keyHash: await hashApiKey(key), scope }).run();
+  ctx.db
+    .insert(apiKeys)
+    .values({ userId, name: `k-${scope}`, prefix: key.slice(0, 8), keyHash: await hashApiKey(key), scope })
+    .run();
   return key;
 }
 
@@ -31,8 +34,7 @@ export async function signedIn(opts: TestContextOptions = {}) {
   const user = await addUser(t.ctx);
   const key = await apiKey(t.ctx, user.id, "write");
   const readKey = await apiKey(t.ctx, user.id, "read");
-  const api = <T = any>(method: string, path: string, body?: unknown, headers: Record<string, string> = { "x-api-key": key }) =>
-    t.client.json<T>(method, path, { body, headers });
+  const api = <T = any>(method: string, path: string, body?: unknown, headers: Record<string, string> = { "x-api-key": key }) => t.client.json<T>(method, path, { body, headers });
   return { ...t, user, key, readKey, api };
 }
 

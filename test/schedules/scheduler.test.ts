@@ -32,8 +32,7 @@ function addSchedule(ctx: ReturnType<typeof testContext>, jobId: number, input: 
   return view;
 }
 
-const lastFired = (ctx: ReturnType<typeof testContext>, id: number) =>
-  ctx.db.select({ v: schedules.lastFiredAt }).from(schedules).where(eq(schedules.id, id)).get()!.v;
+const lastFired = (ctx: ReturnType<typeof testContext>, id: number) => ctx.db.select({ v: schedules.lastFiredAt }).from(schedules).where(eq(schedules.id, id)).get()!.v;
 
 describe("arming and firing", () => {
   test("arms enabled schedules of enabled jobs only", () => {

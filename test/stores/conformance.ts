@@ -12,8 +12,7 @@ import { readFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import type { Readable } from "node:stream";
-import { DestinationError, type DestinationErrorKind } from "../../src/destinations/contract.ts";
-import { compareUtf8, type PutSource, type RemoteEntry, type RemoteStore } from "../../src/destinations/contract.ts";
+import { compareUtf8, DestinationError, type DestinationErrorKind, type PutSource, type RemoteEntry, type RemoteStore } from "../../src/destinations/contract.ts";
 import { describeIf } from "../helpers/prereq.ts";
 
 export interface StoreUnderTest {

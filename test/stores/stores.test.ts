@@ -3,17 +3,18 @@
 // when it always runs). The real servers are the shared peers of scripts/peers/*.sh, started as
 // test/remote/*.test.ts start them: S3 is left running (start is idempotent), SFTP and WebDAV are
 // stopped at the end only when this file started them.
-import { CreateBucketCommand, DeleteBucketCommand, DeleteObjectsCommand, ListObjectsV2Command, S3Client } from "@aws-sdk/client-s3";
+
 import { afterAll, describe, expect, test } from "bun:test";
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { CreateBucketCommand, DeleteBucketCommand, DeleteObjectsCommand, ListObjectsV2Command, S3Client } from "@aws-sdk/client-s3";
+import type { StoreCapabilities } from "../../src/destinations/contract.ts";
 import { DestinationError } from "../../src/destinations/contract.ts";
 import { LocalStore } from "../../src/destinations/local/store.ts";
 import { S3Store } from "../../src/destinations/s3/store.ts";
 import { SftpStore } from "../../src/destinations/sftp/store.ts";
 import { WebdavStore } from "../../src/destinations/webdav/store.ts";
-import type { StoreCapabilities } from "../../src/destinations/contract.ts";
 import { missingCommand, notRoot } from "../helpers/prereq.ts";
 import { DirStore } from "../sync/dirstore.ts";
 import { runStoreConformance } from "./conformance.ts";
@@ -159,7 +160,13 @@ describe("LocalStore stays inside its root", () => {
       expect(await kindOf(s.remove(bad, never()))).toBe("failed");
       expect(await kindOf(s.stat(bad, never()))).toBe("failed");
     }
-    expect(await kindOf((async () => { for await (const _ of s.list("..", never())); })())).toBe("failed");
+    expect(
+      await kindOf(
+        (async () => {
+          for await (const _ of s.list("..", never()));
+        })(),
+      ),
+    ).toBe("failed");
     expect(readFileSync(join(dir, "secret.txt"), "utf8")).toBe("outside");
     rmSync(dir, { recursive: true, force: true });
   });

@@ -6,9 +6,8 @@ import { lstat, readdir, rename, rm, rmdir, stat, utimes } from "node:fs/promise
 import { dirname, join } from "node:path";
 import type { Readable } from "node:stream";
 import { pipeline } from "node:stream/promises";
-import { DestinationError } from "../../src/destinations/contract.ts";
-import { walkSorted, type TreeEntry } from "../../src/destinations/engine/ordered.ts";
-import { guardStream, throwIfCancelled, type PutResult, type PutSource, type RemoteEntry, type RemoteStore, type StoreCapabilities } from "../../src/destinations/contract.ts";
+import { DestinationError, guardStream, type PutResult, type PutSource, type RemoteEntry, type RemoteStore, type StoreCapabilities, throwIfCancelled } from "../../src/destinations/contract.ts";
+import { type TreeEntry, walkSorted } from "../../src/destinations/engine/ordered.ts";
 
 export class DirStore implements RemoteStore {
   readonly key: string;

@@ -3,9 +3,8 @@
 import { describe, expect, test } from "bun:test";
 import { existsSync, readFileSync, rmSync, utimesSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { DestinationError } from "../../src/destinations/contract.ts";
-import { FULL_COMPARE_EVERY_RUNS, runSync, type EngineOptions } from "../../src/destinations/engine/sync.ts";
-import { compareUtf8, transientError } from "../../src/destinations/contract.ts";
+import { compareUtf8, DestinationError, transientError } from "../../src/destinations/contract.ts";
+import { type EngineOptions, FULL_COMPARE_EVERY_RUNS, runSync } from "../../src/destinations/engine/sync.ts";
 import { syncRequest, tempDir, writeTree } from "../remote/harness.ts";
 import { DirStore } from "./dirstore.ts";
 
@@ -13,9 +12,9 @@ const TRICKY = {
   "a-b": "1",
   "a/b": "2",
   "a.b": "3",
-  "a0": "4",
-  "Z": "5",
-  "é": "6",
+  a0: "4",
+  Z: "5",
+  é: "6",
   "\u{1F600}": "7",
   "\u{E000}x": "8",
   "dir/sub/file": "9",

@@ -1,7 +1,6 @@
 import { describe, expect, test } from "bun:test";
-import { DestinationError } from "../../src/destinations/contract.ts";
+import { DestinationError, transientError } from "../../src/destinations/contract.ts";
 import { backoffMs, DEFAULT_RETRY, isRetryable, parseRetryAfter } from "../../src/destinations/engine/retry.ts";
-import { transientError } from "../../src/destinations/contract.ts";
 
 describe("retry policy", () => {
   test("Retry-After in seconds or as a date", () => {

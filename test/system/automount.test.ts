@@ -3,9 +3,9 @@
 import { afterAll, beforeAll, expect, test } from "bun:test";
 import { closeSync, existsSync, mkdirSync, openSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
+import { DestinationError } from "../../src/destinations/contract.ts";
 import { withAutoMount } from "../../src/system/automount.ts";
 import { mountAt } from "../../src/system/mounts.ts";
-import { DestinationError } from "../../src/destinations/contract.ts";
 import { describeIf, missingCommand, notRoot } from "../helpers/prereq.ts";
 import { sh, silentReport, startUsb, tempDir, type UsbDrive } from "./helpers.ts";
 
@@ -56,11 +56,16 @@ describeIf(notRoot() ?? missingCommand("losetup", "mkfs.ext4", "mount", "umount"
     const mountPoint = join(root, "usb");
     const report = silentReport();
     const config = { mount_point: mountPoint, usb_uuid: drive.uuid, auto_mount: true, auto_unmount: true };
-    const result = await withAutoMount(config, report, async () => {
-      expect(mountAt(mountPoint)?.device).toBe(drive.dev);
-      writeFileSync(join(mountPoint, "backup.txt"), "on the drive");
-      return 42;
-    }, { allowedRoots: roots() });
+    const result = await withAutoMount(
+      config,
+      report,
+      async () => {
+        expect(mountAt(mountPoint)?.device).toBe(drive.dev);
+        writeFileSync(join(mountPoint, "backup.txt"), "on the drive");
+        return 42;
+      },
+      { allowedRoots: roots() },
+    );
     expect(result).toBe(42);
     expect(mountAt(mountPoint)).toBeNull();
     expect(readdirSync(mountPoint)).toEqual([]);
@@ -72,9 +77,16 @@ describeIf(notRoot() ?? missingCommand("losetup", "mkfs.ext4", "mount", "umount"
     const mountPoint = join(root, "usb");
     const report = silentReport();
     const config = { mount_point: mountPoint, usb_uuid: drive.uuid, auto_mount: true, auto_unmount: true };
-    await expect(withAutoMount(config, report, async () => {
-      throw new DestinationError("failed", "rsync broke");
-    }, { allowedRoots: roots() })).rejects.toThrow("rsync broke");
+    await expect(
+      withAutoMount(
+        config,
+        report,
+        async () => {
+          throw new DestinationError("failed", "rsync broke");
+        },
+        { allowedRoots: roots() },
+      ),
+    ).rejects.toThrow("rsync broke");
     expect(mountAt(mountPoint)).toBeNull();
   });
 
@@ -83,10 +95,17 @@ describeIf(notRoot() ?? missingCommand("losetup", "mkfs.ext4", "mount", "umount"
     await drive.detach();
     try {
       let ran = false;
-      const err = await failure(withAutoMount({ mount_point: mountPoint, usb_uuid: drive.uuid, auto_mount: true, auto_unmount: true }, silentReport(), async () => {
-        ran = true;
-        writeFileSync(join(mountPoint, "leak.txt"), "must not exist");
-      }, { allowedRoots: roots() }));
+      const err = await failure(
+        withAutoMount(
+          { mount_point: mountPoint, usb_uuid: drive.uuid, auto_mount: true, auto_unmount: true },
+          silentReport(),
+          async () => {
+            ran = true;
+            writeFileSync(join(mountPoint, "leak.txt"), "must not exist");
+          },
+          { allowedRoots: roots() },
+        ),
+      );
       expect(err.kind).toBe("not_found");
       expect(err.message).toContain("not connected");
       expect(ran).toBe(false);
@@ -105,9 +124,11 @@ describeIf(notRoot() ?? missingCommand("losetup", "mkfs.ext4", "mount", "umount"
     const mountPoint = join(root, "manual");
     mkdirSync(mountPoint, { recursive: true });
     let ran = false;
-    const err = await failure(withAutoMount({ mount_point: mountPoint, usb_uuid: drive.uuid, auto_mount: false }, silentReport(), async () => {
-      ran = true;
-    }));
+    const err = await failure(
+      withAutoMount({ mount_point: mountPoint, usb_uuid: drive.uuid, auto_mount: false }, silentReport(), async () => {
+        ran = true;
+      }),
+    );
     expect(err.kind).toBe("not_found");
     expect(err.message).toContain("is not a mount point");
     expect(ran).toBe(false);
@@ -120,9 +141,16 @@ describeIf(notRoot() ?? missingCommand("losetup", "mkfs.ext4", "mount", "umount"
     expect((await sh(["mount", other.dev, mountPoint])).code).toBe(0);
     try {
       let ran = false;
-      const err = await failure(withAutoMount({ mount_point: mountPoint, usb_uuid: drive.uuid, auto_mount: true, auto_unmount: true }, silentReport(), async () => {
-        ran = true;
-      }, { allowedRoots: roots() }));
+      const err = await failure(
+        withAutoMount(
+          { mount_point: mountPoint, usb_uuid: drive.uuid, auto_mount: true, auto_unmount: true },
+          silentReport(),
+          async () => {
+            ran = true;
+          },
+          { allowedRoots: roots() },
+        ),
+      );
       expect(err.kind).toBe("config");
       expect(err.message).toContain(`not the drive with UUID ${drive.uuid}`);
       expect(ran).toBe(false);
@@ -149,11 +177,16 @@ describeIf(notRoot() ?? missingCommand("losetup", "mkfs.ext4", "mount", "umount"
     const mountPoint = join(root, "usb");
     const report = silentReport();
     let fd = -1;
-    const out = await withAutoMount({ mount_point: mountPoint, usb_uuid: drive.uuid, auto_mount: true, auto_unmount: true }, report, async () => {
-      writeFileSync(join(mountPoint, "held.txt"), "x");
-      fd = openSync(join(mountPoint, "held.txt"), "r");
-      return "done";
-    }, { allowedRoots: roots() });
+    const out = await withAutoMount(
+      { mount_point: mountPoint, usb_uuid: drive.uuid, auto_mount: true, auto_unmount: true },
+      report,
+      async () => {
+        writeFileSync(join(mountPoint, "held.txt"), "x");
+        fd = openSync(join(mountPoint, "held.txt"), "r");
+        return "done";
+      },
+      { allowedRoots: roots() },
+    );
     try {
       expect(out).toBe("done");
       const warning = report.lines.find((l) => l.level === "warning");
@@ -170,17 +203,29 @@ describeIf(notRoot() ?? missingCommand("losetup", "mkfs.ext4", "mount", "umount"
     const mountPoint = join(root, "usb");
     const config = { mount_point: mountPoint, usb_uuid: drive.uuid, auto_mount: true, auto_unmount: true, min_free_space_mb: 1_000_000 };
     let ran = false;
-    const err = await failure(withAutoMount(config, silentReport(), async () => {
-      ran = true;
-    }, { allowedRoots: roots() }));
+    const err = await failure(
+      withAutoMount(
+        config,
+        silentReport(),
+        async () => {
+          ran = true;
+        },
+        { allowedRoots: roots() },
+      ),
+    );
     expect(err.message).toContain("the job asks for at least 1000000 MB");
     expect(ran).toBe(false);
     expect(mountAt(mountPoint)).toBeNull();
 
     const report = silentReport();
-    await withAutoMount({ ...config, on_low_space: "warn" as const }, report, async () => {
-      ran = true;
-    }, { allowedRoots: roots() });
+    await withAutoMount(
+      { ...config, on_low_space: "warn" as const },
+      report,
+      async () => {
+        ran = true;
+      },
+      { allowedRoots: roots() },
+    );
     expect(ran).toBe(true);
     expect(report.lines.some((l) => l.level === "warning" && l.message.includes("MB free"))).toBe(true);
 

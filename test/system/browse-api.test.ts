@@ -149,7 +149,15 @@ describe("allowed paths and mount validation", () => {
 
   test("every System route is in the OpenAPI document with the System tag", async () => {
     const { body } = await app.call("GET", "/api/openapi.json");
-    const routes: [string, string][] = [["get", "drives"], ["get", "mounts"], ["post", "mount"], ["post", "unmount"], ["get", "browse"], ["post", "mkdir"], ["get", "allowed-paths"]];
+    const routes: [string, string][] = [
+      ["get", "drives"],
+      ["get", "mounts"],
+      ["post", "mount"],
+      ["post", "unmount"],
+      ["get", "browse"],
+      ["post", "mkdir"],
+      ["get", "allowed-paths"],
+    ];
     for (const [method, name] of routes) {
       expect(body.paths[`/api/system/${name}`]?.[method]?.tags).toEqual(["System"]);
     }

@@ -19,7 +19,10 @@ export async function systemApp(allowedBrowsePaths: string[]) {
   const t = testApp({ config: { allowedBrowsePaths } });
   const user = t.ctx.db.insert(users).values({ username: "admin", passwordHash: "x" }).returning().get();
   const key = `dm_${crypto.randomUUID().replaceAll("-", "")}`;
-  t.ctx.db.insert(apiKeys).values({ userId: user.id, name: "tests", prefix: key.slice(0, 8), keyHash: await hashApiKey(key), scope: "write" }).run();
+  t.ctx.db
+    .insert(apiKeys)
+    .values({ userId: user.id, name: "tests", prefix: key.slice(0, 8), keyHash: await hashApiKey(key), scope: "write" })
+    .run();
   const headers = { "x-api-key": key };
   const call = <T = any>(method: string, path: string, body?: unknown) => t.client.json<T>(method, path, { body, headers });
   return { ...t, call, key };
@@ -39,7 +42,12 @@ async function usb(base: string, env: Record<string, string>, action: string): P
   const proc = Bun.spawn(["bash", SCRIPT, action], { env: { ...process.env, USB_BASE: base, ...env }, stdout: "pipe", stderr: "pipe" });
   const [out, err, code] = await Promise.all([new Response(proc.stdout).text(), new Response(proc.stderr).text(), proc.exited]);
   if (code !== 0) throw new Error(`usb.sh ${action} failed (${code}): ${err}`);
-  return Object.fromEntries(out.split("\n").filter((l) => l.includes("=")).map((l) => [l.slice(0, l.indexOf("=")), l.slice(l.indexOf("=") + 1)]));
+  return Object.fromEntries(
+    out
+      .split("\n")
+      .filter((l) => l.includes("="))
+      .map((l) => [l.slice(0, l.indexOf("=")), l.slice(l.indexOf("=") + 1)]),
+  );
 }
 
 /** Creates and attaches a fresh image with a random UUID (USB_FS: ext4 by default). */

@@ -33,7 +33,12 @@ describe("lsblk and blkid", () => {
       blockdevices: [
         { name: "zram0", size: 0, type: "disk", rm: false, hotplug: false, tran: null },
         {
-          name: "sdb", size: 500107862016, type: "disk", rm: true, hotplug: true, tran: "usb",
+          name: "sdb",
+          size: 500107862016,
+          type: "disk",
+          rm: true,
+          hotplug: true,
+          tran: "usb",
           children: [
             { name: "sdb1", label: "BACKUP", uuid: "1234-ABCD", fstype: "exfat", size: 500106813440, mountpoint: null, type: "part", rm: true, hotplug: true, tran: null },
             { name: "sdb2", uuid: "0b5e7a1e-0000-4000-8000-00000000b4c4", fstype: "swap", size: 1048576, type: "part", rm: true, hotplug: true },
@@ -48,8 +53,16 @@ describe("lsblk and blkid", () => {
     const targets = selectTargets(all, new Set(["sdb"]));
     expect(targets.map((d) => d.name)).toEqual(["sdb1", "loop0"]);
     expect(targets[0]).toEqual({
-      name: "sdb1", label: "BACKUP", uuid: "1234-ABCD", fstype: "exfat", size: "465.8G", size_bytes: 500106813440,
-      mountpoint: null, type: "part", removable: true, transport: "usb",
+      name: "sdb1",
+      label: "BACKUP",
+      uuid: "1234-ABCD",
+      fstype: "exfat",
+      size: "465.8G",
+      size_bytes: 500106813440,
+      mountpoint: null,
+      type: "part",
+      removable: true,
+      transport: "usb",
     });
   });
 

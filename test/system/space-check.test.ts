@@ -2,8 +2,8 @@
 // effect on a destination that is a plain folder (no drive, no root needed).
 import { afterAll, describe, expect, test } from "bun:test";
 import { rmSync } from "node:fs";
-import { localDestination } from "../../src/destinations/local/destination.ts";
 import { DestinationError } from "../../src/destinations/contract.ts";
+import { localDestination } from "../../src/destinations/local/destination.ts";
 import { freeSpaceMb, withAutoMount } from "../../src/system/automount.ts";
 import { silentReport, tempDir } from "./helpers.ts";
 

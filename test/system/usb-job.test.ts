@@ -19,7 +19,15 @@ describeIf(notRoot() ?? missingCommand("losetup", "mkfs.ext4", "mount", "umount"
   const root = join(base, "media");
   let source: string;
   const ctx = testContext();
-  const engine = new Engine({ db: ctx.db, events: new RunEvents(), logger: ctx.logger, secret: ctx.secret, dataDir: ctx.config.dataDir, allowedRoots: [root, join(base, "photos")], maxRunsPerJob: () => 10 });
+  const engine = new Engine({
+    db: ctx.db,
+    events: new RunEvents(),
+    logger: ctx.logger,
+    secret: ctx.secret,
+    dataDir: ctx.config.dataDir,
+    allowedRoots: [root, join(base, "photos")],
+    maxRunsPerJob: () => 10,
+  });
 
   beforeAll(async () => {
     source = join(base, "photos");

@@ -1,6 +1,6 @@
 // Shared set-up for the page tests: a fresh app with a signed-in admin, and form posts as htmx
 // or a plain browser would send them.
-import { testApp, type TestClient } from "../helpers/app.ts";
+import { type TestClient, testApp } from "../helpers/app.ts";
 
 export async function signedIn() {
   const t = testApp();

@@ -92,12 +92,7 @@ describe("job editor", () => {
     const rel = await postForm(client, "/jobs/new", localJobForm("Relative", "photos", dest), { htmx: true });
     expect(rel.text).toContain("must be an absolute path");
 
-    const badCron = await postForm(
-      client,
-      "/jobs/new",
-      { ...localJobForm("Bad cron", "/tmp/x", dest), "sched-k-schedule_type": "custom", "sched-k-cron_expression": "not a cron" },
-      { htmx: true },
-    );
+    const badCron = await postForm(client, "/jobs/new", { ...localJobForm("Bad cron", "/tmp/x", dest), "sched-k-schedule_type": "custom", "sched-k-cron_expression": "not a cron" }, { htmx: true });
     expect(badCron.text).toContain("Schedule 1:");
     expect((await client.json("GET", "/api/jobs")).body).toEqual([]);
   });

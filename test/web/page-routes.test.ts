@@ -39,7 +39,12 @@ describe("every page route", () => {
     const { app, client } = await signedIn();
     // A job, a run and a credential with id 1, so the id pages render for real.
     const job = await client.json("POST", "/api/jobs", {
-      body: { name: "j", source_dirs: [mkdtempSync(join(tmpdir(), "dm-pages-src-"))], destination_type: "local", destination_config: { mount_point: "/mnt/x", backup_subdir: "", auto_mount: false, auto_unmount: false } },
+      body: {
+        name: "j",
+        source_dirs: [mkdtempSync(join(tmpdir(), "dm-pages-src-"))],
+        destination_type: "local",
+        destination_config: { mount_point: "/mnt/x", backup_subdir: "", auto_mount: false, auto_unmount: false },
+      },
     });
     expect(job.status).toBe(201);
     for (const path of pageRoutes(app)) {

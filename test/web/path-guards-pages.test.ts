@@ -33,7 +33,11 @@ describe("job editor guard rails", () => {
 
   test("clone of a stored job that falls outside shows the message and makes no copy", async () => {
     const { client, ctx } = await signedIn();
-    const old = ctx.db.insert(jobs).values({ name: "old", sourceDirs: ["/etc"], destinationType: "local", destinationConfig: { mount_point: "/mnt/b" }, syncOptions: {} }).returning().get();
+    const old = ctx.db
+      .insert(jobs)
+      .values({ name: "old", sourceDirs: ["/etc"], destinationType: "local", destinationConfig: { mount_point: "/mnt/b" }, syncOptions: {} })
+      .returning()
+      .get();
     const res = await postForm(client, `/jobs/${old.id}/clone`, {}, { htmx: true });
     expect(res.text).toContain(escaped("Field 'source_dirs.0' must be inside the allowed folders"));
     expect((await client.json("GET", "/api/jobs")).body.length).toBe(1);

@@ -71,8 +71,7 @@ describe("formatting", () => {
 });
 
 describe("job card data", () => {
-  const job = (enabled: boolean, next: (string | null)[]): JobProps =>
-    ({ enabled, schedules: next.map((n) => ({ schedule_type: "daily", next_run: n })) }) as unknown as JobProps;
+  const job = (enabled: boolean, next: (string | null)[]): JobProps => ({ enabled, schedules: next.map((n) => ({ schedule_type: "daily", next_run: n })) }) as unknown as JobProps;
   test("the next run is the earliest of the schedules; none when the job is disabled", () => {
     expect(nextRunOf(job(true, ["2026-02-01T00:00:00.000Z", null, "2026-01-10T00:00:00.000Z"]))).toBe("2026-01-10T00:00:00.000Z");
     expect(nextRunOf(job(false, ["2026-02-01T00:00:00.000Z"]))).toBeNull();
@@ -96,7 +95,7 @@ describe("escaping and secrets", () => {
         { name: "password", label: "Password", type: "password", required: true, secret: true },
         { name: "private_key", label: "Key", type: "text", required: false, secret: true },
       ],
-      values: { username: "alice\"<", password: "hunter2", private_key: "-----BEGIN KEY-----" },
+      values: { username: 'alice"<', password: "hunter2", private_key: "-----BEGIN KEY-----" },
     });
     expect(html).toContain('value="alice&#34;<"');
     expect(html).not.toContain("hunter2");

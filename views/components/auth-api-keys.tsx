@@ -87,7 +87,14 @@ export function ApiKeysCard(props: ApiKeysCardProps) {
                     <UtcTime iso={k.lastUsedAt} />
                   </td>
                   <td>
-                    <form method="post" action={`/account/api-keys/${k.id}/revoke`} hx-post={`/account/api-keys/${k.id}/revoke`} hx-target="#account-api-keys" hx-swap="outerHTML" hx-confirm="Revoke this key? Scripts using it stop working.">
+                    <form
+                      method="post"
+                      action={`/account/api-keys/${k.id}/revoke`}
+                      hx-post={`/account/api-keys/${k.id}/revoke`}
+                      hx-target="#account-api-keys"
+                      hx-swap="outerHTML"
+                      hx-confirm="Revoke this key? Scripts using it stop working."
+                    >
                       <button class="btn btn-danger small" type="submit">
                         Revoke
                       </button>

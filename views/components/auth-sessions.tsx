@@ -68,7 +68,13 @@ export function SessionsCard(props: SessionsCardProps) {
                   {s.current ? (
                     ""
                   ) : (
-                    <form method="post" action={`/account/sessions/${encodeURIComponent(s.id)}/revoke`} hx-post={`/account/sessions/${encodeURIComponent(s.id)}/revoke`} hx-target="#account-sessions" hx-swap="outerHTML">
+                    <form
+                      method="post"
+                      action={`/account/sessions/${encodeURIComponent(s.id)}/revoke`}
+                      hx-post={`/account/sessions/${encodeURIComponent(s.id)}/revoke`}
+                      hx-target="#account-sessions"
+                      hx-swap="outerHTML"
+                    >
                       <button class="btn small" type="submit">
                         Sign out
                       </button>

@@ -51,7 +51,7 @@ export function DestinationForm(props: DestinationFormProps) {
           </select>
           <div class="hint">
             {usable.length === 0 ? "No saved credential for this type yet. " : ""}
-            <a href={`/credentials?type=${encodeURIComponent(p.type)}`} hx-boost="false" target="_blank">
+            <a href={`/credentials?type=${encodeURIComponent(p.type)}`} hx-boost="false" target="_blank" rel="noopener">
               Add a credential
             </a>
           </div>
@@ -63,7 +63,9 @@ export function DestinationForm(props: DestinationFormProps) {
         <button type="button" class="btn" hx-post="/jobs/editor/test" hx-target="#test-result" hx-swap="outerHTML" hx-include="closest form" hx-indicator="#test-indicator">
           Test connection
         </button>
-        <span class="htmx-indicator muted small" id="test-indicator">Testing…</span>
+        <span class="htmx-indicator muted small" id="test-indicator">
+          Testing…
+        </span>
       </div>
       <TestResult result={props.testResult} />
     </div>

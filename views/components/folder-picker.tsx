@@ -46,7 +46,14 @@ export function FolderPicker(props: FolderPickerProps) {
   const vals = (extra: Record<string, string>) => JSON.stringify({ ...base, ...extra });
   const nav = { "hx-get": "/drives/picker", "hx-target": `#${id}`, "hx-swap": "outerHTML", "hx-include": `#${inputId}` };
   const listing = props.listing;
-  const picked = props.multiple ? new Set(props.value.split("\n").map((l) => l.trim()).filter(Boolean)) : new Set([props.value.trim()]);
+  const picked = props.multiple
+    ? new Set(
+        props.value
+          .split("\n")
+          .map((l) => l.trim())
+          .filter(Boolean),
+      )
+    : new Set([props.value.trim()]);
   return (
     <div class="folder-picker field" id={id}>
       <label for={inputId} safe>
@@ -59,8 +66,14 @@ export function FolderPicker(props: FolderPickerProps) {
       ) : (
         <input id={inputId} name={props.field} class="mono" value={props.value} aria-invalid={props.invalid ? "true" : undefined} />
       )}
-      {props.hint ? <div class="hint" safe>{props.hint}</div> : ""}
-      <div class="card stack small" aria-label="Folder browser">
+      {props.hint ? (
+        <div class="hint" safe>
+          {props.hint}
+        </div>
+      ) : (
+        ""
+      )}
+      <section class="card stack small" aria-label="Folder browser">
         <nav class="row" aria-label="Allowed folders">
           {props.allowedPaths.map((root) => (
             <button type="button" class="btn small-btn" {...nav} hx-vals={vals({ path: root })} safe>
@@ -125,7 +138,11 @@ export function FolderPicker(props: FolderPickerProps) {
                         </td>
                         <td class="actions-col">
                           {!e.browsable || picked.has(e.path) ? (
-                            picked.has(e.path) ? <span class="badge">selected</span> : ""
+                            picked.has(e.path) ? (
+                              <span class="badge">selected</span>
+                            ) : (
+                              ""
+                            )
                           ) : (
                             <button type="button" class="btn small-btn" {...nav} hx-vals={vals({ path: listing.path, pick: e.path })} aria-label={`${props.multiple ? "Add" : "Use"} ${e.name}`}>
                               {props.multiple ? "Add" : "Use"}
@@ -155,7 +172,7 @@ export function FolderPicker(props: FolderPickerProps) {
         ) : (
           ""
         )}
-      </div>
+      </section>
     </div>
   );
 }

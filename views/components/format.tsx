@@ -39,7 +39,12 @@ export function formatUtc(iso: string | null | undefined): string {
 }
 
 export function Time(props: { iso: string | null | undefined; empty?: string }) {
-  if (!props.iso) return <span class="muted" safe>{props.empty ?? "–"}</span>;
+  if (!props.iso)
+    return (
+      <span class="muted" safe>
+        {props.empty ?? "–"}
+      </span>
+    );
   return (
     <time datetime={props.iso} data-local-time safe>
       {formatUtc(props.iso)}
@@ -56,7 +61,12 @@ const STATUS_LABEL: Record<RunStatus, string> = {
 };
 
 export function StatusBadge(props: { status: RunStatus | null; id?: string }) {
-  if (!props.status) return <span class="badge" id={props.id}>Never run</span>;
+  if (!props.status)
+    return (
+      <span class="badge" id={props.id}>
+        Never run
+      </span>
+    );
   return (
     <span class={`badge badge-${props.status}`} id={props.id} safe>
       {STATUS_LABEL[props.status] ?? props.status}

@@ -56,14 +56,7 @@ export function JobCard(props: JobCardProps) {
   // The card re-renders itself from these routes: they must know which variant it is.
   const q = props.compact ? "?compact=1" : "";
   return (
-    <article
-      class="card job-card"
-      id={`job-${job.id}`}
-      data-job-id={String(job.id)}
-      hx-get={`/jobs/${job.id}/card${q}`}
-      hx-trigger={active ? ACTIVE_TRIGGER : "dm:refresh"}
-      hx-swap="outerHTML"
-    >
+    <article class="card job-card" id={`job-${job.id}`} data-job-id={String(job.id)} hx-get={`/jobs/${job.id}/card${q}`} hx-trigger={active ? ACTIVE_TRIGGER : "dm:refresh"} hx-swap="outerHTML">
       <div class="row job-card-head">
         {props.compact ? (
           <h2 class="m0 job-title">Status</h2>
@@ -107,11 +100,11 @@ export function JobCard(props: JobCardProps) {
       <ErrorAlert message={props.error} />
       <div class="row actions">
         {active ? (
-          <button class="btn btn-danger small-btn" hx-post={`/jobs/${job.id}/cancel${q}`} hx-target={`#job-${job.id}`} hx-swap="outerHTML">
+          <button type="submit" class="btn btn-danger small-btn" hx-post={`/jobs/${job.id}/cancel${q}`} hx-target={`#job-${job.id}`} hx-swap="outerHTML">
             Cancel
           </button>
         ) : (
-          <button class="btn btn-primary small-btn" hx-post={`/jobs/${job.id}/run${q}`} hx-target={`#job-${job.id}`} hx-swap="outerHTML">
+          <button type="submit" class="btn btn-primary small-btn" hx-post={`/jobs/${job.id}/run${q}`} hx-target={`#job-${job.id}`} hx-swap="outerHTML">
             Run now
           </button>
         )}

@@ -51,14 +51,7 @@ function BarChart(props: { runs: RunProps[]; series: Series }) {
           const h = v === null || max === 0 ? 0 : Math.max(1, (v / max) * plotH);
           return (
             <g>
-              <rect
-                class={`chart-bar chart-${r.status}`}
-                x={x.toFixed(1)}
-                y={(PAD_T + plotH - h).toFixed(1)}
-                width={barW.toFixed(1)}
-                height={h.toFixed(1)}
-                data-run-id={String(r.id)}
-              >
+              <rect class={`chart-bar chart-${r.status}`} x={x.toFixed(1)} y={(PAD_T + plotH - h).toFixed(1)} width={barW.toFixed(1)} height={h.toFixed(1)} data-run-id={String(r.id)}>
                 <title safe>{`Run #${r.id} · ${formatUtc(r.started_at)} · ${r.status} · ${v === null ? "–" : series.label(v)}`}</title>
               </rect>
               {v === null ? (
@@ -92,8 +85,8 @@ export function RunChart(props: { runs: RunProps[] }) {
         <BarChart runs={runs} series={s} />
       ))}
       <p class="chart-legend small muted">
-        <span class="legend-dot chart-completed"></span> completed <span class="legend-dot chart-failed"></span> failed{" "}
-        <span class="legend-dot chart-cancelled"></span> cancelled <span class="legend-dot chart-running"></span> running
+        <span class="legend-dot chart-completed"></span> completed <span class="legend-dot chart-failed"></span> failed <span class="legend-dot chart-cancelled"></span> cancelled{" "}
+        <span class="legend-dot chart-running"></span> running
       </p>
     </div>
   );

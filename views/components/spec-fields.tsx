@@ -47,7 +47,13 @@ export function SpecFields(props: SpecFieldsProps) {
                   </option>
                 ))}
               </select>
-              {hint ? <div class="hint" safe>{hint}</div> : ""}
+              {hint ? (
+                <div class="hint" safe>
+                  {hint}
+                </div>
+              ) : (
+                ""
+              )}
             </div>
           );
         }
@@ -60,7 +66,13 @@ export function SpecFields(props: SpecFieldsProps) {
                 <input type="checkbox" id={id} name={name} value="true" checked={value === true || value === "true"} aria-invalid={invalid} />
                 <span safe>{f.label}</span>
               </label>
-              {f.help ? <div class="hint" safe>{f.help}</div> : ""}
+              {f.help ? (
+                <div class="hint" safe>
+                  {f.help}
+                </div>
+              ) : (
+                ""
+              )}
             </div>
           );
         }
@@ -86,7 +98,13 @@ export function SpecFields(props: SpecFieldsProps) {
                 autocomplete={secret ? "new-password" : "off"}
               />
             )}
-            {hint ? <div class="hint" safe>{hint}</div> : ""}
+            {hint ? (
+              <div class="hint" safe>
+                {hint}
+              </div>
+            ) : (
+              ""
+            )}
           </div>
         );
       })}

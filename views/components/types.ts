@@ -1,8 +1,8 @@
 // What the pages render, shaped like the seed's JSON objects so a page route can hand a service's
 // answer straight to a view. Views depend only on these, never on services or the database.
 import type { CredentialView } from "../../src/credentials/model.ts";
-import type { JobView } from "../../src/jobs/model.ts";
 import type { FieldSpec, LogLevel, SyncOptions } from "../../src/destinations/contract.ts";
+import type { JobView } from "../../src/jobs/model.ts";
 import type { RunStatus, RunView } from "../../src/runs/model.ts";
 
 export type { LogLevel, RunStatus };

@@ -20,7 +20,10 @@ export function AccountPage(props: AccountPageProps) {
     <Layout title="Account" username={props.username} active="account" theme={props.theme}>
       <div class="stack">
         <h1 class="m0">
-          Account <span class="muted" safe>{props.username}</span>
+          Account{" "}
+          <span class="muted" safe>
+            {props.username}
+          </span>
         </h1>
         <div class="two-col account-grid">
           <TotpCard {...props.totp} />

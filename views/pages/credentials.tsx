@@ -32,11 +32,7 @@ export interface CredentialsPageProps {
 export function CredentialFields(props: { provider: ProviderProps; values: Record<string, unknown>; invalid?: string | null; keepSecrets: boolean }) {
   return (
     <div id="credential-fields">
-      {props.keepSecrets ? (
-        <p class="hint">Saved values are never shown. Leave every field blank to keep them, or fill them all in to replace them.</p>
-      ) : (
-        ""
-      )}
+      {props.keepSecrets ? <p class="hint">Saved values are never shown. Leave every field blank to keep them, or fill them all in to replace them.</p> : ""}
       {props.provider.credentialFields.length === 0 ? (
         <p class="muted small">This destination type needs no credential.</p>
       ) : (
@@ -130,20 +126,15 @@ export function CredentialsPage(props: CredentialsPageProps) {
                         <Time iso={c.updated_at} />
                       </td>
                       <td>
-<div class="row actions">
-                        <a class="btn small-btn" href={`/credentials/${c.id}/edit`}>
-                          Edit
-                        </a>
-                        <button
-                          class="btn btn-danger small-btn"
-                          hx-post={`/credentials/${c.id}/delete`}
-                          hx-target="#credential-error"
-                          hx-confirm="Delete this credential?"
-                        >
-                          Delete
-                        </button>
-                      </div>
-</td>
+                        <div class="row actions">
+                          <a class="btn small-btn" href={`/credentials/${c.id}/edit`}>
+                            Edit
+                          </a>
+                          <button type="submit" class="btn btn-danger small-btn" hx-post={`/credentials/${c.id}/delete`} hx-target="#credential-error" hx-confirm="Delete this credential?">
+                            Delete
+                          </button>
+                        </div>
+                      </td>
                     </tr>
                   ))}
                 </tbody>

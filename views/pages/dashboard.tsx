@@ -21,35 +21,30 @@ export function DashboardPage(props: DashboardProps) {
   return (
     <Layout title="Dashboard" username={props.username} active="dashboard" theme={props.theme}>
       <>
-      <div class="row page-head">
-        <h1 class="m0">Dashboard</h1>
-        <span class="spacer"></span>
-        <a class="btn btn-primary" href="/jobs/new">
-          New job
-        </a>
-      </div>
-      <p class="muted summary">
-        {props.jobs.length} job{props.jobs.length === 1 ? "" : "s"} · {running} running · {failed} failed last time
-      </p>
-      {props.jobs.length === 0 ? (
-        <div class="card empty">
-          <p>No backup jobs yet.</p>
+        <div class="row page-head">
+          <h1 class="m0">Dashboard</h1>
+          <span class="spacer"></span>
           <a class="btn btn-primary" href="/jobs/new">
-            Create your first job
+            New job
           </a>
         </div>
-      ) : (
-        <section class="grid" id="jobs" data-live-status>
-          {props.jobs.map((job) => (
-            <JobCard
-              job={job}
-              activeRunId={props.active[job.id] ?? null}
-              progress={props.progress?.[job.id]}
-              providerName={props.providerNames[job.destination_type]}
-            />
-          ))}
-        </section>
-      )}
+        <p class="muted summary">
+          {props.jobs.length} job{props.jobs.length === 1 ? "" : "s"} · {running} running · {failed} failed last time
+        </p>
+        {props.jobs.length === 0 ? (
+          <div class="card empty">
+            <p>No backup jobs yet.</p>
+            <a class="btn btn-primary" href="/jobs/new">
+              Create your first job
+            </a>
+          </div>
+        ) : (
+          <section class="grid" id="jobs" data-live-status>
+            {props.jobs.map((job) => (
+              <JobCard job={job} activeRunId={props.active[job.id] ?? null} progress={props.progress?.[job.id]} providerName={props.providerNames[job.destination_type]} />
+            ))}
+          </section>
+        )}
       </>
     </Layout>
   );
@@ -68,66 +63,66 @@ export function JobsPage(props: JobsPageProps) {
   return (
     <Layout title="Jobs" username={props.username} active="jobs" theme={props.theme}>
       <>
-      <div class="row page-head">
-        <h1 class="m0">Jobs</h1>
-        <span class="spacer"></span>
-        <a class="btn btn-primary" href="/jobs/new">
-          New job
-        </a>
-      </div>
-      <div id="page-error" aria-live="polite"></div>
-      {props.jobs.length === 0 ? (
-        <div class="card empty">No backup jobs yet.</div>
-      ) : (
-        <div class="card table-wrap">
-          <table>
-            <thead>
-              <tr>
-                <th>Name</th>
-                <th>Destination</th>
-                <th>Status</th>
-                <th>Next run</th>
-                <th class="actions-col">Actions</th>
-              </tr>
-            </thead>
-            <tbody>
-              {props.jobs.map((job) => (
-                <tr id={`job-row-${job.id}`}>
-                  <td>
-                    <a href={`/jobs/${job.id}`} safe>
-                      {job.name}
-                    </a>
-                    {job.enabled ? "" : <span class="badge">Disabled</span>}
-                  </td>
-                  <td safe>{props.providerNames[job.destination_type] ?? job.destination_type}</td>
-                  <td>
-                    <StatusBadge status={jobStatus(job, props.active[job.id] ?? null)} />
-                  </td>
-                  <td>
-                    <Time iso={nextRunOf(job)} empty={job.enabled ? "not scheduled" : "disabled"} />
-                  </td>
-                  <td>
-<div class="row actions">
-                    <a class="btn small-btn" href={`/jobs/${job.id}/edit`}>
-                      Edit
-                    </a>
-                    <a class="btn small-btn" href={`/jobs/${job.id}/runs`}>
-                      History
-                    </a>
-                    <button class="btn small-btn" hx-post={`/jobs/${job.id}/clone`}>
-                      Clone
-                    </button>
-                    <button class="btn btn-danger small-btn" hx-post={`/jobs/${job.id}/delete`} hx-confirm="Delete this job, its schedules and its run history?">
-                      Delete
-                    </button>
-                  </div>
-</td>
-                </tr>
-              ))}
-            </tbody>
-          </table>
+        <div class="row page-head">
+          <h1 class="m0">Jobs</h1>
+          <span class="spacer"></span>
+          <a class="btn btn-primary" href="/jobs/new">
+            New job
+          </a>
         </div>
-      )}
+        <div id="page-error" aria-live="polite"></div>
+        {props.jobs.length === 0 ? (
+          <div class="card empty">No backup jobs yet.</div>
+        ) : (
+          <div class="card table-wrap">
+            <table>
+              <thead>
+                <tr>
+                  <th>Name</th>
+                  <th>Destination</th>
+                  <th>Status</th>
+                  <th>Next run</th>
+                  <th class="actions-col">Actions</th>
+                </tr>
+              </thead>
+              <tbody>
+                {props.jobs.map((job) => (
+                  <tr id={`job-row-${job.id}`}>
+                    <td>
+                      <a href={`/jobs/${job.id}`} safe>
+                        {job.name}
+                      </a>
+                      {job.enabled ? "" : <span class="badge">Disabled</span>}
+                    </td>
+                    <td safe>{props.providerNames[job.destination_type] ?? job.destination_type}</td>
+                    <td>
+                      <StatusBadge status={jobStatus(job, props.active[job.id] ?? null)} />
+                    </td>
+                    <td>
+                      <Time iso={nextRunOf(job)} empty={job.enabled ? "not scheduled" : "disabled"} />
+                    </td>
+                    <td>
+                      <div class="row actions">
+                        <a class="btn small-btn" href={`/jobs/${job.id}/edit`}>
+                          Edit
+                        </a>
+                        <a class="btn small-btn" href={`/jobs/${job.id}/runs`}>
+                          History
+                        </a>
+                        <button type="submit" class="btn small-btn" hx-post={`/jobs/${job.id}/clone`}>
+                          Clone
+                        </button>
+                        <button type="submit" class="btn btn-danger small-btn" hx-post={`/jobs/${job.id}/delete`} hx-confirm="Delete this job, its schedules and its run history?">
+                          Delete
+                        </button>
+                      </div>
+                    </td>
+                  </tr>
+                ))}
+              </tbody>
+            </table>
+          </div>
+        )}
       </>
     </Layout>
   );

@@ -8,10 +8,7 @@ import type { CredentialProps, JobProps, ProviderProps, ScheduleProps, SyncOptio
 import { Layout } from "../layout.tsx";
 
 /** What the editor form holds: a job's editable fields (no id, times, runs or schedules). */
-export type JobFormValues = Pick<
-  JobProps,
-  "name" | "description" | "enabled" | "source_dirs" | "destination_type" | "destination_config" | "sync_options" | "credential_id"
->;
+export type JobFormValues = Pick<JobProps, "name" | "description" | "enabled" | "source_dirs" | "destination_type" | "destination_config" | "sync_options" | "credential_id">;
 
 export interface ScheduleRowState {
   key: string;
@@ -55,7 +52,13 @@ function Check(props: { name: string; checked: boolean; label: string; hint?: st
         <input type="checkbox" id={props.name} name={props.name} value="true" checked={props.checked} aria-invalid={props.invalid ? "true" : undefined} />
         <span safe>{props.label}</span>
       </label>
-      {props.hint ? <div class="hint" safe>{props.hint}</div> : ""}
+      {props.hint ? (
+        <div class="hint" safe>
+          {props.hint}
+        </div>
+      ) : (
+        ""
+      )}
     </div>
   );
 }
@@ -195,8 +198,8 @@ export function JobEditorPage(props: JobEditorProps) {
   return (
     <Layout title={title} username={props.username} active="jobs" theme={props.theme}>
       <>
-      <h1 safe>{title}</h1>
-      <JobForm {...props} />
+        <h1 safe>{title}</h1>
+        <JobForm {...props} />
       </>
     </Layout>
   );

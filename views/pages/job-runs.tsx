@@ -57,9 +57,7 @@ export function RunsTable(props: { runs: RunProps[] }) {
               <td class="num" safe>
                 {formatBytes(r.bytes_transferred)}
               </td>
-              <td class="hide-phone muted">
-                {r.trigger}
-              </td>
+              <td class="hide-phone muted">{r.trigger}</td>
             </tr>
           ))}
         </tbody>
@@ -144,11 +142,7 @@ export function JobRunsPage(props: JobRunsProps) {
             <h2 class="m0">Run history</h2>
             <span class="spacer"></span>
             {props.total > 0 ? (
-              <button
-                class="btn btn-danger small-btn"
-                hx-post={`/jobs/${job.id}/runs/delete`}
-                hx-confirm="Delete every finished run of this job and its logs?"
-              >
+              <button type="submit" class="btn btn-danger small-btn" hx-post={`/jobs/${job.id}/runs/delete`} hx-confirm="Delete every finished run of this job and its logs?">
                 Delete history
               </button>
             ) : (

@@ -2,8 +2,8 @@
 // public/js/run-logs.js from /api/ws/logs/:run_id (stored lines first, then live ones); a
 // finished run's log is rendered here. The level filter and auto-scroll work on both.
 import { durationSeconds, ErrorAlert, formatBytes, formatDuration, StatusBadge, Time } from "../components/format.tsx";
-import type { LogEntryProps, RunProps } from "../components/types.ts";
 import { ACTIVE_TRIGGER } from "../components/job-card.tsx";
+import type { LogEntryProps, RunProps } from "../components/types.ts";
 import { Layout } from "../layout.tsx";
 
 export interface RunDetailProps {
@@ -24,9 +24,7 @@ export function LogLine(props: { entry: LogEntryProps }) {
       <span class="log-time" safe>
         {e.timestamp.slice(11, 19)}
       </span>{" "}
-      <span class="log-level">
-        {e.level}
-      </span>{" "}
+      <span class="log-level">{e.level}</span>{" "}
       <span class="log-msg" safe>
         {e.message}
       </span>
@@ -52,11 +50,11 @@ export function RunSummary(props: { run: RunProps; active: boolean; error?: stri
         <StatusBadge status={r.status} id="run-status" />
         <span class="spacer"></span>
         {props.active ? (
-          <button class="btn btn-danger small-btn" hx-post={`/runs/${r.id}/cancel`} hx-target="#run-summary" hx-swap="outerHTML">
+          <button type="submit" class="btn btn-danger small-btn" hx-post={`/runs/${r.id}/cancel`} hx-target="#run-summary" hx-swap="outerHTML">
             Cancel run
           </button>
         ) : (
-          <button class="btn btn-danger small-btn" hx-post={`/runs/${r.id}/delete`} hx-target="#run-summary" hx-swap="outerHTML" hx-confirm="Delete this run and its log?">
+          <button type="submit" class="btn btn-danger small-btn" hx-post={`/runs/${r.id}/delete`} hx-target="#run-summary" hx-swap="outerHTML" hx-confirm="Delete this run and its log?">
             Delete run
           </button>
         )}
@@ -79,7 +77,9 @@ export function RunSummary(props: { run: RunProps; active: boolean; error?: stri
         <dt>Duration</dt>
         <dd safe>{formatDuration(durationSeconds(r.started_at, r.completed_at))}</dd>
         <dt>Files</dt>
-        <dd id="run-files" data-files-for-run={String(r.id)}>{r.files_transferred}</dd>
+        <dd id="run-files" data-files-for-run={String(r.id)}>
+          {r.files_transferred}
+        </dd>
         <dt>Data</dt>
         <dd id="run-bytes" data-bytes-for-run={String(r.id)} safe>
           {formatBytes(r.bytes_transferred)}
@@ -122,16 +122,7 @@ export function RunDetailPage(props: RunDetailProps) {
               Auto-scroll
             </label>
           </div>
-          <div
-            class="logs"
-            id="run-logs"
-            data-run-id={String(r.id)}
-            data-live={props.active ? "true" : "false"}
-            data-filter="all"
-            role="log"
-            aria-live="polite"
-            tabindex="0"
-          >
+          <div class="logs" id="run-logs" data-run-id={String(r.id)} data-live={props.active ? "true" : "false"} data-filter="all" role="log" aria-live="polite" tabindex="0">
             {props.logs.map((e) => (
               <LogLine entry={e} />
             ))}

@@ -1,6 +1,6 @@
 // One token bucket per run, shared by every concurrent transfer, so bandwidth_limit_kbps caps
 // the run as a whole (like rsync --bwlimit, in KiB/s) however many files move at once.
-import { Transform, type Readable } from "node:stream";
+import { type Readable, Transform } from "node:stream";
 import { sleep } from "./retry.ts";
 
 export class TokenBucket {

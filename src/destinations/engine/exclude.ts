@@ -22,7 +22,7 @@ interface Rule {
 export class ExcludeMatcher {
   private rules: Rule[];
   constructor(patterns: string[]) {
-    this.rules = patterns.filter((p) => p.trim() !== "").map(compile).flat();
+    this.rules = patterns.filter((p) => p.trim() !== "").flatMap(compile);
   }
 
   get empty(): boolean {
@@ -83,8 +83,18 @@ function compile(pattern: string): Rule[] {
 }
 
 const CLASSES: Record<string, string> = {
-  alnum: "\\p{L}\\p{N}", alpha: "\\p{L}", blank: " \\t", cntrl: "\\p{Cc}", digit: "0-9", graph: "\\x21-\\x7e",
-  lower: "\\p{Ll}", print: "\\x20-\\x7e", punct: "!-\\/:-@\\[-`{-~", space: "\\s", upper: "\\p{Lu}", xdigit: "0-9A-Fa-f",
+  alnum: "\\p{L}\\p{N}",
+  alpha: "\\p{L}",
+  blank: " \\t",
+  cntrl: "\\p{Cc}",
+  digit: "0-9",
+  graph: "\\x21-\\x7e",
+  lower: "\\p{Ll}",
+  print: "\\x20-\\x7e",
+  punct: "!-\\/:-@\\[-`{-~",
+  space: "\\s",
+  upper: "\\p{Lu}",
+  xdigit: "0-9A-Fa-f",
 };
 
 function wildToRegex(p: string): string {

@@ -27,19 +27,14 @@ export interface WalkedFile {
  * `onOther` sees entries that are neither file nor directory (symlinks, sockets) so the caller
  * can log them.
  */
-export async function* walkSorted(
-  readDir: (dir: string) => Promise<TreeEntry[]>,
-  root = "",
-  onOther?: (path: string) => void,
-): AsyncGenerator<WalkedFile> {
+export async function* walkSorted(readDir: (dir: string) => Promise<TreeEntry[]>, root = "", onOther?: (path: string) => void): AsyncGenerator<WalkedFile> {
   const entries = await readDir(root);
   const keyed = entries.map((e) => ({ e, key: e.kind === "dir" ? `${e.name}/` : e.name }));
   keyed.sort((a, b) => compareUtf8(a.key, b.key));
   for (const { e } of keyed) {
     const path = root === "" ? e.name : `${root}/${e.name}`;
     if (e.kind === "dir") yield* walkSorted(readDir, path, onOther);
-    else if (e.kind === "file")
-      yield { path, size: e.size, mtime: e.mtime, serverTime: e.serverTime ?? null, id: e.id ?? null };
+    else if (e.kind === "file") yield { path, size: e.size, mtime: e.mtime, serverTime: e.serverTime ?? null, id: e.id ?? null };
     else onOther?.(path);
   }
 }

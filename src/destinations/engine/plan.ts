@@ -11,10 +11,9 @@
 //                                        upload, except that a store that never keeps mtimes and
 //                                        has no record trusts a server write time newer than the
 //                                        local mtime (so a lost record does not mean re-uploading all)
-import { DestinationError } from "../contract.ts";
+import { compareUtf8, DestinationError, type RemoteEntry, type StoreCapabilities } from "../contract.ts";
 import type { ExcludeMatcher } from "./exclude.ts";
 import type { RecordEntry } from "./record.ts";
-import { compareUtf8, type RemoteEntry, type StoreCapabilities } from "../contract.ts";
 import type { LocalFile } from "./walk.ts";
 
 export interface LocalItem extends LocalFile {
@@ -88,7 +87,8 @@ export async function* plan(inp: PlanInput): AsyncGenerator<Action> {
     else if (!lHere && rHere) {
       const rel = path.slice(prefix.length);
       if (inp.deleteExtraneous && !inp.excludes.excludesFile(rel)) yield { type: "delete", path };
-      else if (!fast && !sameRecord(rec, rHere)) yield { type: "adopt", entry: { path, size: rHere.size, mtime: rec?.mtime ?? null, remoteId: rHere.id ?? null, serverTime: rHere.serverTime ?? null, uploadedAt: rec?.uploadedAt ?? 0 } };
+      else if (!fast && !sameRecord(rec, rHere))
+        yield { type: "adopt", entry: { path, size: rHere.size, mtime: rec?.mtime ?? null, remoteId: rHere.id ?? null, serverTime: rHere.serverTime ?? null, uploadedAt: rec?.uploadedAt ?? 0 } };
       else yield { type: "keep", path };
     } else if (lHere && rHere) yield* decide(inp, lHere, rHere, rec, fast);
 

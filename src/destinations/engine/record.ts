@@ -55,21 +55,15 @@ export class RemoteRecord {
 
   /** Marks the record of `top` untrustworthy until finish() says otherwise (a crash mid-run leaves it so). */
   begin(top: string) {
-    this.writer
-      .query("INSERT INTO remote_index_state (store_key, top, complete) VALUES (?, ?, 0) ON CONFLICT (store_key, top) DO UPDATE SET complete = 0")
-      .run(this.storeKey, top);
+    this.writer.query("INSERT INTO remote_index_state (store_key, top, complete) VALUES (?, ?, 0) ON CONFLICT (store_key, top) DO UPDATE SET complete = 0").run(this.storeKey, top);
   }
 
   finish(top: string, full: boolean, now = Date.now()) {
     this.flush();
     if (full) {
-      this.writer
-        .query("UPDATE remote_index_state SET complete = 1, last_full_at = ?, runs_since_full = 0 WHERE store_key = ? AND top = ?")
-        .run(now, this.storeKey, top);
+      this.writer.query("UPDATE remote_index_state SET complete = 1, last_full_at = ?, runs_since_full = 0 WHERE store_key = ? AND top = ?").run(now, this.storeKey, top);
     } else {
-      this.writer
-        .query("UPDATE remote_index_state SET complete = 1, runs_since_full = runs_since_full + 1 WHERE store_key = ? AND top = ?")
-        .run(this.storeKey, top);
+      this.writer.query("UPDATE remote_index_state SET complete = 1, runs_since_full = runs_since_full + 1 WHERE store_key = ? AND top = ?").run(this.storeKey, top);
     }
   }
 
@@ -77,10 +71,9 @@ export class RemoteRecord {
   *entries(top: string): Generator<RecordEntry> {
     const lo = `${top}/`;
     const hi = `${top}0`; // "0" is the character after "/": the end of the "top/" range
-    const q = this.reader.query<
-      { path: string; size: number; mtime: number | null; remote_id: string | null; server_time: number | null; uploaded_at: number },
-      [string, string, string]
-    >("SELECT path, size, mtime, remote_id, server_time, uploaded_at FROM remote_index WHERE store_key = ? AND path >= ? AND path < ? ORDER BY path");
+    const q = this.reader.query<{ path: string; size: number; mtime: number | null; remote_id: string | null; server_time: number | null; uploaded_at: number }, [string, string, string]>(
+      "SELECT path, size, mtime, remote_id, server_time, uploaded_at FROM remote_index WHERE store_key = ? AND path >= ? AND path < ? ORDER BY path",
+    );
     for (const r of q.iterate(this.storeKey, lo, hi)) {
       yield { path: r.path, size: r.size, mtime: r.mtime, remoteId: r.remote_id, serverTime: r.server_time, uploadedAt: r.uploaded_at };
     }

@@ -1,8 +1,7 @@
 // Retries for transient store errors: exponential backoff with jitter, honouring a server's
 // Retry-After (TransientError.retryAfterMs), abortable. Permanent errors (auth, permission,
 // not_found, config, ...) pass straight through so a run fails at once with a clear message.
-import { DestinationError } from "../contract.ts";
-import { TransientError } from "../contract.ts";
+import { DestinationError, TransientError } from "../contract.ts";
 
 export interface RetryPolicy {
   /** Total tries, the first included. */

@@ -4,14 +4,14 @@
 import { createReadStream } from "node:fs";
 import { readFile } from "node:fs/promises";
 import { basename } from "node:path";
+import type { PutSource, RemoteStore } from "../contract.ts";
 import { DestinationError, type SyncRequest, type SyncResult } from "../contract.ts";
-import { checkRequestSources } from "./sources.ts";
 import { TokenBucket, throttle } from "./bandwidth.ts";
 import { ExcludeMatcher } from "./exclude.ts";
+import { type Action, type LocalItem, plan } from "./plan.ts";
 import { RemoteRecord } from "./record.ts";
-import { plan, type Action, type LocalItem } from "./plan.ts";
 import { cancelled, withRetry } from "./retry.ts";
-import type { PutSource, RemoteStore } from "../contract.ts";
+import { checkRequestSources } from "./sources.ts";
 import { walkLocal } from "./walk.ts";
 
 export interface EngineOptions {
@@ -41,8 +41,7 @@ export async function runSync(req: SyncRequest<unknown>, store: RemoteStore, opt
   const onAbort = () => ctl.abort();
   req.signal.addEventListener("abort", onAbort, { once: true });
   const signal = ctl.signal;
-  const retry = <T>(what: string, fn: () => Promise<T>) =>
-    withRetry(fn, signal, (err, n, wait) => report.log("warning", `${what}: ${err.message}; retry ${n} in ${(wait / 1000).toFixed(1)} s`));
+  const retry = <T>(what: string, fn: () => Promise<T>) => withRetry(fn, signal, (err, n, wait) => report.log("warning", `${what}: ${err.message}; retry ${n} in ${(wait / 1000).toFixed(1)} s`));
 
   const result: SyncResult = { filesTransferred: 0, bytesTransferred: 0, filesDeleted: 0 };
   const planned = { files: 0, bytes: 0 };
@@ -155,8 +154,7 @@ export async function runSync(req: SyncRequest<unknown>, store: RemoteStore, opt
     for (const { top, dir } of tops) {
       if (failure) break;
       const state = readRecord.state(top);
-      const full =
-        !!opts.fullCompare || !state.complete || state.lastFullAt === null || now() - state.lastFullAt > FULL_COMPARE_MAX_AGE_MS || state.runsSinceFull + 1 >= FULL_COMPARE_EVERY_RUNS;
+      const full = !!opts.fullCompare || !state.complete || state.lastFullAt === null || now() - state.lastFullAt > FULL_COMPARE_MAX_AGE_MS || state.runsSinceFull + 1 >= FULL_COMPARE_EVERY_RUNS;
       if (full) fullTops.add(top);
       if (verbose) report.log("info", `${top}: comparing with ${full ? "the remote listing" : "the local record"}`);
       record?.begin(top);

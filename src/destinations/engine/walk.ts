@@ -2,11 +2,11 @@
 // directory in memory at a time, with rsync's excludes applied on the way down (an excluded
 // folder is not entered). Symlinks and special files are reported and skipped, as rclone does
 // without --links: an object store has nowhere to put them.
-import { lstatSync } from "node:fs";
+import { type Dirent, lstatSync } from "node:fs";
 import { readdir } from "node:fs/promises";
 import { join } from "node:path";
 import type { ExcludeMatcher } from "./exclude.ts";
-import { walkSorted, type TreeEntry } from "./ordered.ts";
+import { type TreeEntry, walkSorted } from "./ordered.ts";
 
 export interface LocalFile {
   /** Relative to the source folder. */
@@ -25,14 +25,10 @@ export interface LocalFile {
  */
 const STAT_BATCH = 256;
 
-export async function* walkLocal(
-  root: string,
-  excludes: ExcludeMatcher,
-  onSkip: (rel: string, why: string) => void,
-): AsyncGenerator<LocalFile> {
+export async function* walkLocal(root: string, excludes: ExcludeMatcher, onSkip: (rel: string, why: string) => void): AsyncGenerator<LocalFile> {
   const ns = new Map<string, bigint>();
   const readDir = async (dir: string): Promise<TreeEntry[]> => {
-    let dirents;
+    let dirents: Dirent[];
     try {
       dirents = await readdir(join(root, dir), { withFileTypes: true });
     } catch (err) {

@@ -7,9 +7,8 @@ import { basename, isAbsolute, join, normalize } from "node:path";
 import { withAutoMount } from "../../system/automount.ts";
 import { killChild, spawnChild } from "../../system/children.ts";
 import { guardHostPath, type HostPathRules, type Refuse } from "../../system/paths.ts";
-import { fieldError, parseFields } from "../contract.ts";
-import { exitMessage, parseRecord, PendingFiles, readStatLine, WARNING_EXIT_CODES, type FileRecord, type RsyncStats } from "./rsync-output.ts";
-import { DestinationError, type Destination, type FieldSpec, type RunReporter, type SyncOptions, type SyncRequest, type SyncResult, type TestResult } from "../contract.ts";
+import { type Destination, DestinationError, type FieldSpec, fieldError, parseFields, type RunReporter, type SyncOptions, type SyncRequest, type SyncResult, type TestResult } from "../contract.ts";
+import { exitMessage, type FileRecord, PendingFiles, parseRecord, type RsyncStats, readStatLine, WARNING_EXIT_CODES } from "./rsync-output.ts";
 
 export interface LocalConfig {
   mount_point: string;
@@ -32,7 +31,15 @@ const configFields: FieldSpec[] = [
   { name: "auto_mount", label: "Mount before the run", type: "boolean", required: false, default: false },
   { name: "auto_unmount", label: "Unmount after the run", type: "boolean", required: false, default: false },
   { name: "min_free_space_mb", label: "Minimum free space (MB)", type: "integer", required: false, help: "Checked before each run; empty for no check" },
-  { name: "on_low_space", label: "When space is low", type: "choice", options: ["fail", "warn"], required: false, default: "fail", help: "fail (the run stops before writing) or warn (a warning on the run)" },
+  {
+    name: "on_low_space",
+    label: "When space is low",
+    type: "choice",
+    options: ["fail", "warn"],
+    required: false,
+    default: "fail",
+    help: "fail (the run stops before writing) or warn (a warning on the run)",
+  },
 ];
 
 function parseConfig(raw: unknown): LocalConfig {
@@ -57,7 +64,7 @@ function parseSpaceCheck(v: Record<string, unknown>): Pick<LocalConfig, "min_fre
   const min = v.min_free_space_mb === null || v.min_free_space_mb === undefined ? null : Number(v.min_free_space_mb);
   if (min !== null && min < 0) throw fieldError("min_free_space_mb", "must be a whole number of at least 0");
   const on = v.on_low_space ?? "fail";
-  if (on !== "fail" && on !== "warn") throw fieldError("on_low_space", "must be one of \"fail\", \"warn\"");
+  if (on !== "fail" && on !== "warn") throw fieldError("on_low_space", 'must be one of "fail", "warn"');
   return { min_free_space_mb: min, on_low_space: on };
 }
 
@@ -285,28 +292,36 @@ async function sync(req: SyncRequest<LocalConfig>): Promise<SyncResult> {
   // Before mounting anything (the engine checked too), and again on the mounted drive, whose
   // folders (a sub-folder that is a symlink) only exist from now on.
   checkLocalPaths(config, req.sources, rules, refuse);
-  return withAutoMount(config, report, async () => {
-    checkLocalPaths(config, req.sources, rules, refuse);
-    // PATH read per run, so installing rsync while the server runs is picked up.
-    const rsync = Bun.which("rsync", { PATH: process.env.PATH ?? "" });
-    if (!rsync) throw new DestinationError("unavailable", "rsync is not installed on this server (install the rsync package): local and USB backups need it");
-    // Never create the mount point itself: an unplugged drive would silently fill the system disk.
-    if (!isDirectory(config.mount_point)) throw new DestinationError("not_found", `Destination ${config.mount_point} does not exist or is not a folder (is the drive mounted?)`);
-    const root = config.backup_subdir ? join(config.mount_point, config.backup_subdir) : config.mount_point;
-    const result: SyncResult = { filesTransferred: 0, bytesTransferred: 0, filesDeleted: 0 };
-    for (const source of req.sources) {
-      if (signal.aborted) throw new DestinationError("cancelled", "Cancelled");
-      const label = basename(source);
-      const dest = join(root, label);
-      report.log("info", `${options.dry_run ? "Dry run: " : ""}Starting sync of ${source} to ${dest}/`);
-      const t = await runRsync({ rsync, args: rsyncArgs(source, dest, options), label, options, report, signal, dirs: { source, dest } });
-      result.filesTransferred += t.filesTransferred;
-      result.bytesTransferred += t.bytesTransferred;
-      result.filesDeleted += t.filesDeleted;
-      report.log("info", `${label}: ${t.filesTransferred} file(s) ${options.dry_run ? "would be " : ""}copied (${t.bytesTransferred} bytes), ${t.filesDeleted} ${options.dry_run ? "would be " : ""}deleted`);
-    }
-    return result;
-  }, { allowedRoots: req.allowedRoots });
+  return withAutoMount(
+    config,
+    report,
+    async () => {
+      checkLocalPaths(config, req.sources, rules, refuse);
+      // PATH read per run, so installing rsync while the server runs is picked up.
+      const rsync = Bun.which("rsync", { PATH: process.env.PATH ?? "" });
+      if (!rsync) throw new DestinationError("unavailable", "rsync is not installed on this server (install the rsync package): local and USB backups need it");
+      // Never create the mount point itself: an unplugged drive would silently fill the system disk.
+      if (!isDirectory(config.mount_point)) throw new DestinationError("not_found", `Destination ${config.mount_point} does not exist or is not a folder (is the drive mounted?)`);
+      const root = config.backup_subdir ? join(config.mount_point, config.backup_subdir) : config.mount_point;
+      const result: SyncResult = { filesTransferred: 0, bytesTransferred: 0, filesDeleted: 0 };
+      for (const source of req.sources) {
+        if (signal.aborted) throw new DestinationError("cancelled", "Cancelled");
+        const label = basename(source);
+        const dest = join(root, label);
+        report.log("info", `${options.dry_run ? "Dry run: " : ""}Starting sync of ${source} to ${dest}/`);
+        const t = await runRsync({ rsync, args: rsyncArgs(source, dest, options), label, options, report, signal, dirs: { source, dest } });
+        result.filesTransferred += t.filesTransferred;
+        result.bytesTransferred += t.bytesTransferred;
+        result.filesDeleted += t.filesDeleted;
+        report.log(
+          "info",
+          `${label}: ${t.filesTransferred} file(s) ${options.dry_run ? "would be " : ""}copied (${t.bytesTransferred} bytes), ${t.filesDeleted} ${options.dry_run ? "would be " : ""}deleted`,
+        );
+      }
+      return result;
+    },
+    { allowedRoots: req.allowedRoots },
+  );
 }
 
 export const localDestination: Destination<LocalConfig, "local"> = {

@@ -5,14 +5,24 @@
 // and a symlinked folder below the root may not lead out of it. Symlinks and special files are
 // not files of this store (list skips them, open and move say "not_found"), as for the engine's
 // local walk.
-import { constants, type Stats } from "node:fs";
+import { constants, type Dirent, type Stats } from "node:fs";
 import { lstat, mkdir, open as openFile, readdir, realpath, rename, rm, rmdir, stat, unlink, utimes } from "node:fs/promises";
 import { dirname, join, sep } from "node:path";
 import type { Readable } from "node:stream";
 import { pipeline } from "node:stream/promises";
-import { DestinationError } from "../contract.ts";
-import { walkSorted, type TreeEntry } from "../engine/ordered.ts";
-import { guardStream, throwIfCancelled, TEMP_SUFFIX, tempUploadName, type PutResult, type PutSource, type RemoteEntry, type RemoteStore, type StoreCapabilities } from "../contract.ts";
+import {
+  DestinationError,
+  guardStream,
+  type PutResult,
+  type PutSource,
+  type RemoteEntry,
+  type RemoteStore,
+  type StoreCapabilities,
+  TEMP_SUFFIX,
+  tempUploadName,
+  throwIfCancelled,
+} from "../contract.ts";
+import { type TreeEntry, walkSorted } from "../engine/ordered.ts";
 
 /** Our temporary names: `.<name>.<8 hex>.dmpartial` (never listed). */
 const TEMP_NAME = new RegExp(`^\\..*\\.[0-9a-f]{8}\\${TEMP_SUFFIX}$`);
@@ -49,8 +59,7 @@ export class LocalStore implements RemoteStore {
         throw fsError(err, "Resolving", rel);
       });
       if (real !== null) {
-        if (real !== realRoot && !real.startsWith(realRoot === "/" ? "/" : realRoot + sep))
-          throw new DestinationError("permission", `'${rel}' leads outside the store through a symbolic link`);
+        if (real !== realRoot && !real.startsWith(realRoot === "/" ? "/" : realRoot + sep)) throw new DestinationError("permission", `'${rel}' leads outside the store through a symbolic link`);
         return;
       }
       if (dir === this.root || dir === "/") return;
@@ -76,7 +85,7 @@ export class LocalStore implements RemoteStore {
     const readDir = async (dir: string): Promise<TreeEntry[]> => {
       throwIfCancelled(signal);
       const abs = await this.path(dir, true);
-      let ents;
+      let ents: Dirent[];
       try {
         ents = await readdir(abs, { withFileTypes: true });
       } catch (err) {

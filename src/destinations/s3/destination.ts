@@ -2,14 +2,14 @@
 // and sync through the mirror engine (../engine/) over the S3 store, by remoteDestination (../remote.ts).
 // The store and the engine (and with them the AWS SDK, ~35 MB) load on first use: an appliance
 // that never backs up to S3 does not pay for it at start-up.
-import type { S3StoreConfig } from "./store.ts";
+
+import { DestinationError, type FieldSpec, FULL_COMPARE_FIELD, fieldError, parseFields, TEST_TIMEOUT_MS } from "../contract.ts";
 import { remoteDestination } from "../remote.ts";
-import { DestinationError, fieldError, FULL_COMPARE_FIELD, type FieldSpec, parseFields, TEST_TIMEOUT_MS } from "../contract.ts";
+import type { S3StoreConfig } from "./store.ts";
 
 export interface S3Config extends S3StoreConfig {
   full_compare: boolean;
 }
-
 
 const configFields: FieldSpec[] = [
   { name: "bucket", label: "Bucket", type: "string", required: true },
@@ -24,7 +24,6 @@ const credentialFields: FieldSpec[] = [
   { name: "access_key_id", label: "Access key ID", type: "string", required: true },
   { name: "secret_access_key", label: "Secret access key", type: "password", required: true, secret: true },
 ];
-
 
 function parseConfig(raw: unknown): S3Config {
   const v = parseFields(configFields, raw, "AWS S3");

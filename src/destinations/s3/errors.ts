@@ -1,8 +1,7 @@
 // S3 errors (SDK service exceptions and network errors under Bun) into the shared
 // DestinationError vocabulary, with words a person can act on. Never includes credentials.
-import { DestinationError } from "../contract.ts";
+import { DestinationError, TransientError } from "../contract.ts";
 import { parseRetryAfter } from "../engine/retry.ts";
-import { TransientError } from "../contract.ts";
 
 const AUTH = new Set(["InvalidAccessKeyId", "SignatureDoesNotMatch", "InvalidToken", "ExpiredToken", "TokenRefreshRequired", "AuthorizationHeaderMalformed", "InvalidSecurity"]);
 const TRANSIENT_CODES = new Set(["SlowDown", "InternalError", "ServiceUnavailable", "RequestTimeout", "RequestTimeTooSkewed", "Throttling", "ThrottlingException", "TooManyRequests"]);

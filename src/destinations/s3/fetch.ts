@@ -118,7 +118,9 @@ export class S3Fetch {
     const code = /<Code>([^<]+)<\/Code>/.exec(text)?.[1] ?? (res.status === 404 ? "NotFound" : res.status === 403 ? "Forbidden" : `HTTP${res.status}`);
     const message = /<Message>([^<]*)<\/Message>/.exec(text)?.[1] || code;
     const hdrs: Record<string, string> = {};
-    res.headers.forEach((v, k) => (hdrs[k] = v));
+    res.headers.forEach((v, k) => {
+      hdrs[k] = v;
+    });
     throw new S3HttpError(code, message, { httpStatusCode: res.status }, { headers: hdrs });
   }
 
@@ -133,10 +135,7 @@ export class S3Fetch {
   }
 
   /** HeadObject; null when the object does not exist. */
-  async head(
-    key: string,
-    signal: AbortSignal,
-  ): Promise<{ size: number; etag: string | null; lastModified: number | null; meta: Record<string, string>; encryption: string | null } | null> {
+  async head(key: string, signal: AbortSignal): Promise<{ size: number; etag: string | null; lastModified: number | null; meta: Record<string, string>; encryption: string | null } | null> {
     try {
       const res = await this.request("HEAD", key, {}, null, signal, 30_000);
       const meta: Record<string, string> = {};

@@ -6,6 +6,10 @@
 // (memory stays flat whatever the size, and a failed part is retried by re-reading its range).
 // We use our own multipart rather than lib-storage's Upload because Upload buffers every queued
 // part in memory and cannot re-read a part after a failure.
+
+import { Agent as HttpAgent } from "node:http";
+import { Agent as HttpsAgent } from "node:https";
+import { Readable } from "node:stream";
 import {
   AbortMultipartUploadCommand,
   CompleteMultipartUploadCommand,
@@ -16,15 +20,11 @@ import {
   ListObjectsV2Command,
   PutObjectCommand,
   S3Client,
-  UploadPartCommand,
   type StorageClass,
+  UploadPartCommand,
 } from "@aws-sdk/client-s3";
-import { Agent as HttpAgent } from "node:http";
-import { Agent as HttpsAgent } from "node:https";
-import { Readable } from "node:stream";
-import { DestinationError } from "../contract.ts";
+import { DestinationError, guardStream, type HashKind, type PutResult, type PutSource, type RemoteEntry, type RemoteStore, type StoreCapabilities } from "../contract.ts";
 import { withRetry } from "../engine/retry.ts";
-import { guardStream, type HashKind, type PutResult, type PutSource, type RemoteEntry, type RemoteStore, type StoreCapabilities } from "../contract.ts";
 import { s3Error } from "./errors.ts";
 import { S3Fetch } from "./fetch.ts";
 
@@ -109,10 +109,7 @@ export class S3Store implements RemoteStore {
     const keyPrefix = this.root + (prefix ? `${prefix}/` : "");
     let token: string | undefined;
     do {
-      const page = await withRetry(
-        () => this.send<any>(new ListObjectsV2Command({ Bucket: this.cfg.bucket, Prefix: keyPrefix, ContinuationToken: token, MaxKeys: 1000 }), signal, "listing"),
-        signal,
-      );
+      const page = await withRetry(() => this.send<any>(new ListObjectsV2Command({ Bucket: this.cfg.bucket, Prefix: keyPrefix, ContinuationToken: token, MaxKeys: 1000 }), signal, "listing"), signal);
       for (const o of page.Contents ?? []) {
         const key: string = o.Key;
         if (key.endsWith("/")) continue; // folder markers made by consoles and other tools
@@ -149,8 +146,7 @@ export class S3Store implements RemoteStore {
     });
     if (!h) throw new DestinationError("not_found", `${from}: not found`);
     if (from === to) return;
-    if (h.size > MAX_COPY)
-      throw new DestinationError("failed", `${from}: too large to move on the server (${h.size} bytes; one S3 copy takes at most 5 GiB, and multipart copy is not supported yet)`);
+    if (h.size > MAX_COPY) throw new DestinationError("failed", `${from}: too large to move on the server (${h.size} bytes; one S3 copy takes at most 5 GiB, and multipart copy is not supported yet)`);
     await this.send(
       new CopyObjectCommand({
         Bucket: this.cfg.bucket,
@@ -215,17 +211,14 @@ export class S3Store implements RemoteStore {
           const i = next++;
           const start = i * partSize;
           const end = Math.min(source.size, start + partSize) - 1;
-          const r = await withRetry(
-            () => {
-              const body = source.openRange(start, end);
-              return this.send<any>(
-                new UploadPartCommand({ Bucket: this.cfg.bucket, Key: this.keyOf(path), UploadId: uploadId, PartNumber: i + 1, Body: body, ContentLength: end - start + 1 }),
-                inner.signal,
-                path,
-              ).finally(() => body.destroy());
-            },
-            inner.signal,
-          );
+          const r = await withRetry(() => {
+            const body = source.openRange(start, end);
+            return this.send<any>(
+              new UploadPartCommand({ Bucket: this.cfg.bucket, Key: this.keyOf(path), UploadId: uploadId, PartNumber: i + 1, Body: body, ContentLength: end - start + 1 }),
+              inner.signal,
+              path,
+            ).finally(() => body.destroy());
+          }, inner.signal);
           etags[i] = r.ETag;
         }
       };
@@ -265,11 +258,7 @@ export class S3Store implements RemoteStore {
   }
 
   async removeMany(paths: string[], signal: AbortSignal): Promise<void> {
-    const r = await this.send<any>(
-      new DeleteObjectsCommand({ Bucket: this.cfg.bucket, Delete: { Objects: paths.map((p) => ({ Key: this.keyOf(p) })), Quiet: true } }),
-      signal,
-      "deleting",
-    );
+    const r = await this.send<any>(new DeleteObjectsCommand({ Bucket: this.cfg.bucket, Delete: { Objects: paths.map((p) => ({ Key: this.keyOf(p) })), Quiet: true } }), signal, "deleting");
     const failed = (r.Errors ?? []).filter((e: any) => e.Code !== "NoSuchKey");
     if (failed.length) {
       const e = failed[0];

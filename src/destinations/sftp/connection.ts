@@ -1,11 +1,11 @@
 // One SSH connection with its SFTP channel: connecting with a password or a key, the host key
 // check, promise wrappers over ssh2's raw SFTP calls (which pipeline: many requests can be in
 // flight on one channel), and the mapping of ssh2/SFTP errors onto the destination vocabulary.
-import SftpClient from "ssh2-sftp-client";
+
 import type { SFTPWrapper } from "ssh2";
-import { DestinationError } from "../contract.ts";
-import { transientError } from "../contract.ts";
-import { changedKeyMessage, check, describeKey, record, type HostKey, type Verdict } from "./known-hosts.ts";
+import SftpClient from "ssh2-sftp-client";
+import { DestinationError, transientError } from "../contract.ts";
+import { changedKeyMessage, check, describeKey, type HostKey, record, type Verdict } from "./known-hosts.ts";
 
 export interface SftpAuth {
   password?: string;
@@ -117,20 +117,19 @@ export function connectError(err: unknown, o: Pick<ConnectOptions, "host" | "por
   const msg = String(e?.message ?? err);
   const where = `${o.host}:${o.port}`;
   const code = String(e?.code ?? "");
-  if (code === "ECONNREFUSED" || /ECONNREFUSED/.test(msg))
-    return new DestinationError("unavailable", `Connection refused by ${where}: is an SSH server listening on port ${o.port}?`, { cause: err });
+  if (code === "ECONNREFUSED" || /ECONNREFUSED/.test(msg)) return new DestinationError("unavailable", `Connection refused by ${where}: is an SSH server listening on port ${o.port}?`, { cause: err });
   if (code === "ENOTFOUND" || code === "EAI_AGAIN" || /ENOTFOUND|getaddrinfo/.test(msg))
     return new DestinationError("not_found", `Host '${o.host}' could not be found (DNS lookup failed)`, { cause: err });
-  if (/EHOSTUNREACH|ENETUNREACH/.test(code + msg))
-    return new DestinationError("unavailable", `Host ${o.host} is unreachable from this machine`, { cause: err });
+  if (/EHOSTUNREACH|ENETUNREACH/.test(code + msg)) return new DestinationError("unavailable", `Host ${o.host} is unreachable from this machine`, { cause: err });
   if (/Timed out while waiting for handshake|ETIMEDOUT|timed out/i.test(code + msg))
     return new DestinationError("unavailable", `No answer from ${where} in time (host down, firewall, or not an SSH server?)`, { cause: err });
   if (/All configured authentication methods failed/i.test(msg))
     return new DestinationError("auth", `The server refused the credentials for user '${o.username}' (wrong password, or key not authorised)`, { cause: err });
   if (/Cannot parse privateKey|Unsupported key format|bad passphrase|Encrypted private OpenSSH key detected|passphrase/i.test(msg))
-    return new DestinationError("auth", `The private key could not be read: ${/passphrase/i.test(msg) ? "wrong or missing passphrase" : "not a supported key format (OpenSSH or PEM)"}`, { cause: err });
-  if (/ECONNRESET|socket hang up|Connection lost|not connected|No response from server/i.test(code + msg))
-    return transientError(`The connection to ${where} was lost`, null, err);
+    return new DestinationError("auth", `The private key could not be read: ${/passphrase/i.test(msg) ? "wrong or missing passphrase" : "not a supported key format (OpenSSH or PEM)"}`, {
+      cause: err,
+    });
+  if (/ECONNRESET|socket hang up|Connection lost|not connected|No response from server/i.test(code + msg)) return transientError(`The connection to ${where} was lost`, null, err);
   return new DestinationError("failed", `SFTP connection to ${where} failed: ${msg.replace(/^getConnection: /, "")}`, { cause: err });
 }
 
@@ -148,8 +147,7 @@ export function requestError(err: unknown, what: string, path: string): Destinat
     case FX.CONNECTION_LOST:
       return transientError(`${what} '${path}': connection lost`, null, err);
   }
-  if (/No response from server|Not connected|ECONNRESET|write after end|channel|closed/i.test(msg))
-    return transientError(`${what} '${path}': connection lost`, null, err);
+  if (/No response from server|Not connected|ECONNRESET|write after end|channel|closed/i.test(msg)) return transientError(`${what} '${path}': connection lost`, null, err);
   return new DestinationError("failed", `${what} '${path}' failed: ${msg}`, { cause: err });
 }
 

@@ -2,9 +2,10 @@
 // key pinning in the data folder, and sync through the shared remote engine (src/sync/engine.ts).
 // ssh2, the store and the engine load on first use, so listing destination types (and starting
 // the server) does not pay for them.
-import type { SftpAuth } from "./connection.ts";
-import { DestinationError, fieldError, FULL_COMPARE_FIELD, type FieldSpec, parseFields, type RemoteStore, TEST_TIMEOUT_MS } from "../contract.ts";
+
+import { DestinationError, type FieldSpec, FULL_COMPARE_FIELD, fieldError, parseFields, type RemoteStore, TEST_TIMEOUT_MS } from "../contract.ts";
 import { folderNote, remoteDestination, type StoreEnv } from "../remote.ts";
+import type { SftpAuth } from "./connection.ts";
 
 export interface SftpConfig {
   host: string;
@@ -15,7 +16,6 @@ export interface SftpConfig {
   /** Compare with the full remote listing on every run instead of trusting the local record. */
   full_compare?: boolean;
 }
-
 
 const configFields: FieldSpec[] = [
   { name: "host", label: "Host", type: "string", required: true },

@@ -76,10 +76,7 @@ export function record(dataDir: string, host: string, port: number, key: HostKey
   appendFileSync(file, line, { mode: 0o600 });
 }
 
-export type Verdict =
-  | { status: "known"; key: HostKey; firstSeen: string | null }
-  | { status: "new"; key: HostKey }
-  | { status: "changed"; key: HostKey; expected: KnownHost[] };
+export type Verdict = { status: "known"; key: HostKey; firstSeen: string | null } | { status: "new"; key: HostKey } | { status: "changed"; key: HostKey; expected: KnownHost[] };
 
 /**
  * Compares the key a server presented with the record. A host is "changed" only when it has a

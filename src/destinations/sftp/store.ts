@@ -6,10 +6,9 @@
 // a few connections spread the server's work (one sftp-server process each) over its cores.
 import type { Readable } from "node:stream";
 import type { Stats } from "ssh2";
-import { DestinationError } from "../contract.ts";
-import { walkSorted, type TreeEntry } from "../engine/ordered.ts";
-import { guardStream, throwIfCancelled, TEMP_SUFFIX, tempUploadName, type PutResult, type PutSource, type RemoteEntry, type RemoteStore, type StoreCapabilities } from "../contract.ts";
-import { call, connect, disconnect, FX, requestError, type Connection, type ConnectOptions } from "./connection.ts";
+import { DestinationError, guardStream, type PutResult, type PutSource, type RemoteEntry, type RemoteStore, type StoreCapabilities, tempUploadName, throwIfCancelled } from "../contract.ts";
+import { type TreeEntry, walkSorted } from "../engine/ordered.ts";
+import { type Connection, type ConnectOptions, call, connect, disconnect, FX, requestError } from "./connection.ts";
 
 export interface SftpStoreOptions extends ConnectOptions {
   /** The remote folder everything goes under (remote_path); relative paths start at the login folder. */
@@ -130,7 +129,7 @@ export class SftpStore implements RemoteStore {
       signal.throwIfAborted();
       const abs = this.abs(dir);
       const slot = await this.conn(signal);
-      let names;
+      let names: { filename: string; attrs: Stats }[];
       try {
         names = await call<{ filename: string; attrs: Stats }[]>(slot.c, (cb) => slot.c.sftp.readdir(abs, cb));
       } catch (err) {
@@ -200,10 +199,15 @@ export class SftpStore implements RemoteStore {
       const onLost = (err: Error) => raw.destroy(err);
       c.onLost.add(onLost);
       handedOver = true;
-      return guardStream(raw, signal, (err) => requestError(err, "Reading", abs), () => {
-        c.onLost.delete(onLost);
-        slot.load--;
-      });
+      return guardStream(
+        raw,
+        signal,
+        (err) => requestError(err, "Reading", abs),
+        () => {
+          c.onLost.delete(onLost);
+          slot.load--;
+        },
+      );
     } catch (err) {
       if (signal.aborted) throw new DestinationError("cancelled", "Cancelled", { cause: err });
       throw err;
@@ -253,7 +257,11 @@ export class SftpStore implements RemoteStore {
       if (pending) await pending;
       await this.run("Creating folder", abs, signal, async (c) => {
         const mkdir = () => call(c, (cb) => c.sftp.mkdir(abs, cb));
-        const isDir = () => call<Stats>(c, (cb) => c.sftp.stat(abs, cb)).then((st) => (st.mode & S_IFMT) === S_IFDIR, () => false);
+        const isDir = () =>
+          call<Stats>(c, (cb) => c.sftp.stat(abs, cb)).then(
+            (st) => (st.mode & S_IFMT) === S_IFDIR,
+            () => false,
+          );
         try {
           await mkdir();
         } catch (err) {
@@ -424,4 +432,3 @@ export function normaliseRoot(p: string): string {
   if (r !== "/") r = r.replace(/\/+$/, "");
   return r === "" ? "." : r;
 }
-

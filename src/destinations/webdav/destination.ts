@@ -2,7 +2,7 @@
 // password, and sync through the shared remote engine (src/sync/engine.ts).
 // The `webdav` package, the store and the engine load on first use, so listing destination types
 // (and starting the server) does not pay for them.
-import { DestinationError, fieldError, FULL_COMPARE_FIELD, type FieldSpec, parseFields, type RemoteStore } from "../contract.ts";
+import { DestinationError, type FieldSpec, FULL_COMPARE_FIELD, fieldError, parseFields, type RemoteStore } from "../contract.ts";
 import { folderNote, remoteDestination } from "../remote.ts";
 
 export interface WebdavConfig {
@@ -11,7 +11,6 @@ export interface WebdavConfig {
   /** Compare with the full remote listing on every run instead of trusting the local record. */
   full_compare?: boolean;
 }
-
 
 const configFields: FieldSpec[] = [
   { name: "url", label: "Server URL", type: "string", required: true, help: "e.g. https://cloud.example.com/remote.php/dav/files/me/" },
@@ -23,7 +22,6 @@ const credentialFields: FieldSpec[] = [
   { name: "username", label: "Username", type: "string", required: true },
   { name: "password", label: "Password", type: "password", required: true, secret: true },
 ];
-
 
 function parseConfig(raw: unknown): WebdavConfig {
   const v = parseFields(configFields, raw, "WebDAV");

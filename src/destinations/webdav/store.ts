@@ -6,9 +6,19 @@
 // direct PUT (remembered for the rest of the run).
 import { Readable, Transform } from "node:stream";
 import { createClient, type FileStat, type WebDAVClient } from "webdav";
-import { DestinationError } from "../contract.ts";
-import { walkSorted, type TreeEntry } from "../engine/ordered.ts";
-import { guardStream, throwIfCancelled, TEMP_SUFFIX, tempUploadName, transientError, type PutResult, type PutSource, type RemoteEntry, type RemoteStore, type StoreCapabilities } from "../contract.ts";
+import {
+  DestinationError,
+  guardStream,
+  type PutResult,
+  type PutSource,
+  type RemoteEntry,
+  type RemoteStore,
+  type StoreCapabilities,
+  tempUploadName,
+  throwIfCancelled,
+  transientError,
+} from "../contract.ts";
+import { type TreeEntry, walkSorted } from "../engine/ordered.ts";
 
 export interface WebdavStoreOptions {
   url: string;
@@ -49,8 +59,7 @@ export class WebdavStore implements RemoteStore {
   async check(signal: AbortSignal): Promise<Record<string, unknown>> {
     const st = await this.statAbs(this.root, signal);
     if (st && st.type !== "directory") throw new DestinationError("config", `Remote path '${this.root}' is a file, not a folder`);
-    if (!st && (this.root === "/" || !(await this.statAbs("/", signal))))
-      throw new DestinationError("not_found", `The URL ${this.o.url} was not found on the server (404): check its path`);
+    if (!st && (this.root === "/" || !(await this.statAbs("/", signal)))) throw new DestinationError("not_found", `The URL ${this.o.url} was not found on the server (404): check its path`);
     if (st) this.dirs.set(this.root, Promise.resolve());
     return { url: this.o.url, remote_path: this.root, exists: st !== null };
   }
@@ -357,4 +366,3 @@ export function normaliseDavRoot(p: string): string {
   const r = ("/" + p.trim()).replace(/\/+/g, "/").replace(/\/+$/, "");
   return r === "" ? "/" : r;
 }
-

@@ -2,20 +2,20 @@
 // section's id is the target) or the whole page for a plain form post.
 import { Elysia } from "elysia";
 import type { ApiKeysCardProps } from "../../../views/components/auth-api-keys.tsx";
+import { ApiKeysCard } from "../../../views/components/auth-api-keys.tsx";
 import type { PasswordCardProps } from "../../../views/components/auth-password.tsx";
+import { PasswordCard } from "../../../views/components/auth-password.tsx";
 import { SessionsCard, type SessionsCardProps } from "../../../views/components/auth-sessions.tsx";
 import { TotpCard, type TotpCardProps } from "../../../views/components/auth-totp.tsx";
-import { ApiKeysCard } from "../../../views/components/auth-api-keys.tsx";
-import { PasswordCard } from "../../../views/components/auth-password.tsx";
 import { AccountPage } from "../../../views/pages/account.tsx";
 import { changePassword, disableTotp, enableTotp, enrolmentFor, logoutEverywhere, startTotpSetup } from "../../auth/account.ts";
-import { isTotpSecret } from "../../auth/totp.ts";
 import { createApiKey, deleteApiKey, listApiKeys } from "../../auth/api-keys.ts";
 import { clientIp } from "../../auth/client-ip.ts";
 import { clearSessionCookie } from "../../auth/cookie.ts";
 import { COOKIE_NAME } from "../../auth/guard.ts";
 import { remainingRecoveryCodes } from "../../auth/recovery-codes.ts";
 import { deleteUserSession, listUserSessions, type SessionUser } from "../../auth/sessions.ts";
+import { isTotpSecret } from "../../auth/totp.ts";
 import { findUserById } from "../../auth/users.ts";
 import type { AppContext } from "../../context.ts";
 import { parseId } from "../../http/params.ts";

@@ -1,10 +1,11 @@
 // What several page routes need: the providers as the views see them, ids from the path, a
 // not-found test and re-arming the scheduler. (The signed-in user and the theme come from
 // `{ page: true }`, src/web/session.ts; form helpers are in src/web/forms.ts.)
+
+import type { ProviderProps } from "../../../views/components/types.ts";
+import { listDestinations } from "../../destinations/registry.ts";
 import { ApiError } from "../../http/errors.ts";
 import { parseId } from "../../http/params.ts";
-import { listDestinations } from "../../destinations/registry.ts";
-import type { ProviderProps } from "../../../views/components/types.ts";
 import type { Services } from "../../services.ts";
 
 export function providers(): ProviderProps[] {

@@ -1,15 +1,15 @@
 // Credentials page: list, create, edit (blank secrets keep the saved data), delete (409 names the jobs).
 import { Elysia } from "elysia";
-import type { AppContext } from "../../context.ts";
-import * as creds from "../../credentials/service.ts";
-import { destinationFor, isDestinationType } from "../../destinations/registry.ts";
 import { ErrorAlert } from "../../../views/components/format.tsx";
 import { NotFoundPage } from "../../../views/components/not-found.tsx";
 import type { CredentialProps } from "../../../views/components/types.ts";
-import { CredentialFields, CredentialForm, CredentialsPage, type CredentialFormProps } from "../../../views/pages/credentials.tsx";
+import { CredentialFields, CredentialForm, type CredentialFormProps, CredentialsPage } from "../../../views/pages/credentials.tsx";
+import type { AppContext } from "../../context.ts";
+import * as creds from "../../credentials/service.ts";
+import { destinationFor, isDestinationType } from "../../destinations/registry.ts";
+import { fieldOf, formOf, messageOf, readConfig } from "../forms.ts";
 import { html, pageOrFragment, redirect } from "../html.ts";
 import { pageAuth, type Viewer } from "../session.ts";
-import { fieldOf, formOf, messageOf, readConfig } from "../forms.ts";
 import { idParam, isNotFound, providers } from "./common.ts";
 
 function defaultType(requested: string | null): string {
@@ -20,7 +20,11 @@ function defaultType(requested: string | null): string {
 /** Non-secret values only: what may be shown again after a refused save. */
 function shownValues(type: string, data: Record<string, unknown>): Record<string, unknown> {
   if (!isDestinationType(type)) return {};
-  const secret = new Set(destinationFor(type).credentialFields.filter((f) => f.secret || f.type === "password").map((f) => f.name));
+  const secret = new Set(
+    destinationFor(type)
+      .credentialFields.filter((f) => f.secret || f.type === "password")
+      .map((f) => f.name),
+  );
   return Object.fromEntries(Object.entries(data).filter(([k]) => !secret.has(k)));
 }
 
@@ -43,14 +47,17 @@ export function credentialPages(ctx: AppContext) {
 
   const save = async (p: Viewer, request: Request, body: unknown, rawId?: string) => {
     const form = formOf(body);
-    const editing: CredentialProps | null = rawId === undefined ? null : (() => {
-      try {
-        return creds.getCredential(db, idParam(rawId) ?? 0);
-      } catch (err) {
-        if (isNotFound(err)) return null;
-        throw err;
-      }
-    })();
+    const editing: CredentialProps | null =
+      rawId === undefined
+        ? null
+        : (() => {
+            try {
+              return creds.getCredential(db, idParam(rawId) ?? 0);
+            } catch (err) {
+              if (isNotFound(err)) return null;
+              throw err;
+            }
+          })();
     if (rawId !== undefined && !editing) return redirect("/credentials", request);
     const type = editing?.provider_type ?? form.provider_type ?? "";
     const fields = isDestinationType(type) ? destinationFor(type).credentialFields : [];

@@ -1,19 +1,20 @@
 // Pages of the System/USB feature: the Drives page (mount/unmount forms) and the folder picker's
 // fragment routes, used by the job editor for sources and the mount point.
-import { Elysia } from "elysia";
+
 import { join } from "node:path";
-import { FolderPicker, PICKER_FIELD_PATTERN } from "../../../views/components/folder-picker.tsx";
+import { Elysia } from "elysia";
 import { DriveSelect } from "../../../views/components/drive-select.tsx";
+import { FolderPicker, PICKER_FIELD_PATTERN } from "../../../views/components/folder-picker.tsx";
 import { DrivesPage } from "../../../views/pages/drives.tsx";
 import type { AppContext } from "../../context.ts";
 import { ApiError, badRequest } from "../../http/errors.ts";
-import { browse, defaultPath, makeDirectory, type BrowseResult } from "../../system/browse.ts";
+import { type BrowseResult, browse, defaultPath, makeDirectory } from "../../system/browse.ts";
 import { mountDrive, unmountDrive } from "../../system/drive-service.ts";
-import { listDrives, type Drive } from "../../system/drives.ts";
+import { type Drive, listDrives } from "../../system/drives.ts";
 import { readMounts } from "../../system/mounts.ts";
+import { formOf, lines } from "../forms.ts";
 import { html, pageOrFragment } from "../html.ts";
 import { pageAuth, type Viewer } from "../session.ts";
-import { formOf, lines } from "../forms.ts";
 
 const PICKER_LABELS: Record<string, string> = { source_dirs: "Folders to back up" };
 
@@ -133,11 +134,10 @@ export function drivePages(ctx: AppContext) {
         }),
       { page: true, ...hide },
     )
-    .post(
-      "/drives/unmount",
-      ({ request, body, user, theme }) => act({ user, theme }, request, async () => `Unmounted ${await unmountDrive(formOf(body).mount_point, roots())}`),
-      { page: true, ...hide },
-    )
+    .post("/drives/unmount", ({ request, body, user, theme }) => act({ user, theme }, request, async () => `Unmounted ${await unmountDrive(formOf(body).mount_point, roots())}`), {
+      page: true,
+      ...hide,
+    })
     .get("/drives/picker", ({ query }) => html(renderFolderPicker(ctx, pickerParams(query as Record<string, string>))), { page: true, ...hide })
     .post(
       "/drives/picker/mkdir",

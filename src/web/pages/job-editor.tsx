@@ -1,27 +1,27 @@
 // The job editor's routes: the page (new/edit), its save, and the fragments it asks for while
 // the user types (destination form per type, schedule rows with their preview, connection test).
 import { Elysia } from "elysia";
+import { DestinationForm, TestResult } from "../../../views/components/destination-form.tsx";
+import { NotFoundPage } from "../../../views/components/not-found.tsx";
+import { ScheduleRow } from "../../../views/components/schedule-row.tsx";
+import type { ScheduleProps } from "../../../views/components/types.ts";
+import { DEFAULT_SYNC_OPTIONS, JobEditorPage, type JobEditorProps, JobForm, type JobFormValues, type ScheduleRowState } from "../../../views/pages/job-editor.tsx";
 import type { AppContext } from "../../context.ts";
 import { listCredentials } from "../../credentials/service.ts";
-import { ApiError, badRequest } from "../../http/errors.ts";
-import * as jobs from "../../jobs/service.ts";
 import { destinationFor, isDestinationType } from "../../destinations/registry.ts";
+import { ApiError, badRequest } from "../../http/errors.ts";
+import { JobBody } from "../../jobs/model.ts";
+import * as jobs from "../../jobs/service.ts";
 import { testDestination } from "../../providers/service.ts";
 import { nextRuns } from "../../schedules/cron.ts";
 import { ScheduleBody } from "../../schedules/model.ts";
 import * as schedules from "../../schedules/service.ts";
 import type { Services } from "../../services.ts";
-import { DestinationForm, TestResult } from "../../../views/components/destination-form.tsx";
-import { NotFoundPage } from "../../../views/components/not-found.tsx";
-import { ScheduleRow } from "../../../views/components/schedule-row.tsx";
-import type { ScheduleProps } from "../../../views/components/types.ts";
-import { DEFAULT_SYNC_OPTIONS, JobEditorPage, JobForm, type JobEditorProps, type JobFormValues, type ScheduleRowState } from "../../../views/pages/job-editor.tsx";
-import { renderDriveSelect, renderFolderPicker } from "./drives.tsx";
-import { html, pageOrFragment, redirect } from "../html.ts";
 import { checkSchema, fieldOf, formOf, messageOf, parseJobForm, readSchedule, scheduleInput, withTypeDefaults } from "../forms.ts";
-import { JobBody } from "../../jobs/model.ts";
+import { html, pageOrFragment, redirect } from "../html.ts";
 import { pageAuth, type Viewer } from "../session.ts";
 import { idParam, isNotFound, providers, rearm } from "./common.ts";
+import { renderDriveSelect, renderFolderPicker } from "./drives.tsx";
 
 const hide = { detail: { hide: true } };
 const fieldsOf = (type: Parameters<typeof destinationFor>[0]) => destinationFor(type).configFields;
@@ -187,9 +187,7 @@ export function jobEditorPages(ctx: AppContext, services: Services) {
       ({ query }) => {
         const form = query as Record<string, string>;
         const key = typeof form.key === "string" && /^[A-Za-z0-9_]{1,40}$/.test(form.key) ? form.key : null;
-        const row = key
-          ? previewRow(key, withTypeDefaults(readSchedule(form, key)))
-          : previewRow(newRowKey(), { schedule_type: "daily", hour: 2, minute: 0, enabled: true, catch_up: true });
+        const row = key ? previewRow(key, withTypeDefaults(readSchedule(form, key))) : previewRow(newRowKey(), { schedule_type: "daily", hour: 2, minute: 0, enabled: true, catch_up: true });
         return html(<ScheduleRow rowKey={row.key} schedule={row.schedule} preview={row.preview} error={row.error} serverTimezone={schedules.serverTimezone()} />);
       },
       { page: true, ...hide },

@@ -1,20 +1,19 @@
 // Dashboard, job list, a job's page (card + history), and the job actions the pages post.
 import { Elysia } from "elysia";
-import type { AppContext } from "../../context.ts";
-import * as jobs from "../../jobs/service.ts";
-import { withLiveCounters } from "../../runs/live-counters.ts";
-import { listJobRuns } from "../../runs/queries.ts";
-import { deleteRuns } from "../../runs/queries.ts";
-import type { Services } from "../../services.ts";
 import { ErrorAlert } from "../../../views/components/format.tsx";
 import { JobCard } from "../../../views/components/job-card.tsx";
 import { NotFoundPage } from "../../../views/components/not-found.tsx";
 import type { JobProps, ProgressProps } from "../../../views/components/types.ts";
 import { DashboardPage, JobsPage } from "../../../views/pages/dashboard.tsx";
 import { JobRunsPage } from "../../../views/pages/job-runs.tsx";
+import type { AppContext } from "../../context.ts";
+import * as jobs from "../../jobs/service.ts";
+import { withLiveCounters } from "../../runs/live-counters.ts";
+import { deleteRuns, listJobRuns } from "../../runs/queries.ts";
+import type { Services } from "../../services.ts";
+import { messageOf } from "../forms.ts";
 import { html, redirect } from "../html.ts";
 import { pageAuth, type Viewer } from "../session.ts";
-import { messageOf } from "../forms.ts";
 import { idParam, isNotFound, providerNames, rearm } from "./common.ts";
 
 const PAGE_SIZE = 20;
@@ -50,16 +49,13 @@ function renderDashboard(ctx: AppContext, services: Services, page: Viewer) {
     const p = liveProgress(services, j.active_run_id);
     if (p) progress[j.id] = p;
   }
-  return html(
-    <DashboardPage username={page.user.username} theme={page.theme} jobs={all.map(asProps)} active={active} progress={progress} providerNames={providerNames()} />,
-  );
+  return html(<DashboardPage username={page.user.username} theme={page.theme} jobs={all.map(asProps)} active={active} progress={progress} providerNames={providerNames()} />);
 }
 
 export function jobPages(ctx: AppContext, services: Services) {
   const { db } = ctx;
   const { engine } = services;
-  const notFoundPage = (page: Viewer, message: string) =>
-    html(<NotFoundPage username={page.user.username} theme={page.theme} message={message} />, { status: 404 });
+  const notFoundPage = (page: Viewer, message: string) => html(<NotFoundPage username={page.user.username} theme={page.theme} message={message} />, { status: 404 });
 
   const card = (request: Request, id: number, error?: string | null) => {
     const job = jobs.getJob(db, engine, id);
@@ -105,110 +101,104 @@ export function jobPages(ctx: AppContext, services: Services) {
     );
   };
 
-  return new Elysia({ name: "web-jobs" })
-    .use(pageAuth(ctx))
-    // Before the first user exists, a stranger is sent to /setup rather than /login.
-    .get("/", ({ user, theme }) => renderDashboard(ctx, services, { user, theme }), { page: "setup-first", ...hide })
-    .get(
-      "/jobs",
-      async ({ request, user, theme }) => {
-        const all = jobs.listJobs(db, engine);
-        const active = Object.fromEntries(all.filter((j) => j.active_run_id !== null).map((j) => [j.id, j.active_run_id!]));
-        return html(<JobsPage username={user.username} theme={theme} jobs={all.map(asProps)} active={active} providerNames={providerNames()} />);
-      },
-      { page: true, ...hide },
-    )
-    .get(
-      "/jobs/:id",
-      ({ request, params, user, theme }) => historyPage({ user, theme }, request, params.id),
-      { page: true, ...hide },
-    )
-    .get(
-      "/jobs/:id/runs",
-      ({ request, params, user, theme }) => historyPage({ user, theme }, request, params.id),
-      { page: true, ...hide },
-    )
-    .get(
-      "/jobs/:id/card",
-      async ({ request, params }) => {
-        const id = idParam(params.id);
-        // A card whose job is gone disappears (htmx swaps in the empty body).
-        if (id === null) return html("");
-        try {
-          return await card(request, id);
-        } catch (err) {
-          if (isNotFound(err)) return html("");
-          throw err;
-        }
-      },
-      { page: true, ...hide },
-    )
-    .post(
-      "/jobs/:id/run",
-      async ({ request, params }) => {
-        const id = idParam(params.id);
-        if (id === null) return html("");
-        let error: string | null = null;
-        try {
-          engine.start(id, { trigger: "manual" });
-        } catch (err) {
-          if (isNotFound(err)) return html("");
-          error = messageOf(err);
-        }
-        return card(request, id, error);
-      },
-      { page: true, ...hide },
-    )
-    .post(
-      "/jobs/:id/cancel",
-      async ({ request, params }) => {
-        const id = idParam(params.id);
-        if (id === null) return html("");
-        const cancelled = await engine.cancel(id);
-        try {
-          return await card(request, id, cancelled ? null : "This job is not running.");
-        } catch (err) {
-          if (isNotFound(err)) return html("");
-          throw err;
-        }
-      },
-      { page: true, ...hide },
-    )
-    .post(
-      "/jobs/:id/clone",
-      async ({ request, params }) => {
-        const id = idParam(params.id);
-        try {
-          const copy = jobs.cloneJob(db, engine, id ?? 0, ctx.config);
-          return redirect(`/jobs/${copy.id}/edit`, request);
-        } catch (err) {
-          return inlineError(messageOf(err));
-        }
-      },
-      { page: true, ...hide },
-    )
-    .post(
-      "/jobs/:id/delete",
-      async ({ request, params }) => {
-        const id = idParam(params.id);
-        try {
-          jobs.deleteJob(db, engine, id ?? 0);
-          rearm(services, id ?? undefined);
-          return redirect("/jobs", request);
-        } catch (err) {
-          return inlineError(messageOf(err));
-        }
-      },
-      { page: true, ...hide },
-    )
-    .post(
-      "/jobs/:id/runs/delete",
-      async ({ request, params }) => {
-        const id = idParam(params.id);
-        if (id === null) return redirect("/jobs", request);
-        const count = deleteRuns(db, { jobId: id }, services.engine.activeRunIds());
-        return redirect(`/jobs/${id}/runs?deleted=${count}`, request);
-      },
-      { page: true, ...hide },
-    );
+  return (
+    new Elysia({ name: "web-jobs" })
+      .use(pageAuth(ctx))
+      // Before the first user exists, a stranger is sent to /setup rather than /login.
+      .get("/", ({ user, theme }) => renderDashboard(ctx, services, { user, theme }), { page: "setup-first", ...hide })
+      .get(
+        "/jobs",
+        async ({ request, user, theme }) => {
+          const all = jobs.listJobs(db, engine);
+          const active = Object.fromEntries(all.filter((j) => j.active_run_id !== null).map((j) => [j.id, j.active_run_id!]));
+          return html(<JobsPage username={user.username} theme={theme} jobs={all.map(asProps)} active={active} providerNames={providerNames()} />);
+        },
+        { page: true, ...hide },
+      )
+      .get("/jobs/:id", ({ request, params, user, theme }) => historyPage({ user, theme }, request, params.id), { page: true, ...hide })
+      .get("/jobs/:id/runs", ({ request, params, user, theme }) => historyPage({ user, theme }, request, params.id), { page: true, ...hide })
+      .get(
+        "/jobs/:id/card",
+        async ({ request, params }) => {
+          const id = idParam(params.id);
+          // A card whose job is gone disappears (htmx swaps in the empty body).
+          if (id === null) return html("");
+          try {
+            return await card(request, id);
+          } catch (err) {
+            if (isNotFound(err)) return html("");
+            throw err;
+          }
+        },
+        { page: true, ...hide },
+      )
+      .post(
+        "/jobs/:id/run",
+        async ({ request, params }) => {
+          const id = idParam(params.id);
+          if (id === null) return html("");
+          let error: string | null = null;
+          try {
+            engine.start(id, { trigger: "manual" });
+          } catch (err) {
+            if (isNotFound(err)) return html("");
+            error = messageOf(err);
+          }
+          return card(request, id, error);
+        },
+        { page: true, ...hide },
+      )
+      .post(
+        "/jobs/:id/cancel",
+        async ({ request, params }) => {
+          const id = idParam(params.id);
+          if (id === null) return html("");
+          const cancelled = await engine.cancel(id);
+          try {
+            return await card(request, id, cancelled ? null : "This job is not running.");
+          } catch (err) {
+            if (isNotFound(err)) return html("");
+            throw err;
+          }
+        },
+        { page: true, ...hide },
+      )
+      .post(
+        "/jobs/:id/clone",
+        async ({ request, params }) => {
+          const id = idParam(params.id);
+          try {
+            const copy = jobs.cloneJob(db, engine, id ?? 0, ctx.config);
+            return redirect(`/jobs/${copy.id}/edit`, request);
+          } catch (err) {
+            return inlineError(messageOf(err));
+          }
+        },
+        { page: true, ...hide },
+      )
+      .post(
+        "/jobs/:id/delete",
+        async ({ request, params }) => {
+          const id = idParam(params.id);
+          try {
+            jobs.deleteJob(db, engine, id ?? 0);
+            rearm(services, id ?? undefined);
+            return redirect("/jobs", request);
+          } catch (err) {
+            return inlineError(messageOf(err));
+          }
+        },
+        { page: true, ...hide },
+      )
+      .post(
+        "/jobs/:id/runs/delete",
+        async ({ request, params }) => {
+          const id = idParam(params.id);
+          if (id === null) return redirect("/jobs", request);
+          const count = deleteRuns(db, { jobId: id }, services.engine.activeRunIds());
+          return redirect(`/jobs/${id}/runs?deleted=${count}`, request);
+        },
+        { page: true, ...hide },
+      )
+  );
 }

@@ -1,11 +1,11 @@
 // A run's page, its summary fragment (re-rendered when the run ends), cancel and delete.
 import { Elysia } from "elysia";
-import type { AppContext } from "../../context.ts";
-import { withLiveCounters } from "../../runs/live-counters.ts";
-import { getRun, listLogs, deleteRuns } from "../../runs/queries.ts";
-import type { Services } from "../../services.ts";
 import { NotFoundPage } from "../../../views/components/not-found.tsx";
 import { RunDetailPage, RunSummary } from "../../../views/pages/run-detail.tsx";
+import type { AppContext } from "../../context.ts";
+import { withLiveCounters } from "../../runs/live-counters.ts";
+import { deleteRuns, getRun, listLogs } from "../../runs/queries.ts";
+import type { Services } from "../../services.ts";
 import { html, redirect } from "../html.ts";
 import { pageAuth } from "../session.ts";
 import { idParam } from "./common.ts";

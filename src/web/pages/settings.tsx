@@ -1,11 +1,11 @@
 // Settings page: theme and runs kept per job, through the settings service.
 import { Elysia } from "elysia";
+import { SettingsForm, SettingsPage } from "../../../views/pages/settings.tsx";
 import type { AppContext } from "../../context.ts";
 import { getSettings, updateSettings } from "../../settings/service.ts";
-import { SettingsForm, SettingsPage } from "../../../views/pages/settings.tsx";
+import { fieldOf, formOf, intOrNull, messageOf } from "../forms.ts";
 import { html, pageOrFragment, redirect } from "../html.ts";
 import { pageAuth } from "../session.ts";
-import { fieldOf, formOf, intOrNull, messageOf } from "../forms.ts";
 
 const hide = { detail: { hide: true } };
 
