@@ -29,7 +29,7 @@ export const Me = t.Object({
   auth: t.Union([t.Literal("session"), t.Literal("api_key")]),
   scope: t.Union([t.Literal("read"), t.Literal("write")]),
 });
-export const Message = t.Object({ message: t.String() });
+export { Message } from "../http/schemas.ts";
 export const SetupRequired = t.Object({ setup_required: t.Boolean() });
 export const TokenOut = t.Object({ token: t.String({ description: "The session JWT (for WebSocket ?token=)" }) });
 export const LoggedOutAll = t.Object({ message: t.String(), ended_sessions: t.Integer() });

@@ -68,4 +68,4 @@ export const JobView = t.Object({
 /** A job as the API answers it (and the views render it). */
 export type JobView = Static<typeof JobView>;
 
-export const Message = t.Object({ message: t.String() });
+export { Message } from "../http/schemas.ts";

@@ -59,4 +59,4 @@ export const PreviewResponse = t.Object({
   runs: t.Array(t.String({ format: "date-time" })),
 });
 
-export const Message = t.Object({ message: t.String() });
+export { Message } from "../http/schemas.ts";

@@ -5,7 +5,7 @@ import { createReadStream } from "node:fs";
 import { readFile } from "node:fs/promises";
 import { basename } from "node:path";
 import type { PutSource, RemoteStore } from "../contract.ts";
-import { DestinationError, type SyncRequest, type SyncResult } from "../contract.ts";
+import { asDestinationError, DestinationError, type SyncRequest, type SyncResult } from "../contract.ts";
 import { TokenBucket, throttle } from "./bandwidth.ts";
 import { ExcludeMatcher } from "./exclude.ts";
 import { type Action, type LocalItem, plan } from "./plan.ts";
@@ -220,10 +220,8 @@ export async function runSync(req: SyncRequest<unknown>, store: RemoteStore, opt
 
 function normalize(err: unknown, signal: AbortSignal): unknown {
   if (signal.aborted) return err instanceof DestinationError && err.kind !== "cancelled" && err.kind !== "transient" && err.kind !== "unavailable" ? err : cancelled();
-  if (err instanceof DestinationError) return err;
-  const e = err as NodeJS.ErrnoException;
-  if (e?.name === "AbortError") return cancelled();
-  return new DestinationError("failed", e?.message ?? String(err), { cause: err });
+  if ((err as Error | null)?.name === "AbortError") return cancelled();
+  return asDestinationError(err);
 }
 
 /**

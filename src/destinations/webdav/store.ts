@@ -19,6 +19,7 @@ import {
   transientError,
 } from "../contract.ts";
 import { type TreeEntry, walkSorted } from "../engine/ordered.ts";
+import { parseRetryAfter } from "../engine/retry.ts";
 
 export interface WebdavStoreOptions {
   url: string;
@@ -317,7 +318,7 @@ export function davError(err: unknown, what: string, path: string, url: string, 
   if (status === 404) return new DestinationError("not_found", `${what} '${path}': not found (404)`, { cause: err });
   if (status === 507) return new DestinationError("failed", `${what} '${path}': the server is out of space (507)`, { cause: err });
   if (status === 429 || status === 503 || (status !== undefined && status >= 500)) {
-    const retryAfter = retryAfterMs(e.response?.headers?.get?.("retry-after") ?? null);
+    const retryAfter = parseRetryAfter(e.response?.headers?.get?.("retry-after"));
     return transientError(`${what} '${path}': the server answered ${status}`, retryAfter, err);
   }
   if (status !== undefined) return new DestinationError("failed", `${what} '${path}': the server answered ${status}`, { cause: err });
@@ -340,13 +341,6 @@ function hostOf(url: string): string {
   } catch {
     return url;
   }
-}
-
-function retryAfterMs(v: string | null): number | null {
-  if (!v) return null;
-  if (/^\d+$/.test(v.trim())) return Number(v) * 1000;
-  const t = Date.parse(v);
-  return Number.isNaN(t) ? null : Math.max(0, t - Date.now());
 }
 
 function parseTime(v: string | null | undefined): number | null {
