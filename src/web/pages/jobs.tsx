@@ -3,7 +3,7 @@ import { Elysia } from "elysia";
 import { ErrorAlert } from "../../../views/components/format.tsx";
 import { JobCard } from "../../../views/components/job-card.tsx";
 import { NotFoundPage } from "../../../views/components/not-found.tsx";
-import type { JobProps, ProgressProps } from "../../../views/components/types.ts";
+import type { ProgressProps } from "../../../views/components/types.ts";
 import { DashboardPage, JobsPage } from "../../../views/pages/dashboard.tsx";
 import { JobRunsPage } from "../../../views/pages/job-runs.tsx";
 import type { AppContext } from "../../context.ts";
@@ -35,10 +35,6 @@ function inlineError(message: string) {
   return html(<ErrorAlert message={message} />, { headers: { "hx-retarget": "#page-error", "hx-reswap": "innerHTML" } });
 }
 
-function asProps(j: jobs.JobView): JobProps {
-  return j;
-}
-
 function renderDashboard(ctx: AppContext, services: Services, page: Viewer) {
   const all = jobs.listJobs(ctx.db, services.engine);
   const active: Record<number, number> = {};
@@ -49,7 +45,7 @@ function renderDashboard(ctx: AppContext, services: Services, page: Viewer) {
     const p = liveProgress(services, j.active_run_id);
     if (p) progress[j.id] = p;
   }
-  return html(<DashboardPage username={page.user.username} theme={page.theme} jobs={all.map(asProps)} active={active} progress={progress} providerNames={providerNames()} />);
+  return html(<DashboardPage username={page.user.username} theme={page.theme} jobs={all} active={active} progress={progress} providerNames={providerNames()} />);
 }
 
 export function jobPages(ctx: AppContext, services: Services) {
@@ -61,7 +57,7 @@ export function jobPages(ctx: AppContext, services: Services) {
     const job = jobs.getJob(db, engine, id);
     return html(
       <JobCard
-        job={asProps(job)}
+        job={job}
         activeRunId={job.active_run_id}
         progress={liveProgress(services, job.active_run_id)}
         providerName={providerNames()[job.destination_type]}
@@ -88,7 +84,7 @@ export function jobPages(ctx: AppContext, services: Services) {
       <JobRunsPage
         username={page.user.username}
         theme={page.theme}
-        job={asProps(job)}
+        job={job}
         runs={rows.map((r) => withLiveCounters(r, engine))}
         total={total}
         limit={PAGE_SIZE}
@@ -111,7 +107,7 @@ export function jobPages(ctx: AppContext, services: Services) {
         async ({ request, user, theme }) => {
           const all = jobs.listJobs(db, engine);
           const active = Object.fromEntries(all.filter((j) => j.active_run_id !== null).map((j) => [j.id, j.active_run_id!]));
-          return html(<JobsPage username={user.username} theme={theme} jobs={all.map(asProps)} active={active} providerNames={providerNames()} />);
+          return html(<JobsPage username={user.username} theme={theme} jobs={all} active={active} providerNames={providerNames()} />);
         },
         { page: true, ...hide },
       )
