@@ -177,6 +177,14 @@ export function asDestinationError(err: unknown): DestinationError {
   return err instanceof DestinationError ? err : new DestinationError("failed", String((err as Error)?.message ?? err), { cause: err });
 }
 
+/** What opening a store may depend on besides config and credential. */
+export interface StoreEnv {
+  /** The data folder (SFTP host keys), or null when a test runs without one. */
+  dataDir: string | null;
+  /** "test": a connection test, bounded by TEST_TIMEOUT_MS; "sync": a run (or reading back). */
+  purpose: "test" | "sync";
+}
+
 export interface Destination<C = unknown, T extends DestinationType = DestinationType> {
   type: T;
   name: string;
@@ -195,6 +203,10 @@ export interface Destination<C = unknown, T extends DestinationType = Destinatio
   /** Checks the paths on this host the config writes to (the local destination's folders) against
    *  the guard rails, naming the field; called when a job is saved and again before each run. */
   checkHostPaths?(config: C, sources: string[], rules: HostPathRules, refuse: Refuse): void;
+  /** The store that holds this destination's copy, to read it back (browse, restore, verify,
+   *  versions): the same RemoteStore the mirror engine writes for remote types; for local, the
+   *  backup folder on this host (rsync stays the engine that writes it). Absent while not built. */
+  openStore?(config: C, credential: Record<string, string> | null, env: StoreEnv): Promise<RemoteStore>;
   /** Mirrors the sources; absent while the type is not built (capabilities.sync_implemented false). */
   sync?(req: SyncRequest<C>): Promise<SyncResult>;
 }

@@ -13,17 +13,12 @@ import {
   parseFields,
   REMOTE_CAPABILITIES,
   type RemoteStore,
+  type StoreEnv,
   TEST_TIMEOUT_MS,
   type TestResult,
 } from "./contract.ts";
 
-/** What opening a store may depend on besides config and credential. */
-export interface StoreEnv {
-  /** The data folder (SFTP host keys), or null when a test runs without one. */
-  dataDir: string | null;
-  /** "test": a connection test, bounded by TEST_TIMEOUT_MS; "sync": a run. */
-  purpose: "test" | "sync";
-}
+export type { StoreEnv };
 
 export interface RemoteDefinition<C extends { full_compare?: boolean }, T extends DestinationType> {
   type: T;
@@ -58,6 +53,7 @@ export function remoteDestination<C extends { full_compare?: boolean }, T extend
       def.checkCredential?.(data);
       return data;
     },
+    openStore: (config, credential, env) => def.openStore(config, credential, env),
     test: (config, credential, signal, env) => testStore(def, config, credential, signal, env?.dataDir ?? null),
     async sync(req) {
       const store = await def.openStore(req.config, req.credential, { dataDir: req.dataDir, purpose: "sync" });

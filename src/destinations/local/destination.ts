@@ -78,7 +78,7 @@ function parseSpaceCheck(v: Record<string, unknown>): Pick<LocalConfig, "min_fre
 export function checkLocalPaths(config: LocalConfig, sources: string[], rules: HostPathRules, refuse: Refuse) {
   guardHostPath(config.mount_point, "destination_config.mount_point", rules, { refuse, refuseAncestorOfData: config.auto_mount });
   const field = config.backup_subdir ? "destination_config.backup_subdir" : "destination_config.mount_point";
-  const root = config.backup_subdir ? join(config.mount_point, config.backup_subdir) : config.mount_point;
+  const root = backupRoot(config);
   if (config.backup_subdir) guardHostPath(root, field, rules, { refuse });
   sources.forEach((source, i) => {
     const target = join(root, basename(source));
@@ -302,7 +302,7 @@ async function sync(req: SyncRequest<LocalConfig>): Promise<SyncResult> {
       if (!rsync) throw new DestinationError("unavailable", "rsync is not installed on this server (install the rsync package): local and USB backups need it");
       // Never create the mount point itself: an unplugged drive would silently fill the system disk.
       if (!isDirectory(config.mount_point)) throw new DestinationError("not_found", `Destination ${config.mount_point} does not exist or is not a folder (is the drive mounted?)`);
-      const root = config.backup_subdir ? join(config.mount_point, config.backup_subdir) : config.mount_point;
+      const root = backupRoot(config);
       const result: SyncResult = { filesTransferred: 0, bytesTransferred: 0, filesDeleted: 0 };
       for (const source of req.sources) {
         if (signal.aborted) throw new DestinationError("cancelled", "Cancelled");
@@ -322,6 +322,11 @@ async function sync(req: SyncRequest<LocalConfig>): Promise<SyncResult> {
     },
     { allowedRoots: req.allowedRoots },
   );
+}
+
+/** The folder the sources are copied into: `<mount_point>/<backup_subdir>`. */
+function backupRoot(config: LocalConfig): string {
+  return config.backup_subdir ? join(config.mount_point, config.backup_subdir) : config.mount_point;
 }
 
 export const localDestination: Destination<LocalConfig, "local"> = {
@@ -347,5 +352,10 @@ export const localDestination: Destination<LocalConfig, "local"> = {
     throw new DestinationError("config", "Local / USB destinations take no credentials");
   },
   test: (config) => test(config),
+  // Reading back goes through the filesystem; a drive with auto_mount must be mounted by the caller.
+  async openStore(config) {
+    const { LocalStore } = await import("./store.ts");
+    return new LocalStore(backupRoot(config));
+  },
   sync,
 };
