@@ -184,7 +184,7 @@ export const settings = sqliteTable("settings", {
   updatedAt: updatedAt(),
 });
 
-// The remote sync engine's record of what it uploaded (src/sync/index.ts), so a no-change sync
+// The remote sync engine's record of what it uploaded (src/destinations/engine/record.ts), so a no-change sync
 // need not list or stat the remote. store_key names the remote root (type|endpoint|bucket|root),
 // path is relative to it ("<source basename>/<file>"); mtimes in ms since epoch.
 export const remoteIndex = sqliteTable(

@@ -1,7 +1,6 @@
 // The destinations contract, a leaf (imports nothing of src/): the Destination interface and its
 // request/result types, the error vocabulary (DestinationError kinds), field specs and their parser,
 // and the RemoteStore contract every remote store implements (with its error contract per method).
-// Merged from providers/types.ts, sync/store.ts and providers/fields.ts (issue 10).
 
 import type { Database } from "bun:sqlite";
 import { randomBytes } from "node:crypto";
@@ -221,7 +220,7 @@ export interface Destination<C = unknown, T extends DestinationType = Destinatio
 // Paths: relative to the store's root (S3 prefix, SFTP/WebDAV remote_path), "/"-separated, no
 // leading or trailing slash, exactly the bytes of the local name (no Unicode normalisation).
 //
-// Error contract (every method): throw DestinationError (src/providers/types.ts) with
+// Error contract (every method): throw DestinationError (src/destinations/contract.ts) with
 //   "auth"        credentials refused (S3 InvalidAccessKeyId/SignatureDoesNotMatch, SSH auth, 401)
 //   "permission"  authenticated but not allowed (403 AccessDenied, EACCES/EPERM)
 //   "not_found"   the store's ROOT is missing (bucket, base folder, host name unknown); a missing
@@ -500,7 +499,7 @@ export const FULL_COMPARE_FIELD: FieldSpec = {
   help: "List the destination on every run instead of trusting the local record of uploads (slower; the record is re-checked every 24 h or 20 runs anyway)",
 };
 
-/** What every destination on the remote sync engine (src/sync/) can do; a store adds checksums when it has them. */
+/** What every destination on the remote sync engine (src/destinations/engine/) can do; a store adds checksums when it has them. */
 export const REMOTE_CAPABILITIES: Capabilities = {
   supports_delete: true,
   supports_compression: false,

@@ -1,5 +1,5 @@
 // The run engine: one active run per job, pending → running → completed|failed|cancelled.
-// It knows destinations only through the Destination interface (providers/types.ts): it checks
+// It knows destinations only through the Destination interface (destinations/contract.ts): it checks
 // the sources, hands the sync a reporter and an abort signal, and records what comes back.
 import { eq } from "drizzle-orm";
 import { openCredentialData, saveCredentialData } from "../credentials/service.ts";

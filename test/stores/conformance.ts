@@ -1,6 +1,6 @@
 // The store-level conformance suite: one set of checks that every RemoteStore passes the same
 // way (the real S3, SFTP and WebDAV servers, the folder-backed test store, the local read-back
-// store, and any in-process fake), straight against the contract of src/sync/store.ts.
+// store, and any in-process fake), straight against the contract of src/destinations/contract.ts.
 // A store's entry in stores.test.ts calls:
 //   runStoreConformance("s3 (Ceph radosgw)", async () => ({ store, cleanup }), reasonToSkipOrNull)
 // (test/remote/conformance.ts is the other suite: whole syncs through a destination, checked

@@ -1,5 +1,5 @@
 // The one source check of a run, with its one wording. The run engine makes it before it calls
-// any destination (local rsync and remote stores alike); the remote engine (src/sync/engine.ts)
+// any destination (local rsync and remote stores alike); the remote engine (src/destinations/engine/sync.ts)
 // asks for it too, which is a no-op for a request the run engine has checked, so it only runs
 // for a caller that bypasses the engine (its tests, the benchmark) and never twice.
 import { readdirSync, statSync } from "node:fs";

@@ -1,5 +1,5 @@
 // The `sftp` destination: the seed's fields, a password or a private key (with passphrase), host
-// key pinning in the data folder, and sync through the shared remote engine (src/sync/engine.ts).
+// key pinning in the data folder, and sync through the shared remote engine (src/destinations/engine/sync.ts).
 // ssh2, the store and the engine load on first use, so listing destination types (and starting
 // the server) does not pay for them.
 

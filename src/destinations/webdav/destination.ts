@@ -1,5 +1,5 @@
 // The `webdav` destination: the seed's fields (url, remote_path), Basic auth with a username and
-// password, and sync through the shared remote engine (src/sync/engine.ts).
+// password, and sync through the shared remote engine (src/destinations/engine/sync.ts).
 // The `webdav` package, the store and the engine load on first use, so listing destination types
 // (and starting the server) does not pay for them.
 import { DestinationError, type FieldSpec, FULL_COMPARE_FIELD, fieldError, parseFields, type RemoteStore } from "../contract.ts";
