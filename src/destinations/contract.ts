@@ -466,6 +466,12 @@ export function guardStream(source: Readable, signal: AbortSignal, mapError: (er
  *  interrupted upload is never visible under the real name; leftovers end in TEMP_SUFFIX. */
 export const TEMP_SUFFIX = ".dmpartial";
 
+/** A store path's folder ("" at the root) and its last name. */
+export function splitStorePath(path: string): { dir: string; base: string } {
+  const slash = path.lastIndexOf("/");
+  return { dir: slash < 0 ? "" : path.slice(0, slash), base: path.slice(slash + 1) };
+}
+
 /** `.name.<8 hex>.dmpartial` in the same folder, kept under common 255-byte name limits. */
 export function tempUploadName(base: string): string {
   return `.${truncateUtf8(base, 180)}.${randomBytes(4).toString("hex")}${TEMP_SUFFIX}`;

@@ -6,8 +6,20 @@
 // a few connections spread the server's work (one sftp-server process each) over its cores.
 import type { Readable } from "node:stream";
 import type { Stats } from "ssh2";
-import { DestinationError, guardStream, type PutResult, type PutSource, type RemoteEntry, type RemoteStore, type StoreCapabilities, tempUploadName, throwIfCancelled } from "../contract.ts";
+import {
+  DestinationError,
+  guardStream,
+  type PutResult,
+  type PutSource,
+  type RemoteEntry,
+  type RemoteStore,
+  type StoreCapabilities,
+  splitStorePath,
+  tempUploadName,
+  throwIfCancelled,
+} from "../contract.ts";
 import { type TreeEntry, walkSorted } from "../engine/ordered.ts";
+import { FolderMemo } from "../folders.ts";
 import { type Connection, type ConnectOptions, call, connect, disconnect, FX, requestError } from "./connection.ts";
 
 export interface SftpStoreOptions extends ConnectOptions {
@@ -35,7 +47,7 @@ export class SftpStore implements RemoteStore {
   private conns: { c: Connection; load: number }[] = [];
   private opening: Promise<Connection> | null = null;
   /** Folders known to exist (listed or created), and creations in progress, so each is made once. */
-  private dirs = new Map<string, Promise<void>>();
+  private dirs = new FolderMemo();
   private closed = false;
   /** Temporary files being written now (absolute paths), which a listing must not clean up. */
   private activeTemps = new Set<string>();
@@ -112,7 +124,7 @@ export class SftpStore implements RemoteStore {
       throw requestError(err, "Reading", this.root);
     });
     if (st && (st.mode & S_IFMT) !== S_IFDIR) throw new DestinationError("config", `Remote path '${this.root}' on ${this.o.host} is not a folder`);
-    if (st) this.dirs.set(this.root, Promise.resolve());
+    if (st) this.dirs.known(this.root);
     return {
       host: this.o.host,
       port: this.o.port,
@@ -137,12 +149,12 @@ export class SftpStore implements RemoteStore {
         if ((err as { code?: number }).code === FX.NO_SUCH_FILE) return [];
         throw requestError(err, "Listing", abs);
       }
-      this.dirs.set(abs, Promise.resolve());
+      this.dirs.known(abs);
       const out: TreeEntry[] = [];
       for (const { filename, attrs } of names) {
         const type = attrs.mode & S_IFMT;
         const kind = type === S_IFDIR ? "dir" : type === S_IFREG ? "file" : "other";
-        if (kind === "dir") this.dirs.set(joinAbs(abs, filename), Promise.resolve());
+        if (kind === "dir") this.dirs.known(joinAbs(abs, filename));
         if (kind === "file" && TEMP_NAME.test(filename)) {
           // Left by an upload whose connection died before it could clean up: remove, never list.
           const temp = joinAbs(abs, filename);
@@ -229,8 +241,7 @@ export class SftpStore implements RemoteStore {
       if ((st.mode & S_IFMT) !== S_IFREG) throw new DestinationError("not_found", `Moving '${src}': not a file`);
     };
     if (from === to) return this.run("Moving", src, signal, exists);
-    const slash = to.lastIndexOf("/");
-    await this.ensureDir(this.abs(slash < 0 ? "" : to.slice(0, slash)), signal);
+    await this.ensureDir(this.abs(splitStorePath(to).dir), signal);
     await this.run("Moving", src, signal, async (c) => {
       if (c.posixRename) {
         await call(c, (cb) => c.sftp.ext_openssh_rename(src, dst, cb));
@@ -248,14 +259,9 @@ export class SftpStore implements RemoteStore {
    * time. Tries the folder first (its parent usually exists: listed or just made), then parents.
    */
   private ensureDir(abs: string, signal: AbortSignal): Promise<void> {
-    const known = this.dirs.get(abs);
-    if (known) return known;
     const parent = parentOf(abs);
-    if (parent === null) return Promise.resolve();
-    const p = (async () => {
-      const pending = this.dirs.get(parent);
-      if (pending) await pending;
-      await this.run("Creating folder", abs, signal, async (c) => {
+    return this.dirs.ensure(abs, parent, (parentWasPending) =>
+      this.run("Creating folder", abs, signal, async (c) => {
         const mkdir = () => call(c, (cb) => c.sftp.mkdir(abs, cb));
         const isDir = () =>
           call<Stats>(c, (cb) => c.sftp.stat(abs, cb)).then(
@@ -266,25 +272,20 @@ export class SftpStore implements RemoteStore {
           await mkdir();
         } catch (err) {
           const code = (err as { code?: number }).code;
-          if (code === FX.NO_SUCH_FILE && !pending) {
+          if (code === FX.NO_SUCH_FILE && !parentWasPending && parent !== null) {
             await this.ensureDir(parent, signal);
             await mkdir().catch(async (again) => {
               if (!(await isDir())) throw again;
             });
           } else if (!(await isDir())) throw err; // OpenSSH answers a plain FAILURE for "exists"
         }
-      });
-    })();
-    this.dirs.set(abs, p);
-    p.catch(() => this.dirs.delete(abs));
-    return p;
+      }),
+    );
   }
 
   async put(path: string, source: PutSource, signal: AbortSignal): Promise<PutResult> {
     signal.throwIfAborted();
-    const slash = path.lastIndexOf("/");
-    const dir = slash < 0 ? "" : path.slice(0, slash);
-    const base = path.slice(slash + 1);
+    const { dir, base } = splitStorePath(path);
     await this.ensureDir(this.abs(dir), signal);
     const final = this.abs(path);
     // Hidden, unique, and short enough for a 255-byte name limit.
@@ -346,7 +347,7 @@ export class SftpStore implements RemoteStore {
     return this.run("Deleting folder", this.abs(path), signal, async (c) => {
       try {
         await call(c, (cb) => c.sftp.rmdir(this.abs(path), cb));
-        this.dirs.delete(this.abs(path));
+        this.dirs.forget(this.abs(path));
         return true;
       } catch (err) {
         const code = (err as { code?: number }).code;

@@ -14,12 +14,14 @@ import {
   type RemoteEntry,
   type RemoteStore,
   type StoreCapabilities,
+  splitStorePath,
   tempUploadName,
   throwIfCancelled,
   transientError,
 } from "../contract.ts";
 import { type TreeEntry, walkSorted } from "../engine/ordered.ts";
 import { parseRetryAfter } from "../engine/retry.ts";
+import { FolderMemo } from "../folders.ts";
 
 export interface WebdavStoreOptions {
   url: string;
@@ -38,7 +40,7 @@ export class WebdavStore implements RemoteStore {
   readonly hash = null;
   private readonly client: WebDAVClient;
   private readonly root: string;
-  private dirs = new Map<string, Promise<void>>();
+  private dirs = new FolderMemo();
   private canMove = true;
   /** Temporary files being written now (absolute paths), which a listing must not clean up. */
   private activeTemps = new Set<string>();
@@ -61,7 +63,7 @@ export class WebdavStore implements RemoteStore {
     const st = await this.statAbs(this.root, signal);
     if (st && st.type !== "directory") throw new DestinationError("config", `Remote path '${this.root}' is a file, not a folder`);
     if (!st && (this.root === "/" || !(await this.statAbs("/", signal)))) throw new DestinationError("not_found", `The URL ${this.o.url} was not found on the server (404): check its path`);
-    if (st) this.dirs.set(this.root, Promise.resolve());
+    if (st) this.dirs.known(this.root);
     return { url: this.o.url, remote_path: this.root, exists: st !== null };
   }
 
@@ -85,11 +87,11 @@ export class WebdavStore implements RemoteStore {
         if ((err as { status?: number }).status === 404) return [];
         throw davError(err, "Listing", abs, this.o.url);
       }
-      this.dirs.set(abs, Promise.resolve());
+      this.dirs.known(abs);
       const out: TreeEntry[] = [];
       for (const it of items) {
         const path = joinAbs(abs, it.basename);
-        if (it.type === "directory") this.dirs.set(path, Promise.resolve());
+        if (it.type === "directory") this.dirs.known(path);
         else if (TEMP_NAME.test(it.basename)) {
           // Left by an upload whose connection died before it could clean up: remove, never list.
           if (!this.activeTemps.has(path)) await this.client.deleteFile(path, { signal }).catch(() => {});
@@ -150,8 +152,7 @@ export class WebdavStore implements RemoteStore {
     const st = await this.statAbs(src, signal);
     if (!st || st.type !== "file") throw new DestinationError("not_found", `Moving '${src}': ${st ? "not a file" : "not found (404)"}`);
     if (from === to) return;
-    const slash = to.lastIndexOf("/");
-    await this.ensureDir(this.abs(slash < 0 ? "" : to.slice(0, slash)), signal);
+    await this.ensureDir(this.abs(splitStorePath(to).dir), signal);
     try {
       await this.client.moveFile(src, dst, { signal, overwrite: true });
     } catch (err) {
@@ -166,13 +167,8 @@ export class WebdavStore implements RemoteStore {
    * at the same time. Tries the folder first (its parent usually exists: listed or just made).
    */
   private ensureDir(abs: string, signal: AbortSignal): Promise<void> {
-    const known = this.dirs.get(abs);
-    if (known) return known;
-    if (abs === "/") return Promise.resolve();
-    const parent = abs.slice(0, abs.lastIndexOf("/")) || "/";
-    const p = (async () => {
-      const pending = this.dirs.get(parent);
-      if (pending) await pending;
+    const parent = abs === "/" ? null : abs.slice(0, abs.lastIndexOf("/")) || "/";
+    return this.dirs.ensure(abs, parent, async (parentWasPending) => {
       const mkcol = async () => {
         try {
           await this.client.createDirectory(abs, { signal });
@@ -185,25 +181,21 @@ export class WebdavStore implements RemoteStore {
         await mkcol();
       } catch (err) {
         // 409: a parent is missing.
-        if ((err as { status?: number }).status !== 409 || pending) throw davError(err, "Creating folder", abs, this.o.url);
+        if ((err as { status?: number }).status !== 409 || parentWasPending || parent === null) throw davError(err, "Creating folder", abs, this.o.url);
         await this.ensureDir(parent, signal);
         await mkcol().catch((again) => {
           throw davError(again, "Creating folder", abs, this.o.url);
         });
       }
-    })();
-    this.dirs.set(abs, p);
-    p.catch(() => this.dirs.delete(abs));
-    return p;
+    });
   }
 
   async put(path: string, source: PutSource, signal: AbortSignal): Promise<PutResult> {
     signal.throwIfAborted();
-    const slash = path.lastIndexOf("/");
-    const dir = slash < 0 ? "" : path.slice(0, slash);
+    const { dir, base } = splitStorePath(path);
     await this.ensureDir(this.abs(dir), signal);
     const final = this.abs(path);
-    const tempName = tempUploadName(path.slice(slash + 1));
+    const tempName = tempUploadName(base);
     const target = this.canMove ? this.abs(dir === "" ? tempName : `${dir}/${tempName}`) : final;
     this.activeTemps.add(target);
     const stream = exactly(source.open(), source.size, source.localPath);
@@ -263,7 +255,7 @@ export class WebdavStore implements RemoteStore {
     if (items.length > 0) return false;
     try {
       await this.client.deleteFile(`${this.abs(path)}/`, { signal });
-      this.dirs.delete(this.abs(path));
+      this.dirs.forget(this.abs(path));
       return true;
     } catch (err) {
       if ((err as { status?: number }).status === 404) return false;
