@@ -45,6 +45,7 @@ export const LastRun = t.Union([
     files_transferred: t.Integer({ description: "while the run is active: so far (live)" }),
     bytes_transferred: t.Integer(),
     files_deleted: t.Integer(),
+    error_message: t.Union([t.String(), t.Null()], { description: "why the run failed (or was cancelled); null otherwise" }),
   }),
   t.Null(),
 ]);
@@ -63,6 +64,11 @@ export const JobView = t.Object({
   updated_at: t.String(),
   last_run: LastRun,
   active_run_id: t.Union([t.Integer(), t.Null()], { description: "the run in progress, if any" }),
+  failing_since: t.Union([t.String(), t.Null()], {
+    description:
+      "start time of the oldest run in the current streak of failed runs (the failed runs after the newest completed one; cancelled, pending and running runs neither break nor start a streak); null when there is no such streak",
+  }),
+  failed_runs_in_a_row: t.Integer({ minimum: 0, description: "how many failed runs that streak holds; 0 when the newest finished run (cancelled ones aside) completed, or none failed" }),
   schedules: t.Array(ScheduleView),
 });
 /** A job as the API answers it (and the views render it). */

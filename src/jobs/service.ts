@@ -6,7 +6,7 @@ import { destinationFor, isDestinationType } from "../destinations/registry.ts";
 import { conflict, invalidField, nestedFieldError, notFound } from "../http/errors.ts";
 import type { RunEngine } from "../runs/engine-types.ts";
 import { withLiveCounters } from "../runs/live-counters.ts";
-import { lastRuns } from "../runs/queries.ts";
+import { failureStreaks, lastRuns } from "../runs/queries.ts";
 import { schedulesOfJobs } from "../schedules/service.ts";
 import { checkJobPaths } from "../system/host-paths.ts";
 import type { HostPathRules } from "../system/paths.ts";
@@ -94,6 +94,7 @@ export function validateJob(db: Db, input: JobInput, rules: HostPathRules): q.Jo
 function toViews(db: Db, engine: RunEngine, rows: q.JobRow[]): JobView[] {
   const ids = rows.map((r) => r.id);
   const last = lastRuns(db, ids);
+  const streaks = failureStreaks(db, ids);
   const scheds = schedulesOfJobs(db, ids);
   // An active last run shows the engine's live counters (its row gets them at the end).
   for (const [jobId, run] of last) last.set(jobId, withLiveCounters(run, engine));
@@ -111,6 +112,8 @@ function toViews(db: Db, engine: RunEngine, rows: q.JobRow[]): JobView[] {
     updated_at: r.updatedAt,
     last_run: last.get(r.id) ?? null,
     active_run_id: engine.activeRun(r.id),
+    failing_since: streaks.get(r.id)?.since ?? null,
+    failed_runs_in_a_row: streaks.get(r.id)?.count ?? 0,
     schedules: scheds.get(r.id) ?? [],
   }));
 }

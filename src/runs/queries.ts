@@ -42,6 +42,7 @@ export interface LastRunView {
   files_transferred: number;
   bytes_transferred: number;
   files_deleted: number;
+  error_message: string | null;
 }
 
 /** The newest run of each job, for job lists. */
@@ -63,11 +64,43 @@ export function lastRuns(db: Db, jobIds: number[]): Map<number, LastRunView> {
       files_transferred: runs.filesTransferred,
       bytes_transferred: runs.bytesTransferred,
       files_deleted: runs.filesDeleted,
+      error_message: runs.errorMessage,
     })
     .from(runs)
     .where(inArray(runs.id, newest))
     .all();
   for (const { jobId, ...r } of rows) out.set(jobId, r);
+  return out;
+}
+
+export interface FailureStreak {
+  /** When the oldest failed run of the streak started (or ended, or was queued, if it never started). */
+  since: string;
+  count: number;
+}
+
+/**
+ * Each job's current streak of failed runs, in one query for all the given jobs: the failed runs
+ * after its newest completed one (all of them if it never completed). Cancelled, pending and
+ * running runs neither break nor start a streak. Jobs without a streak are absent from the map.
+ */
+export function failureStreaks(db: Db, jobIds: number[]): Map<number, FailureStreak> {
+  const out = new Map<number, FailureStreak>();
+  if (jobIds.length === 0) return out;
+  const rows = db.$client
+    .query<{ job_id: number; n: number; since: string }, [string]>(
+      `WITH streak AS (
+         SELECT f.job_id, count(*) AS n, min(f.id) AS first_id
+           FROM runs f
+          WHERE f.job_id IN (SELECT value FROM json_each(?))
+            AND f.status = 'failed'
+            AND f.id > coalesce((SELECT max(c.id) FROM runs c WHERE c.job_id = f.job_id AND c.status = 'completed'), 0)
+          GROUP BY f.job_id)
+       SELECT streak.job_id, streak.n, coalesce(r.started_at, r.completed_at, r.created_at) AS since
+         FROM streak JOIN runs r ON r.id = streak.first_id`,
+    )
+    .all(JSON.stringify(jobIds));
+  for (const r of rows) out.set(r.job_id, { since: r.since, count: r.n });
   return out;
 }
 

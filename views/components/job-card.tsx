@@ -1,5 +1,6 @@
 // One job on the dashboard. The card re-renders itself (hx-trigger "dm:refresh", fired by
 // public/js/live.js on job_started/job_completed); job_progress only updates its counters.
+import { escapeHtml } from "@kitajs/html";
 import { ErrorAlert, formatBytes, StatusBadge, Time } from "./format.tsx";
 import type { JobProps, ProgressProps, RunStatus } from "./types.ts";
 
@@ -29,6 +30,50 @@ export function jobStatus(job: JobProps, activeRunId: number | null): RunStatus 
   // "pending" lasts a moment before the transfer starts: to a person the job is running.
   if (activeRunId !== null) return "running";
   return job.last_run?.status ?? null;
+}
+
+/** How much of a failure message the card shows; the whole text is in its title. */
+export const REASON_MAX = 200;
+
+export function shortReason(message: string): string {
+  const text = message.trim();
+  if (text.length <= REASON_MAX) return text;
+  return `${text.slice(0, REASON_MAX - 1).trimEnd()}…`;
+}
+
+/**
+ * Why the last run failed (its error message, linked to the run) and since when the job fails:
+ * the oldest run of the current streak of failed runs, with the count when it is more than one.
+ * Cancelled runs are not part of a streak, so "Failing since" can stand under a cancelled run.
+ */
+export function FailureNotice(props: { job: JobProps }) {
+  const { job } = props;
+  const run = job.last_run;
+  const reason = run?.status === "failed" ? (run.error_message ?? "").trim() || "No reason was recorded." : null;
+  if (reason === null && !job.failing_since) return "";
+  const count = job.failed_runs_in_a_row;
+  return (
+    <div class="failure">
+      {reason !== null && run ? (
+        <p class="failure-reason m0">
+          {/* kitajs escapes only quotes in attributes: the title is escaped whole. */}
+          <a href={`/runs/${run.id}`} title={escapeHtml(reason)} safe>
+            {shortReason(reason)}
+          </a>
+        </p>
+      ) : (
+        ""
+      )}
+      {job.failing_since ? (
+        <p class="failure-since small m0">
+          Failing since <Time iso={job.failing_since} />
+          {count > 1 ? ` · ${count} failed runs in a row` : ""}
+        </p>
+      ) : (
+        ""
+      )}
+    </div>
+  );
 }
 
 export function LiveProgress(props: { jobId: number; runId: number; progress?: ProgressProps | null }) {
@@ -96,6 +141,7 @@ export function JobCard(props: JobCardProps) {
         <dt>To</dt>
         <dd safe>{props.providerName ?? job.destination_type}</dd>
       </dl>
+      <FailureNotice job={job} />
       {active ? <LiveProgress jobId={job.id} runId={props.activeRunId!} progress={props.progress} /> : ""}
       <ErrorAlert message={props.error} />
       <div class="row actions">
