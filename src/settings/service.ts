@@ -1,6 +1,6 @@
 // Application settings: a key/value table of JSON values with defaults for every key, so a
 // fresh database and an old one missing a newer key both read as a complete object.
-import { inArray, sql } from "drizzle-orm";
+import { eq, inArray, sql } from "drizzle-orm";
 import type { Db } from "../db/client.ts";
 import { settings } from "../db/schema.ts";
 import { invalidField } from "../http/errors.ts";
@@ -76,6 +76,11 @@ export function updateSettings(db: Db, patch: Partial<Record<keyof Settings, unk
   const now = new Date().toISOString();
   db.transaction((tx) => {
     for (const [key, value] of Object.entries(changes)) {
+      // A null value (public_url off) is no row: the column holds JSON values, never NULL.
+      if (value === null) {
+        tx.delete(settings).where(eq(settings.key, key)).run();
+        continue;
+      }
       tx.insert(settings)
         .values({ key, value, updatedAt: now })
         .onConflictDoUpdate({ target: settings.key, set: { value: sql`excluded.value`, updatedAt: now } })

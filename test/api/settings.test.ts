@@ -16,7 +16,7 @@ describe("settings", () => {
     expect(await api("PUT", "/api/settings", { theme: "dark" })).toMatchObject({ status: 200, body: { max_runs_per_job: 20, theme: "dark" } });
     expect(await api("PUT", "/api/settings", {})).toMatchObject({ status: 200, body: { max_runs_per_job: 20, theme: "dark" } });
     expect(getSettings(ctx.db)).toEqual({ max_runs_per_job: 20, theme: "dark", public_url: null });
-    expect((await api("GET", "/api/settings")).body).toEqual({ max_runs_per_job: 20, theme: "dark" });
+    expect((await api("GET", "/api/settings")).body).toEqual({ max_runs_per_job: 20, theme: "dark", public_url: null });
     for (const v of [1, 1000]) expect((await api("PUT", "/api/settings", { max_runs_per_job: v })).body.max_runs_per_job).toBe(v);
   });
 
