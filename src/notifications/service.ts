@@ -32,21 +32,13 @@ function split(type: ChannelType, config: Config): { plain: Config; secrets: Con
   return { plain, secrets };
 }
 
-function toView(r: q.ChannelRow): ChannelView {
-  const config: Config = { ...r.config };
-  if (isChannelType(r.type)) for (const name of secretNames(r.type)) if (r.secrets && hasSecret(r, name)) config[name] = MASK;
-  return { id: r.id, name: r.name, type: r.type, config, events: r.events, job_ids: r.jobIds ?? null, enabled: r.enabled, created_at: r.createdAt, updated_at: r.updatedAt };
-}
-
-// Which secret fields are set is kept in plain config as key presence of `__set` (never a value).
-function hasSecret(r: q.ChannelRow, name: string): boolean {
-  return Array.isArray(r.config.__secret_fields) ? (r.config.__secret_fields as string[]).includes(name) : false;
-}
-
+// Which secret fields are set is kept in the plain config as their names (`__secret_fields`), never their values.
 function viewOf(r: q.ChannelRow): ChannelView {
-  const v = toView(r);
-  delete v.config.__secret_fields;
-  return v;
+  const config: Config = { ...r.config };
+  const set = Array.isArray(config.__secret_fields) ? (config.__secret_fields as string[]) : [];
+  delete config.__secret_fields;
+  for (const name of set) config[name] = MASK;
+  return { id: r.id, name: r.name, type: r.type, config, events: r.events, job_ids: r.jobIds ?? null, enabled: r.enabled, created_at: r.createdAt, updated_at: r.updatedAt };
 }
 
 /** The whole config of a stored channel, secrets opened. Never return or log it. */
