@@ -2,6 +2,7 @@
 // stopped after it. Each registers its health component when it is ready.
 // createServices is synchronous so tests build the same services the server runs.
 import type { AppContext } from "./context.ts";
+import { Notifier } from "./notifications/notifier.ts";
 import { Engine } from "./runs/engine.ts";
 import type { RunEngine } from "./runs/engine-types.ts";
 import { RunEvents } from "./runs/events.ts";
@@ -14,6 +15,8 @@ export interface Services {
   engine: RunEngine & Pick<Engine, "activeRunIds">;
   /** Fires schedules through the engine; armed by startServices (tests drive their own). */
   scheduler: Scheduler;
+  /** Notification delivery (outbox); subscribed to the events at once, its timers armed by startServices. */
+  notifier: Notifier;
   stop(): Promise<void>;
 }
 
@@ -34,12 +37,16 @@ export function createServices(ctx: AppContext): Services {
   });
   // Before anything can start a run: what the previous process left running is over.
   engine.reconcile();
-  const scheduler = new Scheduler(ctx, engine);
+  const notifier = new Notifier({ db: ctx.db, secret: ctx.secret, logger: ctx.logger, timers: false });
+  notifier.start(events);
+  const scheduler = new Scheduler(ctx, engine, { onSkipped: (s) => notifier.runMissed(s) });
   return {
     events,
     engine,
     scheduler,
+    notifier,
     async stop() {
+      await notifier.stop();
       // Scheduler first: nothing may start a run while the engine winds down.
       await scheduler.stop();
       await engine.stop();
@@ -51,5 +58,7 @@ export async function startServices(ctx: AppContext): Promise<Services> {
   const services = createServices(ctx);
   // After reconcile: catch-up may start runs, which must not be taken for interrupted ones.
   services.scheduler.start();
+  // Outbox polling (sends what a previous process left) and the no_success check.
+  services.notifier.startTimers();
   return services;
 }

@@ -95,6 +95,8 @@ export const jobs = sqliteTable("jobs", {
   syncOptions: text("sync_options", { mode: "json" }).$type<Record<string, unknown>>().notNull(),
   // Deleting a credential in use is refused by the API (409), the FK is the last line.
   credentialId: integer("credential_id").references(() => credentials.id, { onDelete: "restrict" }),
+  // Hours without a successful run before a no_success notification; null = off.
+  alertAfterHours: integer("alert_after_hours"),
   createdAt: createdAt(),
   updatedAt: updatedAt(),
 });
@@ -217,3 +219,64 @@ export const remoteIndexState = sqliteTable(
   },
   (t) => [uniqueIndex("remote_index_state_key_top").on(t.storeKey, t.top)],
 );
+
+// Notification channels (src/notifications/): config holds the non-secret fields; secrets is the
+// AES-256-GCM sealed JSON of the secret ones (context "notification:<id>"), never returned.
+export const notificationChannels = sqliteTable("notification_channels", {
+  id: integer("id").primaryKey({ autoIncrement: true }),
+  name: text("name").notNull(),
+  type: text("type").notNull(),
+  config: text("config", { mode: "json" }).$type<Record<string, unknown>>().notNull(),
+  secrets: text("secrets").notNull(),
+  events: text("events", { mode: "json" }).$type<string[]>().notNull(),
+  // null = every job.
+  jobIds: text("job_ids", { mode: "json" }).$type<number[] | null>(),
+  enabled: integer("enabled", { mode: "boolean" }).notNull().default(true),
+  createdAt: createdAt(),
+  updatedAt: updatedAt(),
+});
+
+// Messages waiting to be delivered: written on the event, removed once sent or given up, so a
+// restart sends what was left (once). attempts counts the tries made so far.
+export const notificationOutbox = sqliteTable(
+  "notification_outbox",
+  {
+    id: integer("id").primaryKey({ autoIncrement: true }),
+    channelId: integer("channel_id")
+      .notNull()
+      .references(() => notificationChannels.id, { onDelete: "cascade" }),
+    event: text("event").notNull(),
+    message: text("message", { mode: "json" }).$type<Record<string, unknown>>().notNull(),
+    attempts: integer("attempts").notNull().default(0),
+    nextAttemptAt: text("next_attempt_at").notNull().default(now),
+    createdAt: createdAt(),
+  },
+  (t) => [index("notification_outbox_due_idx").on(t.nextAttemptAt)],
+);
+
+// One row per delivery attempt (sent or failed), the newest 50 per channel are shown.
+export const notificationDeliveries = sqliteTable(
+  "notification_deliveries",
+  {
+    id: integer("id").primaryKey({ autoIncrement: true }),
+    channelId: integer("channel_id")
+      .notNull()
+      .references(() => notificationChannels.id, { onDelete: "cascade" }),
+    at: text("at").notNull().default(now),
+    event: text("event").notNull(),
+    status: text("status", { enum: ["sent", "failed"] }).notNull(),
+    error: text("error"),
+  },
+  (t) => [index("notification_deliveries_channel_idx").on(t.channelId, t.id)],
+);
+
+// no_success alerts already sent: one per job and last successful run, so the periodic check
+// alerts once per stale spell, also across restarts.
+export const notificationAlerts = sqliteTable("notification_alerts", {
+  jobId: integer("job_id")
+    .primaryKey()
+    .references(() => jobs.id, { onDelete: "cascade" }),
+  // The last successful run id the alert was about (0: the job never succeeded).
+  lastSuccessRunId: integer("last_success_run_id").notNull(),
+  alertedAt: text("alerted_at").notNull().default(now),
+});

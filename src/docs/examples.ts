@@ -68,3 +68,14 @@ export const MOUNT = [{ uuid: "1234-5678", mount_point: "/mnt/backup" }];
 export const UNMOUNT = [{ mount_point: "/mnt/backup" }];
 export const MKDIR = [{ path: "/mnt/backup/new-folder" }];
 export const SETTINGS = [{ max_runs_per_job: 20 }, { theme: "dark" }];
+
+export const NOTIFICATION_CHANNEL = [
+  { name: "Phone", type: "ntfy", config: { server_url: "https://ntfy.sh", topic: "my-backups", priority: 4 }, events: ["run_failed", "run_missed", "no_success"], job_ids: null, enabled: true },
+  {
+    name: "Ops mail",
+    type: "email",
+    config: { host: "smtp.example.com", port: 587, tls_mode: "starttls", username: "backup", password: "secret", from: "backup@example.com", to: ["ops@example.com"] },
+    events: ["run_failed"],
+  },
+];
+export const NOTIFICATION_CHANNEL_UPDATE = [{ enabled: false }, { config: { webhook_url: "****" } }];

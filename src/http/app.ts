@@ -10,6 +10,7 @@ import { jobRoutes } from "../jobs/routes.ts";
 import { liveRoutes } from "../live/routes.ts";
 import { HttpRequestCounter } from "../metrics/http.ts";
 import { metricsRoutes } from "../metrics/routes.ts";
+import { notificationRoutes } from "../notifications/routes.ts";
 import { providerRoutes } from "../providers/routes.ts";
 import { runRoutes } from "../runs/routes.ts";
 import { scheduleRoutes } from "../schedules/routes.ts";
@@ -145,6 +146,7 @@ export function createApp(ctx: AppContext, services: Services) {
       .use(liveRoutes(ctx, services))
       .use(metricsRoutes(ctx, services, httpRequests))
       .use(backupRoutes(ctx))
+      .use(notificationRoutes(ctx, services.notifier))
       .use(webPages(ctx, services))
   );
 }

@@ -32,6 +32,11 @@ export const JobBody = t.Object(
       }),
     ),
     credential_id: t.Optional(t.Union([t.Integer({ minimum: 1 }), t.Null()])),
+    alert_after_hours: t.Optional(
+      t.Union([t.Integer({ minimum: 1, maximum: 8760 }), t.Null()], {
+        description: "hours without a successful run before a no_success notification; null = off; left out on an update: unchanged",
+      }),
+    ),
   },
   { examples: E.JOB },
 );
@@ -60,6 +65,7 @@ export const JobView = t.Object({
   destination_config: t.Record(t.String(), t.Unknown()),
   sync_options: SyncOptionsSchema,
   credential_id: t.Union([t.Integer(), t.Null()]),
+  alert_after_hours: t.Union([t.Integer(), t.Null()], { description: "no_success notification threshold in hours; null = off" }),
   created_at: t.String(),
   updated_at: t.String(),
   last_run: LastRun,

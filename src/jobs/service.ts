@@ -23,6 +23,8 @@ export interface JobInput {
   destination_config: Record<string, unknown>;
   sync_options?: Partial<SyncOptions> | null;
   credential_id?: number | null;
+  /** Left out: unchanged on an update, off (null) on a create. */
+  alert_after_hours?: number | null;
 }
 
 export type { JobView };
@@ -88,6 +90,7 @@ export function validateJob(db: Db, input: JobInput, rules: HostPathRules): q.Jo
     destinationConfig: config!,
     syncOptions,
     credentialId,
+    alertAfterHours: input.alert_after_hours,
   };
 }
 
@@ -108,6 +111,7 @@ function toViews(db: Db, engine: RunEngine, rows: q.JobRow[]): JobView[] {
     destination_config: r.destinationConfig,
     sync_options: normalizeSyncOptions(r.syncOptions),
     credential_id: r.credentialId,
+    alert_after_hours: r.alertAfterHours,
     created_at: r.createdAt,
     updated_at: r.updatedAt,
     last_run: last.get(r.id) ?? null,
@@ -178,6 +182,7 @@ export function cloneJob(db: Db, engine: RunEngine, id: number, rules: HostPathR
     destinationConfig: row.destinationConfig,
     syncOptions: row.syncOptions,
     credentialId: row.credentialId,
+    alertAfterHours: row.alertAfterHours,
   });
   return getJob(db, engine, newId);
 }

@@ -18,6 +18,8 @@ export interface SchedulerOptions {
   now?: () => Date;
   /** false: no background timer, the caller drives `tick` (tests). */
   timers?: boolean;
+  /** Told when a due time is skipped because the job was running (notifications' run_missed). Must not throw. */
+  onSkipped?: (info: { job_id: number; due: string; active_run_id: number | null }) => void;
 }
 
 interface Armed {
@@ -48,6 +50,7 @@ export class Scheduler {
   private failure: string | null = null;
   private readonly now: () => Date;
   private readonly timers: boolean;
+  private readonly onSkipped: SchedulerOptions["onSkipped"];
   readonly stats: SchedulerStats = { lastLagSeconds: 0, maxLagSeconds: 0, fires: { started: 0, skipped: 0, failed: 0 }, caughtUp: 0 };
 
   constructor(
@@ -57,6 +60,7 @@ export class Scheduler {
   ) {
     this.now = opts.now ?? (() => new Date());
     this.timers = opts.timers ?? true;
+    this.onSkipped = opts.onSkipped;
     ctx.health.register("scheduler", () => {
       if (this.failure) return { ready: false, error: this.failure };
       if (this.stopped) return { ready: false, error: "stopped" };
@@ -199,6 +203,7 @@ export class Scheduler {
       }
     }
     this.stats.fires[result]++;
+    if (result === "skipped") this.onSkipped?.({ job_id: a.jobId, due: due.toISOString(), active_run_id: active });
     // Recorded whatever happened, so a skipped or refused time is not "caught up" after a restart.
     q.setLastFired(this.ctx.db, a.scheduleId, due.toISOString());
     return result;

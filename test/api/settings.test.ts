@@ -15,8 +15,8 @@ describe("settings", () => {
     expect(await api("PUT", "/api/settings", { max_runs_per_job: 20 })).toMatchObject({ status: 200, body: { max_runs_per_job: 20, theme: "system" } });
     expect(await api("PUT", "/api/settings", { theme: "dark" })).toMatchObject({ status: 200, body: { max_runs_per_job: 20, theme: "dark" } });
     expect(await api("PUT", "/api/settings", {})).toMatchObject({ status: 200, body: { max_runs_per_job: 20, theme: "dark" } });
-    expect(getSettings(ctx.db)).toEqual({ max_runs_per_job: 20, theme: "dark" });
-    expect((await api("GET", "/api/settings")).body).toEqual({ max_runs_per_job: 20, theme: "dark" });
+    expect(getSettings(ctx.db)).toEqual({ max_runs_per_job: 20, theme: "dark", public_url: null });
+    expect((await api("GET", "/api/settings")).body).toEqual({ max_runs_per_job: 20, theme: "dark", public_url: null });
     for (const v of [1, 1000]) expect((await api("PUT", "/api/settings", { max_runs_per_job: v })).body.max_runs_per_job).toBe(v);
   });
 
@@ -37,7 +37,7 @@ describe("settings", () => {
       expect(res.body.error).toBe("Invalid request");
       expect(res.body.message).toContain(`'${field}'`);
     }
-    expect((await api("GET", "/api/settings")).body).toEqual({ max_runs_per_job: 10, theme: "system" });
+    expect((await api("GET", "/api/settings")).body).toEqual({ max_runs_per_job: 10, theme: "system", public_url: null });
     expect((await api("PUT", "/api/settings", "{not json")).status).toBe(400);
   });
 
@@ -45,7 +45,7 @@ describe("settings", () => {
     const { api, ctx } = await signedIn();
     ctx.db.insert(settings).values({ key: "max_runs_per_job", value: "lots" }).run();
     ctx.db.insert(settings).values({ key: "theme", value: "neon" }).run();
-    expect((await api("GET", "/api/settings")).body).toEqual({ max_runs_per_job: 10, theme: "system" });
+    expect((await api("GET", "/api/settings")).body).toEqual({ max_runs_per_job: 10, theme: "system", public_url: null });
   });
 
   test("401 without credentials; a read-only key may read but not write", async () => {

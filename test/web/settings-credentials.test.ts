@@ -68,7 +68,7 @@ describe("settings page", () => {
     const { client } = await signedIn();
     const res = await postForm(client, "/settings", { theme: "dark", max_runs_per_job: "25" });
     expect(res.status).toBe(303);
-    expect((await client.json("GET", "/api/settings")).body).toEqual({ theme: "dark", max_runs_per_job: 25 });
+    expect((await client.json("GET", "/api/settings")).body).toEqual({ theme: "dark", max_runs_per_job: 25, public_url: null });
     const page = await getPage(client, "/settings?saved");
     expect(page.text).toContain('data-theme="dark"');
     expect(page.text).toContain('value="25"');
