@@ -95,6 +95,14 @@ export interface RunReporter {
   progress(delta: { files?: number; bytes?: number; deleted?: number }): void;
   /** What the whole run is expected to move, when the destination knows it up front. */
   totals?(totals: { files: number; bytes: number }): void;
+  /** Something a person should be told beyond the run's outcome (it becomes a notification):
+   *  `low_space` when the destination's free space is under the job's threshold. */
+  alert?(alert: RunAlert): void;
+}
+
+export interface RunAlert {
+  kind: "low_space";
+  message: string;
 }
 
 export interface SyncRequest<C> {

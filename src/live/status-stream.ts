@@ -11,7 +11,7 @@ export class StatusStream {
     private readonly out: Outbox,
   ) {
     this.unsubscribe = events.subscribe((e) => {
-      if (e.type === "log") return;
+      if (e.type === "log" || e.type === "alert") return;
       const ok =
         e.type === "job_progress"
           ? this.out.sendDroppable(e, () => ({ type: "lagging", message: "This client is behind: progress updates are being dropped until it catches up" }))

@@ -70,6 +70,10 @@ export class Notifier {
   private onEvent(e: RunEvent) {
     if (e.type === "job_started") this.runEvent("run_started", e.job_id, e.run_id);
     else if (e.type === "job_completed" && e.status !== "cancelled") this.runEvent(e.status === "completed" ? "run_succeeded" : "run_failed", e.job_id, e.run_id, e.error_message);
+    else if (e.type === "alert") {
+      const job = q.jobName(this.db, e.job_id) ?? `job ${e.job_id}`;
+      this.publish(e.kind, e.job_id, this.message(e.kind, `Low space on the backup destination: ${job}`, e.job_id, job, e.run_id, e.message, []));
+    }
   }
 
   /** A schedule that could not fire because the job was running (the scheduler calls this). */

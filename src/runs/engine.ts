@@ -189,6 +189,7 @@ export class Engine implements RunEngine {
     };
     const log = new RunLogWriter(db, events, runId, this.deps.logCap);
     const counters = entry.live!;
+    const alerted = new Set<string>();
     let lastProgress = 0;
     let progressTimer: ReturnType<typeof setTimeout> | null = null;
     const emitProgress = () => {
@@ -242,6 +243,12 @@ export class Engine implements RunEngine {
           totals: (t) => {
             counters.files_total = t.files;
             counters.bytes_total = t.bytes;
+          },
+          alert: (a) => {
+            // Once per kind and run: a destination may notice the same thing before and after.
+            if (alerted.has(a.kind)) return;
+            alerted.add(a.kind);
+            events.emit({ type: "alert", kind: a.kind, job_id: job.id, run_id: runId, message: a.message });
           },
         },
       };

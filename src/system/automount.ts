@@ -50,14 +50,30 @@ export function freeSpaceMb(path: string): number {
   return Math.floor((Number(s.bavail) * Number(s.bsize)) / (1024 * 1024));
 }
 
-function checkFreeSpace(config: MountConfig, report: RunReporter) {
+/** The words for free space under the job's threshold, or null when there is enough (or no threshold). */
+function lowSpace(config: MountConfig): string | null {
   const min = config.min_free_space_mb;
-  if (min === undefined || min === null || !(min > 0)) return;
+  if (min === undefined || min === null || !(min > 0)) return null;
   const free = freeSpaceMb(config.mount_point);
-  if (free >= min) return;
-  const message = `Only ${free} MB free on ${config.mount_point}; the job asks for at least ${min} MB`;
+  return free >= min ? null : `Only ${free} MB free on ${config.mount_point}; the job asks for at least ${min} MB`;
+}
+
+function checkFreeSpace(config: MountConfig, report: RunReporter) {
+  const message = lowSpace(config);
+  if (message === null) return;
+  report.alert?.({ kind: "low_space", message });
   if (config.on_low_space === "warn") report.log("warning", message);
   else throw new DestinationError("failed", `${message}. Free some space, or set on_low_space to "warn"`);
+}
+
+/** After the copy (before any unmount): a destination the run has just filled past the threshold is told of too. */
+function alertIfLowAfter(config: MountConfig, report: RunReporter) {
+  try {
+    const message = lowSpace(config);
+    if (message !== null) report.alert?.({ kind: "low_space", message: `${message} (after the run)` });
+  } catch {
+    // The run's outcome stands; a free-space reading that fails after it is not the run's failure.
+  }
 }
 
 /** Mounts the drive unless it is already mounted there; true when this call mounted it. */
@@ -95,7 +111,9 @@ export async function verifyMount(uuid: string, mountPoint: string): Promise<voi
 export async function withAutoMount<T>(config: MountConfig, report: RunReporter, fn: () => Promise<T>, opts: AutoMountOptions = {}): Promise<T> {
   if (!config.usb_uuid) {
     checkFreeSpace(config, report);
-    return fn();
+    const result = await fn();
+    alertIfLowAfter(config, report);
+    return result;
   }
   const uuid = config.usb_uuid;
   if (!isValidUuid(uuid)) throw new DestinationError("config", `usb_uuid "${uuid}" is not a filesystem UUID`);
@@ -116,7 +134,9 @@ export async function withAutoMount<T>(config: MountConfig, report: RunReporter,
     await verifyMount(uuid, config.mount_point);
     verified = true;
     checkFreeSpace(config, report);
-    return await fn();
+    const result = await fn();
+    alertIfLowAfter(config, report);
+    return result;
   } finally {
     // Unmount only a mount known to be ours: never someone else's filesystem found at the path.
     if (config.auto_unmount && (verified || mountedHere)) {
