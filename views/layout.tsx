@@ -2,7 +2,7 @@
 // Every user-provided string is rendered with `safe` (kitajs/html does not escape children otherwise).
 import { assetUrl } from "../src/web/assets.ts";
 
-export type NavKey = "dashboard" | "jobs" | "credentials" | "drives" | "settings" | "account";
+export type NavKey = "dashboard" | "jobs" | "credentials" | "notifications" | "drives" | "settings" | "account";
 
 export interface LayoutProps {
   title: string;
@@ -17,6 +17,7 @@ const NAV: { key: NavKey; href: string; label: string }[] = [
   { key: "dashboard", href: "/", label: "Dashboard" },
   { key: "jobs", href: "/jobs", label: "Jobs" },
   { key: "credentials", href: "/credentials", label: "Credentials" },
+  { key: "notifications", href: "/notifications", label: "Notifications" },
   { key: "drives", href: "/drives", label: "Drives" },
   { key: "settings", href: "/settings", label: "Settings" },
   { key: "account", href: "/account", label: "Account" },

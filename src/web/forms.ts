@@ -169,6 +169,7 @@ export function parseJobForm(form: Record<string, string>, fieldsOf: (type: Dest
   const type = form.destination_type ?? "";
   const config = isDestinationType(type) ? readConfig(fieldsOf(type), form, "dest.") : {};
   const credential = intOrNull(form.credential_id);
+  const alertAfter = intOrNull(form.alert_after_hours);
   const values: JobFormValues = {
     name: form.name ?? "",
     description: form.description ?? "",
@@ -177,6 +178,7 @@ export function parseJobForm(form: Record<string, string>, fieldsOf: (type: Dest
     destination_type: type,
     destination_config: config,
     credential_id: typeof credential === "number" ? credential : null,
+    alert_after_hours: typeof alertAfter === "number" ? alertAfter : null,
     sync_options: {
       delete_extraneous: bool(form["sync.delete_extraneous"], false),
       dry_run: bool(form["sync.dry_run"], false),
@@ -194,6 +196,8 @@ export function parseJobForm(form: Record<string, string>, fieldsOf: (type: Dest
     destination_config: config,
     sync_options: values.sync_options,
     credential_id: credential,
+    // A form without the field (an older page) leaves the stored threshold as it is.
+    ...(form.alert_after_hours === undefined ? {} : { alert_after_hours: alertAfter }),
   } as JobInput;
   const schedules = scheduleKeys(form).map((key) => ({ key, schedule: readSchedule(form, key) }));
   return { values, input, schedules };

@@ -8,7 +8,10 @@ import type { CredentialProps, JobProps, ProviderProps, ScheduleProps, SyncOptio
 import { Layout } from "../layout.tsx";
 
 /** What the editor form holds: a job's editable fields (no id, times, runs or schedules). */
-export type JobFormValues = Pick<JobProps, "name" | "description" | "enabled" | "source_dirs" | "destination_type" | "destination_config" | "sync_options" | "credential_id">;
+export type JobFormValues = Pick<JobProps, "name" | "description" | "enabled" | "source_dirs" | "destination_type" | "destination_config" | "sync_options" | "credential_id"> & {
+  /** no_success notification threshold in hours; null = off. */
+  alert_after_hours: number | null;
+};
 
 export interface ScheduleRowState {
   key: string;
@@ -84,6 +87,19 @@ export function JobForm(props: JobEditorProps) {
           <input id="description" name="description" maxlength="1000" value={v.description} aria-invalid={bad("description")} />
         </div>
         <Check name="enabled" checked={v.enabled} label="Enabled (schedules run this job)" />
+        <div class="field">
+          <label for="alert_after_hours">Alert when no successful run for N hours (optional)</label>
+          <input
+            id="alert_after_hours"
+            name="alert_after_hours"
+            type="number"
+            min="1"
+            max="8760"
+            value={v.alert_after_hours === null || v.alert_after_hours === undefined ? "" : String(v.alert_after_hours)}
+            aria-invalid={bad("alert_after_hours")}
+          />
+          <div class="hint">Empty: off. Channels subscribed to "no_success" are told once per stale spell.</div>
+        </div>
       </section>
 
       <section class="card">

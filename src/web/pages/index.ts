@@ -1,5 +1,5 @@
 // Every page route of the UI, one module per area: sign-in (auth), account, drives, dashboard
-// and jobs, the job editor, runs, credentials, settings, and the public assets. Registered in
+// and jobs, the job editor, runs, credentials, notifications, settings, and the public assets. Registered in
 // src/http/app.ts with one `.use(webPages(ctx, services))`. Pages call services, never the API's
 // route modules (src/*/routes.ts).
 import { Elysia } from "elysia";
@@ -11,6 +11,7 @@ import { credentialPages } from "./credentials.tsx";
 import { drivePages } from "./drives.tsx";
 import { jobEditorPages } from "./job-editor.tsx";
 import { jobPages } from "./jobs.tsx";
+import { notificationPages } from "./notifications.tsx";
 import { publicPages } from "./public.ts";
 import { runPages } from "./runs.tsx";
 import { settingsPages } from "./settings.tsx";
@@ -24,6 +25,7 @@ export function webPages(ctx: AppContext, services: Services) {
     .use(jobPages(ctx, services))
     .use(runPages(ctx, services))
     .use(credentialPages(ctx))
+    .use(notificationPages(ctx, services))
     .use(settingsPages(ctx))
     .use(publicPages(ctx));
 }

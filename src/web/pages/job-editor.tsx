@@ -72,6 +72,7 @@ function blankJob(): JobFormValues {
     destination_config: {},
     sync_options: { ...DEFAULT_SYNC_OPTIONS },
     credential_id: null,
+    alert_after_hours: null,
   };
 }
 
