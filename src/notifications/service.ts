@@ -143,3 +143,31 @@ export function findChannelRow(db: Db, id: number): q.ChannelRow {
   if (!r) throw notFound("Notification channel not found");
   return r;
 }
+
+/** A channel as the job editor offers it: `all` channels serve every job (chosen, not editable there). */
+export interface JobChannelChoice {
+  id: number;
+  name: string;
+  type: string;
+  all: boolean;
+  chosen: boolean;
+}
+
+/** The channels a job can be told through, and whether it is (jobId undefined: a new job). */
+export function jobChannelChoices(db: Db, jobId: number | undefined, chosen?: ReadonlySet<number>): JobChannelChoice[] {
+  return q.listChannels(db).map((r) => {
+    const all = r.jobIds === null;
+    const picked = chosen ? chosen.has(r.id) : jobId !== undefined && (r.jobIds ?? []).includes(jobId);
+    return { id: r.id, name: r.name, type: r.type, all, chosen: all || picked };
+  });
+}
+
+/** The job editor's choice: the job joins the channels in `chosen` and leaves the others (channels for all jobs stay so). */
+export function setJobChannels(db: Db, jobId: number, chosen: ReadonlySet<number>) {
+  for (const r of q.listChannels(db)) {
+    if (r.jobIds === null) continue;
+    const has = r.jobIds.includes(jobId);
+    if (has === chosen.has(r.id)) continue;
+    q.updateChannel(db, r.id, { jobIds: has ? r.jobIds.filter((j) => j !== jobId) : [...r.jobIds, jobId] });
+  }
+}

@@ -130,3 +130,25 @@ describe("job editor: alert_after_hours", () => {
     expect((await client.json("GET", `/api/jobs/${job.id}`)).body.alert_after_hours).toBeNull();
   });
 });
+
+describe("job editor: notify through", () => {
+  test("ticking a channel adds the job to it, unticking removes it; channels for every job stay so", async () => {
+    const { client } = await signedIn();
+    await postForm(client, "/notifications/new", webhookForm({ name: "Some jobs", jobs_scope: "some" }));
+    await postForm(client, "/notifications/new", webhookForm({ name: "Every job" }));
+    const [some, every] = (await client.json("GET", "/api/notifications")).body as { id: number; job_ids: number[] | null }[];
+    expect(some!.job_ids).toEqual([]);
+    const created = await postForm(client, "/jobs/new", { ...localJobForm("Told", "/tmp/src", "/tmp/dst"), notify_present: "1", [`notify.${some!.id}`]: "true" });
+    expect(created.status).toBe(303);
+    const job = (await client.json("GET", "/api/jobs")).body.find((j: { name: string }) => j.name === "Told");
+    expect((await client.json("GET", `/api/notifications/${some!.id}`)).body.job_ids).toEqual([job.id]);
+    expect((await client.json("GET", `/api/notifications/${every!.id}`)).body.job_ids).toBeNull();
+    const edit = await getPage(client, `/jobs/${job.id}/edit`);
+    expect(edit.text).toMatch(new RegExp(`name="notify\\.${some!.id}"[^>]*checked`));
+    expect(edit.text).toMatch(new RegExp(`name="notify\\.${every!.id}"[^>]*checked[^>]*disabled`));
+    const off = await postForm(client, `/jobs/${job.id}/edit`, { ...localJobForm("Told", "/tmp/src", "/tmp/dst"), notify_present: "1" });
+    expect(off.status).toBe(303);
+    expect((await client.json("GET", `/api/notifications/${some!.id}`)).body.job_ids).toEqual([]);
+    expect((await client.json("GET", `/api/notifications/${every!.id}`)).body.job_ids).toBeNull();
+  });
+});

@@ -1,6 +1,8 @@
 // The job editor: one form for the job, its destination and its schedules. Posted form-encoded
 // to a page route, which calls the jobs and schedules services and re-renders this form with
 // the contract's error message when they refuse.
+
+import type { JobChannelChoice } from "../../src/notifications/service.ts";
 import { DestinationForm } from "../components/destination-form.tsx";
 import { ErrorAlert } from "../components/format.tsx";
 import { ScheduleRow } from "../components/schedule-row.tsx";
@@ -37,6 +39,8 @@ export interface JobEditorProps {
   sourcesPicker?: JSX.Element;
   /** Folder picker and drive list for the destination's path and drive fields. */
   destinationWidgets?: Record<string, JSX.Element>;
+  /** Notification channels this job can be told through (the Notifications page makes them). */
+  notifyChannels?: JobChannelChoice[];
 }
 
 export const DEFAULT_SYNC_OPTIONS: SyncOptionsProps = {
@@ -100,6 +104,22 @@ export function JobForm(props: JobEditorProps) {
           />
           <div class="hint">Empty: off. Channels subscribed to "no_success" are told once per stale spell.</div>
         </div>
+        <fieldset class="field">
+          <legend>Notify through</legend>
+          <input type="hidden" name="notify_present" value="1" />
+          {(props.notifyChannels ?? []).length === 0 ? (
+            <div class="hint">
+              No notification channels yet: add one on the <a href="/notifications">Notifications</a> page.
+            </div>
+          ) : (
+            (props.notifyChannels ?? []).map((c) => (
+              <label class="check">
+                <input type="checkbox" name={`notify.${c.id}`} value="true" checked={c.chosen} disabled={c.all} />
+                <span safe>{`${c.name} (${c.type})${c.all ? ": every job" : ""}`}</span>
+              </label>
+            ))
+          )}
+        </fieldset>
       </section>
 
       <section class="card">

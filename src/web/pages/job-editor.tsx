@@ -12,6 +12,7 @@ import { destinationFor, isDestinationType } from "../../destinations/registry.t
 import { ApiError, badRequest } from "../../http/errors.ts";
 import { JobBody } from "../../jobs/model.ts";
 import * as jobs from "../../jobs/service.ts";
+import * as notifications from "../../notifications/service.ts";
 import { testDestination } from "../../providers/service.ts";
 import { nextRuns } from "../../schedules/cron.ts";
 import { ScheduleBody } from "../../schedules/model.ts";
@@ -80,7 +81,15 @@ export function jobEditorPages(ctx: AppContext, services: Services) {
   const { db } = ctx;
   const { engine } = services;
 
-  const editorProps = (page: Viewer, values: JobFormValues, rows: JobEditorProps["schedules"], jobId?: number, error?: string | null, errorField?: string | null): JobEditorProps => ({
+  const editorProps = (
+    page: Viewer,
+    values: JobFormValues,
+    rows: JobEditorProps["schedules"],
+    jobId?: number,
+    error?: string | null,
+    errorField?: string | null,
+    chosenChannels?: ReadonlySet<number>,
+  ): JobEditorProps => ({
     username: page.user.username,
     theme: page.theme,
     jobId,
@@ -93,6 +102,7 @@ export function jobEditorPages(ctx: AppContext, services: Services) {
     errorField,
     sourcesPicker: renderFolderPicker(ctx, { field: "source_dirs", multiple: true, value: values.source_dirs.join("\n") }),
     destinationWidgets: destinationWidgets(values.destination_type, values.destination_config),
+    notifyChannels: notifications.jobChannelChoices(db, jobId, chosenChannels),
   });
 
   /** The folder picker for path fields and the attached-drive list for drive fields. */
@@ -134,14 +144,18 @@ export function jobEditorPages(ctx: AppContext, services: Services) {
 
   const submit = async (page: Viewer, request: Request, body: unknown, rawId?: string) => {
     const jobId = rawId === undefined ? undefined : (idParam(rawId) ?? 0);
-    const form = parseJobForm(formOf(body), fieldsOf);
+    const raw = formOf(body);
+    const form = parseJobForm(raw, fieldsOf);
     const parsed = { ...form, rows: form.schedules.map((r) => previewRow(r.key, r.schedule)) };
+    // The "Notify through" checkboxes (notify.<channel id>); a form without the fieldset changes none.
+    const chosen = raw.notify_present ? new Set(Object.keys(raw).flatMap((k) => (k.startsWith("notify.") && raw[k] === "true" ? [Number(k.slice(7))] : []))) : undefined;
     try {
       const id = save(parsed, jobId);
+      if (chosen) notifications.setJobChannels(db, id, chosen);
       return redirect(`/jobs/${id}`, request);
     } catch (err) {
       if (isNotFound(err) && jobId !== undefined) return redirect("/jobs", request);
-      const props = editorProps(page, parsed.values, parsed.rows, jobId, messageOf(err), fieldOf(err));
+      const props = editorProps(page, parsed.values, parsed.rows, jobId, messageOf(err), fieldOf(err), chosen);
       // htmx swaps the form in place; a plain post (no JS) gets the whole page back.
       return pageOrFragment(request, { fragment: () => <JobForm {...props} />, page: () => <JobEditorPage {...props} /> }, { status: (err as ApiError).status ?? 400 });
     }
