@@ -6,7 +6,7 @@ import { join } from "node:path";
 import { mountAt } from "../../src/system/mounts.ts";
 import { describeIf, missingCommand, notRoot } from "../helpers/prereq.ts";
 import { startUsb, tempDir, type UsbDrive } from "../system/helpers.ts";
-import { type Browser, chromiumMissing, openBrowser, startTestServer } from "./harness.ts";
+import { type Browser, chromiumMissing, openSignedInBrowser, startTestServer } from "./harness.ts";
 
 const rootReason = notRoot() ?? missingCommand("losetup", "mkfs.ext4", "mount", "umount", "blkid", "lsblk");
 
@@ -22,19 +22,7 @@ describeIf(chromiumMissing)("Drives page in Chromium", () => {
     root = join(base, "media");
     mkdirSync(join(root, "Photos"), { recursive: true });
     server = await startTestServer({ ALLOWED_BROWSE_PATHS: root });
-    const res = await fetch(`${server.url}/api/auth/setup`, {
-      method: "POST",
-      headers: { "content-type": "application/json" },
-      body: JSON.stringify({ username: "admin", password: "correct horse battery staple" }),
-    });
-    expect(res.status).toBe(200);
-    const token = res.headers
-      .getSetCookie()
-      .find((c) => c.startsWith("token="))!
-      .split(";")[0]!
-      .slice("token=".length);
-    browser = await openBrowser(server.url);
-    await browser.context.addCookies([{ name: "token", value: token, url: server.url }]);
+    browser = await openSignedInBrowser(server);
     if (!rootReason) drive = await startUsb({ label: "UIUSB" });
   });
 

@@ -67,3 +67,21 @@ export async function openBrowser(origin: string): Promise<Browser> {
     },
   };
 }
+
+/** Creates the admin account through the API and opens a browser already signed in with its session cookie. */
+export async function openSignedInBrowser(server: { url: string }): Promise<Browser> {
+  const res = await fetch(`${server.url}/api/auth/setup`, {
+    method: "POST",
+    headers: { "content-type": "application/json" },
+    body: JSON.stringify({ username: "admin", password: "correct horse battery staple" }),
+  });
+  if (res.status !== 200) throw new Error(`setup failed: ${res.status} ${await res.text()}`);
+  const token = res.headers
+    .getSetCookie()
+    .find((c) => c.startsWith("token="))!
+    .split(";")[0]!
+    .slice("token=".length);
+  const browser = await openBrowser(server.url);
+  await browser.context.addCookies([{ name: "token", value: token, url: server.url }]);
+  return browser;
+}

@@ -2,7 +2,7 @@
 // added, and "Send test" shows why an unreachable channel failed, inline, without a reload.
 import { afterAll, beforeAll, expect, test } from "bun:test";
 import { describeIf } from "../helpers/prereq.ts";
-import { type Browser, chromiumMissing, openBrowser, startTestServer } from "./harness.ts";
+import { type Browser, chromiumMissing, openSignedInBrowser, startTestServer } from "./harness.ts";
 
 describeIf(chromiumMissing)("Notifications page in Chromium", () => {
   let server: Awaited<ReturnType<typeof startTestServer>>;
@@ -10,19 +10,7 @@ describeIf(chromiumMissing)("Notifications page in Chromium", () => {
 
   beforeAll(async () => {
     server = await startTestServer();
-    const res = await fetch(`${server.url}/api/auth/setup`, {
-      method: "POST",
-      headers: { "content-type": "application/json" },
-      body: JSON.stringify({ username: "admin", password: "correct horse battery staple" }),
-    });
-    expect(res.status).toBe(200);
-    const token = res.headers
-      .getSetCookie()
-      .find((c) => c.startsWith("token="))!
-      .split(";")[0]!
-      .slice("token=".length);
-    browser = await openBrowser(server.url);
-    await browser.context.addCookies([{ name: "token", value: token, url: server.url }]);
+    browser = await openSignedInBrowser(server);
   });
 
   afterAll(async () => {
