@@ -80,6 +80,8 @@ export const credentials = sqliteTable("credentials", {
   providerType: text("provider_type").notNull(),
   // AES-256-GCM sealed JSON of the secret fields; never leaves the server.
   data: text("data").notNull(),
+  // Set when the provider refused the refresh token (invalid_grant): the UI offers "Reconnect".
+  needsReconnect: integer("needs_reconnect", { mode: "boolean" }).notNull().default(false),
   createdAt: createdAt(),
   updatedAt: updatedAt(),
 });
@@ -117,6 +119,8 @@ export const schedules = sqliteTable(
     cronExpression: text("cron_expression"),
     timezone: text("timezone"),
     catchUp: integer("catch_up", { mode: "boolean" }).notNull().default(true),
+    // What a firing starts: a backup run (default) or a verify run.
+    action: text("action", { enum: ["backup", "verify"] }).notNull().default("backup"),
     // When the scheduler last fired (or deliberately skipped) this schedule: the base for catch-up.
     lastFiredAt: text("last_fired_at"),
     createdAt: createdAt(),
@@ -133,6 +137,7 @@ export const runs = sqliteTable(
       .notNull()
       .references(() => jobs.id, { onDelete: "cascade" }),
     status: text("status", { enum: ["pending", "running", "completed", "failed", "cancelled"] }).notNull(),
+    kind: text("kind", { enum: ["backup", "restore", "verify"] }).notNull().default("backup"),
     trigger: text("trigger", { enum: ["manual", "scheduled"] }).notNull(),
     scheduleId: integer("schedule_id").references(() => schedules.id, { onDelete: "set null" }),
     startedAt: text("started_at"),
@@ -140,6 +145,11 @@ export const runs = sqliteTable(
     filesTransferred: integer("files_transferred").notNull().default(0),
     bytesTransferred: integer("bytes_transferred").notNull().default(0),
     filesDeleted: integer("files_deleted").notNull().default(0),
+    // Version folders deleted by pruning (keep_versions_days), apart from files_deleted.
+    versionsPruned: integer("versions_pruned").notNull().default(0),
+    // Verify runs: source files compared, and differences found.
+    filesChecked: integer("files_checked").notNull().default(0),
+    differences: integer("differences").notNull().default(0),
     errorMessage: text("error_message"),
     createdAt: createdAt(),
   },
