@@ -54,20 +54,14 @@ export async function startPrometheus(jobs: ScrapeJob[], ruleFiles: string[]): P
   writeFileSync(config, prometheusConfig(jobs, ruleFiles));
   const port = freePort();
   const proc = Bun.spawn(
-    [
-      "/usr/bin/prometheus",
-      `--config.file=${config}`,
-      `--storage.tsdb.path=${join(dir, "data")}`,
-      `--web.listen-address=127.0.0.1:${port}`,
-      "--storage.tsdb.retention.time=1h",
-      "--log.level=warn",
-    ],
+    ["/usr/bin/prometheus", `--config.file=${config}`, `--storage.tsdb.path=${join(dir, "data")}`, `--web.listen-address=127.0.0.1:${port}`, "--storage.tsdb.retention.time=1h", "--log.level=warn"],
     { cwd: dir, stdin: "ignore", stdout: "pipe", stderr: "pipe" },
   );
   let out = "";
   const drain = async (s: ReadableStream<Uint8Array>) => {
     const d = new TextDecoder();
-    for await (const chunk of s) out += d.decode(chunk, { stream: true });
+    const reader = s.getReader();
+    for (let r = await reader.read(); !r.done; r = await reader.read()) out += d.decode(r.value, { stream: true });
   };
   void drain(proc.stdout);
   void drain(proc.stderr);
