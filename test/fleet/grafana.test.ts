@@ -11,6 +11,8 @@ import { DASHBOARD, ROOT } from "./prometheus.ts";
 const dashboard = JSON.parse(readFileSync(DASHBOARD, "utf8"));
 type Panel = { id: number; type: string; title: string; datasource?: { uid: string }; targets?: { datasource?: { uid: string }; expr: string }[]; gridPos: Record<string, number> };
 const panels = dashboard.panels as Panel[];
+/** Grafana's own variable syntax, literally (not a JavaScript template). */
+const DATASOURCE_VAR = ["$", "{datasource}"].join("");
 
 describe("the Grafana dashboard", () => {
   test("is provisioning-ready: a fixed uid, no __inputs, datasource chosen by a variable", () => {
@@ -21,8 +23,8 @@ describe("the Grafana dashboard", () => {
     const vars = Object.fromEntries((dashboard.templating.list as { name: string }[]).map((v) => [v.name, v]));
     expect(vars.datasource).toMatchObject({ type: "datasource", query: "prometheus" });
     for (const p of panels.filter((p) => p.type !== "row")) {
-      expect({ panel: p.title, uid: p.datasource?.uid }).toEqual({ panel: p.title, uid: "${datasource}" });
-      for (const t of p.targets ?? []) expect({ panel: p.title, uid: t.datasource?.uid }).toEqual({ panel: p.title, uid: "${datasource}" });
+      expect({ panel: p.title, uid: p.datasource?.uid }).toEqual({ panel: p.title, uid: DATASOURCE_VAR });
+      for (const t of p.targets ?? []) expect({ panel: p.title, uid: t.datasource?.uid }).toEqual({ panel: p.title, uid: DATASOURCE_VAR });
     }
     const ids = panels.map((p) => p.id);
     expect(new Set(ids).size).toBe(ids.length);

@@ -1,5 +1,6 @@
-// A real Prometheus (Debian's /usr/bin/prometheus) started by the test on 127.0.0.1 with a free
-// port, a temporary storage folder and a config of its own: never the package's systemd service.
+// A real Prometheus (Debian's /usr/bin/prometheus, or the one on PATH) started by the test on
+// 127.0.0.1 with a free port, a temporary storage folder and a config of its own: never the
+// package's systemd service.
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
@@ -25,7 +26,7 @@ export interface ScrapeJob {
 }
 
 export function prometheusConfig(jobs: ScrapeJob[], ruleFiles: string[]): string {
-  const lines = ["global:", "  scrape_interval: 1s", "  scrape_timeout: 900ms", "  evaluation_interval: 1s", "rule_files:"];
+  const lines = ["global:", "  scrape_interval: 1s", "  scrape_timeout: 1s", "  evaluation_interval: 1s", "rule_files:"];
   for (const f of ruleFiles) lines.push(`  - ${JSON.stringify(f)}`);
   lines.push("scrape_configs:");
   for (const j of jobs) {
@@ -54,7 +55,14 @@ export async function startPrometheus(jobs: ScrapeJob[], ruleFiles: string[]): P
   writeFileSync(config, prometheusConfig(jobs, ruleFiles));
   const port = freePort();
   const proc = Bun.spawn(
-    ["/usr/bin/prometheus", `--config.file=${config}`, `--storage.tsdb.path=${join(dir, "data")}`, `--web.listen-address=127.0.0.1:${port}`, "--storage.tsdb.retention.time=1h", "--log.level=warn"],
+    [
+      Bun.which("prometheus") ?? "/usr/bin/prometheus",
+      `--config.file=${config}`,
+      `--storage.tsdb.path=${join(dir, "data")}`,
+      `--web.listen-address=127.0.0.1:${port}`,
+      "--storage.tsdb.retention.time=1h",
+      "--log.level=warn",
+    ],
     { cwd: dir, stdin: "ignore", stdout: "pipe", stderr: "pipe" },
   );
   let out = "";
