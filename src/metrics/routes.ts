@@ -30,7 +30,7 @@ export function metricsRoutes(ctx: AppContext, deps: MetricsDeps, http: HttpRequ
       detail: {
         tags: ["System"],
         summary: "Prometheus metrics",
-        description: "Text exposition format 0.0.4. Session or API key (read scope is enough).",
+        description: "Text exposition format 0.0.4. Session or API key (read scope is enough). The families, and the Prometheus rules and Grafana dashboard built on them: deploy/README.md.",
         responses: { 200: { description: "metrics", content: { "text/plain": { schema: { type: "string" } } } } },
       },
     },

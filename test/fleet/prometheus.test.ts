@@ -2,7 +2,8 @@
 // 1 s scrape and rule evaluation) scrapes a real listening appliance through a read-scoped API
 // key and loads deploy/prometheus/dynamight.rules.yml as shipped. After real rsync runs, PromQL
 // over Prometheus's HTTP API sees each job's last-run status, the "last run failed" alert fires
-// for the failing job with a link to its run page (and clears once it succeeds), and every
+// for the failing job with a link to its run page (and clears once it succeeds), credential and
+// low-space alerts follow the appliance's state, and every
 // expression of the Grafana dashboard is accepted by that Prometheus and returns data.
 import { afterAll, beforeAll, expect, test } from "bun:test";
 import { mkdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
@@ -22,7 +23,7 @@ describeIf(prometheusMissing ?? missingCommand("rsync"))("a real Prometheus watc
   let prom: RunningPrometheus;
   let writeKey: string;
   let instance: string;
-  const jobs = { ok: 0, failing: 0, okRun: 0, failedRun: 0 };
+  const jobs = { ok: 0, failing: 0, full: 0, okRun: 0, failedRun: 0 };
   let failingDest = "";
   let keyDir = "";
 
@@ -76,6 +77,12 @@ describeIf(prometheusMissing ?? missingCommand("rsync"))("a real Prometheus watc
     expect(failing.status).toBe(201);
     jobs.failing = failing.body.id;
     rmSync(failingDest, { recursive: true, force: true });
+
+    // A destination whose job asks for more free space than any disk has (1 PiB): low space.
+    const full = localJob([src], tempDir("dm-fleet-full-"), { name: "Fleet nearly full" });
+    const nearlyFull = await api("POST", "/api/jobs", { ...full, destination_config: { ...full.destination_config, min_free_space_mb: 1024 ** 3, on_low_space: "warn" } });
+    expect(nearlyFull.status).toBe(201);
+    jobs.full = nearlyFull.body.id;
 
     const cred = await api("POST", "/api/credentials", { name: "Fleet drive", provider_type: "s3", data: { access_key_id: "AKIAFLEET", secret_access_key: "fleet-secret" } });
     expect(cred.status).toBe(201);
@@ -144,7 +151,7 @@ describeIf(prometheusMissing ?? missingCommand("rsync"))("a real Prometheus watc
     expect((await query(`process_resident_memory_bytes{job="dynamight"}`))[0]!.value).toBeGreaterThan(1e6);
   });
 
-  test("the failing job makes DynamightLastRunFailed fire with a link to its run; a later success clears it", async () => {
+  test("the failing job makes DynamightLastRunFailed fire with a link to its run, a later success clears it; credential and low-space alerts follow", async () => {
     const alert = await waitFor("DynamightLastRunFailed", async () => (await alerts()).find((a) => a.labels.alertname === "DynamightLastRunFailed"));
     expect(["pending", "firing"]).toContain(alert.state);
     expect(alert.labels).toMatchObject({ job_id: String(jobs.failing), job_name: "Fleet unplugged", instance, status: "failed", public_url: PUBLIC_URL, severity: "warning" });
@@ -156,6 +163,11 @@ describeIf(prometheusMissing ?? missingCommand("rsync"))("a real Prometheus watc
     const cred = (await alerts()).find((a) => a.labels.alertname === "DynamightCredentialNeedsReconnect");
     expect(cred?.labels.credential_name).toBe("Fleet drive");
     expect(cred?.annotations.link).toBe(`${PUBLIC_URL}/credentials`);
+
+    // Low space has `for: 5m`: here it is pending, with the job's own threshold behind it.
+    const low = (await alerts()).filter((a) => a.labels.alertname === "DynamightTargetLowSpace");
+    expect(low.map((a) => [a.labels.job_name, a.state])).toEqual([["Fleet nearly full", "pending"]]);
+    expect(low[0]!.annotations.link).toBe(`${PUBLIC_URL}/jobs/${jobs.full}`);
 
     mkdirSync(failingDest, { recursive: true });
     expect((await runToEnd(jobs.failing)).status).toBe("completed");
