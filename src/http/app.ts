@@ -130,7 +130,9 @@ export function createApp(ctx: AppContext, services: Services) {
         const status = typeof set.status === "number" ? set.status : 200;
         const line = `${request.method} ${path} ${status} ${ms.toFixed(1)}ms`;
         httpRequests.record(request.method, status);
-        if (path.startsWith("/assets/")) logger.debug(line);
+        // Reads that succeeded are routine (a dashboard polls, Prometheus scrapes): debug. Changes
+        // and refusals stay at info, where an owner looks for them.
+        if (status < 400 && (request.method === "GET" || request.method === "HEAD")) logger.debug(line);
         else logger.info(line);
       })
       .use(apiDocs())
