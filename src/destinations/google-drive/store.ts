@@ -333,9 +333,11 @@ export class DriveStore implements RemoteStore {
 
   /** One multipart request through googleapis (create, or update the content of `id`). */
   private async putSmall(name: string, parent: string, id: string | null, modifiedTime: string, source: PutSource, signal: AbortSignal): Promise<drive_v3.Schema$File> {
+    // Read (and throttled) before the request: the token must not age while the bytes trickle in.
+    const bytes = await source.readAll();
     return this.call(`Uploading '${name}'`, signal, async (options) => {
       // A fresh body per try: a stream cannot be sent twice.
-      const body = Readable.from([await source.readAll()]);
+      const body = Readable.from([bytes]);
       const media = { mimeType: "application/octet-stream", body };
       const call = id
         ? this.drive.files.update({ fileId: id, requestBody: { modifiedTime }, media, fields: FILE_FIELDS, ...this.common() }, options)
@@ -367,6 +369,9 @@ export class DriveStore implements RemoteStore {
           headers: { "content-range": `bytes ${offset}-${end - 1}/${total}`, "content-length": String(end - offset) },
           body: chunk as unknown as BodyInit,
           signal,
+          // A fresh connection per chunk: on a reused one, fetch silently resends a chunk whose
+          // connection broke, from its start; we want the break, to resume at the server's offset.
+          keepalive: false,
         });
       } catch (err) {
         if (signal.aborted) throw err;
