@@ -38,6 +38,7 @@ export function oauthRoutes(ctx: AppContext, flows: OAuthFlows) {
           response: { 200: t.String({ description: "an HTML page that moves on to /credentials?connected=<id>" }), 400: ErrorBody },
           detail: {
             tags,
+            security: [],
             summary: "The provider's redirect after authorization",
             description:
               "Register `<public_url or this server's origin>/api/oauth/callback` as the redirect URI. Exchanges the code (with the PKCE verifier), saves the credential sealed and moves the browser on to the credentials page. A wrong, used or expired (10 min) state is a 400 and saves nothing.",
