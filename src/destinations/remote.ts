@@ -53,10 +53,15 @@ export function remoteDestination<C extends { full_compare?: boolean }, T extend
       def.checkCredential?.(data);
       return data;
     },
-    openStore: (config, credential, env) => def.openStore(config, credential, env),
+    openStore: (config, credential, env) => openStore(def, config, credential, env),
     test: (config, credential, signal, env) => testStore(def, config, credential, signal, env?.dataDir ?? null),
     async sync(req) {
-      const store = await def.openStore(req.config, req.credential, { dataDir: req.dataDir, purpose: "sync" });
+      const store = await openStore(def, req.config, req.credential, {
+        dataDir: req.dataDir,
+        purpose: "sync",
+        encryption: req.encryption ?? null,
+        warn: (message) => req.report.log("warning", message),
+      });
       try {
         const { runSync } = await import("./engine/sync.ts");
         return await runSync(req, store, { fullCompare: req.config.full_compare === true });
@@ -65,6 +70,29 @@ export function remoteDestination<C extends { full_compare?: boolean }, T extend
       }
     },
   };
+}
+
+/**
+ * The one place encryption comes in: with `env.encryption` the type's store is wrapped in the
+ * rclone crypt store, so the engine, browse, restore, verify and versions all see plain names.
+ */
+async function openStore<C extends { full_compare?: boolean }, T extends DestinationType>(
+  def: RemoteDefinition<C, T>,
+  config: C,
+  credential: Record<string, string> | null,
+  env: StoreEnv,
+): Promise<RemoteStore> {
+  const enc = env.encryption;
+  if (!enc) return def.openStore(config, credential, env);
+  const [{ deriveKeys }, { encryptedStore }] = await Promise.all([import("./crypt/keys.ts"), import("./crypt/store.ts")]);
+  let keys: Awaited<ReturnType<typeof deriveKeys>>;
+  try {
+    keys = await deriveKeys(enc.password, enc.salt);
+  } catch (err) {
+    throw new DestinationError("config", `The encryption credential cannot be used: ${(err as Error).message}`);
+  }
+  const inner = await def.openStore(config, credential, env);
+  return encryptedStore(inner, keys, { filenameEncryption: enc.filename_encryption, directoryNameEncryption: enc.directory_name_encryption, warn: env.warn });
 }
 
 /** Opens and checks the store within TEST_TIMEOUT_MS (the one timeout); never throws. */

@@ -2,7 +2,7 @@
 // It knows destinations only through the Destination interface (destinations/contract.ts): it checks
 // the sources, hands the sync a reporter and an abort signal, and records what comes back.
 import { eq } from "drizzle-orm";
-import { openCredentialData, saveCredentialData } from "../credentials/service.ts";
+import { openCredentialData, openEncryption, saveCredentialData } from "../credentials/service.ts";
 import type { Db } from "../db/client.ts";
 import { recordDb } from "../db/record.ts";
 import { jobs } from "../db/schema.ts";
@@ -229,6 +229,7 @@ export class Engine implements RunEngine {
           saveCredentialData(db, this.deps.secret, job.credentialId, data);
         },
         allowedRoots: this.deps.allowedRoots,
+        encryption: openEncryption(db, this.deps.secret, options),
         report: {
           log: (level, message) => log.write(level, message),
           progress: (d) => {

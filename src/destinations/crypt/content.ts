@@ -130,8 +130,20 @@ export function encryptRange(key: Uint8Array, nonce: Uint8Array, plainSize: numb
   const plainEnd = Math.min(plainSize, (last + 1) * BLOCK_DATA) - 1;
   const skip = from - (HEADER_SIZE + first * BLOCK_SIZE);
   const length = end + 1 - from;
-  out.push(openPlain(plainStart, plainEnd).pipe(new EncryptStream(key, nonce, first)).pipe(new Slice(skip, length)));
+  out.push(chain(chain(openPlain(plainStart, plainEnd), new EncryptStream(key, nonce, first)), new Slice(skip, length)));
   return concat(out);
+}
+
+/**
+ * `src` piped into `t`, with what pipe() leaves out: an error of `src` errors `t` (the same error
+ * object, so a caller still sees ENOENT), and destroying `t` releases `src`.
+ */
+export function chain<T extends Transform>(src: Readable, t: T): T {
+  src.on("error", (err) => t.destroy(err));
+  t.on("close", () => {
+    if (!src.destroyed) src.destroy();
+  });
+  return src.pipe(t);
 }
 
 /** Drops `skip` bytes, then passes `length` bytes. */
@@ -212,7 +224,7 @@ export class DecryptStream extends Transform {
     }
   }
 
-  private take(n: number): Buffer {
+  private takeBytes(n: number): Buffer {
     const all = this.pending.length === 1 ? this.pending[0]! : Buffer.concat(this.pending, this.pendingLen);
     const rest = all.subarray(n);
     this.pending = rest.length ? [rest] : [];
@@ -223,13 +235,13 @@ export class DecryptStream extends Transform {
   private drain(final: boolean) {
     if (this.nonce === null) {
       if (this.pendingLen < HEADER_SIZE) return;
-      const h = this.take(HEADER_SIZE);
+      const h = this.takeBytes(HEADER_SIZE);
       if (!h.subarray(0, MAGIC.length).equals(MAGIC)) throw new CryptError(`${this.what} is not an encrypted file (no rclone crypt header)`, "corrupt");
       this.nonce = new Uint8Array(h.subarray(MAGIC.length));
     }
     // Keep a full block back until more arrives or the input ends: only then is its size final.
     while (this.pendingLen >= BLOCK_SIZE || (final && this.pendingLen > TAG)) {
-      const block = this.take(Math.min(BLOCK_SIZE, this.pendingLen));
+      const block = this.takeBytes(Math.min(BLOCK_SIZE, this.pendingLen));
       let plain: Uint8Array;
       try {
         plain = xsalsa20poly1305(this.key, blockNonce(this.nonce, this.index)).decrypt(block);

@@ -57,7 +57,7 @@ export class Eme {
     const mp = new Uint8Array(this.tweak);
     for (let j = 0; j < m; j++) for (let i = 0; i < BLOCK; i++) mp[i] ^= ppp[j * BLOCK + i]!;
     const mc = X(mp);
-    let M = new Uint8Array(BLOCK);
+    let M: Uint8Array = new Uint8Array(BLOCK);
     xorInto(M, mp, mc);
     const ccc = new Uint8Array(p.length);
     for (let j = 1; j < m; j++) {
