@@ -7,8 +7,8 @@ import { type PageRule, pageQuery, readPage, setPageHeaders } from "../http/pagi
 import { IdParams } from "../http/params.ts";
 import { ErrorBody } from "../http/schemas.ts";
 import type { RunEngine } from "../runs/engine-types.ts";
+import { jobRcloneConfig } from "../runs/rclone-config.ts";
 import { JobBody, JobView, Message } from "./model.ts";
-import { jobRcloneConfig } from "./rclone-config.ts";
 import * as svc from "./service.ts";
 
 export interface JobRouteDeps {

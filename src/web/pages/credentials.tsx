@@ -6,25 +6,21 @@ import type { CredentialProps } from "../../../views/components/types.ts";
 import { CredentialFields, CredentialForm, type CredentialFormProps, CredentialsPage } from "../../../views/pages/credentials.tsx";
 import type { AppContext } from "../../context.ts";
 import * as creds from "../../credentials/service.ts";
-import { destinationFor, isDestinationType } from "../../destinations/registry.ts";
 import { fieldOf, formOf, messageOf, readConfig } from "../forms.ts";
 import { html, pageOrFragment, redirect } from "../html.ts";
 import { pageAuth, type Viewer } from "../session.ts";
-import { idParam, isNotFound, providers } from "./common.ts";
+import { credentialTypes, idParam, isNotFound } from "./common.ts";
 
 function defaultType(requested: string | null): string {
-  if (requested && isDestinationType(requested) && destinationFor(requested).credentialFields.length) return requested;
-  return providers().find((p) => p.requires_credentials)?.type ?? "s3";
+  if (requested && creds.credentialFieldsFor(requested)?.length) return requested;
+  return credentialTypes().find((p) => p.requires_credentials)?.type ?? "s3";
 }
 
 /** Non-secret values only: what may be shown again after a refused save. */
 function shownValues(type: string, data: Record<string, unknown>): Record<string, unknown> {
-  if (!isDestinationType(type)) return {};
-  const secret = new Set(
-    destinationFor(type)
-      .credentialFields.filter((f) => f.secret || f.type === "password")
-      .map((f) => f.name),
-  );
+  const fields = creds.credentialFieldsFor(type);
+  if (!fields) return {};
+  const secret = new Set(fields.filter((f) => f.secret || f.type === "password").map((f) => f.name));
   return Object.fromEntries(Object.entries(data).filter(([k]) => !secret.has(k)));
 }
 
@@ -38,8 +34,8 @@ export function credentialPages(ctx: AppContext) {
       username={p.user.username}
       theme={p.theme}
       credentials={creds.listCredentials(db)}
-      providers={providers()}
-      form={{ ...form, providers: providers() }}
+      providers={credentialTypes()}
+      form={{ ...form, providers: credentialTypes() }}
       message={extra.message}
       error={extra.error}
     />
@@ -60,7 +56,7 @@ export function credentialPages(ctx: AppContext) {
           })();
     if (rawId !== undefined && !editing) return redirect("/credentials", request);
     const type = editing?.provider_type ?? form.provider_type ?? "";
-    const fields = isDestinationType(type) ? destinationFor(type).credentialFields : [];
+    const fields = creds.credentialFieldsFor(type) ?? [];
     const data = readConfig(fields, form, "data.", { dropBlankSecrets: !!editing });
     // On edit, a form left entirely blank keeps the saved data and changes only the name.
     const anyData = Object.values(data).some((v) => v !== null && v !== false && v !== "");
@@ -70,7 +66,7 @@ export function credentialPages(ctx: AppContext) {
       else creds.createCredential(db, ctx.secret, { name: form.name ?? "", provider_type: type, data: cleaned });
       return redirect("/credentials?saved=1", request);
     } catch (err) {
-      const props = { providers: providers(), credential: editing, providerType: type, name: form.name ?? "", values: shownValues(type, data), error: messageOf(err), errorField: fieldOf(err) };
+      const props = { providers: credentialTypes(), credential: editing, providerType: type, name: form.name ?? "", values: shownValues(type, data), error: messageOf(err), errorField: fieldOf(err) };
       return pageOrFragment(request, { fragment: () => <CredentialForm {...props} />, page: () => page(p, props) }, { status: 400 });
     }
   };
@@ -91,7 +87,7 @@ export function credentialPages(ctx: AppContext) {
       "/credentials/fields",
       ({ query }) => {
         const type = defaultType(typeof query.provider_type === "string" ? query.provider_type : null);
-        return html(<CredentialFields provider={providers().find((x) => x.type === type)!} values={{}} keepSecrets={false} />);
+        return html(<CredentialFields provider={credentialTypes().find((x) => x.type === type)!} values={{}} keepSecrets={false} />);
       },
       { page: true, ...hide },
     )
