@@ -227,6 +227,46 @@ for (const target of targets) {
       }
     }, 180_000);
 
+    test("restore through the API gives the source back byte for byte, with a file rclone wrote; a wrong password fails the restore", async () => {
+      const crypt = readFileSync(confPath, "utf8").match(/^\[(.+-crypt)\]$/m)![1];
+      const extra = tempDir(`crypt-rc2-${target.type}`);
+      writeTree(extra, { "Grüße von rclone.txt": `${MARKER} rclone wrote this\n` });
+      expect((await rcloneWith(confPath, "copy", extra, `${crypt}:${top}/from-rclone`)).code).toBe(0);
+      const browse = await env.client.json("GET", `/api/jobs/${jobId}/files?path=${encodeURIComponent(top)}`);
+      expect(browse.status).toBe(200);
+      expect(browse.body.entries.map((e: { name: string }) => e.name).sort()).toEqual(["Fotos 2024", "big", "emoji 🎉", "empty.txt", "from-rclone", "plain", "日本語"].sort());
+      const into = tempDir(`crypt-restored-${target.type}`);
+      const r = await env.client.json("POST", `/api/jobs/${jobId}/restore`, { body: { paths: [top], target: { folder: into }, overwrite: "never" } });
+      expect(r.status).toBe(202);
+      await env.services.engine.waitFor(r.body.run_id);
+      const run = await env.client.json("GET", `/api/runs/${r.body.run_id}`);
+      expect(run.body.error_message ?? null).toBeNull();
+      expect(run.body.status).toBe("completed");
+      for (const n of NAMES) expect(readFileSync(join(into, top, n)).equals(readFileSync(join(src, n)))).toBe(true);
+      expect(
+        createHash("sha256")
+          .update(readFileSync(join(into, top, "big/fifty.bin")))
+          .digest("hex"),
+      ).toBe(bigSha.value);
+      expect(readFileSync(join(into, top, "from-rclone/Grüße von rclone.txt"), "utf8")).toBe(`${MARKER} rclone wrote this\n`);
+      rmSync(into, { recursive: true, force: true });
+
+      const { jobId: wrongJob } = await createJob(env.client, target.type, prepared.config, prepared.credential, src, "not the password");
+      const into2 = tempDir(`crypt-wrong-${target.type}`);
+      const w = await env.client.json("POST", `/api/jobs/${wrongJob}/restore`, { body: { paths: [top], target: { folder: into2 }, overwrite: "never" } });
+      if (w.status === 202) {
+        await env.services.engine.waitFor(w.body.run_id);
+        const wrun = await env.client.json("GET", `/api/runs/${w.body.run_id}`);
+        expect(wrun.body.status).toBe("failed");
+        expect(wrun.body.error_message).toContain("wrong encryption password");
+      } else {
+        expect(JSON.stringify(w.body)).toContain("wrong encryption password");
+      }
+      rmSync(into2, { recursive: true, force: true });
+      rmSync(extra, { recursive: true, force: true });
+      expect((await rcloneWith(confPath, "purge", `${crypt}:${top}/from-rclone`)).code).toBe(0);
+    }, 240_000);
+
     test("a wrong password says so", async () => {
       const wrong = await env.client.json("POST", "/api/credentials", { body: { name: "wrong", provider_type: "encryption", data: { password: "not the password" } } });
       const row = jobRow();
