@@ -77,8 +77,13 @@ function insertTag(name: string, tag: string): string {
   return dot > 0 ? name.slice(0, dot) + tag + name.slice(dot) : name + tag;
 }
 
+/** Folder names repeat on every path below them: their encryption is remembered (bounded). */
+const CACHE_MAX = 4096;
+
 export class NameCipher {
   private readonly eme: Eme;
+  private readonly cache = new Map<string, string>();
+  private readonly plainCache = new Map<string, string | null>();
   constructor(
     keys: CryptKeys,
     readonly opts: NameOptions,
@@ -87,6 +92,16 @@ export class NameCipher {
   }
 
   encryptSegment(name: string): string {
+    if (name === "") return "";
+    const hit = this.cache.get(name);
+    if (hit !== undefined) return hit;
+    const enc = this.encryptUncached(name);
+    if (this.cache.size >= CACHE_MAX) this.cache.clear();
+    this.cache.set(name, enc);
+    return enc;
+  }
+
+  private encryptUncached(name: string): string {
     if (name === "") return "";
     const v = splitVersion(name);
     if (v && v.base !== "") return insertTag(this.encryptSegment(v.base), v.tag);
@@ -97,6 +112,16 @@ export class NameCipher {
     padded.fill(pad, raw.length);
     if (padded.length > MAX_NAME) throw new Error(`the name "${name.slice(0, 40)}…" is too long to encrypt`);
     return base32hexEncode(this.eme.encrypt(padded));
+  }
+
+  /** A folder segment, remembered: every file below it repeats it. */
+  private decryptDirSegment(enc: string): string | null {
+    const hit = this.plainCache.get(enc);
+    if (hit !== undefined) return hit;
+    const plain = this.decryptSegment(enc);
+    if (this.plainCache.size >= CACHE_MAX) this.plainCache.clear();
+    this.plainCache.set(enc, plain);
+    return plain;
   }
 
   /** The plain segment, or null when it is not one of ours (another key, not encrypted at all). */
@@ -124,11 +149,12 @@ export class NameCipher {
   encryptFile(path: string): string {
     if (this.opts.filenameEncryption === "off") return path + OFF_SUFFIX;
     const segs = path.split("/");
+    const last = segs.length - 1;
     if (!this.opts.directoryNameEncryption) {
-      segs[segs.length - 1] = this.encryptSegment(segs[segs.length - 1]!);
+      segs[last] = this.encryptUncached(segs[last]!);
       return segs.join("/");
     }
-    return segs.map((s) => this.encryptSegment(s)).join("/");
+    return segs.map((s, i) => (i === last ? this.encryptUncached(s) : this.encryptSegment(s))).join("/");
   }
 
   /** A folder's path on the store ("" stays ""). */
@@ -146,7 +172,7 @@ export class NameCipher {
     const segs = path.split("/");
     const from = this.opts.directoryNameEncryption ? 0 : segs.length - 1;
     for (let i = from; i < segs.length; i++) {
-      const plain = this.decryptSegment(segs[i]!);
+      const plain = i === segs.length - 1 ? this.decryptSegment(segs[i]!) : this.decryptDirSegment(segs[i]!);
       if (plain === null) return null;
       segs[i] = plain;
     }
