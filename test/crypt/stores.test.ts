@@ -7,6 +7,7 @@ import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import { createHash } from "node:crypto";
 import { createReadStream, existsSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
+import { Readable } from "node:stream";
 import { buffer } from "node:stream/consumers";
 import { CreateBucketCommand, S3Client } from "@aws-sdk/client-s3";
 import { jobs } from "../../src/db/schema.ts";
@@ -267,7 +268,7 @@ for (const target of targets) {
       expect((await rcloneWith(confPath, "purge", `${crypt}:${top}/from-rclone`)).code).toBe(0);
     }, 240_000);
 
-    test("a wrong password says so", async () => {
+    test("a wrong password says so; a tampered block says the file is corrupt", async () => {
       const wrong = await env.client.json("POST", "/api/credentials", { body: { name: "wrong", provider_type: "encryption", data: { password: "not the password" } } });
       const row = jobRow();
       const opts = { ...(row.syncOptions as Record<string, unknown>), encryption: { password_credential_id: wrong.body.id, filename_encryption: "standard", directory_name_encryption: true } };
@@ -303,6 +304,20 @@ for (const target of targets) {
         await expect(open(plainNames, "probe/file.txt")).rejects.toThrow("wrong encryption password");
         expect((await open(right, "probe/file.txt")).equals(readFileSync(join(src, NAMES[0]!)))).toBe(true);
         await right.remove("probe/file.txt", new AbortController().signal);
+        // A tampered block further in: the stream fails saying the file is corrupt, never garbage.
+        const multi = Buffer.alloc(150_000, 7);
+        const multiSource = { ...source, open: () => Readable.from([multi]), readAll: async () => multi, size: multi.length };
+        await right.put("probe/multi.bin", multiSource, new AbortController().signal);
+        expect((await open(right, "probe/multi.bin")).equals(multi)).toBe(true);
+        const raw = (await rcloneWith(null, "cat", `${prepared.raw}/probe/multi.bin.bin`)).out;
+        expect(raw.length).toBe(150_000 + 32 + 3 * 16);
+        raw[32 + 65_552 + 10]! ^= 0xff;
+        const tampered = tempDir(`crypt-tamper-${target.type}`);
+        writeFileSync(join(tampered, "multi.bin.bin"), raw);
+        expect((await rcloneWith(null, "copyto", join(tampered, "multi.bin.bin"), `${prepared.raw}/probe/multi.bin.bin`)).code).toBe(0);
+        await expect(open(right, "probe/multi.bin")).rejects.toThrow("file is corrupt (block 1 does not authenticate)");
+        await right.remove("probe/multi.bin", new AbortController().signal);
+        rmSync(tampered, { recursive: true, force: true });
       } finally {
         await plainNames.close();
         await right.close();
