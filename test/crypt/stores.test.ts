@@ -3,7 +3,7 @@
 // difference, cat gives the bytes, lsf the plain names; what rclone copies into the crypt remote
 // reads back byte-identical through the job's store; the raw store holds neither names nor
 // content; a wrong password says so; a second run sends nothing.
-import { afterAll, beforeAll, describe, expect, test } from "bun:test";
+import { afterAll, beforeAll, expect, test } from "bun:test";
 import { createHash } from "node:crypto";
 import { createReadStream, existsSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
