@@ -82,8 +82,17 @@ async function openStore<C extends { full_compare?: boolean }, T extends Destina
   credential: Record<string, string> | null,
   env: StoreEnv,
 ): Promise<RemoteStore> {
+  return encryptedIfAsked(env, () => def.openStore(config, credential, env));
+}
+
+/**
+ * `open()`'s store as it is, or seen through rclone crypt when `env.encryption` is set. For a
+ * destination whose own sync opens its store (instead of remoteDestination's sync): call it there
+ * with `{ ...env, encryption: req.encryption }`.
+ */
+export async function encryptedIfAsked(env: Pick<StoreEnv, "encryption" | "warn">, open: () => Promise<RemoteStore>): Promise<RemoteStore> {
   const enc = env.encryption;
-  if (!enc) return def.openStore(config, credential, env);
+  if (!enc) return open();
   const [{ deriveKeys }, { encryptedStore }] = await Promise.all([import("./crypt/keys.ts"), import("./crypt/store.ts")]);
   let keys: Awaited<ReturnType<typeof deriveKeys>>;
   try {
@@ -91,7 +100,7 @@ async function openStore<C extends { full_compare?: boolean }, T extends Destina
   } catch (err) {
     throw new DestinationError("config", `The encryption credential cannot be used: ${(err as Error).message}`);
   }
-  const inner = await def.openStore(config, credential, env);
+  const inner = await open();
   return encryptedStore(inner, keys, { filenameEncryption: enc.filename_encryption, directoryNameEncryption: enc.directory_name_encryption, warn: env.warn });
 }
 
