@@ -1,4 +1,4 @@
-// Encrypted jobs on the real radosgw S3 and OpenSSH SFTP peers, checked with stock rclone through
+// Encrypted jobs on the real radosgw S3, OpenSSH SFTP and Apache WebDAV peers, checked with stock rclone through
 // the rclone.conf the app hands out (GET /api/jobs/:id/rclone-config): rclone check finds no
 // difference, cat gives the bytes, lsf the plain names; what rclone copies into the crypt remote
 // reads back byte-identical through the job's store; the raw store holds neither names nor
@@ -47,13 +47,14 @@ async function sh(args: string[]) {
 
 interface Target {
   name: string;
-  type: "s3" | "sftp";
+  type: "s3" | "sftp" | "webdav";
   prepare(): Promise<{ config: Record<string, unknown>; credential: Record<string, string>; raw: string }>;
   cleanup(): Promise<void>;
 }
 
 const S3_BUCKET = `crypt-${STAMP}`;
 const SFTP_ROOT = `data/crypt-${STAMP}`;
+const DAV_ROOT = `crypt-${STAMP}`;
 
 const targets: Target[] = [
   {
@@ -92,6 +93,25 @@ const targets: Target[] = [
     },
     async cleanup() {
       rmSync(`/tmp/peers/sftp/home/${SFTP_ROOT}`, { recursive: true, force: true });
+    },
+  },
+  {
+    name: "WebDAV (Apache)",
+    type: "webdav",
+    async prepare() {
+      const script = join(import.meta.dir, "../../scripts/peers/webdav.sh");
+      if ((await sh(["bash", script, "status"])).code !== 0) {
+        const r = await sh(["bash", script, "start"]);
+        if (r.code !== 0) throw new Error(`webdav.sh start: ${r.err}`);
+      }
+      const obscured = (await rcloneWith(null, "obscure", "bkpdav-pass")).out.toString().trim();
+      const raw = `:webdav,url='http://127.0.0.1:8080/dav/',vendor=other,user=bkpdav,pass=${obscured}:${DAV_ROOT}`;
+      expect((await rcloneWith(null, "mkdir", raw)).code).toBe(0);
+      return { config: { url: "http://127.0.0.1:8080/dav/", remote_path: `/${DAV_ROOT}` }, credential: { username: "bkpdav", password: "bkpdav-pass" }, raw };
+    },
+    async cleanup() {
+      const obscured = (await rcloneWith(null, "obscure", "bkpdav-pass")).out.toString().trim();
+      await rcloneWith(null, "purge", `:webdav,url='http://127.0.0.1:8080/dav/',vendor=other,user=bkpdav,pass=${obscured}:${DAV_ROOT}`);
     },
   },
 ];
@@ -314,7 +334,7 @@ for (const target of targets) {
         raw[32 + 65_552 + 10]! ^= 0xff;
         const tampered = tempDir(`crypt-tamper-${target.type}`);
         writeFileSync(join(tampered, "multi.bin.bin"), raw);
-        expect((await rcloneWith(null, "copyto", join(tampered, "multi.bin.bin"), `${prepared.raw}/probe/multi.bin.bin`)).code).toBe(0);
+        expect((await rcloneWith(null, "copyto", "--ignore-times", join(tampered, "multi.bin.bin"), `${prepared.raw}/probe/multi.bin.bin`)).code).toBe(0);
         await expect(open(right, "probe/multi.bin")).rejects.toThrow("file is corrupt (block 1 does not authenticate)");
         await right.remove("probe/multi.bin", new AbortController().signal);
         rmSync(tampered, { recursive: true, force: true });
