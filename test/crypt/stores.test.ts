@@ -188,6 +188,14 @@ for (const target of targets) {
       const second = await runJob(env.client, env.services, jobId);
       expect(second.files_transferred).toBe(0);
       expect(second.bytes_transferred).toBe(0);
+      // With a full comparison the listing (decrypted, sorted, plaintext sizes) and stat agree too.
+      const job = (await env.client.json("GET", `/api/jobs/${jobId}`)).body;
+      const put = await env.client.json("PUT", `/api/jobs/${jobId}`, {
+        body: { name: job.name, source_dirs: job.source_dirs, destination_type: job.destination_type, destination_config: { ...prepared.config, full_compare: true }, credential_id: job.credential_id, sync_options: job.sync_options },
+      });
+      expect(put.status).toBe(200);
+      const third = await runJob(env.client, env.services, jobId);
+      expect(third.files_transferred).toBe(0);
     }, 180_000);
 
     test("the downloaded rclone config opens it: check, cat, lsf", async () => {
