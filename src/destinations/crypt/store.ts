@@ -87,7 +87,10 @@ class EncryptedStore implements RemoteStore {
     if (this.opts.filenameEncryption === "standard" && out.length === 0) {
       if (seen > 0) throw wrongPassword(`none of the ${seen} file name(s) under "${prefix || "the destination root"}" can be decrypted with this job's password`);
       // Another key maps `prefix` to a name that does not exist: nothing to list is then no proof.
-      if (prefix !== "" && (await this.foreignRoot(signal))) throw wrongPassword(`"${prefix}" is not on the destination, and the names there do not decrypt with this job's password`);
+      if (prefix !== "" && (await this.foreignRoot(signal)))
+        throw wrongPassword(
+          `"${prefix}" is not on the destination, and the names there do not decrypt with this job's password (or the folder holds files that were not written with this job's encryption)`,
+        );
     }
     if (skipped > 20) this.opts.warn?.(`skipped ${skipped} entries on the destination that do not decrypt`);
     out.sort((a, b) => compareUtf8(a.path, b.path));
