@@ -191,7 +191,14 @@ for (const target of targets) {
       // With a full comparison the listing (decrypted, sorted, plaintext sizes) and stat agree too.
       const job = (await env.client.json("GET", `/api/jobs/${jobId}`)).body;
       const put = await env.client.json("PUT", `/api/jobs/${jobId}`, {
-        body: { name: job.name, source_dirs: job.source_dirs, destination_type: job.destination_type, destination_config: { ...prepared.config, full_compare: true }, credential_id: job.credential_id, sync_options: job.sync_options },
+        body: {
+          name: job.name,
+          source_dirs: job.source_dirs,
+          destination_type: job.destination_type,
+          destination_config: { ...prepared.config, full_compare: true },
+          credential_id: job.credential_id,
+          sync_options: job.sync_options,
+        },
       });
       expect(put.status).toBe(200);
       const third = await runJob(env.client, env.services, jobId);
