@@ -27,7 +27,8 @@ const NAMES = ["Fotos 2024/Ürlaub am Meer.txt", "日本語/ファイル名.md",
 async function rcloneWith(conf: string | null, ...args: string[]) {
   const env = { ...process.env, RCLONE_CONFIG: conf ?? "/dev/null" } as Record<string, string>;
   delete env.AWS_CA_BUNDLE;
-  const p = Bun.spawn(["rclone", ...args], { env, stdout: "pipe", stderr: "pipe" });
+  // Bounded: a stalled peer fails the step that waited on it instead of the suite's hooks.
+  const p = Bun.spawn(["rclone", ...args], { env, stdout: "pipe", stderr: "pipe", timeout: 90_000 });
   const [out, err, code] = await Promise.all([new Response(p.stdout).arrayBuffer(), new Response(p.stderr).text(), p.exited]);
   return { code, out: Buffer.from(out), err };
 }
@@ -178,9 +179,9 @@ for (const target of targets) {
     }, 120_000);
 
     afterAll(async () => {
-      await target.cleanup();
       rmSync(src, { recursive: true, force: true });
-    });
+      await target.cleanup();
+    }, 180_000);
 
     test("the first run uploads everything; a second run sends nothing", async () => {
       const first = await runJob(env.client, env.services, jobId);
