@@ -10,7 +10,6 @@ import { CredentialFields, CredentialForm, type CredentialFormProps, Credentials
 import type { AppContext } from "../../context.ts";
 import * as creds from "../../credentials/service.ts";
 import { providerForType } from "../../destinations/oauth/providers.ts";
-import { destinationFor, isDestinationType } from "../../destinations/registry.ts";
 import { FlowError } from "../../oauth/flows.ts";
 import { connectInput, redirectUri } from "../../oauth/service.ts";
 import type { Services } from "../../services.ts";
