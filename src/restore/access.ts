@@ -1,7 +1,7 @@
 // A job's destination opened for reading back: the job row, its destination, parsed config and
 // opened credential; the drive mounted (local/USB) and the store opened around the work; store
 // errors worded for HTTP.
-import { openCredentialData, openEncryption } from "../credentials/service.ts";
+import { credentialHooks, openCredentialData, openEncryption } from "../credentials/service.ts";
 import type { Db } from "../db/client.ts";
 import { type Destination, DestinationError, normalizeSyncOptions, type RemoteEntry, type RemoteStore, type RunReporter } from "../destinations/contract.ts";
 import { destinationFor, isDestinationType } from "../destinations/registry.ts";
@@ -56,7 +56,12 @@ export async function withJobStore<T>(deps: StoreEnvDeps, access: JobAccess, rep
     if (access.dest.capabilities.requires_credentials && !credential) throw new DestinationError("config", `${access.dest.name} needs a credential: choose one in the job`);
     const encryption = openEncryption(deps.db, deps.secret, normalizeSyncOptions(access.job.syncOptions));
     return await withDriveReady(access.dest, access.config, report, deps.allowedRoots, () =>
-      withOpenStore(access.dest, access.config, credential, deps.dataDir, fn, { encryption, warn: (m) => report.log("warning", m) }),
+      withOpenStore(access.dest, access.config, credential, deps.dataDir, fn, {
+        encryption,
+        warn: (m) => report.log("warning", m),
+        // An OAuth store saves refreshed tokens and marks a revoked grant, as in a run.
+        ...(access.job.credentialId === null ? {} : credentialHooks(deps.db, deps.secret, access.job.credentialId)),
+      }),
     );
   } catch (err) {
     throw httpError(err);

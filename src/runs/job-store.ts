@@ -1,7 +1,7 @@
 // A job's destination store for reading the backup back (restore, browse, download, verify,
 // versions): the destination's config and credential, and, when the job encrypts, its password,
 // so whoever reads through this sees plain names and contents without knowing about encryption.
-import { openCredentialData, openEncryption } from "../credentials/service.ts";
+import { credentialHooks, openCredentialData, openEncryption } from "../credentials/service.ts";
 import type { Db } from "../db/client.ts";
 import type { jobs } from "../db/schema.ts";
 import { DestinationError, normalizeSyncOptions, type RemoteStore, type StoreEnv } from "../destinations/contract.ts";
@@ -21,5 +21,6 @@ export async function openJobStore(deps: { db: Db; secret: Uint8Array; dataDir: 
   }
   const credential = job.credentialId === null ? null : openCredentialData(deps.db, deps.secret, job.credentialId);
   const encryption = openEncryption(deps.db, deps.secret, normalizeSyncOptions(job.syncOptions));
-  return dest.openStore(config as never, credential, { dataDir: deps.dataDir, purpose: "sync", ...env, encryption });
+  const hooks = job.credentialId === null ? {} : credentialHooks(deps.db, deps.secret, job.credentialId);
+  return dest.openStore(config as never, credential, { dataDir: deps.dataDir, purpose: "sync", ...hooks, ...env, encryption });
 }
