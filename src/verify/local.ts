@@ -32,7 +32,7 @@ export function verifyArgs(source: string, dest: string, o: SyncOptions): string
   const args = ["-rltn", "--checksum", "--itemize-changes", "--out-format=%i|%n", "--stats", "--no-h"];
   if (o.delete_extraneous) args.push("--delete");
   for (const p of o.exclude_patterns) args.push(`--exclude=${p}`);
-  args.push(source.replace(/\/+$/, "") + "/", dest.replace(/\/+$/, "") + "/");
+  args.push(`${source.replace(/\/+$/, "")}/`, `${dest.replace(/\/+$/, "")}/`);
   return args;
 }
 
