@@ -29,7 +29,7 @@ export function verifyRoutes(ctx: AppContext, engine: RunEngine) {
         tags,
         summary: "Verify a job's destination against its sources",
         description:
-          "Starts a run of kind `verify` in the background; nothing is changed on either side. Each difference (missing, extra when the job deletes extraneous files, size, modification time, content) is one warning line of the run's log; the run records `files_checked` and `differences`, completes with none and fails with \"N differences\" otherwise. 409 while the job has an active run of any kind.",
+          'Starts a run of kind `verify` in the background; nothing is changed on either side. Each difference (missing, extra when the job deletes extraneous files, size, modification time, content) is one warning line of the run\'s log; the run records `files_checked` and `differences`, completes with none and fails with "N differences" otherwise. 409 while the job has an active run of any kind.',
       },
     },
   );
