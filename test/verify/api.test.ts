@@ -3,7 +3,7 @@
 // differences after a backup and fails with "1 difference" naming the file once one object is
 // changed on the server; files_checked and differences are on the run; bad input and a busy job
 // are refused; a schedule with action "verify" starts a verify run.
-import { afterAll, beforeAll, describe, expect, test } from "bun:test";
+import { afterAll, beforeAll, expect, test } from "bun:test";
 import { createHash } from "node:crypto";
 import { readdirSync, readFileSync, rmSync, statSync, utimesSync, writeFileSync } from "node:fs";
 import { join, relative } from "node:path";
