@@ -1,5 +1,5 @@
 // Every page route of the UI, one module per area: sign-in (auth), account, drives, dashboard
-// and jobs, the job editor, runs, credentials, notifications, settings, and the public assets. Registered in
+// and jobs, the job editor, runs, verify, credentials, notifications, settings, and the public assets. Registered in
 // src/http/app.ts with one `.use(webPages(ctx, services))`. Pages call services, never the API's
 // route modules (src/*/routes.ts).
 import { Elysia } from "elysia";
@@ -15,6 +15,7 @@ import { notificationPages } from "./notifications.tsx";
 import { publicPages } from "./public.ts";
 import { runPages } from "./runs.tsx";
 import { settingsPages } from "./settings.tsx";
+import { verifyPages } from "./verify.tsx";
 
 export function webPages(ctx: AppContext, services: Services) {
   return new Elysia({ name: "web-pages" })
@@ -24,6 +25,7 @@ export function webPages(ctx: AppContext, services: Services) {
     .use(jobEditorPages(ctx, services))
     .use(jobPages(ctx, services))
     .use(runPages(ctx, services))
+    .use(verifyPages(ctx, services))
     .use(credentialPages(ctx))
     .use(notificationPages(ctx, services))
     .use(settingsPages(ctx))
