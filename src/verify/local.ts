@@ -12,7 +12,7 @@ import { exitMessage } from "../destinations/local/rsync-output.ts";
 import { killChild, spawnChild } from "../system/children.ts";
 import { EXTRA, MISSING } from "./compare.ts";
 import type { VerifyOutcome } from "./remote.ts";
-import { type VerifyCounts, VerifyTally } from "./tally.ts";
+import { VerifyTally } from "./tally.ts";
 
 export interface LocalVerifyInput {
   config: LocalConfig;
@@ -22,7 +22,6 @@ export interface LocalVerifyInput {
   report: RunReporter;
   allowedRoots: string[];
   dataDir: string;
-  onCounts?: (counts: VerifyCounts) => void;
 }
 
 /** The rsync arguments of one source's comparison (an argument array, never a shell string). */
@@ -76,7 +75,7 @@ export async function verifyLocal(input: LocalVerifyInput): Promise<VerifyOutcom
   if (!rsync) throw new DestinationError("unavailable", "rsync is not installed on this server (install the rsync package): verifying local and USB backups needs it");
   if (!isDirectory(config.mount_point)) throw new DestinationError("not_found", `Destination ${config.mount_point} does not exist or is not a folder (is the drive mounted?)`);
   const root = backupRoot(config);
-  const tally = new VerifyTally(report, input.onCounts);
+  const tally = new VerifyTally(report);
   report.log("info", `Verifying ${input.sources.length} source folder(s) with rsync by checksum (every file read on both sides). Nothing is changed on either side.`);
   for (const source of input.sources) {
     if (signal.aborted) throw new DestinationError("cancelled", "Cancelled");

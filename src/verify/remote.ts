@@ -24,8 +24,6 @@ export interface VerifyInput {
   deep: boolean;
   signal: AbortSignal;
   report: RunReporter;
-  /** Live counters, called as files are checked and differences found. */
-  onCounts?: (counts: VerifyCounts) => void;
 }
 
 export interface VerifyOutcome extends VerifyCounts {
@@ -47,7 +45,7 @@ export async function verifyRemote(store: RemoteStore, input: VerifyInput): Prom
   input.signal.addEventListener("abort", onAbort, { once: true });
   if (input.signal.aborted) ctl.abort();
   const signal = ctl.signal;
-  const tally = new VerifyTally(report, input.onCounts);
+  const tally = new VerifyTally(report);
   const excludes = new ExcludeMatcher(options.exclude_patterns);
   const bucket = options.bandwidth_limit_kbps ? new TokenBucket(options.bandwidth_limit_kbps) : null;
   const retry = <T>(what: string, fn: () => Promise<T>) => withRetry(fn, signal, (err, n, wait) => report.log("info", `${what}: ${err.message}; retry ${n} in ${(wait / 1000).toFixed(1)} s`));
@@ -85,6 +83,7 @@ export async function verifyRemote(store: RemoteStore, input: VerifyInput): Prom
         const stream = await store.open(l.path, signal);
         return hashStream(throttle(stream, bucket, signal), DEEP_HASH, (n) => {
           bytesRead += n;
+          report.progress({ bytes: n });
         });
       }).catch((err) => {
         if (err instanceof DestinationError && err.kind === "not_found") return null;

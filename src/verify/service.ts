@@ -7,7 +7,6 @@ import type { RunBody, RunOutcome } from "../runs/engine-types.ts";
 import { differencesMessage } from "./compare.ts";
 import { verifyLocal } from "./local.ts";
 import { type VerifyOutcome, verifyRemote } from "./remote.ts";
-import type { VerifyCounts } from "./tally.ts";
 
 export interface VerifyOptions {
   /** Read every file back (remote stores); local/USB always compares by checksum. */
@@ -15,17 +14,16 @@ export interface VerifyOptions {
 }
 
 /** The body of a verify run: completes with 0 differences, fails with "N differences" otherwise. */
-export function verifyBody(opts: VerifyOptions, onCounts?: (runId: number, counts: VerifyCounts) => void): RunBody {
+export function verifyBody(opts: VerifyOptions): RunBody {
   return async (rc) => {
     const { destination, report, options, signal } = rc;
     const sources = rc.job.sourceDirs;
-    const counts = onCounts ? (c: VerifyCounts) => onCounts(rc.runId, c) : undefined;
     let outcome: VerifyOutcome;
     if (destination.type === "local") {
       if (opts.deep) report.log("info", "Local and USB destinations are always compared by checksum: deep changes nothing here");
-      outcome = await verifyLocal({ config: rc.config as LocalConfig, sources, options, signal, report, allowedRoots: rc.allowedRoots, dataDir: rc.dataDir, onCounts: counts });
+      outcome = await verifyLocal({ config: rc.config as LocalConfig, sources, options, signal, report, allowedRoots: rc.allowedRoots, dataDir: rc.dataDir });
     } else {
-      outcome = await rc.withStore((store) => verifyRemote(store, { sources, options, deep: opts.deep, signal, report, onCounts: counts }));
+      outcome = await rc.withStore((store) => verifyRemote(store, { sources, options, deep: opts.deep, signal, report }));
     }
     return outcomeOf(outcome);
   };

@@ -11,22 +11,19 @@ export class VerifyTally implements VerifyCounts {
   filesChecked = 0;
   differences = 0;
 
-  /** `onChange` feeds live counters (called after every change; the engine throttles what it emits). */
-  constructor(
-    private readonly report: RunReporter,
-    private readonly onChange: (counts: VerifyCounts) => void = () => {},
-  ) {}
+  /** Every change also goes to `report.progress`, the run's live counters (the engine throttles what it emits). */
+  constructor(private readonly report: RunReporter) {}
 
   checked(n = 1) {
     this.filesChecked += n;
-    this.onChange(this.counts());
+    this.report.progress({ checked: n });
   }
 
   /** One difference: one warning line naming the path and every reason found for it. */
   differ(path: string, reasons: string[]) {
     this.differences++;
     this.report.log("warning", `${path}: ${reasons.join("; ")}`);
-    this.onChange(this.counts());
+    this.report.progress({ differences: 1 });
   }
 
   counts(): VerifyCounts {

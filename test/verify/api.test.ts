@@ -272,6 +272,25 @@ describeIf(notRoot() ?? missingCommand("rclone", "radosgw"))("verify remote jobs
       expect(found.warnings.length).toBe(1);
       expect(found.warnings[0]).toStartWith(`docs/${CORRUPT}: content differs`);
       expect(found.logs.at(-1)!.message).toContain("1 difference");
+
+      // Deep, under a bandwidth limit: the live counters show the files checked and the bytes read
+      // so far while the 50 MB file is still being read back; cancel stops it.
+      const body = { name: `verify ${p.type}`, source_dirs: [src], destination_type: p.type, destination_config: p.config, credential_id: cred.body.id, sync_options: { bandwidth_limit_kbps: 1024 } };
+      expect((await t.api("PUT", `/api/jobs/${id}`, body)).status).toBe(200);
+      const slow = await t.api("POST", `/api/jobs/${id}/verify`, { deep: true });
+      expect(slow.status).toBe(202);
+      let live: any = null;
+      for (let i = 0; i < 600; i++) {
+        live = (await t.api("GET", `/api/runs/${slow.body.run_id}`)).body;
+        if (live.status === "running" && live.files_checked >= FILES - 1 && live.bytes_transferred > 0) break;
+        await Bun.sleep(50);
+      }
+      expect(live).toMatchObject({ status: "running", kind: "verify", files_checked: FILES - 1 });
+      expect(live.bytes_transferred).toBeGreaterThan(0);
+      expect(live.bytes_transferred).toBeLessThan(50 * 1024 * 1024);
+      expect((await t.api("POST", `/api/jobs/${id}/cancel`)).status).toBe(200);
+      const cancelled = (await t.api("GET", `/api/runs/${slow.body.run_id}`)).body;
+      expect(cancelled).toMatchObject({ status: "cancelled", kind: "verify" });
     }, 180_000);
   }
 });
