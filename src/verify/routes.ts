@@ -2,6 +2,7 @@
 import { Elysia } from "elysia";
 import { authPlugin } from "../auth/guard.ts";
 import type { AppContext } from "../context.ts";
+import { badRequest } from "../http/errors.ts";
 import { IdParams } from "../http/params.ts";
 import { ErrorBody } from "../http/schemas.ts";
 import type { RunEngine } from "../runs/engine-types.ts";
@@ -10,10 +11,15 @@ import { verifyBody } from "./service.ts";
 
 const tags = ["Jobs"];
 
+/** Requests whose JSON body was an array, string or number: the schema has only optional fields,
+ *  and Elysia lets such a body pass an all-optional object schema as {}. */
+const notAnObject = new WeakSet<Request>();
+
 export function verifyRoutes(ctx: AppContext, engine: RunEngine) {
   return new Elysia({ name: "verify", prefix: "/api/jobs" }).use(authPlugin(ctx)).post(
     "/:id/verify",
-    ({ params, body, set }) => {
+    ({ params, body, set, request }) => {
+      if (notAnObject.has(request)) throw badRequest("Request body must be a JSON object of the documented shape");
       const deep = body.deep ?? false;
       const runId = engine.start(params.id, { trigger: "manual", kind: "verify", body: verifyBody({ deep }) });
       set.status = 202;
@@ -21,6 +27,11 @@ export function verifyRoutes(ctx: AppContext, engine: RunEngine) {
     },
     {
       auth: true,
+      // Before validation (which turns these into {}), after nothing: only note it here, so the
+      // auth guard still answers an anonymous request 401 whatever it sent.
+      transform: ({ body, request }) => {
+        if (typeof body !== "object" || body === null || Array.isArray(body)) notAnObject.add(request);
+      },
       params: IdParams,
       parse: "json",
       body: VerifyBody,

@@ -133,6 +133,15 @@ describeIf(missingCommand("rsync"))("verify a local job (real rsync)", () => {
       expect(r.body.error).toBeString();
       expect(r.body.message).toContain("deep");
     }
+    // Not an object at all (Elysia would let these pass an all-optional object schema).
+    for (const raw of ["[]", '"text"', "42", "null"]) {
+      const res = await t.app.handle(new Request(`http://localhost/api/jobs/${jobId}/verify`, { method: "POST", headers: { "x-api-key": t.key, "content-type": "application/json" }, body: raw }));
+      expect([raw, res.status]).toEqual([raw, 400]);
+      expect((await res.json()).message).toBe("Request body must be a JSON object of the documented shape");
+    }
+    expect(t.services.engine.activeRun(jobId)).toBeNull();
+    const anonymous = await t.app.handle(new Request(`http://localhost/api/jobs/${jobId}/verify`, { method: "POST", headers: { "content-type": "application/json" }, body: "[]" }));
+    expect(anonymous.status).toBe(401);
     expect((await t.api("POST", "/api/jobs/999999/verify", {})).status).toBe(404);
     expect((await t.api("POST", "/api/jobs/abc/verify", {})).status).toBe(400);
     expect((await t.client.json("POST", `/api/jobs/${jobId}/verify`, { body: {} })).status).toBe(401);
