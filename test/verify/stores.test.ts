@@ -40,6 +40,8 @@ interface Target {
   corrupt(path: string, bytes: string): Promise<void>;
   remove(path: string): Promise<void>;
   add(path: string, bytes: string): Promise<void>;
+  /** Sets the stored modification time; null when the server keeps none (WebDAV). */
+  touch: ((path: string, mtimeSec: number) => Promise<void>) | null;
   /** The store can see a same-size rewrite without reading it back (a content hash). */
   hashes: boolean;
 }
@@ -74,12 +76,13 @@ async function s3Target(): Promise<Target> {
     corrupt: (p, bytes) => ok(rclone("copyto", "--ignore-times", staged(bytes), remote(p))),
     remove: (p) => ok(rclone("deletefile", remote(p))),
     add: (p, bytes) => ok(rclone("copyto", staged(bytes), remote(p))),
+    touch: (p, sec) => ok(rclone("touch", "--no-create", "-t", new Date(sec * 1000).toISOString().slice(0, 19), remote(p))),
     hashes: true,
   };
 }
 
 /** A tree server whose files live on this disk under `base`: changed there, as the server's own storage. */
-function onDisk(base: string, keepsMtime: boolean): Pick<Target, "corrupt" | "remove" | "add"> {
+function onDisk(base: string, keepsMtime: boolean): Pick<Target, "corrupt" | "remove" | "add" | "touch"> {
   return {
     async corrupt(p, bytes) {
       const abs = join(base, p);
@@ -93,6 +96,7 @@ function onDisk(base: string, keepsMtime: boolean): Pick<Target, "corrupt" | "re
     async add(p, bytes) {
       writeFileSync(join(base, p), bytes);
     },
+    touch: keepsMtime ? async (p, sec) => utimesSync(join(base, p), sec, sec) : null,
   };
 }
 
@@ -193,6 +197,20 @@ describeIf(reason)("verify on the real servers", () => {
         expect(deep.filesChecked).toBe(7);
         await t.corrupt(CORRUPT, original);
         expect((await verify({ deep: true })).differences).toBe(0);
+      }, 120_000);
+
+      test("a modification time changed on the server is a difference where the store keeps one", async () => {
+        const path = "docs/a/b/c/deep.txt";
+        if (!t.touch) {
+          const v = await verify();
+          expect(v.report.text()).toContain("This destination does not keep modification times: they are not compared");
+          return;
+        }
+        await t.touch(path, MTIME_SEC + 7200);
+        const v = await verify();
+        expect(v.warnings).toEqual([`${path}: modification time differs (source 2023-11-14T22:13:20.000Z, destination 2023-11-15T00:13:20.000Z)`]);
+        await t.touch(path, MTIME_SEC);
+        expect((await verify()).differences).toBe(0);
       }, 120_000);
 
       test("a deleted file is missing; an extra file counts only when the job deletes extraneous files", async () => {
