@@ -31,11 +31,19 @@ export const RestoreTarget = t.Union([t.Literal("original"), t.Object({ folder: 
 });
 export type RestoreTarget = Static<typeof RestoreTarget>;
 
-export const RestoreRequest = t.Object({
-  paths: t.Optional(t.Array(t.String({ maxLength: 4096 }), { maxItems: 10_000, description: "files and folders relative to the destination root; absent or [] = everything" })),
-  target: RestoreTarget,
-  overwrite: Overwrite,
-});
+export const RestoreRequest = t.Object(
+  {
+    paths: t.Optional(t.Array(t.String({ maxLength: 4096 }), { maxItems: 10_000, description: "files and folders relative to the destination root; absent or [] = everything" })),
+    target: RestoreTarget,
+    overwrite: Overwrite,
+  },
+  {
+    examples: [
+      { paths: ["documents/a.txt", "documents/sub"], target: { folder: "/home/user/restored" }, overwrite: "never" },
+      { target: "original", overwrite: "if_newer" },
+    ],
+  },
+);
 export type RestoreRequest = Static<typeof RestoreRequest>;
 
 export const RestoreStarted = t.Object({ run_id: t.Integer(), message: t.String() });
