@@ -73,6 +73,14 @@ describeIf(missingCommand("rsync"))("verify in the web UI", () => {
     const history = await getPage(client, `/jobs/${id}/runs`);
     expect(history.text).toContain("2 checked");
     expect(history.text).toContain("(1 difference)");
+
+    // The Files tab has the compact form; it starts a verify the same way.
+    const files = await getPage(client, `/jobs/${id}/files`);
+    expect(files.status).toBe(200);
+    expect(files.text).toContain(`<form class="row verify-form compact" id="verify-${id}"`);
+    const fromFiles = await postForm(client, `/jobs/${id}/verify`, { compact: "true" }, { htmx: true });
+    expect(fromFiles.res.headers.get("hx-redirect")).toMatch(/^\/runs\/\d+$/);
+    await t.services.engine.waitFor(Number(fromFiles.res.headers.get("hx-redirect")!.split("/").pop()));
   });
 
   test("a remote job's form offers deep; a busy job's refusal comes back in the form", async () => {
@@ -104,6 +112,9 @@ describeIf(missingCommand("rsync"))("verify in the web UI", () => {
     expect(refused.res.headers.get("hx-redirect")).toBeNull();
     expect(refused.text).toContain(`id="verify-${local.id}"`);
     expect(refused.text).toContain("Job is already running");
+    const refusedCompact = await postForm(client, `/jobs/${local.id}/verify`, { compact: "true" }, { htmx: true });
+    expect(refusedCompact.text).toContain(`<form class="row verify-form compact" id="verify-${local.id}"`);
+    expect(refusedCompact.text).toContain("Job is already running");
     await client.json("POST", `/api/jobs/${local.id}/cancel`);
     await t.services.engine.waitFor(run.run_id);
   });

@@ -7,10 +7,31 @@ export interface VerifyFormProps {
   /** Local/USB jobs always compare by checksum: the deep box would change nothing there. */
   local: boolean;
   error?: string | null;
+  /** The button (and the deep box) only, for a page's row of actions (the Files tab). */
+  compact?: boolean;
 }
 
 export function VerifyForm(props: VerifyFormProps) {
   const id = `verify-${props.jobId}`;
+  if (props.compact) {
+    return (
+      <form class="row verify-form compact" id={id} method="post" action={`/jobs/${props.jobId}/verify`} hx-post={`/jobs/${props.jobId}/verify`} hx-target="this" hx-swap="outerHTML">
+        <input type="hidden" name="compact" value="true" />
+        {props.local ? (
+          ""
+        ) : (
+          <label class="check small">
+            <input type="checkbox" id={`${id}-deep`} name="deep" value="true" />
+            deep (read everything back)
+          </label>
+        )}
+        <button type="submit" class="btn small-btn" title="Compare the destination with the sources; nothing is changed">
+          Verify now
+        </button>
+        <ErrorAlert message={props.error} />
+      </form>
+    );
+  }
   return (
     <form class="card stack verify-form" id={id} method="post" action={`/jobs/${props.jobId}/verify`} hx-post={`/jobs/${props.jobId}/verify`} hx-target="this" hx-swap="outerHTML">
       <div class="row">

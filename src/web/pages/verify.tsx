@@ -25,7 +25,7 @@ export function verifyPages(ctx: AppContext, services: Services) {
       } catch (err) {
         if (isNotFound(err)) return redirect("/jobs", request);
         const local = jobs.getJob(ctx.db, services.engine, id).destination_type === "local";
-        return html(<VerifyForm jobId={id} local={local} error={messageOf(err)} />);
+        return html(<VerifyForm jobId={id} local={local} compact={form.compact === "true"} error={messageOf(err)} />);
       }
     },
     { page: true, detail: { hide: true } },
