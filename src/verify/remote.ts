@@ -3,9 +3,10 @@
 // then per file what the store can tell: size, the preserved mtime (from the listing, or stat()
 // where only that has it), the content hash the store vouches for (S3 single-part ETag md5), and
 // with `deep` the content itself, read back through open() under the job's bandwidth limit and
-// hashed on the fly (memory stays one chunk per file in flight). Nothing is written anywhere.
+// compared byte for byte with the local file as it streams (as rclone check --download does: no
+// hashing, memory one chunk per file in flight). Nothing is written anywhere.
 import { createHash } from "node:crypto";
-import { createReadStream } from "node:fs";
+import { closeSync, createReadStream, openSync, readSync } from "node:fs";
 import { basename } from "node:path";
 import type { Readable } from "node:stream";
 import { asDestinationError, DestinationError, type HashKind, type RemoteEntry, type RemoteStore, type RunReporter, type SyncOptions } from "../destinations/contract.ts";
@@ -33,8 +34,8 @@ export interface VerifyOutcome extends VerifyCounts {
 
 /** Hashes node:crypto computes for a local file; quickxor (OneDrive) is not among them yet. */
 const LOCAL_HASHES = new Set<HashKind>(["md5", "sha1", "sha256"]);
-/** The hash a deep read compares with (fast, and the store's own hash when it is md5 too). */
-const DEEP_HASH = "md5";
+/** Files read back at once in a deep verify, at most (rclone check's --checkers default is 8). */
+const DEEP_CONCURRENCY = 8;
 
 export async function verifyRemote(store: RemoteStore, input: VerifyInput): Promise<VerifyOutcome> {
   const { options, report, deep } = input;
@@ -73,15 +74,10 @@ export async function verifyRemote(store: RemoteStore, input: VerifyInput): Prom
     if (mtime) reasons.push(mtime);
     const vouched = storeHash && (remote.hash ?? r.hash) ? (remote.hash ?? r.hash)! : null;
     if (deep) {
-      const kinds = vouched && storeHash !== DEEP_HASH ? [DEEP_HASH, storeHash!] : [DEEP_HASH];
-      const local = await hashLocal(l.abs, kinds);
-      if (vouched) {
-        const h = hashDiffers(storeHash!, local[storeHash!]!, vouched);
-        if (h) reasons.push(h);
-      }
+      // The bytes themselves decide; a store hash would only say the same thing less surely.
       const back = await retry(l.path, async () => {
         const stream = await store.open(l.path, signal);
-        return hashStream(throttle(stream, bucket, signal), DEEP_HASH, (n) => {
+        return compareStream(throttle(stream, bucket, signal), l.abs, (n) => {
           bytesRead += n;
           report.progress({ bytes: n });
         });
@@ -91,7 +87,7 @@ export async function verifyRemote(store: RemoteStore, input: VerifyInput): Prom
       });
       if (back === null) return [MISSING];
       if (back.bytes !== l.size) reasons.push(`size differs when read back (source ${l.size} bytes, read ${back.bytes} bytes)`);
-      else if (back.hex !== local[DEEP_HASH] && !reasons.some((x) => x.startsWith("content differs"))) reasons.push(READ_BACK_DIFFERS);
+      else if (!back.same) reasons.push(READ_BACK_DIFFERS);
     } else if (vouched) {
       const local = await hashLocal(l.abs, [storeHash!]);
       const h = hashDiffers(storeHash!, local[storeHash!]!, vouched);
@@ -100,7 +96,7 @@ export async function verifyRemote(store: RemoteStore, input: VerifyInput): Prom
     return reasons.length ? reasons : null;
   };
 
-  const concurrency = Math.max(1, deep ? store.capabilities.concurrency : (store.capabilities.statConcurrency ?? store.capabilities.concurrency));
+  const concurrency = Math.max(1, deep ? Math.min(DEEP_CONCURRENCY, store.capabilities.concurrency) : (store.capabilities.statConcurrency ?? store.capabilities.concurrency));
   const pool = new Pool(concurrency, () => ctl.abort());
   try {
     await retry("connecting", () => store.check(signal));
@@ -173,20 +169,35 @@ async function hashLocal(path: string, kinds: string[]): Promise<Record<string, 
   return Object.fromEntries(kinds.map((k, i) => [k, hashes[i]!.digest("hex")]));
 }
 
-async function hashStream(stream: Readable, kind: string, onBytes: (n: number) => void): Promise<{ hex: string; bytes: number }> {
-  const h = createHash(kind);
+/**
+ * Reads the stream to its end, comparing each chunk with the same bytes of the local file (read
+ * synchronously: a page-cache read of one chunk costs less than a thread-pool round trip).
+ * `same` is false from the first differing byte, or when the local file is shorter or longer.
+ */
+async function compareStream(stream: Readable, localPath: string, onBytes: (n: number) => void): Promise<{ same: boolean; bytes: number }> {
+  let fd: number | null = null;
   let bytes = 0;
+  let same = true;
+  let buf = Buffer.alloc(0);
   try {
+    fd = openSync(localPath, "r");
     for await (const chunk of stream) {
       const b = chunk as Buffer;
-      h.update(b);
+      if (same) {
+        if (buf.length < b.length) buf = Buffer.allocUnsafe(Math.max(b.length, 64 * 1024));
+        const n = readSync(fd, buf, 0, b.length, bytes);
+        if (n !== b.length || buf.compare(b, 0, b.length, 0, n) !== 0) same = false;
+      }
       bytes += b.length;
       onBytes(b.length);
     }
+    // The local file must end where the stream did.
+    if (same && readSync(fd, Buffer.alloc(1), 0, 1, bytes) !== 0) same = false;
   } finally {
     stream.destroy();
+    if (fd !== null) closeSync(fd);
   }
-  return { hex: h.digest("hex"), bytes };
+  return { same, bytes };
 }
 
 /** At most `limit` checks at once; the first failure stops the rest (and the walk). */
