@@ -72,7 +72,9 @@ export async function verifyRemote(store: RemoteStore, input: VerifyInput): Prom
     }
     const mtime = store.capabilities.mtime === "none" ? null : mtimeDiffers(l.mtime, remote.mtime, store.capabilities.mtimePrecisionMs);
     if (mtime) reasons.push(mtime);
-    const vouched = storeHash && (remote.hash ?? r.hash) ? (remote.hash ?? r.hash)! : null;
+    // stat() knows more than the listing (S3: whether the object is KMS-encrypted, whose ETag is
+    // no md5): when it was asked, its answer stands, a null included.
+    const vouched = storeHash ? (remote === r ? r.hash : remote.hash) || null : null;
     if (deep) {
       // The bytes themselves decide; a store hash would only say the same thing less surely.
       const back = await retry(l.path, async () => {
