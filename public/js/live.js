@@ -2,7 +2,8 @@
 // the API reference defines them). Loaded on every page by the layout; it acts only while the
 // page holds an element with [data-live-status]. Pages stay correct without it: it only
 // refreshes what the server already rendered.
-//  - job_progress: updates [data-files-for-run], [data-bytes-for-run], [data-bar-for-run]
+//  - job_progress: updates [data-files-for-run], [data-bytes-for-run], [data-bar-for-run], and for
+//    verify runs [data-checked-for-run], [data-differences-for-run]
 //  - job_started / job_completed: fires "dm:refresh" on #job-<id> and #run-summary, whose
 //    hx-get re-renders them from the server.
 // Also turns <time data-local-time> into the browser's local time.
@@ -47,6 +48,14 @@
       each('[data-bytes-for-run="' + m.run_id + '"]', (el) => {
         el.textContent = formatBytes(m.bytes_transferred);
       });
+      if (typeof m.files_checked === "number") {
+        each('[data-checked-for-run="' + m.run_id + '"]', (el) => {
+          el.textContent = String(m.files_checked);
+        });
+        each('[data-differences-for-run="' + m.run_id + '"]', (el) => {
+          el.textContent = String(m.differences);
+        });
+      }
       if (m.bytes_total) {
         each('[data-bar-for-run="' + m.run_id + '"]', (el) => {
           el.max = m.bytes_total;

@@ -121,8 +121,9 @@ export type LogLevel = "info" | "warning" | "error";
 /** How a sync talks back to its run. Cheap to call per file: the engine batches what it stores. */
 export interface RunReporter {
   log(level: LogLevel, message: string): void;
-  /** Adds to the run's counters (and drives live progress). */
-  progress(delta: { files?: number; bytes?: number; deleted?: number }): void;
+  /** Adds to the run's counters (and drives live progress). `checked` and `differences` are a
+   *  verify run's: source files compared so far, differences found so far. */
+  progress(delta: { files?: number; bytes?: number; deleted?: number; checked?: number; differences?: number }): void;
   /** What the whole run is expected to move, when the destination knows it up front. */
   totals?(totals: { files: number; bytes: number }): void;
   /** Something a person should be told beyond the run's outcome (it becomes a notification):

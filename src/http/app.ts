@@ -21,6 +21,7 @@ import { settingsRoutes } from "../settings/routes.ts";
 import { backupRoutes } from "../system/backup.ts";
 import { systemFsRoutes } from "../system/fs-routes.ts";
 import { systemRoutes } from "../system/routes.ts";
+import { verifyRoutes } from "../verify/routes.ts";
 import { webPages } from "../web/pages/index.ts";
 import { deferBodyError, deferredBodyError, jsonNestsDeeperThan, MAX_JSON_DEPTH, readBodyLimited } from "./body.ts";
 import { ApiError, badRequest, headersTooLarge, internalError, notFound, payloadTooLarge, unsupportedMediaType, validationError } from "./errors.ts";
@@ -143,6 +144,7 @@ export function createApp(ctx: AppContext, services: Services) {
       .use(jobRoutes(ctx, { engine: services.engine, rearm: (jobId) => services.scheduler.rearm(jobId) }))
       .use(runRoutes(ctx, services.engine))
       .use(restoreRoutes(ctx, services.engine))
+      .use(verifyRoutes(ctx, services.engine))
       .use(credentialRoutes(ctx))
       .use(oauthRoutes(ctx, services.oauth))
       .use(providerRoutes(ctx))

@@ -59,6 +59,9 @@ export interface LiveCounters {
   files_transferred: number;
   bytes_transferred: number;
   files_deleted: number;
+  /** Verify runs: source files compared so far, and the differences found so far. */
+  files_checked: number;
+  differences: number;
   /** What the whole run will move, once the destination knows (null until then). */
   files_total: number | null;
   bytes_total: number | null;

@@ -100,7 +100,7 @@ export class Engine implements RunEngine {
       controller,
       done: Promise.resolve(),
       children: new Map(),
-      live: { files_transferred: 0, bytes_transferred: 0, files_deleted: 0, files_total: null, bytes_total: null },
+      live: { files_transferred: 0, bytes_transferred: 0, files_deleted: 0, files_checked: 0, differences: 0, files_total: null, bytes_total: null },
     };
     this.active.set(jobId, entry);
     this.byRun.set(runId, entry);
@@ -239,6 +239,8 @@ export class Engine implements RunEngine {
           counters.files_transferred += d.files ?? 0;
           counters.bytes_transferred += d.bytes ?? 0;
           counters.files_deleted += d.deleted ?? 0;
+          counters.files_checked += d.checked ?? 0;
+          counters.differences += d.differences ?? 0;
           if (progressTimer) return;
           const wait = PROGRESS_INTERVAL_MS - (performance.now() - lastProgress);
           if (wait <= 0) emitProgress();

@@ -13,6 +13,9 @@ export type RunEvent =
       files_transferred: number;
       bytes_transferred: number;
       files_deleted: number;
+      /** Verify runs: files compared and differences found so far. */
+      files_checked?: number;
+      differences?: number;
       files_total: number | null;
       bytes_total: number | null;
     }

@@ -117,6 +117,7 @@ export function readSchedule(form: Record<string, string>, key: string): Schedul
     timezone: g("timezone")?.trim() || null,
     enabled: bool(g("enabled"), true),
     catch_up: bool(g("catch_up"), true),
+    action: g("action") === "verify" ? "verify" : "backup",
   };
 }
 
@@ -153,6 +154,7 @@ export function scheduleInput(s: ScheduleProps): ScheduleInput {
     timezone: s.timezone,
     enabled: s.enabled,
     catch_up: s.catch_up,
+    action: s.action ?? "backup",
   };
 }
 

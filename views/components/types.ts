@@ -19,6 +19,8 @@ export interface ScheduleProps {
   cron_expression?: string | null;
   timezone?: string | null;
   catch_up?: boolean;
+  /** What the schedule starts (default backup). */
+  action?: "backup" | "verify";
   next_run?: string | null;
 }
 

@@ -4,6 +4,7 @@ import { JobCard } from "../components/job-card.tsx";
 import { JobTabs } from "../components/job-tabs.tsx";
 import { RunChart } from "../components/run-chart.tsx";
 import type { JobProps, ProgressProps, RunProps } from "../components/types.ts";
+import { VerifyForm } from "../components/verify-form.tsx";
 import { Layout } from "../layout.tsx";
 
 export interface JobRunsProps {
@@ -56,8 +57,23 @@ export function RunsTable(props: { runs: RunProps[] }) {
                 {formatDuration(durationSeconds(r.started_at, r.completed_at))}
               </td>
               <td class="num hide-phone">
-                {r.files_transferred}
-                {r.files_deleted ? <span class="muted small"> (−{r.files_deleted})</span> : ""}
+                {r.kind === "verify" ? (
+                  <>
+                    {r.files_checked} checked
+                    {r.differences ? (
+                      <span class="muted small" safe>
+                        {` (${r.differences} ${r.differences === 1 ? "difference" : "differences"})`}
+                      </span>
+                    ) : (
+                      ""
+                    )}
+                  </>
+                ) : (
+                  <>
+                    {r.files_transferred}
+                    {r.files_deleted ? <span class="muted small"> (−{r.files_deleted})</span> : ""}
+                  </>
+                )}
               </td>
               <td class="num" safe>
                 {formatBytes(r.bytes_transferred)}
@@ -143,6 +159,7 @@ export function JobRunsPage(props: JobRunsProps) {
         ) : (
           ""
         )}
+        <VerifyForm jobId={job.id} local={job.destination_type === "local"} />
         <section class="card stack history">
           <div class="row">
             <h2 class="m0">Run history</h2>

@@ -99,9 +99,9 @@ export function RunSummary(props: { run: RunProps; active: boolean; error?: stri
         {r.kind === "verify" ? (
           <>
             <dt>Checked</dt>
-            <dd>{r.files_checked}</dd>
+            <dd data-checked-for-run={String(r.id)}>{r.files_checked}</dd>
             <dt>Differences</dt>
-            <dd>{r.differences}</dd>
+            <dd data-differences-for-run={String(r.id)}>{r.differences}</dd>
           </>
         ) : (
           ""

@@ -2,6 +2,7 @@
 // download route, linked), and the restore form, which starts a restore run and goes to its page.
 import { Elysia } from "elysia";
 import { NotFoundPage } from "../../../views/components/not-found.tsx";
+import { VerifyForm } from "../../../views/components/verify-form.tsx";
 import { type FileEntryProps, JobFilesPage, type JobFilesProps } from "../../../views/pages/job-files.tsx";
 import type { AppContext } from "../../context.ts";
 import { ApiError } from "../../http/errors.ts";
@@ -70,6 +71,7 @@ export function filePages(ctx: AppContext, services: Services) {
         picker={picker}
         form={extra.form}
         error={error}
+        verifyAction={<VerifyForm jobId={access.job.id} local={access.job.destinationType === "local"} compact />}
       />,
       { status },
     );
