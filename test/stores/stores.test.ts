@@ -12,10 +12,12 @@ import { CreateBucketCommand, DeleteBucketCommand, DeleteObjectsCommand, ListObj
 import type { StoreCapabilities } from "../../src/destinations/contract.ts";
 import { DestinationError } from "../../src/destinations/contract.ts";
 import { LocalStore } from "../../src/destinations/local/store.ts";
+import { OnedriveStore } from "../../src/destinations/onedrive/store.ts";
 import { S3Store } from "../../src/destinations/s3/store.ts";
 import { SftpStore } from "../../src/destinations/sftp/store.ts";
 import { WebdavStore } from "../../src/destinations/webdav/store.ts";
 import { missingCommand, notRoot } from "../helpers/prereq.ts";
+import { startGraphFake } from "../fakes/graph.ts";
 import { DirStore } from "../sync/dirstore.ts";
 import { runStoreConformance } from "./conformance.ts";
 
@@ -114,6 +116,19 @@ runStoreConformance(
     return { store, cleanup: async () => rmSync(join(DAV_DATA, root), { recursive: true, force: true }) };
   },
   notRoot() ?? (existsSync("/usr/sbin/apache2") ? null : "apache2 not installed"),
+);
+
+// --- OneDrive on the in-process Microsoft Graph fake (test/fakes/graph.ts): pages of 3, 320 KiB fragments ---
+runStoreConformance(
+  "onedrive (Graph fake)",
+  async () => {
+    const graph = await startGraphFake();
+    graph.mkdirs("Backups/stores");
+    const tokens = { accessToken: async () => "graph-test-token", invalidate() {} };
+    const store = new OnedriveStore({ graphUrl: graph.url, driveId: null, folderPath: "/Backups/stores", tokens, chunkSize: 2 * 320 * 1024 });
+    return { store, cleanup: () => graph.close() };
+  },
+  null,
 );
 
 // --- The folder-backed test store of the engine tests, in each of its mtime modes ---
