@@ -33,8 +33,8 @@ import { decodeName, encodeName } from "./names.ts";
 /** Where access tokens come from (the OAuth core's TokenSource fits). */
 export interface AccessTokens {
   accessToken(signal: AbortSignal): Promise<string>;
-  /** The token was refused (401): the next accessToken() must get a new one. */
-  invalidate(): void;
+  /** `token` was refused (401): the next accessToken() must get a new one. */
+  invalidate(token?: string): void;
 }
 
 export interface OnedriveStoreOptions {
@@ -130,12 +130,13 @@ export class OnedriveStore implements RemoteStore {
     for (let attempt = 1; ; attempt++) {
       throwIfCancelled(signal);
       const headers: Record<string, string> = { ...opts.headers };
-      if (auth) headers.authorization = `Bearer ${await this.o.tokens.accessToken(signal)}`;
+      const token = auth ? await this.o.tokens.accessToken(signal) : "";
+      if (auth) headers.authorization = `Bearer ${token}`;
       let body: BodyInit | undefined;
       if (opts.json !== undefined) {
         headers["content-type"] = "application/json";
         body = JSON.stringify(opts.json);
-      } else if (opts.body) body = opts.body;
+      } else if (opts.body) body = opts.body as unknown as BodyInit;
       let res: Response;
       try {
         res = await fetch(url, { method, headers, body, signal, redirect: "follow" });
@@ -150,7 +151,7 @@ export class OnedriveStore implements RemoteStore {
       if (res.status === 401 && auth && !refreshed) {
         // An access token that expired early or was revoked: one more try with a fresh one.
         refreshed = true;
-        this.o.tokens.invalidate();
+        this.o.tokens.invalidate(token);
         attempt--;
         continue;
       }
@@ -276,7 +277,7 @@ export class OnedriveStore implements RemoteStore {
     const res = direct
       ? await this.request("GET", direct, what, signal, { auth: false })
       : await this.request("GET", `${this.base}/items/${encodeURIComponent(it.id)}/content`, what, signal);
-    const body = res.body ? Readable.fromWeb(res.body as import("node:stream/web").ReadableStream) : Readable.from([]);
+    const body = res.body ? Readable.fromWeb(res.body as unknown as import("node:stream/web").ReadableStream) : Readable.from([]);
     return guardStream(body, signal, (err) => networkError(err, what, this.o.graphUrl, signal));
   }
 
