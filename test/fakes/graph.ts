@@ -365,7 +365,8 @@ export class GraphFake {
     if (fault?.status) {
       const headers: Record<string, string> = fault.retryAfter !== undefined ? { "retry-after": String(fault.retryAfter) } : {};
       const code = fault.status === 429 ? "activityLimitReached" : fault.status === 503 ? "serviceNotAvailable" : "generalException";
-      const words = fault.status === 429 ? "The request has been throttled" : fault.status === 503 ? "The service is not available. Try the request again after a delay." : "An unspecified error has occurred.";
+      const words =
+        fault.status === 429 ? "The request has been throttled" : fault.status === 503 ? "The service is not available. Try the request again after a delay." : "An unspecified error has occurred.";
       throw new GraphError(fault.status, code, words, undefined, headers);
     }
     if (url.pathname.startsWith("/upload/")) return this.uploadUrl(req, res, url, method, fault);
@@ -375,7 +376,8 @@ export class GraphFake {
     const auth = req.headers.authorization ?? "";
     const token = auth.startsWith("Bearer ") ? auth.slice(7) : "";
     if (!token) throw new GraphError(401, "InvalidAuthenticationToken", "Access token is empty.", undefined, { "www-authenticate": 'Bearer realm=""' });
-    if (!this.validateToken(token)) throw new GraphError(401, "InvalidAuthenticationToken", "Access token has expired or is not yet valid.", undefined, { "www-authenticate": 'Bearer error="invalid_token"' });
+    if (!this.validateToken(token))
+      throw new GraphError(401, "InvalidAuthenticationToken", "Access token has expired or is not yet valid.", undefined, { "www-authenticate": 'Bearer error="invalid_token"' });
 
     const rest = url.pathname.slice("/v1.0".length);
     const m = /^(?:\/me\/drive|\/drives\/([^/:]+))(.*)$/.exec(rest);
@@ -389,14 +391,17 @@ export class GraphFake {
     if (!im) throw new GraphError(400, "BadRequest", "Unsupported segment type.");
     const base = im[2] ? this.items.get(decodeURIComponent(im[2])) : this.items.get(this.roots.get(driveId)!);
     if (!base || base.deleted || base.driveId !== driveId) throw new GraphError(404, "itemNotFound", "The resource could not be found.");
-    const rel = (im[3] ?? "").split("/").filter((s) => s !== "").map((s) => decodeURIComponent(s));
+    const rel = (im[3] ?? "")
+      .split("/")
+      .filter((s) => s !== "")
+      .map((s) => decodeURIComponent(s));
     const action = im[4] ?? "";
     // Walk the path: every name but the last must be a folder that exists.
     let parent: FakeItem | null = null;
     let item: FakeItem | null = base;
     let lastName = "";
     for (let i = 0; i < rel.length; i++) {
-      if (!item || !item.folder) {
+      if (!item?.folder) {
         item = null;
         parent = null;
         break;
@@ -508,12 +513,20 @@ export class GraphFake {
   }
 
   /** A new version of the file at parent/name (or a new file): replaces in place, keeping the id. */
-  private commitFile(t: { driveId: string; parentId: string; name: string }, blob: string, size: number, hash: string, fsModified: number | null, fsCreated: number | null, conflict: string): { item: FakeItem; created: boolean } {
+  private commitFile(
+    t: { driveId: string; parentId: string; name: string },
+    blob: string,
+    size: number,
+    hash: string,
+    fsModified: number | null,
+    fsCreated: number | null,
+    conflict: string,
+  ): { item: FakeItem; created: boolean } {
     const parent = this.items.get(t.parentId);
     if (!parent || parent.deleted) throw new GraphError(404, "itemNotFound", "The parent folder no longer exists.");
     const existing = this.childNamed(t.parentId, t.name);
     const now = Date.now();
-    if (existing && existing.folder) throw new GraphError(409, "nameAlreadyExists", "A folder with the same name already exists under the parent");
+    if (existing?.folder) throw new GraphError(409, "nameAlreadyExists", "A folder with the same name already exists under the parent");
     if (existing && conflict === "fail") throw new GraphError(409, "nameAlreadyExists", "An item with the same name already exists under the parent");
     if (existing && conflict !== "rename") {
       const old = existing.blob;
@@ -704,7 +717,8 @@ export class GraphFake {
     if (parentId !== it.parentId || name !== it.name) {
       const clash = this.childNamed(parentId, name);
       if (clash && clash.id !== it.id) {
-        if ((url.searchParams.get("@microsoft.graph.conflictBehavior") ?? "fail") !== "replace") throw new GraphError(409, "nameAlreadyExists", "An item with the same name already exists under the parent");
+        if ((url.searchParams.get("@microsoft.graph.conflictBehavior") ?? "fail") !== "replace")
+          throw new GraphError(409, "nameAlreadyExists", "An item with the same name already exists under the parent");
         this.trash(clash);
       }
       this.unlink(it);

@@ -16,8 +16,8 @@ import { OnedriveStore } from "../../src/destinations/onedrive/store.ts";
 import { S3Store } from "../../src/destinations/s3/store.ts";
 import { SftpStore } from "../../src/destinations/sftp/store.ts";
 import { WebdavStore } from "../../src/destinations/webdav/store.ts";
-import { missingCommand, notRoot } from "../helpers/prereq.ts";
 import { startGraphFake } from "../fakes/graph.ts";
+import { missingCommand, notRoot } from "../helpers/prereq.ts";
 import { DirStore } from "../sync/dirstore.ts";
 import { runStoreConformance } from "./conformance.ts";
 

@@ -15,7 +15,7 @@ export interface OnedriveConfig {
 }
 
 const configFields: FieldSpec[] = [
-  { name: "folder_path", label: "Folder path", type: "string", required: true, help: "An existing folder in the drive, e.g. /Backups (\"/\" for the drive's top)" },
+  { name: "folder_path", label: "Folder path", type: "string", required: true, help: 'An existing folder in the drive, e.g. /Backups ("/" for the drive\'s top)' },
   { name: "drive_id", label: "Drive ID", type: "string", required: false, help: "Empty for your own OneDrive; a SharePoint library's or another drive's ID otherwise" },
   FULL_COMPARE_FIELD,
 ];
@@ -48,7 +48,8 @@ function staticTokens(credential: Record<string, string>): AccessTokens {
 }
 
 async function openStore(config: OnedriveConfig, credential: Record<string, string> | null, env: StoreEnv, log?: (level: "info" | "warning", message: string) => void): Promise<RemoteStore> {
-  if (!credential?.refresh_token && !credential?.access_token) throw new DestinationError("config", "the OneDrive credential needs a refresh token (connect it, or paste what rclone authorize prints)");
+  if (!credential?.refresh_token && !credential?.access_token)
+    throw new DestinationError("config", "the OneDrive credential needs a refresh token (connect it, or paste what rclone authorize prints)");
   const { OnedriveStore } = await import("./store.ts");
   return new OnedriveStore({
     graphUrl: graphUrl(),
@@ -69,8 +70,7 @@ const base = remoteDestination({
   capabilities: { supports_checksum: true },
   parseConfig,
   openStore: (config, credential, env) => openStore(config, credential, env),
-  describe: (config, d) =>
-    `Connected to OneDrive${d.owner ? ` of ${d.owner}` : ""}${config.drive_id ? ` (drive ${config.drive_id})` : ""}; the folder '${d.folder_path}' exists and is writable.`,
+  describe: (config, d) => `Connected to OneDrive${d.owner ? ` of ${d.owner}` : ""}${config.drive_id ? ` (drive ${config.drive_id})` : ""}; the folder '${d.folder_path}' exists and is writable.`,
   where: () => new URL(graphUrl()).host,
 });
 

@@ -263,20 +263,18 @@ export class OnedriveStore implements RemoteStore {
 
   async stat(path: string, signal: AbortSignal): Promise<RemoteEntry | null> {
     const it = await this.getItem(path, signal);
-    if (!it || !it.file) return null;
+    if (!it?.file) return null;
     return entryOf(path, it);
   }
 
   async open(path: string, signal: AbortSignal): Promise<Readable> {
     throwIfCancelled(signal);
     const it = await this.getItem(path, signal);
-    if (!it || !it.file) throw new DestinationError("not_found", `Reading '${this.where(path)}': ${it ? "not a file" : "not found (404)"}`);
+    if (!it?.file) throw new DestinationError("not_found", `Reading '${this.where(path)}': ${it ? "not a file" : "not found (404)"}`);
     const what = `Reading '${this.where(path)}'`;
     // The pre-authenticated download URL takes no bearer token; without one, /content redirects to it.
     const direct = it["@microsoft.graph.downloadUrl"];
-    const res = direct
-      ? await this.request("GET", direct, what, signal, { auth: false })
-      : await this.request("GET", `${this.base}/items/${encodeURIComponent(it.id)}/content`, what, signal);
+    const res = direct ? await this.request("GET", direct, what, signal, { auth: false }) : await this.request("GET", `${this.base}/items/${encodeURIComponent(it.id)}/content`, what, signal);
     const body = res.body ? Readable.fromWeb(res.body as unknown as import("node:stream/web").ReadableStream) : Readable.from([]);
     return guardStream(body, signal, (err) => networkError(err, what, this.o.graphUrl, signal));
   }
@@ -344,11 +342,14 @@ export class OnedriveStore implements RemoteStore {
             headers: { "content-range": `bytes ${offset}-${end}/${size}`, "content-length": String(data.length) },
           });
         } catch (err) {
-          if (!(err instanceof DestinationError) || err.kind !== "transient" || ++failures >= this.attempts * 2) throw err;
-          await this.wait(err, failures, throttleWords(statusOf(err), err), signal);
+          // 416: the server is elsewhere than we thought (a fragment resent by the HTTP client
+          // after a reset, say): ask it where, as after any broken fragment.
+          const outOfStep = err instanceof DestinationError && statusOf(err) === 416;
+          if (!(err instanceof DestinationError) || (err.kind !== "transient" && !outOfStep) || ++failures >= this.attempts * 2) throw err;
+          if (!outOfStep) await this.wait(err, failures, throttleWords(statusOf(err), err), signal);
           // Resume where the server says it is, which may be inside the fragment that broke.
           const at = await this.sessionOffset(uploadUrl, what, signal);
-          this.o.log?.("info", `${what}: resuming the upload at byte ${at} of ${size} (the server kept ${at - offset >= 0 ? at - offset : 0} bytes of the broken fragment)`);
+          this.o.log?.("info", `${what}: resuming the upload at byte ${at} of ${size} (the server kept ${Math.max(at - offset, 0)} bytes of the broken fragment)`);
           offset = at;
           continue;
         }
@@ -361,7 +362,10 @@ export class OnedriveStore implements RemoteStore {
       }
     } catch (err) {
       // Abandon the session so its bytes do not linger until it expires.
-      fetch(uploadUrl, { method: "DELETE" }).then((r) => r.body?.cancel(), () => {});
+      fetch(uploadUrl, { method: "DELETE" }).then(
+        (r) => r.body?.cancel(),
+        () => {},
+      );
       throw err;
     }
   }
@@ -381,7 +385,7 @@ export class OnedriveStore implements RemoteStore {
   async move(from: string, to: string, signal: AbortSignal): Promise<void> {
     throwIfCancelled(signal);
     const it = await this.getItem(from, signal, "Moving");
-    if (!it || !it.file) throw new DestinationError("not_found", `Moving '${this.where(from)}': ${it ? "not a file" : "not found (404)"}`);
+    if (!it?.file) throw new DestinationError("not_found", `Moving '${this.where(from)}': ${it ? "not a file" : "not found (404)"}`);
     if (from === to) return;
     const { dir, base } = splitStorePath(to);
     await this.ensureDir(dir, signal);

@@ -1,0 +1,238 @@
+// The OneDrive destination end to end on the Graph fake (test/fakes/graph.ts), through the same
+// mirror engine as every remote type: what a run writes, what a no-change run does not, deletions
+// to the recycle bin, names OneDrive refuses, drive_id, a missing folder, throttling, and upload
+// sessions resumed after a broken fragment.
+import { afterAll, beforeAll, describe, expect, test } from "bun:test";
+import { createReadStream, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { readFile } from "node:fs/promises";
+import { join } from "node:path";
+import type { PutSource, RemoteEntry } from "../../src/destinations/contract.ts";
+import { type OnedriveConfig, onedriveDestination } from "../../src/destinations/onedrive/destination.ts";
+import { quickXorHash } from "../../src/destinations/onedrive/quickxor.ts";
+import { OnedriveStore } from "../../src/destinations/onedrive/store.ts";
+import { destinationFor } from "../../src/destinations/registry.ts";
+import { FRAGMENT_UNIT, type GraphFake, startGraphFake } from "../fakes/graph.ts";
+import { syncRequest, tempDir, writeBigFile, writeTree } from "../remote/harness.ts";
+
+let graph: GraphFake;
+const credential = { access_token: "graph-test-token", refresh_token: "unused-refresh-token" };
+const never = () => new AbortController().signal;
+const config = (over: Partial<OnedriveConfig> = {}): OnedriveConfig => onedriveDestination.parseConfig({ folder_path: "/Backups", ...over });
+
+beforeAll(async () => {
+  graph = await startGraphFake();
+  process.env.DYNAMIGHT_GRAPH_URL = graph.url;
+  graph.mkdirs("Backups");
+});
+afterAll(async () => {
+  delete process.env.DYNAMIGHT_GRAPH_URL;
+  await graph.close();
+});
+
+const writes = (from: number) => graph.requests.slice(from).filter((r) => r.method !== "GET");
+
+describe("OneDrive destination", () => {
+  test("is built: sync_implemented, checksums, the registry's entry", () => {
+    const d = destinationFor("onedrive");
+    expect(d.capabilities.sync_implemented).toBe(true);
+    expect(d.capabilities.supports_checksum).toBe(true);
+    expect(typeof d.sync).toBe("function");
+    expect(typeof d.test).toBe("function");
+  });
+
+  test("config: folder_path required, '..' refused, drive_id checked", () => {
+    expect(() => onedriveDestination.parseConfig({})).toThrow(/folder_path/);
+    expect(() => onedriveDestination.parseConfig({ folder_path: "/a/../b" })).toThrow(/folder_path/);
+    expect(() => onedriveDestination.parseConfig({ folder_path: "/a", drive_id: "not a drive/id" })).toThrow(/drive_id/);
+    expect(onedriveDestination.parseConfig({ folder_path: "/a", drive_id: "b!AbC-_9" }).drive_id).toBe("b!AbC-_9");
+  });
+
+  test("first run uploads with mtimes; a no-change run transfers nothing; deletions go to the recycle bin", async () => {
+    const src = join(tempDir("od-src"), "photos");
+    writeTree(src, { "a.txt": "alpha", "sub/b.txt": "bravo", "sub/deep/c.bin": 5000, "empty.txt": "" });
+    const data = tempDir("od-data");
+    const first = syncRequest(config(), credential, [src], data, { delete_extraneous: true });
+    const r1 = await onedriveDestination.sync(first);
+    expect(r1.filesTransferred).toBe(4);
+    const files = graph.files();
+    expect([...files.keys()].filter((p) => p.startsWith("Backups/photos/")).sort()).toEqual([
+      "Backups/photos/a.txt",
+      "Backups/photos/empty.txt",
+      "Backups/photos/sub/b.txt",
+      "Backups/photos/sub/deep/c.bin",
+    ]);
+    // fileSystemInfo carries the source mtime (whole seconds, as OneDrive keeps it).
+    for (const f of ["a.txt", "empty.txt", "sub/deep/c.bin"]) expect(graph.itemAt(`Backups/photos/${f}`)!.fsModified).toBe(1_700_000_000_000);
+    expect(graph.itemAt("Backups/photos/sub/deep/c.bin")!.quickXorHash).toBe(quickXorHash(Buffer.alloc(5000, 0x61)));
+
+    // No change, with the record and with a full listing: not one write request.
+    for (const full_compare of [false, true]) {
+      const before = graph.requests.length;
+      const r = await onedriveDestination.sync(syncRequest(config({ full_compare }), credential, [src], data, { delete_extraneous: true }));
+      expect(r.filesTransferred).toBe(0);
+      expect(writes(before)).toEqual([]);
+    }
+
+    rmSync(join(src, "sub/b.txt"));
+    const r3 = await onedriveDestination.sync(syncRequest(config({ full_compare: true }), credential, [src], data, { delete_extraneous: true }));
+    expect(r3.filesDeleted).toBe(1);
+    expect(graph.itemAt("Backups/photos/sub/b.txt")).toBeNull();
+    expect(graph.recycleBin.some((it) => it.name === "b.txt" && !it.folder)).toBe(true);
+  });
+
+  test("names OneDrive refuses are stored encoded as rclone does, listed and compared decoded", async () => {
+    const src = join(tempDir("od-names"), "odd");
+    const names = ["a:b?.txt", "star*.txt", "trailing dot.", " leading space", "trailing space ", 'q"<>|.txt', "back\\slash"];
+    writeTree(src, Object.fromEntries(names.map((n) => [`dir:x/${n}`, n])));
+    const data = tempDir("od-data");
+    const r1 = await onedriveDestination.sync(syncRequest(config(), credential, [src], data));
+    expect(r1.filesTransferred).toBe(names.length);
+    expect(graph.namesIn("Backups/odd")).toEqual(["dir：x"]);
+    expect(graph.namesIn("Backups/odd/dir：x").sort()).toEqual(["a：b？.txt", "star＊.txt", "trailing dot．", "␠leading space", "trailing space␠", "q＂＜＞｜.txt", "back＼slash"].sort());
+    const store = (await onedriveDestination.openStore!(config(), credential, { dataDir: null, purpose: "sync" })) as OnedriveStore;
+    const listed: RemoteEntry[] = [];
+    for await (const e of store.list("odd", never())) listed.push(e);
+    expect(listed.map((e) => e.path).sort()).toEqual(names.map((n) => `odd/dir:x/${n}`).sort());
+    expect((await readAll(await store.open("odd/dir:x/a:b?.txt", never()))).toString()).toBe("a:b?.txt");
+    const before = graph.requests.length;
+    const r2 = await onedriveDestination.sync(syncRequest(config({ full_compare: true }), credential, [src], data));
+    expect(r2.filesTransferred).toBe(0);
+    expect(writes(before)).toEqual([]);
+  });
+
+  test("drive_id: the files go to that drive, not the user's own", async () => {
+    graph.addDrive("b!second-Drive_1");
+    graph.mkdirs("Shared", "b!second-Drive_1");
+    const src = join(tempDir("od-drive"), "team");
+    writeTree(src, { "plan.md": "# plan" });
+    const r = await onedriveDestination.sync(syncRequest(config({ folder_path: "/Shared", drive_id: "b!second-Drive_1" }), credential, [src], tempDir("od-data")));
+    expect(r.filesTransferred).toBe(1);
+    expect(graph.itemAt("Shared/team/plan.md", "b!second-Drive_1")?.size).toBe(6);
+    expect(graph.itemAt("Shared/team/plan.md")).toBeNull();
+  });
+
+  test("a missing folder fails the test and the run with 'folder not found'", async () => {
+    const res = await onedriveDestination.test!(config({ folder_path: "/No/Such/Folder" }), credential, never());
+    expect(res.success).toBe(false);
+    expect(res.message).toContain("folder not found");
+    const src = join(tempDir("od-missing"), "s");
+    writeTree(src, { "x.txt": "x" });
+    await expect(onedriveDestination.sync(syncRequest(config({ folder_path: "/No/Such/Folder" }), credential, [src], tempDir("od-data")))).rejects.toThrow(/folder not found/);
+    expect(graph.itemAt("No")).toBeNull();
+  });
+
+  test("connection test: the folder exists and is writable (the probe goes to the recycle bin); a refused token in Graph's words", async () => {
+    const ok = await onedriveDestination.test!(config(), credential, never());
+    expect(ok.success).toBe(true);
+    expect(ok.message).toContain("writable");
+    expect(graph.namesIn("Backups").some((n) => n.startsWith(".dynamight-write-test-"))).toBe(false);
+    expect(graph.recycleBin.some((it) => it.name.startsWith(".dynamight-write-test-"))).toBe(true);
+    const bad = await onedriveDestination.test!(config(), { ...credential, access_token: "expired-token" }, never());
+    expect(bad.success).toBe(false);
+    expect(bad.message).toContain("Access token has expired or is not yet valid.");
+    expect(bad.details).toEqual({ kind: "auth" });
+  });
+
+  test("429 with Retry-After: the store waits as asked and the log says OneDrive is throttling", async () => {
+    const src = join(tempDir("od-throttle"), "t");
+    writeTree(src, { "one.txt": "1", "two.txt": "2" });
+    graph.inject({ method: "GET", path: /\/children$/, status: 429, retryAfter: 1, times: 2 });
+    const req = syncRequest(config({ full_compare: true }), credential, [src], tempDir("od-data"));
+    const started = Date.now();
+    const r = await onedriveDestination.sync(req);
+    expect(r.filesTransferred).toBe(2);
+    const throttled = req.report.lines.filter((l) => l.message.includes("OneDrive is throttling requests (429)"));
+    expect(throttled.length).toBe(2);
+    expect(throttled[0]!.message).toContain("waiting 1.0 s as it asked (Retry-After)");
+    expect(Date.now() - started).toBeGreaterThanOrEqual(2000);
+  });
+});
+
+describe("upload sessions", () => {
+  let dir: string;
+  const store = () =>
+    new OnedriveStore({
+      graphUrl: graph.url,
+      driveId: null,
+      folderPath: "/Backups",
+      tokens: { accessToken: async () => "graph-test-token", invalidate() {} },
+      chunkSize: 2 * FRAGMENT_UNIT,
+      log: (level, message) => logs.push(`${level}: ${message}`),
+    });
+  const logs: string[] = [];
+  beforeAll(() => {
+    dir = tempDir("od-sessions");
+  });
+
+  function source(path: string, mtime = 1_650_000_000_000): PutSource {
+    const size = readFileSync(path).length;
+    return {
+      open: () => createReadStream(path),
+      readAll: () => readFile(path),
+      openRange: (start, end) => createReadStream(path, { start, end }),
+      size,
+      mtime,
+      mtimeNs: BigInt(mtime) * 1_000_000n,
+      localPath: path,
+    };
+  }
+
+  test("fragments are multiples of 320 KiB; a reset mid-fragment resumes at the server's offset, not from 0", async () => {
+    const file = join(dir, "big.bin");
+    await writeBigFile(file, 3 * 1024 * 1024 + 12_345);
+    const s = store();
+    // The second fragment breaks after 400 KiB: the fake keeps one 320 KiB unit of it.
+    graph.inject({ method: "PUT", path: /^\/upload\//, resetAfterBytes: 400 * 1024, times: 1 });
+    const firstFragment = graph.fragments.length;
+    await s.put("sessions/big.bin", source(file), never());
+    const frags = graph.fragments.slice(firstFragment);
+    expect(frags[0]).toMatchObject({ start: 0, outcome: "reset", kept: FRAGMENT_UNIT });
+    // What the server accepted starts where it said it was (inside the broken fragment) and runs
+    // on without a gap or an overlap: the upload went on from there, it did not start again.
+    // (Bun's fetch may resend the broken request once by itself; the fake refuses it with 416.)
+    const accepted = frags.filter((f) => f.outcome === "accepted");
+    expect(accepted[0]!.start).toBe(FRAGMENT_UNIT);
+    for (let i = 1; i < accepted.length; i++) expect(accepted[i]!.start).toBe(accepted[i - 1]!.end + 1);
+    expect(accepted.at(-1)!.end).toBe(3 * 1024 * 1024 + 12_345 - 1);
+    for (const f of frags.filter((f) => f.end + 1 < f.total)) expect((f.end - f.start + 1) % FRAGMENT_UNIT).toBe(0);
+    expect(logs.some((l) => l.includes(`resuming the upload at byte ${FRAGMENT_UNIT} of`))).toBe(true);
+    // No bearer token ever went to the pre-authenticated upload URL.
+    expect(graph.requests.filter((r) => r.path.startsWith("/upload/") && r.authorized)).toEqual([]);
+    const stored = graph.itemAt("Backups/sessions/big.bin")!;
+    expect(stored.size).toBe(3 * 1024 * 1024 + 12_345);
+    expect(stored.quickXorHash).toBe(quickXorHash(readFileSync(file)));
+    expect(stored.fsModified).toBe(1_650_000_000_000);
+    expect((await readAll(await s.open("sessions/big.bin", never()))).equals(readFileSync(file))).toBe(true);
+  });
+
+  test("a 503 on a fragment: waits Retry-After, asks the session, goes on from there", async () => {
+    const file = join(dir, "mid.bin");
+    await writeBigFile(file, 5 * FRAGMENT_UNIT + 7);
+    graph.inject({ method: "PUT", path: /^\/upload\//, status: 503, retryAfter: 1, times: 1 });
+    const before = graph.fragments.length;
+    const beforeReq = graph.requests.length;
+    await store().put("sessions/mid.bin", source(file), never());
+    const statusQueries = graph.requests.slice(beforeReq).filter((r) => r.method === "GET" && r.path.startsWith("/upload/"));
+    expect(statusQueries.length).toBe(1);
+    expect(graph.fragments.slice(before).map((f) => f.start)).toEqual([0, 2 * FRAGMENT_UNIT, 4 * FRAGMENT_UNIT]);
+    expect(logs.some((l) => l.includes("OneDrive is throttling requests (503)") && l.includes("as it asked"))).toBe(true);
+    expect(graph.itemAt("Backups/sessions/mid.bin")!.quickXorHash).toBe(quickXorHash(readFileSync(file)));
+  });
+
+  test("a cancelled upload leaves nothing under the name", async () => {
+    const file = join(dir, "cancel.bin");
+    writeFileSync(file, Buffer.alloc(4 * FRAGMENT_UNIT, 1));
+    const c = new AbortController();
+    graph.inject({ method: "PUT", path: /^\/upload\//, resetAfterBytes: 1, times: 1 });
+    const p = store().put("sessions/cancel.bin", source(file), c.signal);
+    setTimeout(() => c.abort(), 50);
+    await expect(p).rejects.toMatchObject({ kind: "cancelled" });
+    expect(graph.itemAt("Backups/sessions/cancel.bin")).toBeNull();
+  });
+});
+
+async function readAll(stream: NodeJS.ReadableStream): Promise<Buffer> {
+  const chunks: Buffer[] = [];
+  for await (const c of stream) chunks.push(Buffer.from(c as Buffer));
+  return Buffer.concat(chunks);
+}
