@@ -1,32 +1,49 @@
-// The OneDrive destination end to end on the Graph fake (test/fakes/graph.ts), through the same
-// mirror engine as every remote type: what a run writes, what a no-change run does not, deletions
-// to the recycle bin, names OneDrive refuses, drive_id, a missing folder, throttling, and upload
-// sessions resumed after a broken fragment.
+// The OneDrive destination end to end on the Graph fake (test/fakes/graph.ts) and the Microsoft
+// token endpoint fake (test/fakes/oauth.ts, rotating refresh tokens), through the same mirror
+// engine as every remote type: what a run writes, what a no-change run does not, deletions to the
+// recycle bin, names OneDrive refuses, drive_id, a missing folder, throttling, a run that outlives
+// three access tokens, and upload sessions resumed after a broken fragment.
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import { createReadStream, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { readFile } from "node:fs/promises";
 import { join } from "node:path";
 import type { PutSource, RemoteEntry } from "../../src/destinations/contract.ts";
+import { RECONNECT_MESSAGE } from "../../src/destinations/oauth/client.ts";
 import { type OnedriveConfig, onedriveDestination } from "../../src/destinations/onedrive/destination.ts";
 import { quickXorHash } from "../../src/destinations/onedrive/quickxor.ts";
 import { OnedriveStore } from "../../src/destinations/onedrive/store.ts";
 import { destinationFor } from "../../src/destinations/registry.ts";
 import { FRAGMENT_UNIT, type GraphFake, startGraphFake } from "../fakes/graph.ts";
+import { type OAuthFake, startOAuthFake } from "../fakes/oauth.ts";
 import { syncRequest, tempDir, writeBigFile, writeTree } from "../remote/harness.ts";
 
 let graph: GraphFake;
-const credential = { access_token: "graph-test-token", refresh_token: "unused-refresh-token" };
+let oauth: OAuthFake;
+/** A Microsoft credential as the flows save it (strings), fresh from the token fake. */
+let credential: Record<string, string>;
+const strings = (o: Record<string, string | number | undefined>) =>
+  Object.fromEntries(
+    Object.entries(o)
+      .filter(([, v]) => v !== undefined)
+      .map(([k, v]) => [k, String(v)]),
+  );
 const never = () => new AbortController().signal;
 const config = (over: Partial<OnedriveConfig> = {}): OnedriveConfig => onedriveDestination.parseConfig({ folder_path: "/Backups", ...over });
 
+const savedEnv = { ...process.env };
 beforeAll(async () => {
-  graph = await startGraphFake();
+  oauth = await startOAuthFake({ provider: "microsoft", rotateRefreshTokens: true });
+  Object.assign(process.env, oauth.env);
+  // Graph accepts exactly the access tokens the token fake issued and that have not expired.
+  graph = await startGraphFake({ validateToken: (t) => oauth.validate(`Bearer ${t}`) === "ok" });
   process.env.DYNAMIGHT_GRAPH_URL = graph.url;
   graph.mkdirs("Backups");
+  credential = strings(oauth.issue());
 });
 afterAll(async () => {
-  delete process.env.DYNAMIGHT_GRAPH_URL;
+  for (const k of Object.keys(process.env)) if (!(k in savedEnv)) delete process.env[k];
   await graph.close();
+  oauth.stop();
 });
 
 const writes = (from: number) => graph.requests.slice(from).filter((r) => r.method !== "GET");
@@ -121,17 +138,79 @@ describe("OneDrive destination", () => {
     expect(graph.itemAt("No")).toBeNull();
   });
 
-  test("connection test: the folder exists and is writable (the probe goes to the recycle bin); a refused token in Graph's words", async () => {
+  test("connection test: the folder exists and is writable (the probe goes to the recycle bin)", async () => {
     const ok = await onedriveDestination.test!(config(), credential, never());
     expect(ok.success).toBe(true);
     expect(ok.message).toContain("writable");
     expect(graph.namesIn("Backups").some((n) => n.startsWith(".dynamight-write-test-"))).toBe(false);
     expect(graph.recycleBin.some((it) => it.name.startsWith(".dynamight-write-test-"))).toBe(true);
-    const bad = await onedriveDestination.test!(config(), { ...credential, access_token: "expired-token" }, never());
-    expect(bad.success).toBe(false);
-    expect(bad.message).toContain("Access token has expired or is not yet valid.");
-    expect(bad.details).toEqual({ kind: "auth" });
   });
+
+  test("an access token Graph refuses (401) is refreshed once, the rotated refresh token saved before use", async () => {
+    const seed = strings(oauth.issue());
+    const saved: Record<string, string>[] = [];
+    const refreshes = oauth.stats.refreshes;
+    // Looks valid for an hour, but Graph does not know it (revoked, or cut short by the tenant).
+    const res = await onedriveDestination.test!(config(), { ...seed, access_token: "EwB.revoked-early" }, never(), { updateCredential: async (d) => void saved.push(d) });
+    expect(res.success).toBe(true);
+    expect(oauth.stats.refreshes).toBe(refreshes + 1);
+    expect(saved.length).toBe(1);
+    expect(saved[0]!.refresh_token).not.toBe(seed.refresh_token);
+    expect(oauth.refreshTokenValid(saved[0]!.refresh_token!)).toBe(true);
+    expect(oauth.refreshTokenValid(seed.refresh_token!)).toBe(false);
+  });
+
+  test("a revoked grant (invalid_grant) fails the test asking to reconnect, and says so to the credential", async () => {
+    const seed = strings(oauth.issue());
+    const heard: string[] = [];
+    oauth.controls.invalidGrant = true;
+    try {
+      const res = await onedriveDestination.test!(config(), { ...seed, access_token: "EwB.expired", expires_at: "1" }, never(), { reconnectNeeded: (m) => void heard.push(m) });
+      expect(res.success).toBe(false);
+      expect(res.message).toBe(RECONNECT_MESSAGE);
+      expect(heard).toEqual([RECONNECT_MESSAGE]);
+    } finally {
+      oauth.controls.invalidGrant = false;
+    }
+  });
+
+  test("a run that outlives three access-token lifetimes: refreshed on each 401, every rotated refresh token written back", async () => {
+    // Tokens die after 1 s although they claim an hour: only the 401 path can keep the run alive.
+    const fake = await startOAuthFake({ provider: "microsoft", rotateRefreshTokens: true, accessTokenTtlMs: 1000, reportedExpiresInS: 3600 });
+    const env = { ...process.env };
+    Object.assign(process.env, fake.env);
+    graph.setTokenValidator((t) => fake.validate(`Bearer ${t}`) === "ok");
+    try {
+      const src = join(tempDir("od-long"), "long");
+      writeTree(src, Object.fromEntries(Array.from({ length: 20 }, (_, i) => [`f${String(i).padStart(2, "0")}.bin`, 1024])));
+      let current = strings(fake.issue());
+      const saved: Record<string, string>[] = [];
+      // 20 KiB at 2 KiB/s: about 10 s; uploads ask for a token in bursts of four, every 2 s or so.
+      const req = syncRequest(config(), current, [src], tempDir("od-data"), { bandwidth_limit_kbps: 2 });
+      req.updateCredential = async (d) => {
+        saved.push(d);
+        current = d;
+      };
+      const started = Date.now();
+      const r = await onedriveDestination.sync(req);
+      expect(Date.now() - started).toBeGreaterThan(3 * 1000);
+      expect(r.filesTransferred).toBe(20);
+      expect(fake.stats.refreshes).toBeGreaterThanOrEqual(3);
+      expect(saved.length).toBe(fake.stats.refreshes);
+      // What was written back last is the one refresh token still alive; every earlier one is dead.
+      const issued = fake.stats.refreshTokens;
+      expect(current.refresh_token).toBe(issued.at(-1)!);
+      for (const old of issued.slice(0, -1)) expect(fake.refreshTokenValid(old)).toBe(false);
+      expect(req.report.lines.filter((l) => l.level === "error")).toEqual([]);
+      // The next run starts from what was saved.
+      const again = await onedriveDestination.sync(syncRequest(config({ full_compare: true }), current, [src], tempDir("od-data2")));
+      expect(again.filesTransferred).toBe(0);
+    } finally {
+      graph.setTokenValidator((t) => oauth.validate(`Bearer ${t}`) === "ok");
+      Object.assign(process.env, env);
+      fake.stop();
+    }
+  }, 60_000);
 
   test("429 with Retry-After: the store waits as asked and the log says OneDrive is throttling", async () => {
     const src = join(tempDir("od-throttle"), "t");
@@ -155,7 +234,7 @@ describe("upload sessions", () => {
       graphUrl: graph.url,
       driveId: null,
       folderPath: "/Backups",
-      tokens: { accessToken: async () => "graph-test-token", invalidate() {} },
+      tokens: { accessToken: async () => credential.access_token!, invalidate() {} },
       chunkSize: 2 * FRAGMENT_UNIT,
       log: (level, message) => logs.push(`${level}: ${message}`),
     });

@@ -3,9 +3,9 @@
 // from DYNAMIGHT_GRAPH_URL (default https://graph.microsoft.com) at each use, so tests and
 // sovereign clouds can move it. The store module loads on first use.
 import { DestinationError, type FieldSpec, FULL_COMPARE_FIELD, fieldError, parseFields, type RemoteStore, type StoreEnv, type SyncRequest, type SyncResult } from "../contract.ts";
-import { oauthCredential } from "../planned.ts";
+import { oauthCredentialFields, parseOAuthCredential } from "../oauth/credential.ts";
+import { OAuthTokenSource } from "../oauth/token-source.ts";
 import { remoteDestination } from "../remote.ts";
-import type { AccessTokens } from "./store.ts";
 
 export interface OnedriveConfig {
   folder_path: string;
@@ -36,26 +36,16 @@ function parseConfig(raw: unknown): OnedriveConfig {
   return { folder_path, drive_id, full_compare: v.full_compare === true };
 }
 
-/** Until the OAuth core's TokenSource is merged: the credential's access token as it is. */
-function staticTokens(credential: Record<string, string>): AccessTokens {
-  return {
-    async accessToken() {
-      if (!credential.access_token) throw new DestinationError("auth", "The OneDrive credential has no access token: connect it again");
-      return credential.access_token;
-    },
-    invalidate() {},
-  };
-}
-
 async function openStore(config: OnedriveConfig, credential: Record<string, string> | null, env: StoreEnv, log?: (level: "info" | "warning", message: string) => void): Promise<RemoteStore> {
-  if (!credential?.refresh_token && !credential?.access_token)
-    throw new DestinationError("config", "the OneDrive credential needs a refresh token (connect it, or paste what rclone authorize prints)");
+  if (!credential?.refresh_token) throw new DestinationError("config", "the OneDrive credential needs a refresh token (connect it, or paste what rclone authorize prints)");
   const { OnedriveStore } = await import("./store.ts");
+  // Refreshed 60 s before expiry and once on a 401; a rotated refresh token is saved before use.
+  const tokens = new OAuthTokenSource("microsoft", credential, { save: env.updateCredential, reconnectNeeded: env.reconnectNeeded });
   return new OnedriveStore({
     graphUrl: graphUrl(),
     driveId: config.drive_id || null,
     folderPath: config.folder_path,
-    tokens: staticTokens(credential),
+    tokens,
     probeWrite: env.purpose === "test",
     log,
   });
@@ -66,7 +56,8 @@ const base = remoteDestination({
   name: "OneDrive",
   description: "Microsoft OneDrive (personal, business) and SharePoint libraries",
   configFields,
-  credentialFields: oauthCredential,
+  credentialFields: oauthCredentialFields("microsoft"),
+  parseCredential: (raw) => parseOAuthCredential(raw, "microsoft", "OneDrive"),
   capabilities: { supports_checksum: true },
   parseConfig,
   openStore: (config, credential, env) => openStore(config, credential, env),
@@ -76,9 +67,18 @@ const base = remoteDestination({
 
 export const onedriveDestination = {
   ...base,
-  /** As remoteDestination's, plus the run log for the store (throttling and resumed uploads). */
+  /** As remoteDestination's (the same credential hooks), plus the run log for the store (throttling, resumed uploads). */
   async sync(req: SyncRequest<OnedriveConfig>): Promise<SyncResult> {
-    const store = await openStore(req.config, req.credential, { dataDir: req.dataDir, purpose: "sync" }, (level, message) => req.report.log(level, message));
+    const env: StoreEnv = {
+      dataDir: req.dataDir,
+      purpose: "sync",
+      updateCredential: (data) => req.updateCredential(data),
+      reconnectNeeded: (message) => {
+        req.markNeedsReconnect?.();
+        req.report.alert?.({ kind: "reconnect_needed", message });
+      },
+    };
+    const store = await openStore(req.config, req.credential, env, (level, message) => req.report.log(level, message));
     try {
       const { runSync } = await import("../engine/sync.ts");
       return await runSync(req, store, { fullCompare: req.config.full_compare === true });
