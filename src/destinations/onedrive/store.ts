@@ -325,12 +325,14 @@ export class OnedriveStore implements RemoteStore {
     });
     const { uploadUrl } = (await created.json()) as { uploadUrl: string };
     const size = source.size;
+    // One fragment in memory per transfer, reused: memory is chunk size × concurrency.
+    const buffer = Buffer.allocUnsafe(Math.min(this.chunk, size));
     let offset = 0;
     let failures = 0;
     try {
       for (;;) {
         const end = Math.min(size, offset + this.chunk) - 1;
-        const data = await readRange(source, offset, end);
+        const data = await readRange(source, offset, end, buffer);
         if (data.length !== end - offset + 1) throw new DestinationError("failed", `${source.localPath} changed size while it was being uploaded`);
         let res: Response;
         try {
@@ -444,10 +446,18 @@ function entryOf(path: string, it: GraphItem): RemoteEntry {
   };
 }
 
-async function readRange(source: PutSource, start: number, end: number): Promise<Uint8Array> {
-  const chunks: Buffer[] = [];
-  for await (const c of source.openRange(start, end)) chunks.push(c as Buffer);
-  return Buffer.concat(chunks);
+/** Bytes start..end of the source into `into` (one buffer reused for every fragment of a put). */
+async function readRange(source: PutSource, start: number, end: number, into: Buffer): Promise<Buffer> {
+  let n = 0;
+  const want = end - start + 1;
+  for await (const c of source.openRange(start, end)) {
+    const b = c as Buffer;
+    const take = Math.min(b.length, want - n);
+    b.copy(into, n, 0, take);
+    n += take;
+    if (n >= want) break;
+  }
+  return into.subarray(0, n);
 }
 
 /** The first missing byte of nextExpectedRanges (["12345-", "77829-99375"]), or null. */
