@@ -9,6 +9,7 @@ import { RECONNECT_MESSAGE } from "../../src/destinations/oauth/client.ts";
 import { authedApp, tempDir, writeTree } from "../engine/fixtures.ts";
 import { type GraphFake, startGraphFake } from "../fakes/graph.ts";
 import { type OAuthFake, startOAuthFake } from "../fakes/oauth.ts";
+import { getPage, localJobForm, postForm, signedIn } from "../web/helpers.ts";
 
 let graph: GraphFake;
 let oauth: OAuthFake;
@@ -110,5 +111,39 @@ describe("OneDrive in the app", () => {
     const res = await t.api("POST", "/api/providers/test", { destination_type: "onedrive", destination_config: { folder_path: "/Nope" }, credential_id: cred.id });
     expect(res.body.success).toBe(false);
     expect(res.body.message).toContain("folder not found");
+  });
+});
+
+describe("OneDrive in the job editor (web UI)", () => {
+  test("its fields and credentials render, no 'not available' note; Test connection answers inline", async () => {
+    const { client } = await signedIn();
+    const seed = oauth.issue();
+    const made = await client.json("POST", "/api/credentials", {
+      body: { name: "My OneDrive", provider_type: "onedrive", data: { client_id: seed.client_id, access_token: seed.access_token, refresh_token: seed.refresh_token, expires_at: seed.expires_at } },
+    });
+    expect(made.status).toBe(201);
+    const form = await getPage(client, "/jobs/editor/destination?destination_type=onedrive", { htmx: true });
+    expect(form.text).toContain('name="dest.folder_path"');
+    expect(form.text).toContain('name="dest.drive_id"');
+    expect(form.text).toContain("My OneDrive");
+    expect(form.text).not.toContain("not available in this version");
+    const fields = (folder: string) => {
+      const f: Record<string, string> = {
+        ...localJobForm("od", tempDir(), "/unused"),
+        destination_type: "onedrive",
+        "dest.folder_path": folder,
+        "dest.drive_id": "",
+        "dest.full_compare": "false",
+        credential_id: String((made.body as { id: number }).id),
+      };
+      for (const k of ["dest.mount_point", "dest.backup_subdir", "dest.auto_mount", "dest.auto_unmount"]) delete f[k];
+      return f;
+    };
+    const good = await postForm(client, "/jobs/editor/test", fields("/Backups"), { htmx: true });
+    expect(good.text).toContain("alert-ok");
+    expect(good.text).toContain("writable");
+    const missing = await postForm(client, "/jobs/editor/test", fields("/Nope"), { htmx: true });
+    expect(missing.text).toContain("alert-error");
+    expect(missing.text).toContain("folder not found");
   });
 });
