@@ -298,6 +298,16 @@ describe("upload sessions", () => {
     expect(graph.itemAt("Backups/sessions/mid.bin")!.quickXorHash).toBe(quickXorHash(readFileSync(file)));
   });
 
+  test("a 500 from Graph (creating the session) is retried inside the store and logged", async () => {
+    const file = join(dir, "five.bin");
+    writeFileSync(file, "five hundred");
+    graph.inject({ method: "POST", path: /createUploadSession$/, status: 500, times: 1 });
+    const before = logs.length;
+    await store().put("sessions/five.bin", source(file), never());
+    expect(logs.slice(before).some((l) => l.startsWith("warning:") && l.includes("An unspecified error has occurred. (500 generalException)"))).toBe(true);
+    expect(graph.itemAt("Backups/sessions/five.bin")?.size).toBe(12);
+  });
+
   test("a cancelled upload leaves nothing under the name", async () => {
     const file = join(dir, "cancel.bin");
     writeFileSync(file, Buffer.alloc(4 * FRAGMENT_UNIT, 1));
