@@ -201,6 +201,8 @@ export interface StoreEnv {
   /** The credential's grant is gone (OAuth invalid_grant): mark it needs_reconnect, and during a
    *  run raise the reconnect_needed notification. */
   reconnectNeeded?(message: string): void;
+  /** A line in the run's log (a store saying the provider is throttling, a duplicate it found); absent outside runs. */
+  log?(level: LogLevel, message: string): void;
 }
 
 /** The hooks of a saved credential a connection test passes on (StoreEnv's). */

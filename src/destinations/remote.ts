@@ -68,6 +68,7 @@ export function remoteDestination<C extends { full_compare?: boolean }, T extend
           req.markNeedsReconnect?.();
           req.report.alert?.({ kind: "reconnect_needed", message });
         },
+        log: (level, message) => req.report.log(level, message),
       });
       try {
         const { runSync } = await import("./engine/sync.ts");

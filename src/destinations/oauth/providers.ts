@@ -20,7 +20,7 @@ export interface OAuthProvider {
   deviceScopes: string;
   /** Extra authorization request parameters (Google gives a refresh token only with offline access and consent). */
   authorizeParams: Record<string, string>;
-  /** true when every endpoint is on this machine (the tests' fakes): oauth4webapi then allows plain http. */
+  /** true when the token and device endpoints are on this machine (the tests' fakes): oauth4webapi then allows plain http. */
   local: boolean;
 }
 
@@ -83,9 +83,10 @@ export function oauthProvider(name: OAuthProviderName, tenant?: string | null): 
 
 const LOCAL_HOSTS = new Set(["127.0.0.1", "localhost", "[::1]", "::1"]);
 
-/** Plain http is allowed only to this machine (the fakes); anywhere else oauth4webapi insists on https. */
+/** Plain http is allowed only to this machine (the fakes); anywhere else oauth4webapi insists on
+ *  https. Only the endpoints oauth4webapi calls count (the browser opens the authorization one). */
 function allLocal(server: AuthorizationServer): boolean {
-  return [server.authorization_endpoint, server.token_endpoint, server.device_authorization_endpoint].every((u) => {
+  return [server.token_endpoint, server.device_authorization_endpoint].every((u) => {
     if (!u) return true;
     try {
       return LOCAL_HOSTS.has(new URL(u).hostname);
