@@ -58,6 +58,9 @@ export interface OnedriveStoreOptions {
 export const FRAGMENT_UNIT = 320 * 1024;
 const DEFAULT_CHUNK = 32 * FRAGMENT_UNIT;
 const MAX_WAIT_MS = 60_000;
+const REQUEST_TIMEOUT_MS = 120_000;
+/** A 10 MiB fragment over a slow uplink (1 Mbit/s: 80 s) must not count as a silent server. */
+const FRAGMENT_TIMEOUT_MS = 600_000;
 const SELECT = "id,name,size,file,folder,fileSystemInfo,lastModifiedDateTime,cTag,eTag,parentReference,@microsoft.graph.downloadUrl";
 
 interface GraphItem {
@@ -83,6 +86,9 @@ interface RequestOptions {
   retry?: boolean;
   /** Statuses that are answers, not errors (e.g. 404 where "missing" is fine). */
   accept?: number[];
+  /** Gives up on a silent server after this long (default 2 min; 0 for none: a download's body
+   *  streams for as long as it takes). */
+  timeoutMs?: number;
 }
 
 /** folder_path as "a/b" (no leading or trailing slash; "" for the drive root). */
@@ -139,7 +145,8 @@ export class OnedriveStore implements RemoteStore {
       } else if (opts.body) body = opts.body as unknown as BodyInit;
       let res: Response;
       try {
-        res = await fetch(url, { method, headers, body, signal, redirect: "follow" });
+        const timeout = opts.timeoutMs ?? REQUEST_TIMEOUT_MS;
+        res = await fetch(url, { method, headers, body, signal: timeout > 0 ? AbortSignal.any([signal, AbortSignal.timeout(timeout)]) : signal, redirect: "follow" });
       } catch (err) {
         const e = networkError(err, what, this.o.graphUrl, signal);
         if (opts.retry === false || e.kind !== "transient" || attempt >= this.attempts) throw e;
@@ -274,7 +281,9 @@ export class OnedriveStore implements RemoteStore {
     const what = `Reading '${this.where(path)}'`;
     // The pre-authenticated download URL takes no bearer token; without one, /content redirects to it.
     const direct = it["@microsoft.graph.downloadUrl"];
-    const res = direct ? await this.request("GET", direct, what, signal, { auth: false }) : await this.request("GET", `${this.base}/items/${encodeURIComponent(it.id)}/content`, what, signal);
+    const res = direct
+      ? await this.request("GET", direct, what, signal, { auth: false, timeoutMs: 0 })
+      : await this.request("GET", `${this.base}/items/${encodeURIComponent(it.id)}/content`, what, signal, { timeoutMs: 0 });
     const body = res.body ? Readable.fromWeb(res.body as unknown as import("node:stream/web").ReadableStream) : Readable.from([]);
     return guardStream(body, signal, (err) => networkError(err, what, this.o.graphUrl, signal));
   }
@@ -341,6 +350,7 @@ export class OnedriveStore implements RemoteStore {
             body: data,
             auth: false,
             retry: false,
+            timeoutMs: FRAGMENT_TIMEOUT_MS,
             headers: { "content-range": `bytes ${offset}-${end}/${size}`, "content-length": String(data.length) },
           });
         } catch (err) {
@@ -516,6 +526,7 @@ function networkError(err: unknown, what: string, url: string, signal: AbortSign
   const e = err as { name?: string; code?: string; message?: string };
   const msg = String(e?.message ?? err);
   if (signal.aborted || e?.name === "AbortError") return new DestinationError("cancelled", "Cancelled", { cause: err });
+  if (e?.name === "TimeoutError") return transientError(`${what}: no answer from the server in time`, null, err);
   const code = String(e?.code ?? "");
   const host = (() => {
     try {
