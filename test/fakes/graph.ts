@@ -98,6 +98,9 @@ export interface GraphFakeOptions {
   pageSize?: number;
   /** Says whether a bearer token is good (default: one of `tokens`). */
   validateToken?: (token: string) => boolean;
+  /** Refuse a bearer token sent to the pre-authenticated uploadUrl (default true; Microsoft says it
+   *  "may" answer 401 there). Debian's rclone 1.60 sends one, so its interop test turns this off. */
+  refuseAuthOnUploadUrl?: boolean;
 }
 
 class GraphError extends Error {
@@ -113,6 +116,8 @@ class GraphError extends Error {
 }
 
 const iso = (ms: number) => new Date(ms).toISOString();
+/** Stands for the scheme and host the client reached the fake at (plain http, or the TLS front). */
+const ORIGIN = "http://fake-graph-origin.invalid";
 /** fileSystemInfo keeps whole seconds, as OneDrive does. */
 const isoSeconds = (ms: number) => new Date(Math.floor(ms / 1000) * 1000).toISOString().replace(".000Z", "Z");
 
@@ -141,14 +146,19 @@ export class GraphFake {
   private readonly sessions = new Map<string, Session>();
   private faults: Fault[] = [];
   private server: Server | null = null;
+  private tlsServer: Server | null = null;
+  /** The public origin the TLS front stands for (e.g. https://graph.microsoft.com). */
+  private tlsOrigin: string | null = null;
   private seq = 0;
   private pageSize: number;
   private validateToken: (token: string) => boolean;
+  private refuseAuthOnUploadUrl: boolean;
 
   constructor(opts: GraphFakeOptions = {}) {
     this.dir = mkdtempSync(join(tmpdir(), "dm-graphfake-"));
     this.pageSize = opts.pageSize ?? 3;
     this.validateToken = opts.validateToken ?? ((t) => this.tokens.has(t));
+    this.refuseAuthOnUploadUrl = opts.refuseAuthOnUploadUrl ?? true;
     this.defaultDriveId = randomBytes(8).toString("hex");
     this.addDrive(this.defaultDriveId);
   }
@@ -169,12 +179,7 @@ export class GraphFake {
   }
 
   async start(): Promise<this> {
-    this.server = createServer((req, res) => {
-      this.handle(req, res).catch((err) => {
-        if (!res.headersSent) this.sendError(req, res, err instanceof GraphError ? err : new GraphError(500, "generalException", String((err as Error)?.message ?? err)));
-        else res.destroy();
-      });
-    });
+    this.server = createServer((req, res) => this.dispatch(req, res));
     // Long uploads: never time the client out.
     this.server.requestTimeout = 0;
     this.server.headersTimeout = 0;
@@ -183,12 +188,38 @@ export class GraphFake {
     return this;
   }
 
-  async close(): Promise<void> {
-    await new Promise<void>((resolve) => {
-      if (!this.server) return resolve();
-      this.server.closeAllConnections?.();
-      this.server.close(() => resolve());
+  /**
+   * The same drive also over TLS (for rclone, whose Graph address cannot be changed: it reaches
+   * this through a CONNECT proxy and trusts `cert` with --ca-cert). Links in answers given over
+   * TLS use `origin`. Returns the TLS port on 127.0.0.1.
+   */
+  async startTls(tls: { key: string; cert: string }, origin: string): Promise<number> {
+    const { createServer: createHttps } = await import("node:https");
+    this.tlsOrigin = origin.replace(/\/+$/, "");
+    this.tlsServer = createHttps(tls, (req, res) => this.dispatch(req, res));
+    await new Promise<void>((resolve) => this.tlsServer!.listen(0, "127.0.0.1", resolve));
+    return (this.tlsServer.address() as AddressInfo).port;
+  }
+
+  private originOf(req: IncomingMessage): string {
+    return (req.socket as { encrypted?: boolean } | null)?.encrypted && this.tlsOrigin ? this.tlsOrigin : this.url;
+  }
+
+  private dispatch(req: IncomingMessage, res: ServerResponse) {
+    this.handle(req, res).catch((err) => {
+      if (!res.headersSent) this.sendError(req, res, err instanceof GraphError ? err : new GraphError(500, "generalException", String((err as Error)?.message ?? err)));
+      else res.destroy();
     });
+  }
+
+  async close(): Promise<void> {
+    for (const srv of [this.server, this.tlsServer]) {
+      await new Promise<void>((resolve) => {
+        if (!srv) return resolve();
+        srv.closeAllConnections?.();
+        srv.close(() => resolve());
+      });
+    }
     rmSync(this.dir, { recursive: true, force: true });
   }
 
@@ -314,7 +345,7 @@ export class GraphFake {
     if (it.folder) out.folder = { childCount: this.children.get(it.id)?.size ?? 0 };
     else {
       out.file = { mimeType: "application/octet-stream", hashes: { quickXorHash: it.quickXorHash } };
-      out["@microsoft.graph.downloadUrl"] = `${this.url}/download/${encodeURIComponent(it.id)}?t=${it.downloadToken}`;
+      out["@microsoft.graph.downloadUrl"] = `${ORIGIN}/download/${encodeURIComponent(it.id)}?t=${it.downloadToken}`;
     }
     return out;
   }
@@ -332,7 +363,8 @@ export class GraphFake {
 
   private sendJson(req: IncomingMessage, res: ServerResponse, status: number, body: unknown, headers: Record<string, string> = {}) {
     this.record(req, status);
-    const text = body === null ? "" : JSON.stringify(body);
+    // Links in answers (downloadUrl, uploadUrl, nextLink) point at the address the client used.
+    const text = body === null ? "" : JSON.stringify(body).replaceAll(ORIGIN, this.originOf(req));
     res.writeHead(status, { ...(text ? { "content-type": "application/json" } : {}), ...headers });
     res.end(text);
   }
@@ -359,7 +391,7 @@ export class GraphFake {
   }
 
   private async handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
-    const url = new URL(req.url ?? "/", this.url);
+    const url = new URL(req.url ?? "/", ORIGIN);
     const method = req.method ?? "GET";
     const fault = this.takeFault(method, url.pathname);
     if (fault?.status) {
@@ -423,7 +455,7 @@ export class GraphFake {
         const it = this.need(item);
         if (it.folder) throw new GraphError(404, "itemNotFound", "The resource could not be found.");
         this.record(req, 302);
-        res.writeHead(302, { location: `${this.url}/download/${encodeURIComponent(it.id)}?t=${it.downloadToken}` });
+        res.writeHead(302, { location: `${this.originOf(req)}/download/${encodeURIComponent(it.id)}?t=${it.downloadToken}` });
         return void res.end();
       }
       case "PUT /content":
@@ -609,7 +641,7 @@ export class GraphFake {
     };
     await (await open(s.blob, "w")).close();
     this.sessions.set(id, s);
-    return this.sendJson(req, res, 200, { uploadUrl: `${this.url}/upload/${id}?sig=${randomBytes(8).toString("hex")}`, expirationDateTime: iso(s.expires), nextExpectedRanges: ["0-"] });
+    return this.sendJson(req, res, 200, { uploadUrl: `${ORIGIN}/upload/${id}?sig=${randomBytes(8).toString("hex")}`, expirationDateTime: iso(s.expires), nextExpectedRanges: ["0-"] });
   }
 
   private sessionStatus(s: Session) {
@@ -620,7 +652,7 @@ export class GraphFake {
     const s = this.sessions.get(url.pathname.slice("/upload/".length));
     if (!s) throw new GraphError(404, "itemNotFound", "The upload session was not found (it expired or was completed).");
     // The uploadUrl is pre-authenticated: Microsoft's docs warn a bearer token here may be refused.
-    if (req.headers.authorization) throw new GraphError(401, "unauthenticated", "Do not send an Authorization header to the upload URL.");
+    if (req.headers.authorization && this.refuseAuthOnUploadUrl) throw new GraphError(401, "unauthenticated", "Do not send an Authorization header to the upload URL.");
     if (method === "GET") return this.sendJson(req, res, 200, this.sessionStatus(s));
     if (method === "DELETE") {
       this.sessions.delete(s.id);
