@@ -5,22 +5,18 @@
 // only that host to the fake's TLS front, with a test CA it is told to trust (--ca-cert). Nothing
 // leaves the machine: any other host is refused by the proxy.
 import { afterAll, beforeAll, expect, test } from "bun:test";
-import { readFileSync, writeFileSync } from "node:fs";
-import { createConnection, createServer, type Server } from "node:net";
+import { writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { onedriveDestination } from "../../src/destinations/onedrive/destination.ts";
 import { quickXorHash } from "../../src/destinations/onedrive/quickxor.ts";
 import { OnedriveStore } from "../../src/destinations/onedrive/store.ts";
 import { type GraphFake, startGraphFake } from "../fakes/graph.ts";
+import { type GraphTlsFront, startGraphTlsFront } from "../fakes/graph-tls.ts";
 import { describeIf, missingCommand } from "../helpers/prereq.ts";
 import { syncRequest, tempDir, writeTree } from "../remote/harness.ts";
 
-const PUBLIC = "https://graph.microsoft.com";
 let graph: GraphFake;
-let proxy: Server;
-let proxyPort = 0;
-let caFile = "";
-const refused: string[] = [];
+let front: GraphTlsFront;
 
 async function run(cmd: string[], env: Record<string, string> = {}) {
   const e = { ...process.env, ...env } as Record<string, string>;
@@ -30,64 +26,15 @@ async function run(cmd: string[], env: Record<string, string> = {}) {
   return { code, out, err };
 }
 
-/** A CA and a certificate for graph.microsoft.com signed by it (openssl). */
-async function makeCerts(dir: string) {
-  const f = (n: string) => join(dir, n);
-  writeFileSync(f("ext.cnf"), "subjectAltName=DNS:graph.microsoft.com\n");
-  const steps = [
-    ["openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-keyout", f("ca.key"), "-out", f("ca.pem"), "-days", "2", "-subj", "/CN=Dynamight test CA"],
-    ["openssl", "req", "-newkey", "rsa:2048", "-nodes", "-keyout", f("leaf.key"), "-out", f("leaf.csr"), "-subj", "/CN=graph.microsoft.com"],
-    ["openssl", "x509", "-req", "-in", f("leaf.csr"), "-CA", f("ca.pem"), "-CAkey", f("ca.key"), "-CAcreateserial", "-out", f("leaf.pem"), "-days", "2", "-extfile", f("ext.cnf")],
-  ];
-  for (const s of steps) {
-    const r = await run(s);
-    if (r.code !== 0) throw new Error(`${s.slice(0, 3).join(" ")} failed: ${r.err}`);
-  }
-  return { ca: f("ca.pem"), key: readFileSync(f("leaf.key"), "utf8"), cert: readFileSync(f("leaf.pem"), "utf8") };
-}
-
-/** HTTP CONNECT to graph.microsoft.com:443 goes to the fake's TLS port; anything else is refused. */
-function startProxy(tlsPort: number): Promise<number> {
-  proxy = createServer((client) => {
-    let head = Buffer.alloc(0);
-    const onData = (chunk: Buffer) => {
-      head = Buffer.concat([head, chunk]);
-      const end = head.indexOf("\r\n\r\n");
-      if (end < 0) return;
-      client.off("data", onData);
-      const target = /^CONNECT ([^ ]+) HTTP/.exec(head.subarray(0, end).toString())?.[1] ?? "";
-      if (target !== "graph.microsoft.com:443") {
-        refused.push(target);
-        client.end("HTTP/1.1 403 Forbidden\r\n\r\n");
-        return;
-      }
-      const upstream = createConnection(tlsPort, "127.0.0.1", () => {
-        client.write("HTTP/1.1 200 Connection Established\r\n\r\n");
-        const rest = head.subarray(end + 4);
-        if (rest.length) upstream.write(rest);
-        client.pipe(upstream).pipe(client);
-      });
-      upstream.on("error", () => client.destroy());
-      client.on("error", () => upstream.destroy());
-    };
-    client.on("data", onData);
-  });
-  return new Promise((resolve) => proxy.listen(0, "127.0.0.1", () => resolve((proxy.address() as { port: number }).port)));
-}
-
 /** rclone on the fake's drive, as a OneDrive for Business drive (rclone 1.60 hashes those with QuickXorHash). */
 function rclone(...args: string[]) {
   const token = JSON.stringify({ access_token: "graph-test-token", token_type: "Bearer", refresh_token: "never-used", expiry: "2099-01-01T00:00:00Z" });
-  return run(["rclone", "--ca-cert", caFile, "--low-level-retries", "1", "--retries", "1", ...args], {
+  return run(["rclone", "--ca-cert", front.caFile, "--low-level-retries", "1", "--retries", "1", ...args], {
+    ...front.env,
     RCLONE_CONFIG: "/dev/null",
     RCLONE_ONEDRIVE_TOKEN: token,
     RCLONE_ONEDRIVE_DRIVE_ID: graph.defaultDriveId,
     RCLONE_ONEDRIVE_DRIVE_TYPE: "business",
-    HTTPS_PROXY: `http://127.0.0.1:${proxyPort}`,
-    https_proxy: `http://127.0.0.1:${proxyPort}`,
-    NO_PROXY: "",
-    no_proxy: "",
-    SSL_CERT_FILE: caFile,
   });
 }
 
@@ -107,15 +54,12 @@ describeIf(missingCommand("rclone", "openssl"))("rclone reads what the OneDrive 
     // rclone 1.60 sends its bearer token to the uploadUrl too (Graph "may" refuse that; we never send it).
     graph = await startGraphFake({ refuseAuthOnUploadUrl: false });
     graph.mkdirs("Backups");
-    const certs = await makeCerts(tempDir("od-tls"));
-    caFile = certs.ca;
-    const tlsPort = await graph.startTls({ key: certs.key, cert: certs.cert }, PUBLIC);
-    proxyPort = await startProxy(tlsPort);
+    front = await startGraphTlsFront(graph);
     process.env.DYNAMIGHT_GRAPH_URL = graph.url;
   });
   afterAll(async () => {
     delete process.env.DYNAMIGHT_GRAPH_URL;
-    proxy?.close();
+    front?.close();
     await graph?.close();
   });
 
@@ -141,7 +85,7 @@ describeIf(missingCommand("rclone", "openssl"))("rclone reads what the OneDrive 
     const cat = await rclone("cat", ":onedrive:Backups/interop/a:b?.txt");
     expect(cat.code).toBe(0);
     expect(cat.out).toBe("colon and question");
-    expect(refused).toEqual([]);
+    expect(front.refused).toEqual([]);
   }, 60_000);
 
   test("what rclone uploads with odd names, the store lists under rclone's names", async () => {
@@ -155,6 +99,6 @@ describeIf(missingCommand("rclone", "openssl"))("rclone reads what the OneDrive 
     const listed: string[] = [];
     for await (const e of store.list("from-rclone", new AbortController().signal)) listed.push(e.path);
     expect(listed.sort()).toEqual(names.map((n) => `from-rclone/${n}`).sort());
-    expect(refused).toEqual([]);
+    expect(front.refused).toEqual([]);
   }, 60_000);
 });
