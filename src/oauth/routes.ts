@@ -19,7 +19,7 @@ export function oauthRoutes(ctx: AppContext, flows: OAuthFlows) {
       // redirect arrives without it. The single-use state (made by a signed-in start) is the check.
       .get(
         "/callback",
-        async ({ query, request, set }) => {
+        async ({ request, set }) => {
           let id: number;
           try {
             id = await flows.callback(new URL(request.url).searchParams);
@@ -30,7 +30,6 @@ export function oauthRoutes(ctx: AppContext, flows: OAuthFlows) {
           // provider's cross-site redirect chain, which would not carry the Strict cookie.
           const to = `/credentials?connected=${id}`;
           set.headers["content-type"] = "text/html; charset=utf-8";
-          void query;
           return `<!doctype html><html lang="en"><head><meta charset="utf-8"><meta http-equiv="refresh" content="0;url=${to}"><title>Connected · Dynamight</title><link rel="stylesheet" href="/assets/app.css"></head><body><main class="main narrow"><div class="card"><h1>Connected</h1><p>The credential is saved.</p><a class="btn" href="${to}">Back to credentials</a></div></main></body></html>`;
         },
         {
@@ -38,6 +37,7 @@ export function oauthRoutes(ctx: AppContext, flows: OAuthFlows) {
           response: { 200: t.String({ description: "an HTML page that moves on to /credentials?connected=<id>" }), 400: ErrorBody },
           detail: {
             tags,
+            security: [],
             summary: "The provider's redirect after authorization",
             description:
               "Register `<public_url or this server's origin>/api/oauth/callback` as the redirect URI. Exchanges the code (with the PKCE verifier), saves the credential sealed and moves the browser on to the credentials page. A wrong, used or expired (10 min) state is a 400 and saves nothing.",

@@ -12,7 +12,7 @@
 //   const drive = await startDriveFake({ oauth });
 //   Object.assign(process.env, drive.env);                      // DYNAMIGHT_GOOGLE_API_URL
 //   const folder = drive.createFolder("root", "Backups");
-//   drive.controls.throttleNext = 2;  drive.controls.resetChunkAfterBytes = 300_000;
+//   drive.controls.throttleNext = 2;  drive.controls.resetAtOffset = 300_000;
 //   drive.tree(folder)                                           // {"a/b.txt": {size, md5, modifiedTime}}
 import { createHash, randomBytes } from "node:crypto";
 import { closeSync, createReadStream, ftruncateSync, mkdtempSync, openSync, readFileSync, renameSync, rmSync, writeSync } from "node:fs";
@@ -52,8 +52,8 @@ export interface DriveFakeControls {
   failNext: number;
   /** The next N upload-session chunk PUTs answer 503. */
   failNextChunks: number;
-  /** The next chunk PUT: after this many body bytes, the socket is destroyed (what arrived is kept, in 256 KiB units). */
-  resetChunkAfterBytes: number | null;
+  /** The chunk PUT that carries this byte of the file is cut there: the socket is destroyed (what arrived is kept, in 256 KiB units). Once. */
+  resetAtOffset: number | null;
   /** Items returned per page at most (whatever pageSize asks). */
   maxPageSize: number;
 }
@@ -103,7 +103,7 @@ export async function startDriveFake(opts: { oauth: Pick<OAuthFake, "validate">;
   const drives = new Map<string, { id: string; name: string }>();
   const sessions = new Map<string, Session>();
   const pageTokens = new Map<string, { ids: string[]; at: number }>();
-  const controls: DriveFakeControls = { throttleNext: 0, throttleStatus: 429, retryAfterS: 1, failNext: 0, failNextChunks: 0, resetChunkAfterBytes: null, maxPageSize: opts.maxPageSize ?? 3 };
+  const controls: DriveFakeControls = { throttleNext: 0, throttleStatus: 429, retryAfterS: 1, failNext: 0, failNextChunks: 0, resetAtOffset: null, maxPageSize: opts.maxPageSize ?? 3 };
   const stats: DriveFakeStats = { requests: 0, byKind: {}, bytesReceived: 0, chunkPuts: 0, statusQueries: 0, resets: 0, unauthorized: 0 };
   const now = () => new Date().toISOString();
   const newId = () => `1${randomBytes(16).toString("base64url")}`;
@@ -304,8 +304,9 @@ export async function startDriveFake(opts: { oauth: Pick<OAuthFake, "validate">;
     const fd = openSync(s.tmp, "r+");
     let pos = start;
     let seen = 0;
-    const resetAt = controls.resetChunkAfterBytes;
-    controls.resetChunkAfterBytes = null;
+    const cut = controls.resetAtOffset;
+    const resetAt = cut !== null && cut >= start && cut <= end ? cut - start : null;
+    if (resetAt !== null) controls.resetAtOffset = null;
     const done = await new Promise<boolean>((ok) => {
       req.on("data", (b: Buffer) => {
         if (resetAt !== null && seen + b.length >= resetAt) {

@@ -183,6 +183,28 @@ describe("device code", () => {
   }, 30_000);
 });
 
+describe("device code expiry", () => {
+  test("a code nobody approves ends as expired, nothing saved", async () => {
+    const short = await startOAuthFake({ provider: "microsoft", clientSecret: null, deviceExpiresInS: 2 });
+    const saved = { ...process.env };
+    Object.assign(process.env, short.env);
+    try {
+      const t = await authedApp();
+      const start = await t.api("POST", "/api/oauth/microsoft/device", { name: "never", client_id: short.clientId });
+      expect(start.body.expires_in).toBe(2);
+      const end = await waitFor(async () => {
+        const s = (await t.api("GET", `/api/oauth/device/${start.body.flow_id}`)).body;
+        return s.status === "pending" ? undefined : s;
+      });
+      expect(end.status).toBe("expired");
+      expect(count(t)).toBe(0);
+    } finally {
+      process.env.DYNAMIGHT_MS_LOGIN_URL = saved.DYNAMIGHT_MS_LOGIN_URL;
+      short.stop();
+    }
+  }, 30_000);
+});
+
 describe("pasted token (rclone authorize)", () => {
   const rclone = (o: Record<string, unknown>) => JSON.stringify({ access_token: "ya29.x", token_type: "Bearer", refresh_token: "1//r", expiry: "2026-12-01T13:00:00.123456789+01:00", ...o });
 
