@@ -67,7 +67,7 @@ describeIf(missingCommand("rclone", "openssl"))("rclone reads what the OneDrive 
     const src = join(tempDir("od-rc"), "interop");
     writeTree(src, NAMES, 1_700_000_123);
     const credential = { access_token: "graph-test-token", refresh_token: "unused", expires_at: String(Math.floor(Date.now() / 1000) + 3600) };
-    const r = await onedriveDestination.sync(syncRequest(onedriveDestination.parseConfig({ folder_path: "/Backups" }), credential, [src], tempDir("od-rc-data")));
+    const r = await onedriveDestination.sync!(syncRequest(onedriveDestination.parseConfig({ folder_path: "/Backups" }), credential, [src], tempDir("od-rc-data")));
     expect(r.filesTransferred).toBe(Object.keys(NAMES).length);
 
     const ls = await rclone("lsjson", "-R", "--files-only", "--hash", ":onedrive:Backups/interop");

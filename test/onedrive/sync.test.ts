@@ -69,7 +69,7 @@ describe("OneDrive destination", () => {
     writeTree(src, { "a.txt": "alpha", "sub/b.txt": "bravo", "sub/deep/c.bin": 5000, "empty.txt": "" });
     const data = tempDir("od-data");
     const first = syncRequest(config(), credential, [src], data, { delete_extraneous: true });
-    const r1 = await onedriveDestination.sync(first);
+    const r1 = await onedriveDestination.sync!(first);
     expect(r1.filesTransferred).toBe(4);
     const files = graph.files();
     expect([...files.keys()].filter((p) => p.startsWith("Backups/photos/")).sort()).toEqual([
@@ -85,13 +85,13 @@ describe("OneDrive destination", () => {
     // No change, with the record and with a full listing: not one write request.
     for (const full_compare of [false, true]) {
       const before = graph.requests.length;
-      const r = await onedriveDestination.sync(syncRequest(config({ full_compare }), credential, [src], data, { delete_extraneous: true }));
+      const r = await onedriveDestination.sync!(syncRequest(config({ full_compare }), credential, [src], data, { delete_extraneous: true }));
       expect(r.filesTransferred).toBe(0);
       expect(writes(before)).toEqual([]);
     }
 
     rmSync(join(src, "sub/b.txt"));
-    const r3 = await onedriveDestination.sync(syncRequest(config({ full_compare: true }), credential, [src], data, { delete_extraneous: true }));
+    const r3 = await onedriveDestination.sync!(syncRequest(config({ full_compare: true }), credential, [src], data, { delete_extraneous: true }));
     expect(r3.filesDeleted).toBe(1);
     expect(graph.itemAt("Backups/photos/sub/b.txt")).toBeNull();
     expect(graph.recycleBin.some((it) => it.name === "b.txt" && !it.folder)).toBe(true);
@@ -102,7 +102,7 @@ describe("OneDrive destination", () => {
     const names = ["a:b?.txt", "star*.txt", "trailing dot.", " leading space", "trailing space ", 'q"<>|.txt', "back\\slash"];
     writeTree(src, Object.fromEntries(names.map((n) => [`dir:x/${n}`, n])));
     const data = tempDir("od-data");
-    const r1 = await onedriveDestination.sync(syncRequest(config(), credential, [src], data));
+    const r1 = await onedriveDestination.sync!(syncRequest(config(), credential, [src], data));
     expect(r1.filesTransferred).toBe(names.length);
     expect(graph.namesIn("Backups/odd")).toEqual(["dir：x"]);
     expect(graph.namesIn("Backups/odd/dir：x").sort()).toEqual(["a：b？.txt", "star＊.txt", "trailing dot．", "␠leading space", "trailing space␠", "q＂＜＞｜.txt", "back＼slash"].sort());
@@ -112,7 +112,7 @@ describe("OneDrive destination", () => {
     expect(listed.map((e) => e.path).sort()).toEqual(names.map((n) => `odd/dir:x/${n}`).sort());
     expect((await readAll(await store.open("odd/dir:x/a:b?.txt", never()))).toString()).toBe("a:b?.txt");
     const before = graph.requests.length;
-    const r2 = await onedriveDestination.sync(syncRequest(config({ full_compare: true }), credential, [src], data));
+    const r2 = await onedriveDestination.sync!(syncRequest(config({ full_compare: true }), credential, [src], data));
     expect(r2.filesTransferred).toBe(0);
     expect(writes(before)).toEqual([]);
   });
@@ -122,7 +122,7 @@ describe("OneDrive destination", () => {
     graph.mkdirs("Shared", "b!second-Drive_1");
     const src = join(tempDir("od-drive"), "team");
     writeTree(src, { "plan.md": "# plan" });
-    const r = await onedriveDestination.sync(syncRequest(config({ folder_path: "/Shared", drive_id: "b!second-Drive_1" }), credential, [src], tempDir("od-data")));
+    const r = await onedriveDestination.sync!(syncRequest(config({ folder_path: "/Shared", drive_id: "b!second-Drive_1" }), credential, [src], tempDir("od-data")));
     expect(r.filesTransferred).toBe(1);
     expect(graph.itemAt("Shared/team/plan.md", "b!second-Drive_1")?.size).toBe(6);
     expect(graph.itemAt("Shared/team/plan.md")).toBeNull();
@@ -134,7 +134,7 @@ describe("OneDrive destination", () => {
     expect(res.message).toContain("folder not found");
     const src = join(tempDir("od-missing"), "s");
     writeTree(src, { "x.txt": "x" });
-    await expect(onedriveDestination.sync(syncRequest(config({ folder_path: "/No/Such/Folder" }), credential, [src], tempDir("od-data")))).rejects.toThrow(/folder not found/);
+    await expect(onedriveDestination.sync!(syncRequest(config({ folder_path: "/No/Such/Folder" }), credential, [src], tempDir("od-data")))).rejects.toThrow(/folder not found/);
     expect(graph.itemAt("No")).toBeNull();
   });
 
@@ -192,7 +192,7 @@ describe("OneDrive destination", () => {
         current = d;
       };
       const started = Date.now();
-      const r = await onedriveDestination.sync(req);
+      const r = await onedriveDestination.sync!(req);
       expect(Date.now() - started).toBeGreaterThan(3 * 1000);
       expect(r.filesTransferred).toBe(20);
       expect(fake.stats.refreshes).toBeGreaterThanOrEqual(3);
@@ -203,7 +203,7 @@ describe("OneDrive destination", () => {
       for (const old of issued.slice(0, -1)) expect(fake.refreshTokenValid(old)).toBe(false);
       expect(req.report.lines.filter((l) => l.level === "error")).toEqual([]);
       // The next run starts from what was saved.
-      const again = await onedriveDestination.sync(syncRequest(config({ full_compare: true }), current, [src], tempDir("od-data2")));
+      const again = await onedriveDestination.sync!(syncRequest(config({ full_compare: true }), current, [src], tempDir("od-data2")));
       expect(again.filesTransferred).toBe(0);
     } finally {
       graph.setTokenValidator((t) => oauth.validate(`Bearer ${t}`) === "ok");
@@ -218,7 +218,7 @@ describe("OneDrive destination", () => {
     graph.inject({ method: "GET", path: /\/children$/, status: 429, retryAfter: 1, times: 2 });
     const req = syncRequest(config({ full_compare: true }), credential, [src], tempDir("od-data"));
     const started = Date.now();
-    const r = await onedriveDestination.sync(req);
+    const r = await onedriveDestination.sync!(req);
     expect(r.filesTransferred).toBe(2);
     const throttled = req.report.lines.filter((l) => l.message.includes("OneDrive is throttling requests (429)"));
     expect(throttled.length).toBe(2);

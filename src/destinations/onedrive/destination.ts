@@ -2,7 +2,7 @@
 // sync through the shared remote engine over Microsoft Graph (store.ts). Graph's address comes
 // from DYNAMIGHT_GRAPH_URL (default https://graph.microsoft.com) at each use, so tests and
 // sovereign clouds can move it. The store module loads on first use.
-import { DestinationError, type FieldSpec, FULL_COMPARE_FIELD, fieldError, parseFields, type RemoteStore, type StoreEnv, type SyncRequest, type SyncResult } from "../contract.ts";
+import { DestinationError, type FieldSpec, FULL_COMPARE_FIELD, fieldError, parseFields, type RemoteStore, type StoreEnv } from "../contract.ts";
 import { oauthCredentialFields, parseOAuthCredential } from "../oauth/credential.ts";
 import { OAuthTokenSource } from "../oauth/token-source.ts";
 import { remoteDestination } from "../remote.ts";
@@ -36,7 +36,7 @@ function parseConfig(raw: unknown): OnedriveConfig {
   return { folder_path, drive_id, full_compare: v.full_compare === true };
 }
 
-async function openStore(config: OnedriveConfig, credential: Record<string, string> | null, env: StoreEnv, log?: (level: "info" | "warning", message: string) => void): Promise<RemoteStore> {
+async function openStore(config: OnedriveConfig, credential: Record<string, string> | null, env: StoreEnv): Promise<RemoteStore> {
   if (!credential?.refresh_token) throw new DestinationError("config", "the OneDrive credential needs a refresh token (connect it, or paste what rclone authorize prints)");
   const { OnedriveStore } = await import("./store.ts");
   // Refreshed 60 s before expiry and once on a 401; a rotated refresh token is saved before use.
@@ -47,11 +47,12 @@ async function openStore(config: OnedriveConfig, credential: Record<string, stri
     folderPath: config.folder_path,
     tokens,
     probeWrite: env.purpose === "test",
-    log,
+    // Throttling and resumed uploads, in the run's log.
+    log: env.log,
   });
 }
 
-const base = remoteDestination({
+export const onedriveDestination = remoteDestination({
   type: "onedrive",
   name: "OneDrive",
   description: "Microsoft OneDrive (personal, business) and SharePoint libraries",
@@ -60,30 +61,7 @@ const base = remoteDestination({
   parseCredential: (raw) => parseOAuthCredential(raw, "microsoft", "OneDrive"),
   capabilities: { supports_checksum: true },
   parseConfig,
-  openStore: (config, credential, env) => openStore(config, credential, env),
+  openStore,
   describe: (config, d) => `Connected to OneDrive${d.owner ? ` of ${d.owner}` : ""}${config.drive_id ? ` (drive ${config.drive_id})` : ""}; the folder '${d.folder_path}' exists and is writable.`,
   where: () => new URL(graphUrl()).host,
 });
-
-export const onedriveDestination = {
-  ...base,
-  /** As remoteDestination's (the same credential hooks), plus the run log for the store (throttling, resumed uploads). */
-  async sync(req: SyncRequest<OnedriveConfig>): Promise<SyncResult> {
-    const env: StoreEnv = {
-      dataDir: req.dataDir,
-      purpose: "sync",
-      updateCredential: (data) => req.updateCredential(data),
-      reconnectNeeded: (message) => {
-        req.markNeedsReconnect?.();
-        req.report.alert?.({ kind: "reconnect_needed", message });
-      },
-    };
-    const store = await openStore(req.config, req.credential, env, (level, message) => req.report.log(level, message));
-    try {
-      const { runSync } = await import("../engine/sync.ts");
-      return await runSync(req, store, { fullCompare: req.config.full_compare === true });
-    } finally {
-      await store.close();
-    }
-  },
-};
