@@ -102,8 +102,10 @@ describe("OneDrive destination", () => {
     const names = ["a:b?.txt", "star*.txt", "trailing dot.", " leading space", "trailing space ", 'q"<>|.txt', "back\\slash"];
     writeTree(src, Object.fromEntries(names.map((n) => [`dir:x/${n}`, n])));
     const data = tempDir("od-data");
-    const r1 = await onedriveDestination.sync!(syncRequest(config(), credential, [src], data));
+    const req1 = syncRequest(config(), credential, [src], data);
+    const r1 = await onedriveDestination.sync!(req1);
     expect(r1.filesTransferred).toBe(names.length);
+    expect(req1.report.lines.filter((l) => l.level !== "info")).toEqual([]);
     expect(graph.namesIn("Backups/odd")).toEqual(["dir：x"]);
     expect(graph.namesIn("Backups/odd/dir：x").sort()).toEqual(["a：b？.txt", "star＊.txt", "trailing dot．", "␠leading space", "trailing space␠", "q＂＜＞｜.txt", "back＼slash"].sort());
     const store = (await onedriveDestination.openStore!(config(), credential, { dataDir: null, purpose: "sync" })) as OnedriveStore;
@@ -306,6 +308,19 @@ describe("upload sessions", () => {
     await store().put("sessions/five.bin", source(file), never());
     expect(logs.slice(before).some((l) => l.startsWith("warning:") && l.includes("An unspecified error has occurred. (500 generalException)"))).toBe(true);
     expect(graph.itemAt("Backups/sessions/five.bin")?.size).toBe(12);
+  });
+
+  test("names that differ only in case are one file on OneDrive: the second upload says so", async () => {
+    const a = join(dir, "upper.txt");
+    writeFileSync(a, "first");
+    const b = join(dir, "lower.txt");
+    writeFileSync(b, "second");
+    const s = store();
+    await s.put("sessions/case/Report.txt", source(a), never());
+    const before = logs.length;
+    await s.put("sessions/case/report.txt", source(b), never());
+    expect(logs.slice(before).some((l) => l.includes("sessions/case/report.txt: OneDrive already had 'Report.txt'"))).toBe(true);
+    expect(graph.namesIn("Backups/sessions/case")).toEqual(["Report.txt"]);
   });
 
   test("a cancelled upload leaves nothing under the name", async () => {

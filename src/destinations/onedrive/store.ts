@@ -313,9 +313,13 @@ export class OnedriveStore implements RemoteStore {
 
   async put(path: string, source: PutSource, signal: AbortSignal): Promise<PutResult> {
     throwIfCancelled(signal);
-    const { dir } = splitStorePath(path);
+    const { dir, base } = splitStorePath(path);
     await this.ensureDir(dir, signal);
     const it = source.size === 0 ? await this.putEmpty(path, source, signal) : await this.putSession(path, source, signal);
+    // OneDrive names are case-insensitive: "A.txt" replaced the "a.txt" that was there, under its name.
+    if (it.name && it.name !== encodeName(base)) {
+      this.o.log?.("warning", `${path}: OneDrive already had '${decodeName(it.name)}' in this folder (names differ only in case there), so both are one file on OneDrive`);
+    }
     return { id: it.cTag ?? it.eTag ?? null, mtime: parseTime(it.fileSystemInfo?.lastModifiedDateTime), serverTime: parseTime(it.lastModifiedDateTime) };
   }
 
