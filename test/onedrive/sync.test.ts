@@ -128,6 +128,10 @@ describe("OneDrive destination", () => {
     expect(r.filesTransferred).toBe(1);
     expect(graph.itemAt("Shared/team/plan.md", "b!second-Drive_1")?.size).toBe(6);
     expect(graph.itemAt("Shared/team/plan.md")).toBeNull();
+    // folder_path "/": the drive's top.
+    const top = await onedriveDestination.sync!(syncRequest(config({ folder_path: "/", drive_id: "b!second-Drive_1" }), credential, [src], tempDir("od-data")));
+    expect(top.filesTransferred).toBe(1);
+    expect(graph.itemAt("team/plan.md", "b!second-Drive_1")?.size).toBe(6);
   });
 
   test("a missing folder fails the test and the run with 'folder not found'", async () => {
