@@ -412,6 +412,7 @@ export class GraphFake {
       throw new GraphError(401, "InvalidAuthenticationToken", "Access token has expired or is not yet valid.", undefined, { "www-authenticate": 'Bearer error="invalid_token"' });
 
     const rest = url.pathname.slice("/v1.0".length);
+    if (rest === "/$batch" && method === "POST") return this.batch(req, res);
     const m = /^(?:\/me\/drive|\/drives\/([^/:]+))(.*)$/.exec(rest);
     if (!m) throw new GraphError(400, "BadRequest", `Resource not found for the segment '${rest.split("/")[1] ?? ""}'.`);
     const driveId = m[1] ? decodeURIComponent(m[1]) : this.defaultDriveId;
@@ -472,6 +473,31 @@ export class GraphFake {
       }
     }
     throw new GraphError(405, "invalidRequest", `${method} is not supported on this resource.`);
+  }
+
+  /**
+   * JSON batching (docs "Combine multiple requests in one HTTP call"): up to 20 requests, each
+   * answered as if sent alone (it is: to this server, with the batch's token), in one 200.
+   */
+  private async batch(req: IncomingMessage, res: ServerResponse) {
+    const body = await this.readJson(req);
+    const requests = Array.isArray(body.requests) ? (body.requests as Record<string, unknown>[]) : null;
+    if (!requests || requests.length === 0) throw new GraphError(400, "BadRequest", "Invalid batch payload format.");
+    if (requests.length > 20) throw new GraphError(400, "BadRequest", "The number of batch requests exceeds the limit of 20.");
+    const responses: Record<string, unknown>[] = [];
+    for (const r of requests) {
+      const sub = await fetch(`${this.url}/v1.0${String(r.url ?? "")}`, {
+        method: String(r.method ?? "GET"),
+        headers: { authorization: req.headers.authorization ?? "", ...(r.body ? { "content-type": "application/json" } : {}) },
+        body: r.body ? JSON.stringify(r.body) : undefined,
+      });
+      const text = await sub.text();
+      const headers: Record<string, string> = {};
+      const retryAfter = sub.headers.get("retry-after");
+      if (retryAfter) headers["Retry-After"] = retryAfter;
+      responses.push({ id: r.id, status: sub.status, headers, ...(text ? { body: JSON.parse(text) } : {}) });
+    }
+    return this.sendJson(req, res, 200, { responses });
   }
 
   private need(item: FakeItem | null): FakeItem {
