@@ -327,6 +327,23 @@ describe("upload sessions", () => {
     expect(graph.namesIn("Backups/sessions/case")).toEqual(["Report.txt"]);
   });
 
+  test("removeMany: JSON batches of 20 DELETEs; a throttled one is sent again after its Retry-After", async () => {
+    const s = store();
+    const file = join(dir, "tiny.txt");
+    writeFileSync(file, "t");
+    const paths = Array.from({ length: 45 }, (_, i) => `sessions/many/f${i}.txt`);
+    for (const p of paths) await s.put(p, source(file), never());
+    graph.inject({ method: "DELETE", path: /many\/f7\.txt:$/, status: 429, retryAfter: 1, times: 1 });
+    const before = graph.requests.length;
+    const logged = logs.length;
+    await s.removeMany([...paths, "sessions/many/never-was.txt"], never());
+    expect(graph.namesIn("Backups/sessions/many")).toEqual([]);
+    expect(graph.recycleBin.filter((it) => /^f\d+\.txt$/.test(it.name) && it.parentId === graph.itemAt("Backups/sessions/many")!.id).length).toBe(45);
+    const batches = graph.requests.slice(before).filter((r) => r.path === "/v1.0/$batch");
+    expect(batches.length).toBe(4); // 20 + 20 + 6, and the throttled one again
+    expect(logs.slice(logged).some((l) => l.includes("OneDrive is throttling requests (429)") && l.includes("as it asked"))).toBe(true);
+  });
+
   test("a cancelled upload leaves nothing under the name", async () => {
     const file = join(dir, "cancel.bin");
     writeFileSync(file, Buffer.alloc(4 * FRAGMENT_UNIT, 1));
