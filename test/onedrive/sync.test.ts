@@ -119,6 +119,20 @@ describe("OneDrive destination", () => {
     expect(writes(before)).toEqual([]);
   });
 
+  test("the fake refuses what Graph refuses, in Graph's words (so the encoding is needed, not decorative)", async () => {
+    for (const name of ["a:b", "q?", "trailing.", "trailing ", " leading", 'x"y']) {
+      const res = await fetch(`${graph.url}/v1.0/me/drive/root:/Backups:/children`, {
+        method: "POST",
+        headers: { authorization: `Bearer ${credential.access_token}`, "content-type": "application/json" },
+        body: JSON.stringify({ name, folder: {}, "@microsoft.graph.conflictBehavior": "fail" }),
+      });
+      expect(res.status).toBe(400);
+      const body = (await res.json()) as { error: { code: string; innerError: { code: string } } };
+      expect(body.error.code).toBe("invalidRequest");
+      expect(body.error.innerError.code).toBe("nameContainsInvalidCharacters");
+    }
+  });
+
   test("drive_id: the files go to that drive, not the user's own", async () => {
     graph.addDrive("b!second-Drive_1");
     graph.mkdirs("Shared", "b!second-Drive_1");
