@@ -210,21 +210,41 @@ export async function startDriveFake(opts: { oauth: Pick<OAuthFake, "validate">;
     if (cur.trim()) clauses.push(cur.trim());
     const unq = (s: string) => s.slice(1, -1).replace(/\\(.)/g, "$1");
     const tests: ((it: DriveItem) => boolean)[] = [];
+    const STR = "('(?:[^'\\\\]|\\\\.)*')";
+    const rules: [RegExp, (m: RegExpExecArray) => (it: DriveItem) => boolean][] = [
+      [
+        new RegExp(`^${STR}\\s+in\\s+parents$`),
+        (m) => {
+          const p = resolve(unq(m[1]!));
+          return (it) => it.parents.includes(p);
+        },
+      ],
+      [
+        /^trashed\s*=\s*(true|false)$/,
+        (m) => {
+          const want = m[1] === "true";
+          return (it) => it.trashed === want;
+        },
+      ],
+      [
+        new RegExp(`^name\\s*=\\s*${STR}$`),
+        (m) => {
+          const n = unq(m[1]!);
+          return (it) => it.name === n;
+        },
+      ],
+      [
+        new RegExp(`^mimeType\\s*(=|!=)\\s*${STR}$`),
+        (m) => {
+          const [op, v] = [m[1], unq(m[2]!)];
+          return (it) => (it.mimeType === v) === (op === "=");
+        },
+      ],
+    ];
     for (const c of clauses) {
-      let m: RegExpExecArray | null;
-      if ((m = /^('(?:[^'\\]|\\.)*')\s+in\s+parents$/.exec(c))) {
-        const p = resolve(unq(m[1]!));
-        tests.push((it) => it.parents.includes(p));
-      } else if ((m = /^trashed\s*=\s*(true|false)$/.exec(c))) {
-        const want = m[1] === "true";
-        tests.push((it) => it.trashed === want);
-      } else if ((m = /^name\s*=\s*('(?:[^'\\]|\\.)*')$/.exec(c))) {
-        const n = unq(m[1]!);
-        tests.push((it) => it.name === n);
-      } else if ((m = /^mimeType\s*(=|!=)\s*('(?:[^'\\]|\\.)*')$/.exec(c))) {
-        const [op, v] = [m[1], unq(m[2]!)];
-        tests.push((it) => (it.mimeType === v) === (op === "="));
-      } else return null;
+      const rule = rules.map(([re, make]) => [re.exec(c), make] as const).find(([m]) => m !== null);
+      if (!rule) return null;
+      tests.push(rule[1](rule[0]!));
     }
     return (it) => tests.every((t) => t(it));
   };
@@ -416,7 +436,9 @@ export async function startDriveFake(opts: { oauth: Pick<OAuthFake, "validate">;
       return gError(res, 500, "backendError", "Internal Error");
     }
 
-    let m: RegExpExecArray | null;
+    const fileRoute = /^\/drive\/v3\/files\/([^/]+)$/.exec(path);
+    const driveRoute = /^\/drive\/v3\/drives\/([^/]+)$/.exec(path);
+    const uploadRoute = /^\/upload\/drive\/v3\/files(?:\/([^/]+))?$/.exec(path);
     if (method === "GET" && path === "/drive/v3/files") {
       count("list");
       const filter = q.get("q") ? parseQ(q.get("q")!) : () => true;
@@ -454,8 +476,8 @@ export async function startDriveFake(opts: { oauth: Pick<OAuthFake, "validate">;
       }
       return send(res, 200, body);
     }
-    if (method === "GET" && (m = /^\/drive\/v3\/files\/([^/]+)$/.exec(path))) {
-      const id = decodeURIComponent(m[1]!);
+    if (method === "GET" && fileRoute) {
+      const id = decodeURIComponent(fileRoute[1]!);
       const it = visible(id, q);
       if (!it) return notFound(res, id);
       if (q.get("alt") === "media") {
@@ -470,9 +492,9 @@ export async function startDriveFake(opts: { oauth: Pick<OAuthFake, "validate">;
       count("get");
       return send(res, 200, view(it));
     }
-    if (method === "GET" && (m = /^\/drive\/v3\/drives\/([^/]+)$/.exec(path))) {
-      const d = drives.get(decodeURIComponent(m[1]!));
-      return d ? send(res, 200, { kind: "drive#drive", ...d }) : notFound(res, m[1]!);
+    if (method === "GET" && driveRoute) {
+      const d = drives.get(decodeURIComponent(driveRoute[1]!));
+      return d ? send(res, 200, { kind: "drive#drive", ...d }) : notFound(res, driveRoute[1]!);
     }
     if (method === "POST" && path === "/drive/v3/files") {
       count("create");
@@ -488,8 +510,8 @@ export async function startDriveFake(opts: { oauth: Pick<OAuthFake, "validate">;
       if (it.mimeType !== FOLDER_MIME) Object.assign(it, writeContent(it.id, Buffer.alloc(0)));
       return send(res, 200, view(it));
     }
-    if ((m = /^\/upload\/drive\/v3\/files(?:\/([^/]+))?$/.exec(path)) && (method === "POST" || method === "PATCH")) {
-      const fileId = m[1] ? decodeURIComponent(m[1]) : null;
+    if (uploadRoute && (method === "POST" || method === "PATCH")) {
+      const fileId = uploadRoute[1] ? decodeURIComponent(uploadRoute[1]) : null;
       const existing = fileId ? visible(fileId, q) : undefined;
       if (fileId && (!existing || existing.trashed)) return notFound(res, fileId);
       const type = q.get("uploadType");
@@ -532,9 +554,9 @@ export async function startDriveFake(opts: { oauth: Pick<OAuthFake, "validate">;
       }
       return gError(res, 400, "invalid", "Invalid Value: uploadType");
     }
-    if (method === "PATCH" && (m = /^\/drive\/v3\/files\/([^/]+)$/.exec(path))) {
+    if (method === "PATCH" && fileRoute) {
       count("update");
-      const id = decodeURIComponent(m[1]!);
+      const id = decodeURIComponent(fileRoute[1]!);
       const it = visible(id, q);
       if (!it) return notFound(res, id);
       const metadata = JSON.parse((await readBody(req)).toString() || "{}") as Partial<DriveItem>;
@@ -542,9 +564,9 @@ export async function startDriveFake(opts: { oauth: Pick<OAuthFake, "validate">;
       applyMetadata(it, metadata, q, false);
       return send(res, 200, view(it));
     }
-    if (method === "DELETE" && (m = /^\/drive\/v3\/files\/([^/]+)$/.exec(path))) {
+    if (method === "DELETE" && fileRoute) {
       count("delete");
-      const id = decodeURIComponent(m[1]!);
+      const id = decodeURIComponent(fileRoute[1]!);
       if (!visible(id, q)) return notFound(res, id);
       items.delete(resolve(id));
       rmSync(blob(resolve(id)), { force: true });
