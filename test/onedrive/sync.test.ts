@@ -156,6 +156,10 @@ describe("OneDrive destination", () => {
     writeTree(src, { "x.txt": "x" });
     await expect(onedriveDestination.sync!(syncRequest(config({ folder_path: "/No/Such/Folder" }), credential, [src], tempDir("od-data")))).rejects.toThrow(/folder not found/);
     expect(graph.itemAt("No")).toBeNull();
+    const noDrive = await onedriveDestination.test!(config({ drive_id: "b!no-such-drive" }), credential, never());
+    expect(noDrive.success).toBe(false);
+    expect(noDrive.message).toContain("drive not found");
+    expect(noDrive.details).toEqual({ kind: "not_found" });
   });
 
   test("connection test: the folder exists and is writable (the probe goes to the recycle bin)", async () => {

@@ -192,7 +192,17 @@ export class OnedriveStore implements RemoteStore {
    * test) a probe folder can be made in it and deleted (to the recycle bin).
    */
   async check(signal: AbortSignal): Promise<Record<string, unknown>> {
-    const drive = (await (await this.request("GET", this.base, "Reading the drive", signal)).json()) as {
+    const driveRes = await this.request("GET", this.base, "Reading the drive", signal, { accept: [404] });
+    if (driveRes.status === 404) {
+      await driveRes.body?.cancel();
+      throw new DestinationError(
+        "not_found",
+        this.o.driveId
+          ? `drive not found: OneDrive has no drive '${this.o.driveId}' for this account (check drive_id)`
+          : "drive not found: this account has no OneDrive (a work account needs OneDrive set up and licensed)",
+      );
+    }
+    const drive = (await driveRes.json()) as {
       id?: string;
       driveType?: string;
       owner?: { user?: { displayName?: string } };
