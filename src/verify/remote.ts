@@ -6,6 +6,7 @@
 // compared byte for byte with the local file as it streams (as rclone check --download does: no
 // hashing, memory one chunk per file in flight). Nothing is written anywhere.
 import { createHash } from "node:crypto";
+import { QuickXorHash } from "../destinations/onedrive/quickxor.ts";
 import { closeSync, createReadStream, openSync, readSync } from "node:fs";
 import { basename } from "node:path";
 import type { Readable } from "node:stream";
@@ -33,7 +34,7 @@ export interface VerifyOutcome extends VerifyCounts {
 }
 
 /** Hashes node:crypto computes for a local file; quickxor (OneDrive) is not among them yet. */
-const LOCAL_HASHES = new Set<HashKind>(["md5", "sha1", "sha256"]);
+const LOCAL_HASHES = new Set<HashKind>(["md5", "sha1", "sha256", "quickxor"]);
 /** Files read back at once in a deep verify, at most (rclone check's --checkers default is 8). */
 const DEEP_CONCURRENCY = 8;
 
@@ -165,10 +166,11 @@ function sourceTops(sources: string[]): { top: string; dir: string }[] {
   });
 }
 
+/** The local file's hashes in the form stores list them: hex, and base64 for OneDrive's QuickXorHash. */
 async function hashLocal(path: string, kinds: string[]): Promise<Record<string, string>> {
-  const hashes = kinds.map((k) => createHash(k));
+  const hashes = kinds.map((k) => (k === "quickxor" ? new QuickXorHash() : createHash(k)));
   for await (const chunk of createReadStream(path)) for (const h of hashes) h.update(chunk as Buffer);
-  return Object.fromEntries(kinds.map((k, i) => [k, hashes[i]!.digest("hex")]));
+  return Object.fromEntries(kinds.map((k, i) => [k, hashes[i] instanceof QuickXorHash ? hashes[i].digest() : (hashes[i] as ReturnType<typeof createHash>).digest("hex")]));
 }
 
 /**
