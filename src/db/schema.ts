@@ -120,7 +120,9 @@ export const schedules = sqliteTable(
     timezone: text("timezone"),
     catchUp: integer("catch_up", { mode: "boolean" }).notNull().default(true),
     // What a firing starts: a backup run (default) or a verify run.
-    action: text("action", { enum: ["backup", "verify"] }).notNull().default("backup"),
+    action: text("action", { enum: ["backup", "verify"] })
+      .notNull()
+      .default("backup"),
     // When the scheduler last fired (or deliberately skipped) this schedule: the base for catch-up.
     lastFiredAt: text("last_fired_at"),
     createdAt: createdAt(),
@@ -137,7 +139,9 @@ export const runs = sqliteTable(
       .notNull()
       .references(() => jobs.id, { onDelete: "cascade" }),
     status: text("status", { enum: ["pending", "running", "completed", "failed", "cancelled"] }).notNull(),
-    kind: text("kind", { enum: ["backup", "restore", "verify"] }).notNull().default("backup"),
+    kind: text("kind", { enum: ["backup", "restore", "verify"] })
+      .notNull()
+      .default("backup"),
     trigger: text("trigger", { enum: ["manual", "scheduled"] }).notNull(),
     scheduleId: integer("schedule_id").references(() => schedules.id, { onDelete: "set null" }),
     startedAt: text("started_at"),

@@ -3,6 +3,7 @@
 // without listening on a port.
 import { Elysia } from "elysia";
 import { authRoutes } from "../auth/routes.ts";
+import { configBackupRoutes } from "../config-backup/routes.ts";
 import type { AppContext } from "../context.ts";
 import { credentialRoutes } from "../credentials/routes.ts";
 import { apiDocs } from "../docs/openapi.ts";
@@ -20,7 +21,7 @@ import { backupRoutes } from "../system/backup.ts";
 import { systemFsRoutes } from "../system/fs-routes.ts";
 import { systemRoutes } from "../system/routes.ts";
 import { webPages } from "../web/pages/index.ts";
-import { deferBodyError, deferredBodyError, jsonNestsDeeperThan, MAX_JSON_DEPTH, readBodyLimited } from "./body.ts";
+import { deferBodyError, deferredBodyError, jsonNestsDeeperThan, MAX_JSON_DEPTH, readBodyBytesLimited, readBodyLimited } from "./body.ts";
 import { ApiError, badRequest, headersTooLarge, internalError, notFound, payloadTooLarge, unsupportedMediaType, validationError } from "./errors.ts";
 import { MAX_HEADER_BYTES, requestHeadBytes } from "./limits.ts";
 import { crossOriginRefusal } from "./origin.ts";
@@ -69,6 +70,16 @@ export function createApp(ctx: AppContext, services: Services) {
       .onParse(async ({ request, contentType }) => {
         const type = (contentType ?? "").split(";")[0]!.trim().toLowerCase();
         const api = isApiPath(new URL(request.url).pathname);
+        // File uploads (configuration restore): the form's fields, files as File objects.
+        if (type === "multipart/form-data") {
+          try {
+            const bytes = await readBodyBytesLimited(request, MAX_BODY_BYTES);
+            const form = await new Response(bytes as Uint8Array<ArrayBuffer>, { headers: { "content-type": request.headers.get("content-type") ?? "" } }).formData();
+            return Object.fromEntries(form.entries());
+          } catch (err) {
+            return deferBodyError(request, err instanceof ApiError ? err : badRequest("Request body is not valid multipart/form-data"));
+          }
+        }
         if (!api && type !== "application/x-www-form-urlencoded") return {};
         let text: string;
         try {
@@ -147,6 +158,7 @@ export function createApp(ctx: AppContext, services: Services) {
       .use(metricsRoutes(ctx, services, httpRequests))
       .use(backupRoutes(ctx))
       .use(notificationRoutes(ctx, services.notifier))
+      .use(configBackupRoutes(ctx, { activeRunIds: () => services.engine.activeRunIds(), rearm: () => services.scheduler.rearm() }))
       .use(webPages(ctx, services))
   );
 }
