@@ -1,7 +1,7 @@
 // Export → import into a fresh server (replace and setup-from-backup) against the real app, real
 // SQLite and a real S3 run on radosgw with the imported credential; merge, wrong password,
 // tampered and truncated files, and 409 while a run is active.
-import { afterAll, beforeAll, describe, expect, test } from "bun:test";
+import { afterAll, beforeAll, expect, test } from "bun:test";
 import { mkdirSync, mkdtempSync, realpathSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
