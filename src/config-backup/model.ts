@@ -1,6 +1,16 @@
 // Schemas of the configuration backup routes (request bodies, answers), shared with OpenAPI.
 import { t } from "elysia";
 
+/** The only paths that take multipart/form-data (everything else in the API is JSON only): API and pages. */
+export const UPLOAD_PATHS: ReadonlySet<string> = new Set([
+  "/api/config/import/preview",
+  "/api/config/import",
+  "/api/auth/setup-from-backup",
+  "/settings/restore/preview",
+  "/settings/restore",
+  "/setup/restore",
+]);
+
 export const ExportBody = t.Object(
   { password: t.String({ maxLength: 1024, description: "At least 8 characters; needed again to import the file" }) },
   { examples: [{ password: "correct horse battery staple" }] },

@@ -3,6 +3,7 @@
 // without listening on a port.
 import { Elysia } from "elysia";
 import { authRoutes } from "../auth/routes.ts";
+import { UPLOAD_PATHS } from "../config-backup/model.ts";
 import { configBackupRoutes } from "../config-backup/routes.ts";
 import type { AppContext } from "../context.ts";
 import { credentialRoutes } from "../credentials/routes.ts";
@@ -69,9 +70,10 @@ export function createApp(ctx: AppContext, services: Services) {
       // It refuses nothing itself (see deferBodyError): the API takes JSON only, pages take forms.
       .onParse(async ({ request, contentType }) => {
         const type = (contentType ?? "").split(";")[0]!.trim().toLowerCase();
-        const api = isApiPath(new URL(request.url).pathname);
-        // File uploads (configuration restore): the form's fields, files as File objects.
-        if (type === "multipart/form-data") {
+        const pathname = new URL(request.url).pathname;
+        const api = isApiPath(pathname);
+        // File uploads (configuration restore), on their routes only: the form's fields, files as File objects.
+        if (type === "multipart/form-data" && UPLOAD_PATHS.has(pathname)) {
           try {
             const bytes = await readBodyBytesLimited(request, MAX_BODY_BYTES);
             const form = await new Response(bytes as Uint8Array<ArrayBuffer>, { headers: { "content-type": request.headers.get("content-type") ?? "" } }).formData();
