@@ -7,6 +7,7 @@ import type { AppContext } from "../../context.ts";
 import type { Services } from "../../services.ts";
 import { accountPages } from "./account.tsx";
 import { authPages } from "./auth.tsx";
+import { configBackupPages } from "./config-backup.tsx";
 import { credentialPages } from "./credentials.tsx";
 import { drivePages } from "./drives.tsx";
 import { jobEditorPages } from "./job-editor.tsx";
@@ -27,5 +28,6 @@ export function webPages(ctx: AppContext, services: Services) {
     .use(credentialPages(ctx))
     .use(notificationPages(ctx, services))
     .use(settingsPages(ctx))
+    .use(configBackupPages(ctx, { activeRunIds: () => services.engine.activeRunIds(), rearm: () => services.scheduler.rearm() }))
     .use(publicPages(ctx));
 }
