@@ -317,12 +317,22 @@ function planJob(j: BackupJob, where: string, warnings: string[]): PlannedJob {
       sourceDirs,
       destinationType: type,
       destinationConfig: config,
-      syncOptions: { ...normalizeSyncOptions(j.sync_options), ...pickKnownSyncOptions(j.sync_options) },
+      syncOptions: importedSyncOptions(j.sync_options, type),
       alertAfterHours: j.x_dynamight?.alert_after_hours ?? null,
     },
     credentialName: j.credential_name ?? null,
     schedules: j.schedules.map((s, i) => planSchedule(s, `${where} schedule ${i + 1}`)),
   };
+}
+
+/** The file's options as ours; the original checks space by default ("warn") where we can (local). */
+function importedSyncOptions(raw: Record<string, unknown>, type: DestinationType): Record<string, unknown> {
+  const out: Record<string, unknown> = { ...normalizeSyncOptions(raw), ...pickKnownSyncOptions(raw) };
+  if (type !== "local") {
+    out.provider_options = null;
+    out.space_check = "none";
+  } else if (raw.space_check === undefined) out.space_check = "warn";
+  return normalizeSyncOptions(out);
 }
 
 function planSettings(raw: Record<string, string>): [string, unknown][] {

@@ -12,7 +12,7 @@ import { checkJobPaths } from "../system/host-paths.ts";
 import type { HostPathRules } from "../system/paths.ts";
 import type { JobView } from "./model.ts";
 import * as q from "./queries.ts";
-import { normalizeSyncOptions, validateSyncOptions } from "./sync-options.ts";
+import { checkExcludeDirs, normalizeSyncOptions, validateSyncOptions } from "./sync-options.ts";
 
 export interface JobInput {
   name: string;
@@ -80,6 +80,7 @@ export function validateJob(db: Db, input: JobInput, rules: HostPathRules): q.Jo
     throw invalidField("credential_id", `is required for ${dest.name} destinations`);
   }
   const sourceDirs = validateSources(input.source_dirs);
+  checkExcludeDirs(syncOptions.exclude_dirs, sourceDirs);
   checkJobPaths(sourceDirs, dest, config!, rules);
   return {
     name,
