@@ -2,6 +2,7 @@
 // logging) lives here; features only add route modules. Tests call `createApp(ctx).handle(req)`
 // without listening on a port.
 import { Elysia } from "elysia";
+import { confirmRoutes } from "../auth/confirm-routes.ts";
 import { authRoutes } from "../auth/routes.ts";
 import { UPLOAD_PATHS } from "../config-backup/model.ts";
 import { configBackupRoutes } from "../config-backup/routes.ts";
@@ -19,6 +20,7 @@ import { scheduleRoutes } from "../schedules/routes.ts";
 import type { Services } from "../services.ts";
 import { settingsRoutes } from "../settings/routes.ts";
 import { backupRoutes } from "../system/backup.ts";
+import { fileManagerRoutes } from "../system/files-routes.ts";
 import { systemFsRoutes } from "../system/fs-routes.ts";
 import { systemRoutes } from "../system/routes.ts";
 import { webPages } from "../web/pages/index.ts";
@@ -154,6 +156,8 @@ export function createApp(ctx: AppContext, services: Services) {
       .use(credentialRoutes(ctx))
       .use(providerRoutes(ctx))
       .use(systemFsRoutes(ctx))
+      .use(fileManagerRoutes(ctx))
+      .use(confirmRoutes(ctx))
       .use(scheduleRoutes(ctx, (jobId) => services.scheduler.rearm(jobId)))
       .use(settingsRoutes(ctx))
       .use(liveRoutes(ctx, services))
