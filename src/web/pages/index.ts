@@ -10,6 +10,7 @@ import { authPages } from "./auth.tsx";
 import { configBackupPages } from "./config-backup.tsx";
 import { credentialPages } from "./credentials.tsx";
 import { drivePages } from "./drives.tsx";
+import { filePages } from "./files.tsx";
 import { jobEditorPages } from "./job-editor.tsx";
 import { jobPages } from "./jobs.tsx";
 import { notificationPages } from "./notifications.tsx";
@@ -20,6 +21,7 @@ import { settingsPages } from "./settings.tsx";
 export function webPages(ctx: AppContext, services: Services) {
   return new Elysia({ name: "web-pages" })
     .use(drivePages(ctx))
+    .use(filePages(ctx))
     .use(authPages(ctx))
     .use(accountPages(ctx))
     .use(jobEditorPages(ctx, services))
