@@ -121,16 +121,18 @@ export function FilesPage(props: FilesPageProps) {
                 Sizes
               </a>
             </div>
-            <form method="get" action="/files" class="row" role="search">
-              <input type="hidden" name="path" value={l.path} />
-              <label class="sr-only" for="file-search">
-                Search names in this folder
-              </label>
-              <input id="file-search" name="q" type="search" placeholder="Search names in this folder" value={props.search?.q ?? ""} maxlength="200" />
-              <button class="btn small-btn" type="submit">
-                Search
-              </button>
-            </form>
+            <search>
+              <form method="get" action="/files" class="row">
+                <input type="hidden" name="path" value={l.path} />
+                <label class="sr-only" for="file-search">
+                  Search names in this folder
+                </label>
+                <input id="file-search" name="q" type="search" placeholder="Search names in this folder" value={props.search?.q ?? ""} maxlength="200" />
+                <button class="btn small-btn" type="submit">
+                  Search
+                </button>
+              </form>
+            </search>
             {props.search ? (
               <div id="search-results">
                 <h2 safe>{`Found ${props.search.results.length}${props.search.truncated ? "+ (stopped early: narrow the search)" : ""} for "${props.search.q}"`}</h2>
