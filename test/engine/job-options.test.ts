@@ -14,6 +14,7 @@ import { setup } from "../auth/helpers.ts";
 import { testApp } from "../helpers/app.ts";
 import { describeIf, missingCommand, notRoot } from "../helpers/prereq.ts";
 import { startUsb, tempDir, type UsbDrive } from "../system/helpers.ts";
+import { getPage, localJobForm, postForm, signedIn as webSignedIn } from "../web/helpers.ts";
 
 async function signedIn(allowed?: string[]) {
   const t = testApp(allowed ? { config: { allowedBrowsePaths: allowed } } : {});
@@ -76,6 +77,33 @@ describe("job options: validation", () => {
     // The remote engine's matcher reads the same patterns the same way.
     const m = new ExcludeMatcher(excludeDirPatterns("/a/src", o.exclude_dirs));
     expect([m.matches("cache", true), m.matches("deep/cache", true), m.matches("x*y", true), m.matches("xay", true)]).toEqual([true, false, true, false]);
+  });
+});
+
+describe("job options in the job editor", () => {
+  test("the local form shows the fields, saves them, and a bad excluded folder is refused on the form", async () => {
+    const { client } = await webSignedIn();
+    const src = tempDir("movein-editor-");
+    const form = localJobForm("Editor opts", src, src, {
+      "dest.backup_subdir": "out",
+      "sync.exclude_dirs": `${src}/cache\n${src}/tmp`,
+      "sync.checksum_mode": "true",
+      "sync.compress": "false",
+      "sync.ignore_times": "false",
+      "sync.space_check": "fail",
+    });
+    const res = await postForm(client, "/jobs/new", form);
+    expect(res.status).toBe(303);
+    const id = Number(res.res.headers.get("location")!.split("/").pop());
+    const job = (await client.json("GET", `/api/jobs/${id}`)).body;
+    expect(job.sync_options).toMatchObject({ exclude_dirs: [`${src}/cache`, `${src}/tmp`], provider_options: { checksum_mode: true, compress: false, ignore_times: false }, space_check: "fail" });
+    const edit = await getPage(client, `/jobs/${id}/edit`);
+    expect(edit.text).toContain('id="local-sync-options"');
+    expect(edit.text).toMatch(/<option value="fail" selected>/);
+    expect(edit.text).toContain(`${src}/cache`);
+    const bad = await postForm(client, "/jobs/new", { ...form, name: "Bad", "sync.exclude_dirs": "/elsewhere/x" }, { htmx: true });
+    expect(bad.text).toContain("Field &#x27;sync_options.exclude_dirs.0&#x27; must be a folder inside one of the job&#x27;s source folders");
+    expect(bad.text).toMatch(/name="sync.exclude_dirs"[^>]*aria-invalid="true"/);
   });
 });
 
