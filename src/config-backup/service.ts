@@ -99,7 +99,12 @@ export function buildDocument(db: Db, key: Uint8Array, now = new Date()): Backup
     for (let n = 2; taken.has(name); n++) name = `${c.name} (${n})`;
     taken.add(name);
     credNames.set(c.id, name);
-    const data = JSON.parse(open(key, c.data, credentialContext(c.id))) as Record<string, string>;
+    let data: Record<string, string>;
+    try {
+      data = JSON.parse(open(key, c.data, credentialContext(c.id))) as Record<string, string>;
+    } catch {
+      throw conflict(`Credential '${c.name}' cannot be decrypted with this data folder's key (was the database moved without its secret key?): fix or delete it, then export again`);
+    }
     const tag = DATA_TAG[c.providerType];
     if (tag) credentials.push({ name, provider_type: c.providerType, data: exportCredentialData(tag, data) });
     // A type the original has no enum variant for would make its reader refuse the whole file.
