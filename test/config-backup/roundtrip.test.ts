@@ -127,11 +127,16 @@ describeIf(reason)("configuration backup: export, then import into a fresh serve
   test("replace into a fresh server: same jobs, schedules, settings, channel, API key; the old login with 2FA; a real S3 run with the imported credential", async () => {
     const dst = testApp();
     await setup(dst.client, "admin", "another password 9");
+    const own = await dst.client.json("POST", "/api/jobs", {
+      body: { name: "Replaced away", source_dirs: [world.folder], destination_type: "local", destination_config: { mount_point: "/mnt", backup_subdir: "gone" } },
+    });
+    expect((await dst.client.json("POST", `/api/jobs/${own.body.id}/schedules`, { body: { schedule_type: "daily", hour: 1, minute: 0 } })).status).toBe(201);
     dst.services.scheduler.start();
-    expect(dst.services.scheduler.armedSchedules()).toEqual([]);
+    expect(dst.services.scheduler.armedSchedules().map((a) => a.job_id)).toEqual([own.body.id]);
     const preview = await upload(dst.client, "/api/config/import/preview", file, { password: BACKUP_PASSWORD, strategy: "replace" });
     expect(preview.status).toBe(200);
     expect(preview.body).toMatchObject({ valid: true, version: 1, jobs_count: 2, credentials_count: 1, schedules_count: 3, notification_channels_count: 1, conflicts: [] });
+    expect((await dst.client.json("GET", "/api/jobs")).body.map((j: any) => j.name)).toEqual(["Replaced away"]);
     expect(preview.body.items).toContainEqual({ kind: "job", name: "Docs to S3", action: "add" });
     expect(preview.body.items).toContainEqual({ kind: "user", name: "admin", action: "replace" });
 
@@ -139,7 +144,9 @@ describeIf(reason)("configuration backup: export, then import into a fresh serve
     expect(imported.status).toBe(200);
     expect(imported.body).toMatchObject({ success: true, jobs_imported: 2, credentials_imported: 1, schedules_imported: 3, notification_channels_imported: 1, api_keys_imported: 1 });
     // Re-armed at once: the enabled job's two schedules (the disabled job's one never fires).
-    expect(dst.services.scheduler.armedSchedules().length).toBe(2);
+    const armed = dst.services.scheduler.armedSchedules();
+    expect(armed.length).toBe(2);
+    expect(armed.some((a) => a.job_id === own.body.id)).toBe(false);
 
     // Replace ended the sessions; the exported account signs in, with its 2FA.
     expect((await dst.client.json("GET", "/api/jobs")).status).toBe(401);
