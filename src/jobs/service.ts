@@ -70,7 +70,7 @@ export function validateJob(db: Db, input: JobInput, rules: HostPathRules): q.Jo
   } catch (err) {
     configError(err);
   }
-  const syncOptions = validateSyncOptions(input.sync_options, dest.capabilities, dest.name);
+  const syncOptions = validateSyncOptions(input.sync_options, dest.capabilities, dest.name, input.destination_type);
   const credentialId = input.credential_id ?? null;
   if (credentialId !== null) {
     const cred = q.credentialType(db, credentialId);

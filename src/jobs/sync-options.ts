@@ -12,7 +12,7 @@ export { DEFAULT_SYNC_OPTIONS, normalizeSyncOptions };
 const MAX_PATTERNS = 200;
 
 /** Strict: for the API. Refuses options the destination type cannot honour. */
-export function validateSyncOptions(raw: unknown, caps: Capabilities, typeName: string): SyncOptions {
+export function validateSyncOptions(raw: unknown, caps: Capabilities, typeName: string, type?: string): SyncOptions {
   if (raw === undefined || raw === null) return { ...DEFAULT_SYNC_OPTIONS };
   if (typeof raw !== "object" || Array.isArray(raw)) throw invalidField("sync_options", "must be an object");
   const o = raw as Record<string, unknown>;
@@ -68,7 +68,7 @@ export function validateSyncOptions(raw: unknown, caps: Capabilities, typeName: 
     out.space_check = o.space_check as SyncOptions["space_check"];
   }
   // rsync switches and a free-space estimate mean something only where rsync writes to a local disk.
-  const local = typeName === "Local / USB";
+  const local = type === "local";
   if (out.provider_options !== null && !local) throw invalidField("sync_options.provider_options", `is not supported by ${typeName} (local/USB destinations only)`);
   if (out.space_check !== "none" && !local) throw invalidField("sync_options.space_check", `is not supported by ${typeName} (local/USB destinations only)`);
   const unsupported = (field: string, set: boolean, supported: boolean) => {
