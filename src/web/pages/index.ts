@@ -27,7 +27,7 @@ export function webPages(ctx: AppContext, services: Services) {
     .use(jobEditorPages(ctx, services))
     .use(jobPages(ctx, services))
     .use(runPages(ctx, services))
-    .use(credentialPages(ctx))
+    .use(credentialPages(ctx, services))
     .use(notificationPages(ctx, services))
     .use(settingsPages(ctx))
     .use(configBackupPages(ctx, { activeRunIds: () => services.engine.activeRunIds(), rearm: () => services.scheduler.rearm() }))
