@@ -3,6 +3,7 @@
 // (`plan`); the rows are then written in one SQLite transaction, so an import is all or nothing.
 // Secrets travel decrypted inside the encrypted file and are sealed again with this data
 // folder's key on the way in. See docs/config-backup.md.
+import { forgetPrincipals } from "../auth/principal-cache.ts";
 import { open, seal } from "../crypto/seal.ts";
 import type { Db } from "../db/client.ts";
 import { DEFAULT_SYNC_OPTIONS, DESTINATION_TYPES, DestinationError, type DestinationType, normalizeSyncOptions } from "../destinations/contract.ts";
@@ -566,6 +567,8 @@ export async function importBackup(db: Db, key: Uint8Array, file: Uint8Array, pa
     if (q.activeRunCount(tx) > 0) throw conflict("A backup run is active: wait for it to finish before importing", { code: "BACKUP_JOBS_RUNNING" });
     return applyPlan(tx, key, planImport(db, doc, strategy), userId);
   });
+  // Sessions, API keys and the account may have changed under the guard's cache.
+  forgetPrincipals(db);
   deps.rearm();
   return result;
 }
@@ -585,6 +588,7 @@ export async function setupFromBackup(db: Db, key: Uint8Array, file: Uint8Array,
     const userId = q.insertUser(tx, plan.user!.username, plan.user!.passwordHash);
     applyPlan(tx, key, plan, userId);
   });
+  forgetPrincipals(db);
   deps.rearm();
   return { success: true, username: plan.user!.username };
 }
