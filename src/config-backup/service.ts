@@ -54,6 +54,9 @@ function exportCredentialData(tag: string, data: Record<string, string>) {
   const out: Record<string, unknown> = { type: tag };
   for (const f of DATA_FIELDS[tag]!) out[f] = data[f] ?? null;
   if (tag === "o_auth") out.expires_at = Number.parseInt(data.expires_at ?? "0", 10) || 0;
+  // Ours beyond the original's fields (an OAuth client's id, secret and tenant): after them, where
+  // its reader ignores them.
+  for (const [k, v] of Object.entries(data)) if (!(k in out)) out[k] = v;
   return out as { type: string } & Record<string, unknown>;
 }
 

@@ -143,6 +143,14 @@ describeIf(missingCommand("openssl"))("the .dmbackup envelope is OpenSSL's", () 
       body: { name: "To S3", source_dirs: ["/srv/data"], destination_type: "s3", destination_config: { bucket: "b1", region: "us-east-1" }, credential_id: cred.body.id },
     });
     expect(job.status).toBe(201);
+    const drive = await client.json("POST", "/api/credentials", {
+      body: {
+        name: "drive",
+        provider_type: "google_drive",
+        data: { client_id: "cid.apps.googleusercontent.com", client_secret: "csecret", access_token: "ya29.a", refresh_token: "1//r", expires_at: 1772379005 },
+      },
+    });
+    expect(drive.status).toBe(201);
     const dir = mkdtempSync(join(tmpdir(), "movein-openssl-"));
     writeFileSync(join(dir, "x.dmbackup"), await exportFile(client));
     const r = await openssl(["-d", "-in", join(dir, "x.dmbackup"), "-out", join(dir, "x.yaml")], BACKUP_PASSWORD);
@@ -152,7 +160,23 @@ describeIf(missingCommand("openssl"))("the .dmbackup envelope is OpenSSL's", () 
     const doc = parseYaml(text);
     expect(doc).toMatchObject({ version: 1, app_name: "dynamight", user: { username: "admin", totp_enabled: false } });
     expect(Object.keys(doc).slice(0, 7)).toEqual(["version", "exported_at", "app_name", "settings", "credentials", "jobs", "user"]);
-    expect(doc.credentials).toEqual([{ name: "store", provider_type: "s3", data: { type: "s3", access_key_id: "AKID", secret_access_key: "s3-secret-in-file" } }]);
+    expect(doc.credentials[0]).toEqual({ name: "store", provider_type: "s3", data: { type: "s3", access_key_id: "AKID", secret_access_key: "s3-secret-in-file" } });
+    // The original's o_auth fields first, then ours (the OAuth client), which its reader ignores.
+    expect(doc.credentials[1].data).toEqual({
+      type: "o_auth",
+      access_token: "ya29.a",
+      refresh_token: "1//r",
+      expires_at: 1772379005,
+      client_id: "cid.apps.googleusercontent.com",
+      client_secret: "csecret",
+    });
+    // And they come back in: an imported Drive credential still names its client.
+    const fresh = testApp();
+    const restored = await upload(fresh.client, "/api/auth/setup-from-backup", new Uint8Array(readFileSync(join(dir, "x.dmbackup"))), { password: BACKUP_PASSWORD });
+    expect(restored.status).toBe(200);
+    const { openCredentialData } = await import("../../src/credentials/service.ts");
+    const ids = (fresh.ctx.db.$client.query("SELECT id FROM credentials WHERE name = 'drive'").all() as { id: number }[]).map((r) => r.id);
+    expect(openCredentialData(fresh.ctx.db, fresh.ctx.secret, ids[0]!)).toMatchObject({ client_id: "cid.apps.googleusercontent.com", client_secret: "csecret", refresh_token: "1//r" });
     expect(doc.jobs[0]).toMatchObject({ name: "To S3", destination_type: "s3", destination: { type: "s3", bucket: "b1", region: "us-east-1" }, credential_name: "store", schedules: [] });
     // Every string is quoted, as the sheet asks of writers (a '5' stays a string for serde).
     expect(text).toContain("max_runs_per_job: '10'");
