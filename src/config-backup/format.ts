@@ -47,7 +47,8 @@ export interface BackupJob {
   sync_options: Record<string, unknown>;
   credential_name?: string | null;
   schedules: BackupSchedule[];
-  x_dynamight?: { alert_after_hours: number | null };
+  /** encryption_credential: the name of the "encryption" credential sync_options.encryption uses (ids do not travel). */
+  x_dynamight?: { alert_after_hours: number | null; encryption_credential?: string | null };
 }
 
 export interface BackupUser {
@@ -178,7 +179,12 @@ function job(v: unknown, where: string): BackupJob {
     credential_name: optStr(o.credential_name, `${where}.credential_name`),
     schedules: list(o.schedules, `${where}.schedules`).map((s, i) => schedule(s, `${where}.schedules[${i}]`)),
   };
-  if (isObj(o.x_dynamight)) out.x_dynamight = { alert_after_hours: optInt(o.x_dynamight.alert_after_hours, `${where}.x_dynamight.alert_after_hours`) };
+  if (isObj(o.x_dynamight)) {
+    out.x_dynamight = {
+      alert_after_hours: optInt(o.x_dynamight.alert_after_hours, `${where}.x_dynamight.alert_after_hours`),
+      encryption_credential: optStr(o.x_dynamight.encryption_credential, `${where}.x_dynamight.encryption_credential`),
+    };
+  }
   return out;
 }
 

@@ -4,6 +4,7 @@
 // Secrets travel decrypted inside the encrypted file and are sealed again with this data
 // folder's key on the way in. See docs/config-backup.md.
 import { forgetPrincipals } from "../auth/principal-cache.ts";
+import { credentialFieldsFor, parseCredentialData } from "../credentials/service.ts";
 import { open, seal } from "../crypto/seal.ts";
 import type { Db } from "../db/client.ts";
 import { DEFAULT_SYNC_OPTIONS, DESTINATION_TYPES, DestinationError, type DestinationType, normalizeSyncOptions } from "../destinations/contract.ts";
@@ -134,7 +135,7 @@ export function buildDocument(db: Db, key: Uint8Array, now = new Date()): Backup
       sync_options: { ...normalizeSyncOptions(j.syncOptions), ...pickKnownSyncOptions(j.syncOptions) },
       credential_name: j.credentialId === null ? null : (credNames.get(j.credentialId) ?? null),
       schedules: schedulesByJob.get(j.id) ?? [],
-      x_dynamight: { alert_after_hours: j.alertAfterHours },
+      x_dynamight: { alert_after_hours: j.alertAfterHours, encryption_credential: encryptionCredentialName(j.syncOptions, credNames) },
     };
   });
 
@@ -167,6 +168,11 @@ export function buildDocument(db: Db, key: Uint8Array, now = new Date()): Backup
     },
     x_dynamight: { notification_channels: channels, api_keys: apiKeys, credentials: extraCredentials },
   };
+}
+
+function encryptionCredentialName(raw: unknown, names: Map<number, string>): string | null {
+  const id = normalizeSyncOptions(raw).encryption?.password_credential_id;
+  return id === undefined ? null : (names.get(id) ?? null);
 }
 
 /** Keys of the stored options this version knows, as stored (so options added later travel unchanged). */
@@ -219,6 +225,8 @@ interface PlannedCredential {
 interface PlannedJob {
   values: Omit<q.JobInsert, "credentialId">;
   credentialName: string | null;
+  /** The "encryption" credential sync_options.encryption names (its id is set on apply). */
+  encryptionCredential: string | null;
   schedules: q.ScheduleInsert[];
 }
 interface PlannedChannel {
@@ -244,22 +252,22 @@ export interface ImportPlan {
 const inFile = (where: string, message: string) => backupError("BACKUP_INVALID_FORMAT", `${where}: ${message}`);
 const words = (err: unknown) => (err instanceof ApiError || err instanceof DestinationError || err instanceof Error ? err.message : String(err));
 
-function providerTypeOf(c: BackupCredential): DestinationType | null {
+/** A credential type this server has: a destination type with credentials, or "encryption". */
+function providerTypeOf(c: BackupCredential): string | null {
   const t = c.provider_type === "web_dav" ? "webdav" : c.provider_type === "one_drive" ? "onedrive" : c.provider_type;
-  return isDestinationType(t) ? t : null;
+  return credentialFieldsFor(t)?.length ? t : null;
 }
 
-function planCredentialData(c: BackupCredential, providerType: DestinationType): Record<string, string> {
+function planCredentialData(c: BackupCredential, providerType: string): Record<string, string> {
   const fields: Record<string, string> = {};
   for (const [k, v] of Object.entries(c.data)) {
     if (k === "type" || v === null || v === undefined) continue;
     fields[k] = typeof v === "string" ? v : String(v);
   }
-  const dest = destinationFor(providerType);
-  const known = new Set(dest.credentialFields.map((f) => f.name));
+  const known = new Set((credentialFieldsFor(providerType) ?? []).map((f) => f.name));
   for (const k of Object.keys(fields)) if (!known.has(k)) delete fields[k];
   try {
-    return dest.parseCredential(fields);
+    return parseCredentialData(providerType, fields);
   } catch (err) {
     throw inFile(`Credential '${c.name}'`, words(err));
   }
@@ -330,6 +338,7 @@ function planJob(j: BackupJob, where: string, warnings: string[]): PlannedJob {
       alertAfterHours: j.x_dynamight?.alert_after_hours ?? null,
     },
     credentialName: j.credential_name ?? null,
+    encryptionCredential: j.x_dynamight?.encryption_credential ?? null,
     schedules: j.schedules.map((s, i) => planSchedule(s, `${where} schedule ${i + 1}`)),
   };
 }
@@ -510,6 +519,7 @@ function applyPlan(tx: q.Tx, key: Uint8Array, plan: ImportPlan, userId: number):
   const jobIds = new Map<string, number>();
   for (const j of q.allJobs(tx)) jobIds.set(j.name, j.id);
   let schedules = 0;
+  let skippedJobs = 0;
   for (const j of plan.jobs) {
     let credentialId: number | null = null;
     if (j.credentialName) {
@@ -517,7 +527,18 @@ function applyPlan(tx: q.Tx, key: Uint8Array, plan: ImportPlan, userId: number):
       if (c && c.type === j.values.destinationType) credentialId = c.id;
       else warnings.push(`Job '${j.values.name}': credential '${j.credentialName}' not found, setting to null`);
     }
-    const id = q.insertJob(tx, { ...j.values, credentialId });
+    const syncOptions = { ...j.values.syncOptions };
+    if (syncOptions.encryption) {
+      // Never import an encrypted job as a plain one: without its password credential it is left out.
+      const enc = j.encryptionCredential ? credIds.get(j.encryptionCredential) : undefined;
+      if (!enc || enc.type !== "encryption") {
+        warnings.push(`Job '${j.values.name}': its encryption credential${j.encryptionCredential ? ` '${j.encryptionCredential}'` : ""} is not in the backup or here, so the job was not imported`);
+        skippedJobs++;
+        continue;
+      }
+      syncOptions.encryption = { ...(syncOptions.encryption as Record<string, unknown>), password_credential_id: enc.id };
+    }
+    const id = q.insertJob(tx, { ...j.values, syncOptions, credentialId });
     jobIds.set(j.values.name, id);
     for (const s of j.schedules) q.insertSchedule(tx, id, s);
     schedules += j.schedules.length;
@@ -540,7 +561,7 @@ function applyPlan(tx: q.Tx, key: Uint8Array, plan: ImportPlan, userId: number):
     success: true,
     settings_imported: plan.settings.length,
     credentials_imported: plan.credentials.length,
-    jobs_imported: plan.jobs.length,
+    jobs_imported: plan.jobs.length - skippedJobs,
     schedules_imported: schedules,
     notification_channels_imported: plan.channels.length,
     api_keys_imported: plan.apiKeys.length,

@@ -53,6 +53,22 @@ export const ProviderOptionsSchema = t.Object({
 });
 export type ProviderOptions = Static<typeof ProviderOptionsSchema>;
 export const SPACE_CHECKS = ["fail", "warn", "none"] as const;
+/** Client-side encryption in rclone crypt's format (docs/encryption.md); the password is a credential. */
+export const EncryptionOptionsSchema = t.Object({
+  password_credential_id: t.Integer({ minimum: 1, description: 'a credential of provider_type "encryption" holding the password (and rclone\'s password2 as salt)' }),
+  filename_encryption: t.Union([t.Literal("standard"), t.Literal("off")], { description: "standard: names encrypted as rclone does; off: names in plain with .bin added" }),
+  directory_name_encryption: t.Boolean({ description: "encrypt folder names too (rclone's default, true)" }),
+});
+export type EncryptionOptions = Static<typeof EncryptionOptionsSchema>;
+
+/** What opening an encrypted store needs at run time: the options with the credential opened. */
+export interface EncryptionSecret {
+  password: string;
+  /** rclone's password2; "" for rclone's default salt. */
+  salt: string;
+  filename_encryption: EncryptionOptions["filename_encryption"];
+  directory_name_encryption: boolean;
+}
 
 /** A job's sync options (the job view's `sync_options`; the API shows this schema). */
 export const SyncOptionsSchema = t.Object({
@@ -66,6 +82,7 @@ export const SyncOptionsSchema = t.Object({
   space_check: t.Union([t.Literal("fail"), t.Literal("warn"), t.Literal("none")], {
     description: "local/USB: before a run, compare rsync's estimate (+10%) with the free space on the target: fail the run, warn, or skip the check",
   }),
+  encryption: t.Optional(t.Union([EncryptionOptionsSchema, t.Null()], { description: "null: files are stored as they are; else encrypted so rclone crypt can open them (remote types only)" })),
 });
 export type SyncOptions = Static<typeof SyncOptionsSchema>;
 
@@ -79,6 +96,7 @@ export const DEFAULT_SYNC_OPTIONS: SyncOptions = {
   provider_options: null,
   // Off unless asked for: the check is a second rsync pass (a dry run) before each run.
   space_check: "none",
+  encryption: null,
 };
 
 export const VERBOSITY = ["quiet", "normal", "verbose"] as const;
@@ -95,6 +113,17 @@ export function normalizeSyncOptions(raw: unknown): SyncOptions {
     exclude_dirs: Array.isArray(o.exclude_dirs) ? o.exclude_dirs.filter((p): p is string => typeof p === "string" && p.startsWith("/")) : [],
     provider_options: normalizeProviderOptions(o.provider_options),
     space_check: SPACE_CHECKS.includes(o.space_check as never) ? (o.space_check as SyncOptions["space_check"]) : "none",
+    encryption: normalizeEncryption(o.encryption),
+  };
+}
+
+function normalizeEncryption(raw: unknown): EncryptionOptions | null {
+  const e = (raw && typeof raw === "object" ? raw : null) as Record<string, unknown> | null;
+  if (!e || typeof e.password_credential_id !== "number") return null;
+  return {
+    password_credential_id: e.password_credential_id,
+    filename_encryption: e.filename_encryption === "off" ? "off" : "standard",
+    directory_name_encryption: e.directory_name_encryption !== false,
   };
 }
 
@@ -176,6 +205,8 @@ export interface SyncRequest<C> {
   markNeedsReconnect?(): void;
   /** ALLOWED_BROWSE_PATHS: where a destination may create folders or mount drives. */
   allowedRoots: string[];
+  /** The job's encryption with its password, when `options.encryption` is set (remote types). */
+  encryption?: EncryptionSecret | null;
 }
 
 /** Connections on the app's database for the mirror engine's record: reads stream on `reader`
@@ -247,6 +278,10 @@ export interface StoreEnv {
   reconnectNeeded?(message: string): void;
   /** A line in the run's log (a store saying the provider is throttling, a duplicate it found); absent outside runs. */
   log?(level: LogLevel, message: string): void;
+  /** Set: the store is seen through rclone crypt (plain names and contents above it). */
+  encryption?: EncryptionSecret | null;
+  /** Told about entries an encrypted store skips because they do not decrypt. */
+  warn?: (message: string) => void;
 }
 
 /** The hooks of a saved credential a connection test passes on (StoreEnv's). */

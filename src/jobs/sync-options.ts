@@ -2,7 +2,7 @@
 // the way out, so a job saved by an older version still reads as a complete object.
 
 import { isAbsolute, normalize } from "node:path";
-import { type Capabilities, DEFAULT_SYNC_OPTIONS, normalizeSyncOptions, SPACE_CHECKS, type SyncOptions, VERBOSITY } from "../destinations/contract.ts";
+import { type Capabilities, DEFAULT_SYNC_OPTIONS, type EncryptionOptions, normalizeSyncOptions, SPACE_CHECKS, type SyncOptions, VERBOSITY } from "../destinations/contract.ts";
 import { invalidField } from "../http/errors.ts";
 
 // Defaults and the lenient reading live with the options' schema in the contract (the run engine
@@ -71,6 +71,7 @@ export function validateSyncOptions(raw: unknown, caps: Capabilities, typeName: 
   const local = type === "local";
   if (out.provider_options !== null && !local) throw invalidField("sync_options.provider_options", `is not supported by ${typeName} (local/USB destinations only)`);
   if (out.space_check !== "none" && !local) throw invalidField("sync_options.space_check", `is not supported by ${typeName} (local/USB destinations only)`);
+  if (o.encryption !== undefined && o.encryption !== null) out.encryption = validateEncryption(o.encryption);
   const unsupported = (field: string, set: boolean, supported: boolean) => {
     if (set && !supported) throw invalidField(`sync_options.${field}`, `is not supported by ${typeName}`);
   };
@@ -88,4 +89,21 @@ export function checkExcludeDirs(excludeDirs: string[], sources: string[]) {
       throw invalidField(`sync_options.exclude_dirs.${i}`, `must be a folder inside one of the job's source folders (got "${dir}")`);
     }
   });
+}
+
+const FILENAME_ENCRYPTION = ["standard", "off"] as const;
+
+/** The shape of `sync_options.encryption`; the credential and the destination type are checked by the jobs service. */
+function validateEncryption(raw: unknown): EncryptionOptions {
+  const f = (k: string) => `sync_options.encryption${k ? `.${k}` : ""}`;
+  if (typeof raw !== "object" || raw === null || Array.isArray(raw)) throw invalidField(f(""), "must be an object or null");
+  const e = raw as Record<string, unknown>;
+  for (const k of Object.keys(e)) if (!["password_credential_id", "filename_encryption", "directory_name_encryption"].includes(k)) throw invalidField(f(k), "is not an encryption option");
+  const id = e.password_credential_id;
+  if (typeof id !== "number" || !Number.isSafeInteger(id) || id < 1) throw invalidField(f("password_credential_id"), "must be the id of an encryption credential");
+  const mode = e.filename_encryption ?? "standard";
+  if (!FILENAME_ENCRYPTION.includes(mode as never)) throw invalidField(f("filename_encryption"), `must be "standard" or "off"`);
+  const dirs = e.directory_name_encryption ?? true;
+  if (typeof dirs !== "boolean") throw invalidField(f("directory_name_encryption"), "must be true or false");
+  return { password_credential_id: id, filename_encryption: mode as EncryptionOptions["filename_encryption"], directory_name_encryption: dirs };
 }

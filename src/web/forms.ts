@@ -171,6 +171,17 @@ export interface ParsedJobForm {
   schedules: { key: string; schedule: ScheduleProps }[];
 }
 
+/** The Encryption section: no password chosen is off; the service checks the rest. */
+function encryptionOf(form: Record<string, string>): JobFormValues["sync_options"]["encryption"] {
+  const id = intOrNull(form["sync.encryption.password_credential_id"]);
+  if (id === null) return null;
+  return {
+    password_credential_id: id as number,
+    filename_encryption: form["sync.encryption.filename_encryption"] === "off" ? "off" : "standard",
+    directory_name_encryption: bool(form["sync.encryption.directory_name_encryption"], true),
+  };
+}
+
 export function parseJobForm(form: Record<string, string>, fieldsOf: (type: DestinationType) => FieldSpec[]): ParsedJobForm {
   const type = form.destination_type ?? "";
   const config = isDestinationType(type) ? readConfig(fieldsOf(type), form, "dest.") : {};
@@ -194,6 +205,7 @@ export function parseJobForm(form: Record<string, string>, fieldsOf: (type: Dest
       exclude_dirs: lines(form["sync.exclude_dirs"]),
       provider_options: providerOptionsOf(form),
       space_check: (form["sync.space_check"] as JobFormValues["sync_options"]["space_check"]) ?? DEFAULT_SYNC_OPTIONS.space_check,
+      encryption: encryptionOf(form),
     },
   };
   const input = {

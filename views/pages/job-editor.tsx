@@ -4,6 +4,7 @@
 
 import type { JobChannelChoice } from "../../src/notifications/service.ts";
 import { DestinationForm } from "../components/destination-form.tsx";
+import { EncryptionSection } from "../components/encryption-section.tsx";
 import { ErrorAlert } from "../components/format.tsx";
 import { ScheduleRow } from "../components/schedule-row.tsx";
 import type { CredentialProps, JobProps, ProviderProps, ScheduleProps, SyncOptionsProps } from "../components/types.ts";
@@ -238,6 +239,8 @@ export function JobForm(props: JobEditorProps) {
           </div>
         </div>
       </section>
+
+      <EncryptionSection jobId={props.jobId} encryption={v.sync_options.encryption ?? null} credentials={props.credentials} destinationType={v.destination_type} invalid={invalid} />
 
       <section class="card">
         <h2>Schedules</h2>
