@@ -6,16 +6,16 @@
 // compared byte for byte with the local file as it streams (as rclone check --download does: no
 // hashing, memory one chunk per file in flight). Nothing is written anywhere.
 import { createHash } from "node:crypto";
-import { QuickXorHash } from "../destinations/onedrive/quickxor.ts";
 import { closeSync, createReadStream, openSync, readSync } from "node:fs";
 import { basename } from "node:path";
 import type { Readable } from "node:stream";
-import { asDestinationError, DestinationError, type HashKind, type RemoteEntry, type RemoteStore, type RunReporter, type SyncOptions } from "../destinations/contract.ts";
+import { asDestinationError, DestinationError, excludeDirPatterns, type HashKind, type RemoteEntry, type RemoteStore, type RunReporter, type SyncOptions } from "../destinations/contract.ts";
 import { TokenBucket, throttle } from "../destinations/engine/bandwidth.ts";
 import { ExcludeMatcher } from "../destinations/engine/exclude.ts";
 import { cancelled, withRetry } from "../destinations/engine/retry.ts";
 import { checkSources } from "../destinations/engine/sources.ts";
 import { walkLocal } from "../destinations/engine/walk.ts";
+import { QuickXorHash } from "../destinations/onedrive/quickxor.ts";
 import { EXTRA, hashDiffers, type LocalItem, MISSING, mtimeDiffers, pairs, READ_BACK_DIFFERS, sizeDiffers } from "./compare.ts";
 import { type VerifyCounts, VerifyTally } from "./tally.ts";
 
@@ -104,8 +104,11 @@ export async function verifyRemote(store: RemoteStore, input: VerifyInput): Prom
   try {
     await retry("connecting", () => store.check(signal));
     for (const { top, dir } of tops) {
-      const local = walkLocal(dir, excludes, (rel, why) => report.log("info", `${top}/${rel}: ${why}`));
-      for await (const p of pairs(top, local, store.list(top, signal), excludes, options.delete_extraneous)) {
+      // A source's exclude_dirs are skipped like the backup skips them (anchored to that source).
+      const extra = excludeDirPatterns(dir, options.exclude_dirs ?? []);
+      const sourceExcludes = extra.length ? new ExcludeMatcher([...options.exclude_patterns, ...extra]) : excludes;
+      const local = walkLocal(dir, sourceExcludes, (rel, why) => report.log("info", `${top}/${rel}: ${why}`));
+      for await (const p of pairs(top, local, store.list(top, signal), sourceExcludes, options.delete_extraneous)) {
         if (signal.aborted) break;
         if (p.type === "missing") {
           tally.checked();

@@ -47,6 +47,9 @@ export interface JobEditorProps {
 export const DEFAULT_SYNC_OPTIONS: SyncOptionsProps = {
   delete_extraneous: false,
   exclude_patterns: [],
+  exclude_dirs: [],
+  provider_options: null,
+  space_check: "none",
   bandwidth_limit_kbps: null,
   dry_run: false,
   verbosity: "normal",
@@ -178,6 +181,40 @@ export function JobForm(props: JobEditorProps) {
           </textarea>
           <div class="hint">One pattern per line, as rsync understands them.</div>
         </div>
+        <div class="field">
+          <label for="sync.exclude_dirs">Excluded folders (optional)</label>
+          <textarea id="sync.exclude_dirs" name="sync.exclude_dirs" rows="2" class="mono" placeholder="/home/me/Photos/cache" aria-invalid={bad("sync_options.exclude_dirs")} safe>
+            {v.sync_options.exclude_dirs.join("\n")}
+          </textarea>
+          <div class="hint">One absolute folder per line, each inside one of the source folders; it and everything in it is skipped.</div>
+        </div>
+        {provider.type === "local" ? (
+          <fieldset class="plain" id="local-sync-options">
+            <legend>rsync (local / USB)</legend>
+            <Check name="sync.checksum_mode" checked={v.sync_options.provider_options?.checksum_mode === true} label="Compare files by checksum (slower; catches changes that keep size and time)" />
+            <Check name="sync.compress" checked={v.sync_options.provider_options?.compress === true} label="Compress data in transfer" />
+            <Check name="sync.ignore_times" checked={v.sync_options.provider_options?.ignore_times === true} label="Copy every file, even when size and time match" />
+            <div class="field">
+              <label for="sync.space_check">Free space check before a run</label>
+              <select id="sync.space_check" name="sync.space_check" aria-invalid={bad("sync_options.space_check")}>
+                {(
+                  [
+                    ["none", "Off"],
+                    ["warn", "Warn when the estimate does not fit"],
+                    ["fail", "Fail the run when the estimate does not fit"],
+                  ] as const
+                ).map(([x, label]) => (
+                  <option value={x} selected={x === v.sync_options.space_check}>
+                    {label}
+                  </option>
+                ))}
+              </select>
+              <div class="hint">An rsync dry run estimates what would be copied (plus 10%) and compares it with the free space on the target.</div>
+            </div>
+          </fieldset>
+        ) : (
+          ""
+        )}
         <div class="row form-row">
           <div class="field">
             <label for="sync.bandwidth_limit_kbps">Bandwidth limit in KB/s (optional)</label>
