@@ -120,7 +120,9 @@ export const schedules = sqliteTable(
     timezone: text("timezone"),
     catchUp: integer("catch_up", { mode: "boolean" }).notNull().default(true),
     // What a firing starts: a backup run (default) or a verify run.
-    action: text("action", { enum: ["backup", "verify"] }).notNull().default("backup"),
+    action: text("action", { enum: ["backup", "verify"] })
+      .notNull()
+      .default("backup"),
     // When the scheduler last fired (or deliberately skipped) this schedule: the base for catch-up.
     lastFiredAt: text("last_fired_at"),
     createdAt: createdAt(),
@@ -137,7 +139,9 @@ export const runs = sqliteTable(
       .notNull()
       .references(() => jobs.id, { onDelete: "cascade" }),
     status: text("status", { enum: ["pending", "running", "completed", "failed", "cancelled"] }).notNull(),
-    kind: text("kind", { enum: ["backup", "restore", "verify"] }).notNull().default("backup"),
+    kind: text("kind", { enum: ["backup", "restore", "verify"] })
+      .notNull()
+      .default("backup"),
     trigger: text("trigger", { enum: ["manual", "scheduled"] }).notNull(),
     scheduleId: integer("schedule_id").references(() => schedules.id, { onDelete: "set null" }),
     startedAt: text("started_at"),
@@ -212,6 +216,9 @@ export const remoteIndex = sqliteTable(
     // The server's own write time of the object, when it told us: a later one means a foreign write.
     serverTime: integer("server_time"),
     uploadedAt: integer("uploaded_at").notNull(),
+    // The start of the run that first uploaded this path (kept when later runs replace it), for
+    // restore as_of (src/versions/); null when unknown (recorded before versions, or adopted).
+    firstSeen: integer("first_seen"),
   },
   (t) => [uniqueIndex("remote_index_key_path").on(t.storeKey, t.path)],
 );

@@ -45,6 +45,9 @@ export interface Capabilities {
   sync_implemented: boolean;
 }
 
+/** keep_versions_days: the most a job may keep versions for (ten years). */
+export const KEEP_VERSIONS_MAX_DAYS = 3650;
+
 /** A job's sync options (the job view's `sync_options`; the API shows this schema). */
 export const SyncOptionsSchema = t.Object({
   delete_extraneous: t.Boolean({ description: "mirror: delete destination files the source no longer has (default false)" }),
@@ -52,6 +55,9 @@ export const SyncOptionsSchema = t.Object({
   bandwidth_limit_kbps: t.Union([t.Integer({ minimum: 1 }), t.Null()], { description: "KiB per second, null for no limit" }),
   dry_run: t.Boolean({ description: "log what would change and change nothing" }),
   verbosity: t.Union([t.Literal("quiet"), t.Literal("normal"), t.Literal("verbose")]),
+  keep_versions_days: t.Union([t.Integer({ minimum: 1, maximum: KEEP_VERSIONS_MAX_DAYS }), t.Null()], {
+    description: `days to keep the old copy of each file a run overwrites or deletes (in <destination>/.dynamight-versions/<run start>/), 1-${KEEP_VERSIONS_MAX_DAYS}; null = off (a mirror). New jobs default to 30`,
+  }),
 });
 export type SyncOptions = Static<typeof SyncOptionsSchema>;
 
@@ -61,7 +67,12 @@ export const DEFAULT_SYNC_OPTIONS: SyncOptions = {
   bandwidth_limit_kbps: null,
   dry_run: false,
   verbosity: "normal",
+  // Off: what a job saved before versions existed reads as (a new job gets NEW_JOB_KEEP_VERSIONS_DAYS).
+  keep_versions_days: null,
 };
+
+/** What a job created without keep_versions_days keeps versions for. */
+export const NEW_JOB_KEEP_VERSIONS_DAYS = 30;
 
 export const VERBOSITY = ["quiet", "normal", "verbose"] as const;
 
@@ -74,7 +85,12 @@ export function normalizeSyncOptions(raw: unknown): SyncOptions {
     bandwidth_limit_kbps: typeof o.bandwidth_limit_kbps === "number" && o.bandwidth_limit_kbps > 0 ? Math.floor(o.bandwidth_limit_kbps) : null,
     dry_run: o.dry_run === true,
     verbosity: VERBOSITY.includes(o.verbosity as never) ? (o.verbosity as SyncOptions["verbosity"]) : "normal",
+    keep_versions_days: isKeepVersionsDays(o.keep_versions_days) ? o.keep_versions_days : null,
   };
+}
+
+export function isKeepVersionsDays(v: unknown): v is number {
+  return typeof v === "number" && Number.isInteger(v) && v >= 1 && v <= KEEP_VERSIONS_MAX_DAYS;
 }
 
 /** Where a job's host paths may point: ALLOWED_BROWSE_PATHS, and the data folder they must stay out of. */
@@ -127,6 +143,10 @@ export interface SyncRequest<C> {
   updateCredential(data: Record<string, string>): Promise<void>;
   /** ALLOWED_BROWSE_PATHS: where a destination may create folders or mount drives. */
   allowedRoots: string[];
+  /** When the run started (ms): names the versions folder of what this run replaces
+   *  (`.dynamight-versions/<YYYYMMDDTHHMMSSZ>/`) and is the "now" versions expire against.
+   *  Absent: the time the sync is called. */
+  startedAt?: number;
 }
 
 /** Connections on the app's database for the mirror engine's record: reads stream on `reader`
@@ -139,6 +159,8 @@ export interface SyncResult {
   filesTransferred: number;
   bytesTransferred: number;
   filesDeleted: number;
+  /** Files deleted from expired version folders (keep_versions_days), apart from filesDeleted. */
+  versionsPruned?: number;
 }
 
 /** How long a connection test may take before it counts as failed (the API's and each store's bound). */

@@ -1,7 +1,7 @@
 // Jobs: validation (400 naming the field), views as the seed shows them, clone. No HTTP types.
 import { basename, isAbsolute, normalize } from "node:path";
 import type { Db } from "../db/client.ts";
-import { DestinationError, type DestinationType, type SyncOptions } from "../destinations/contract.ts";
+import { DestinationError, type DestinationType, NEW_JOB_KEEP_VERSIONS_DAYS, type SyncOptions } from "../destinations/contract.ts";
 import { destinationFor, isDestinationType } from "../destinations/registry.ts";
 import { conflict, invalidField, nestedFieldError, notFound } from "../http/errors.ts";
 import type { RunEngine } from "../runs/engine-types.ts";
@@ -60,7 +60,7 @@ function configError(err: unknown): never {
  * Checks a job for saving. `rules` (ALLOWED_BROWSE_PATHS and the data folder, i.e. ctx.config)
  * confine the host paths it reads and writes: see host-paths.ts.
  */
-export function validateJob(db: Db, input: JobInput, rules: HostPathRules): q.JobValues {
+export function validateJob(db: Db, input: JobInput, rules: HostPathRules, keepVersionsDays: number | null = NEW_JOB_KEEP_VERSIONS_DAYS): q.JobValues {
   const name = input.name.trim();
   if (!name) throw invalidField("name", "must not be blank");
   const dest = destinationFor(input.destination_type);
@@ -70,7 +70,7 @@ export function validateJob(db: Db, input: JobInput, rules: HostPathRules): q.Jo
   } catch (err) {
     configError(err);
   }
-  const syncOptions = validateSyncOptions(input.sync_options, dest.capabilities, dest.name);
+  const syncOptions = validateSyncOptions(input.sync_options, dest.capabilities, dest.name, keepVersionsDays);
   const credentialId = input.credential_id ?? null;
   if (credentialId !== null) {
     const cred = q.credentialType(db, credentialId);
@@ -144,8 +144,9 @@ export function createJob(db: Db, engine: RunEngine, input: JobInput, rules: Hos
 }
 
 export function updateJob(db: Db, engine: RunEngine, id: number, input: JobInput, rules: HostPathRules): JobView {
-  if (!q.findJob(db, id)) throw notFound("Job not found");
-  q.updateJob(db, id, validateJob(db, input, rules));
+  const row = q.findJob(db, id);
+  if (!row) throw notFound("Job not found");
+  q.updateJob(db, id, validateJob(db, input, rules, normalizeSyncOptions(row.syncOptions).keep_versions_days));
   return getJob(db, engine, id);
 }
 

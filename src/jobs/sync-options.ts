@@ -1,7 +1,7 @@
 // A job's sync_options: validated on the way in (400 naming the field), defaults filled in on
 // the way out, so a job saved by an older version still reads as a complete object.
 
-import { type Capabilities, DEFAULT_SYNC_OPTIONS, normalizeSyncOptions, type SyncOptions, VERBOSITY } from "../destinations/contract.ts";
+import { type Capabilities, DEFAULT_SYNC_OPTIONS, isKeepVersionsDays, KEEP_VERSIONS_MAX_DAYS, normalizeSyncOptions, type SyncOptions, VERBOSITY } from "../destinations/contract.ts";
 import { invalidField } from "../http/errors.ts";
 
 // Defaults and the lenient reading live with the options' schema in the contract (the run engine
@@ -10,9 +10,13 @@ export { DEFAULT_SYNC_OPTIONS, normalizeSyncOptions };
 
 const MAX_PATTERNS = 200;
 
-/** Strict: for the API. Refuses options the destination type cannot honour. */
-export function validateSyncOptions(raw: unknown, caps: Capabilities, typeName: string): SyncOptions {
-  if (raw === undefined || raw === null) return { ...DEFAULT_SYNC_OPTIONS };
+/**
+ * Strict: for the API. Refuses options the destination type cannot honour. `keepVersionsDays` is
+ * what keep_versions_days becomes when the input leaves it out: 30 for a new job, the job's own
+ * value on an update (so saving an old job from a client that does not know the field keeps it off).
+ */
+export function validateSyncOptions(raw: unknown, caps: Capabilities, typeName: string, keepVersionsDays: number | null = DEFAULT_SYNC_OPTIONS.keep_versions_days): SyncOptions {
+  if (raw === undefined || raw === null) return { ...DEFAULT_SYNC_OPTIONS, keep_versions_days: keepVersionsDays };
   if (typeof raw !== "object" || Array.isArray(raw)) throw invalidField("sync_options", "must be an object");
   const o = raw as Record<string, unknown>;
   const known = Object.keys(DEFAULT_SYNC_OPTIONS);
@@ -40,6 +44,12 @@ export function validateSyncOptions(raw: unknown, caps: Capabilities, typeName: 
   if (o.verbosity !== undefined && o.verbosity !== null) {
     if (!VERBOSITY.includes(o.verbosity as never)) throw invalidField("sync_options.verbosity", `must be one of "quiet", "normal", "verbose"`);
     out.verbosity = o.verbosity as SyncOptions["verbosity"];
+  }
+  out.keep_versions_days = keepVersionsDays;
+  const kv = o.keep_versions_days;
+  if (kv !== undefined) {
+    if (kv !== null && !isKeepVersionsDays(kv)) throw invalidField("sync_options.keep_versions_days", `must be a whole number of days from 1 to ${KEEP_VERSIONS_MAX_DAYS}, or null (off)`);
+    out.keep_versions_days = kv;
   }
   const unsupported = (field: string, set: boolean, supported: boolean) => {
     if (set && !supported) throw invalidField(`sync_options.${field}`, `is not supported by ${typeName}`);

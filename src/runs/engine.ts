@@ -37,6 +37,8 @@ export interface EngineDeps {
   /** Read at the end of each run, so a settings change applies to the next prune. */
   maxRunsPerJob: () => number;
   logCap?: number;
+  /** The clock a run's start is read from (versions are named and expire by it); tests drive it. */
+  now?: () => number;
 }
 
 interface Active {
@@ -202,6 +204,7 @@ export class Engine implements RunEngine {
     let errorMessage: string | null = null;
     let result: SyncResult | null = null;
     const started = Date.now();
+    const startedAt = this.deps.now?.() ?? started;
     try {
       if (signal.aborted) throw new DestinationError("cancelled", "Cancelled before it started");
       q.markRunning(db, runId, new Date().toISOString());
@@ -229,6 +232,7 @@ export class Engine implements RunEngine {
           saveCredentialData(db, this.deps.secret, job.credentialId, data);
         },
         allowedRoots: this.deps.allowedRoots,
+        startedAt,
         report: {
           log: (level, message) => log.write(level, message),
           progress: (d) => {
@@ -277,10 +281,16 @@ export class Engine implements RunEngine {
       filesTransferred: result?.filesTransferred ?? counters.files_transferred,
       bytesTransferred: result?.bytesTransferred ?? counters.bytes_transferred,
       filesDeleted: result?.filesDeleted ?? counters.files_deleted,
+      versionsPruned: result?.versionsPruned ?? 0,
     };
     const secs = ((Date.now() - started) / 1000).toFixed(1);
     log.noteTruncation();
-    if (status === "completed") log.write("info", `Completed in ${secs} s: ${final.filesTransferred} file(s) copied (${final.bytesTransferred} bytes), ${final.filesDeleted} deleted`, true);
+    if (status === "completed")
+      log.write(
+        "info",
+        `Completed in ${secs} s: ${final.filesTransferred} file(s) copied (${final.bytesTransferred} bytes), ${final.filesDeleted} deleted${final.versionsPruned ? `, ${final.versionsPruned} old version(s) pruned` : ""}`,
+        true,
+      );
     else if (status === "cancelled") log.write("warning", `Cancelled after ${secs} s`, true);
     else log.write("error", `Failed after ${secs} s: ${errorMessage}`, true);
     log.close();

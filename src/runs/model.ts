@@ -19,6 +19,7 @@ export const RunView = t.Object({
   files_transferred: t.Integer(),
   bytes_transferred: t.Integer(),
   files_deleted: t.Integer(),
+  versions_pruned: t.Integer({ description: "old versions deleted at the end of the run because they outlived keep_versions_days (apart from files_deleted)" }),
   error_message: t.Union([t.String(), t.Null()]),
 });
 export type RunView = Static<typeof RunView>;

@@ -21,6 +21,7 @@ const runColumns = {
   files_transferred: runs.filesTransferred,
   bytes_transferred: runs.bytesTransferred,
   files_deleted: runs.filesDeleted,
+  versions_pruned: runs.versionsPruned,
   error_message: runs.errorMessage,
 };
 
@@ -115,10 +116,26 @@ export function markRunning(db: Db, id: number, startedAt: string) {
 export function finishRun(
   db: Db,
   id: number,
-  r: { status: "completed" | "failed" | "cancelled"; completedAt: string; filesTransferred: number; bytesTransferred: number; filesDeleted: number; errorMessage: string | null },
+  r: {
+    status: "completed" | "failed" | "cancelled";
+    completedAt: string;
+    filesTransferred: number;
+    bytesTransferred: number;
+    filesDeleted: number;
+    versionsPruned?: number;
+    errorMessage: string | null;
+  },
 ) {
   db.update(runs)
-    .set({ status: r.status, completedAt: r.completedAt, filesTransferred: r.filesTransferred, bytesTransferred: r.bytesTransferred, filesDeleted: r.filesDeleted, errorMessage: r.errorMessage })
+    .set({
+      status: r.status,
+      completedAt: r.completedAt,
+      filesTransferred: r.filesTransferred,
+      bytesTransferred: r.bytesTransferred,
+      filesDeleted: r.filesDeleted,
+      versionsPruned: r.versionsPruned ?? 0,
+      errorMessage: r.errorMessage,
+    })
     .where(eq(runs.id, id))
     .run();
 }

@@ -48,6 +48,7 @@ export function syncRequest<C>(
       bandwidth_limit_kbps: null,
       dry_run: false,
       verbosity: "normal",
+      keep_versions_days: null,
       ...options,
     },
     signal,

@@ -21,6 +21,7 @@ function run(id: number, seconds: number, bytes: number, status: RunProps["statu
     files_transferred: 1,
     bytes_transferred: bytes,
     files_deleted: 0,
+    versions_pruned: 0,
     error_message: null,
   };
 }

@@ -14,6 +14,9 @@ export interface RecordEntry {
   remoteId: string | null;
   serverTime: number | null;
   uploadedAt: number;
+  /** The start of the run that first put this path on the remote (ms), kept when later runs
+   *  replace the file; null: unknown (found there rather than uploaded). Absent on a put: uploadedAt. */
+  firstSeen?: number | null;
 }
 
 export interface RecordState {
@@ -71,11 +74,12 @@ export class RemoteRecord {
   *entries(top: string): Generator<RecordEntry> {
     const lo = `${top}/`;
     const hi = `${top}0`; // "0" is the character after "/": the end of the "top/" range
-    const q = this.reader.query<{ path: string; size: number; mtime: number | null; remote_id: string | null; server_time: number | null; uploaded_at: number }, [string, string, string]>(
-      "SELECT path, size, mtime, remote_id, server_time, uploaded_at FROM remote_index WHERE store_key = ? AND path >= ? AND path < ? ORDER BY path",
-    );
+    const q = this.reader.query<
+      { path: string; size: number; mtime: number | null; remote_id: string | null; server_time: number | null; uploaded_at: number; first_seen: number | null },
+      [string, string, string]
+    >("SELECT path, size, mtime, remote_id, server_time, uploaded_at, first_seen FROM remote_index WHERE store_key = ? AND path >= ? AND path < ? ORDER BY path");
     for (const r of q.iterate(this.storeKey, lo, hi)) {
-      yield { path: r.path, size: r.size, mtime: r.mtime, remoteId: r.remote_id, serverTime: r.server_time, uploadedAt: r.uploaded_at };
+      yield { path: r.path, size: r.size, mtime: r.mtime, remoteId: r.remote_id, serverTime: r.server_time, uploadedAt: r.uploaded_at, firstSeen: r.first_seen };
     }
   }
 
@@ -94,7 +98,8 @@ export class RemoteRecord {
     const batch = this.pending;
     this.pending = [];
     const put = this.writer.query(
-      `INSERT INTO remote_index (store_key, path, size, mtime, remote_id, server_time, uploaded_at) VALUES (?, ?, ?, ?, ?, ?, ?)
+      // first_seen is the path's arrival: a later put (a new version of the file) keeps it.
+      `INSERT INTO remote_index (store_key, path, size, mtime, remote_id, server_time, uploaded_at, first_seen) VALUES (?, ?, ?, ?, ?, ?, ?, ?)
        ON CONFLICT (store_key, path) DO UPDATE SET size = excluded.size, mtime = excluded.mtime, remote_id = excluded.remote_id,
        server_time = excluded.server_time, uploaded_at = excluded.uploaded_at`,
     );
@@ -102,7 +107,7 @@ export class RemoteRecord {
     this.writer.transaction(() => {
       for (const p of batch) {
         if (p.op === "del") del.run(this.storeKey, p.path);
-        else put.run(this.storeKey, p.e.path, p.e.size, p.e.mtime, p.e.remoteId, p.e.serverTime, p.e.uploadedAt);
+        else put.run(this.storeKey, p.e.path, p.e.size, p.e.mtime, p.e.remoteId, p.e.serverTime, p.e.uploadedAt, p.e.firstSeen === undefined ? p.e.uploadedAt : p.e.firstSeen);
       }
     })();
   }

@@ -1,0 +1,1 @@
+ALTER TABLE `remote_index` ADD `first_seen` integer;
