@@ -19,6 +19,7 @@ import { settingsRoutes } from "../settings/routes.ts";
 import { backupRoutes } from "../system/backup.ts";
 import { systemFsRoutes } from "../system/fs-routes.ts";
 import { systemRoutes } from "../system/routes.ts";
+import { versionRoutes } from "../versions/routes.ts";
 import { webPages } from "../web/pages/index.ts";
 import { deferBodyError, deferredBodyError, jsonNestsDeeperThan, MAX_JSON_DEPTH, readBodyLimited } from "./body.ts";
 import { ApiError, badRequest, headersTooLarge, internalError, notFound, payloadTooLarge, unsupportedMediaType, validationError } from "./errors.ts";
@@ -138,6 +139,7 @@ export function createApp(ctx: AppContext, services: Services) {
       .use(authRoutes(ctx))
       .use(jobRoutes(ctx, { engine: services.engine, rearm: (jobId) => services.scheduler.rearm(jobId) }))
       .use(runRoutes(ctx, services.engine))
+      .use(versionRoutes(ctx))
       .use(credentialRoutes(ctx))
       .use(providerRoutes(ctx))
       .use(systemFsRoutes(ctx))

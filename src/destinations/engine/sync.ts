@@ -6,13 +6,13 @@ import { readFile } from "node:fs/promises";
 import { basename } from "node:path";
 import type { PutSource, RemoteStore } from "../contract.ts";
 import { asDestinationError, DestinationError, type SyncRequest, type SyncResult } from "../contract.ts";
-import { VERSIONS_DIR, versionPath, versionStamp } from "../versions.ts";
 import { TokenBucket, throttle } from "./bandwidth.ts";
 import { ExcludeMatcher } from "./exclude.ts";
 import { type Action, type LocalItem, plan } from "./plan.ts";
 import { RemoteRecord } from "./record.ts";
 import { cancelled, withRetry } from "./retry.ts";
 import { checkRequestSources } from "./sources.ts";
+import { VERSIONS_DIR, versionPath, versionStamp } from "./version-names.ts";
 import { pruneVersions } from "./versions.ts";
 import { walkLocal } from "./walk.ts";
 

@@ -3,7 +3,7 @@
 // the folders left empty. The listing is in path order and stamps sort by time, so it stops at
 // the first folder still kept: a run reads only what it deletes, plus one page.
 import type { RemoteStore, RunReporter } from "../contract.ts";
-import { parseVersionStamp, VERSIONS_DIR, versionExpired } from "../versions.ts";
+import { parseVersionStamp, VERSIONS_DIR, versionExpired } from "./version-names.ts";
 
 export interface PruneEnv {
   signal: AbortSignal;

@@ -8,7 +8,7 @@ import { withAutoMount } from "../../system/automount.ts";
 import { killChild, spawnChild } from "../../system/children.ts";
 import { guardHostPath, type HostPathRules, type Refuse } from "../../system/paths.ts";
 import { type Destination, DestinationError, type FieldSpec, fieldError, parseFields, type RunReporter, type SyncOptions, type SyncRequest, type SyncResult, type TestResult } from "../contract.ts";
-import { VERSIONS_DIR, versionStamp } from "../versions.ts";
+import { VERSIONS_DIR, versionStamp } from "../engine/version-names.ts";
 import { exitMessage, type FileRecord, PendingFiles, parseRecord, type RsyncStats, readStatLine, WARNING_EXIT_CODES } from "./rsync-output.ts";
 import { pruneLocalVersions } from "./versions.ts";
 

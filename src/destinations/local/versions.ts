@@ -4,7 +4,7 @@
 import { readdirSync, rmSync } from "node:fs";
 import { join } from "node:path";
 import type { RunReporter } from "../contract.ts";
-import { VERSIONS_DIR, versionExpired } from "../versions.ts";
+import { VERSIONS_DIR, versionExpired } from "../engine/version-names.ts";
 
 /** Deletes the version folders under `<root>/.dynamight-versions/` older than keepDays at `now`; returns how many files they held. */
 export function pruneLocalVersions(root: string, keepDays: number, now: number, report: RunReporter): number {

@@ -1,0 +1,89 @@
+// Versions read back from a job's store: one file's versions (GET /api/jobs/:id/versions) and the
+// copies a restore as of a time reads (resolve.ts decides; this module lists). Everything comes
+// from the store itself; the local record only adds when each path first arrived.
+import type { RecordDb, RemoteEntry, RemoteStore } from "../destinations/contract.ts";
+import { RemoteRecord } from "../destinations/engine/record.ts";
+import { VERSIONS_DIR } from "../destinations/engine/version-names.ts";
+import { badRequest, named } from "../http/errors.ts";
+import { asVersion, type CurrentFile, type ResolvedFile, resolveAsOf, selected, type VersionFile } from "./resolve.ts";
+
+export interface VersionView {
+  version: string;
+  size: number;
+  modified: string | null;
+}
+
+/**
+ * A path as the API takes it: relative to the destination root, "/"-separated, inside it.
+ * `subject` words the error ("Query parameter 'path'"), `field` names it.
+ */
+export function checkStorePath(raw: string, subject: string, field: string): string {
+  const path = raw.replace(/^\/+|\/+$/g, "");
+  if (path === "" || path.includes("\0") || path.split("/").some((s) => s === "" || s === "." || s === "..")) {
+    throw named(badRequest(`${subject} must be a path relative to the destination root, like docs/a.txt (no '.', '..' or empty parts)`), field);
+  }
+  if (path === VERSIONS_DIR || path.startsWith(`${VERSIONS_DIR}/`)) throw named(badRequest(`${subject} must name a backed-up path, not the versions folder`), field);
+  return path;
+}
+
+/** Every version the store keeps, as versions of their paths (one listing of the versions folder). */
+async function* storeVersions(store: RemoteStore, signal: AbortSignal): AsyncGenerator<VersionFile> {
+  for await (const e of store.list(VERSIONS_DIR, signal)) {
+    const v = asVersion(e);
+    if (v) yield v;
+  }
+}
+
+/** When the listing has no mtime (S3 keeps it in metadata only stat returns), ask for it. */
+async function withMtime(store: RemoteStore, v: VersionFile, signal: AbortSignal): Promise<VersionFile> {
+  if (v.mtime !== null || !store.stat) return v;
+  const st = await store.stat(`${VERSIONS_DIR}/${v.stamp}/${v.path}`, signal);
+  return st ? { ...v, mtime: st.mtime ?? null } : v;
+}
+
+/** The versions of one file, newest first. */
+export async function listVersions(store: RemoteStore, path: string, signal: AbortSignal): Promise<VersionView[]> {
+  const found: VersionFile[] = [];
+  for await (const v of storeVersions(store, signal)) if (v.path === path) found.push(await withMtime(store, v, signal));
+  found.sort((a, b) => b.at - a.at);
+  return found.map((v) => ({ version: v.stamp, size: v.size, modified: v.mtime === null ? null : new Date(v.mtime).toISOString() }));
+}
+
+/**
+ * What a restore of `paths` ([] = everything) as of `asOf` reads: each path's copy at that time,
+ * or nothing for a path that was not backed up then. `record` is the app's record database
+ * (first_seen of each current path); null or no rows (local/USB) falls back on mtimes.
+ */
+export async function resolveRestoreAsOf(store: RemoteStore, record: RecordDb | null, paths: string[], asOf: number, signal: AbortSignal): Promise<ResolvedFile[]> {
+  const tops = new Set(paths.map((p) => p.split("/", 1)[0]!).filter((t) => t !== ""));
+  const current: CurrentFile[] = [];
+  const rec = record ? RemoteRecord.open(record, store.key) : null;
+  try {
+    const listings: AsyncIterable<RemoteEntry>[] = tops.size && !paths.includes("") ? [...tops].map((t) => store.list(t, signal)) : [store.list("", signal)];
+    for (const listing of listings) {
+      const arrived = new Map<string, number | null>();
+      let loadedTop: string | null = null;
+      for await (const e of listing) {
+        if (e.path.startsWith(`${VERSIONS_DIR}/`) || !selected(e.path, paths)) continue;
+        const top = e.path.split("/", 1)[0]!;
+        if (rec && top !== loadedTop) {
+          arrived.clear();
+          for (const r of rec.entries(top)) if (r.size >= 0) arrived.set(r.path, r.firstSeen ?? null);
+          loadedTop = top;
+        }
+        current.push({ path: e.path, size: e.size, mtime: e.mtime, firstSeen: arrived.get(e.path) ?? null });
+      }
+    }
+  } finally {
+    rec?.close();
+  }
+  // Only the earliest version after asOf of a path can be the answer; the mtime rule needs its mtime.
+  const candidates = new Map<string, VersionFile>();
+  for await (const v of storeVersions(store, signal)) {
+    if (v.at <= asOf || !selected(v.path, paths)) continue;
+    const seen = candidates.get(v.path);
+    if (!seen || v.at < seen.at) candidates.set(v.path, v);
+  }
+  const versions = await Promise.all([...candidates.values()].map((v) => withMtime(store, v, signal)));
+  return resolveAsOf(asOf, current, versions);
+}
