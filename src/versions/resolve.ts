@@ -5,12 +5,13 @@
 // A version in `.dynamight-versions/<stamp>/<path>` is the content `path` had until the run that
 // started at <stamp> replaced or deleted it. So at time T the path held: the version in the
 // EARLIEST folder stamped after T that holds it, or, when no later run replaced it, the current
-// file. That is only true if the path was on the destination at T at all:
-//  - the record says when the current file's path first arrived (first_seen, a run start): a
-//    path first backed up after T is left out; a version older than that arrival belongs to an
-//    earlier life of the path (deleted, then recreated) and still counts;
-//  - where nothing says (local/USB has no record; rows from before versions; a path deleted
-//    since), a copy whose preserved mtime is after T cannot be what the path held at T: left out.
+// file. That is only true if that life of the path had begun by T:
+//  - the record says when each life began (first_seen, a run start: of the current file in
+//    remote_index, of each version the engine made in remote_versions): a copy whose life began
+//    after T is left out (the path was not backed up then);
+//  - where nothing says (local/USB has no record; rows from before versions), a copy whose
+//    preserved mtime is after T cannot be what the path held at T: left out. A copy with an old
+//    mtime that arrived after T (a file copied in with its mtime) is then taken as there at T.
 import { compareUtf8 } from "../destinations/contract.ts";
 import { parseVersionStamp, VERSIONS_DIR } from "../destinations/engine/version-names.ts";
 
@@ -30,6 +31,8 @@ export interface VersionFile {
   at: number;
   size: number;
   mtime: number | null;
+  /** When the life of the path this copy belongs to began (ms), if the record knows. */
+  firstSeen?: number | null;
 }
 
 export interface ResolvedFile {
@@ -71,21 +74,19 @@ export function resolveAsOf(asOf: number, current: Iterable<CurrentFile>, versio
   }
   const out: ResolvedFile[] = [];
   const fromVersion = (v: VersionFile) => out.push({ path: v.path, from: `${VERSIONS_DIR}/${v.stamp}/${v.path}`, version: v.stamp, size: v.size, mtime: v.mtime });
-  const existedAt = (mtime: number | null) => mtime === null || mtime <= asOf;
+  const there = (firstSeen: number | null | undefined, mtime: number | null) => (firstSeen != null ? firstSeen <= asOf : mtime === null || mtime <= asOf);
   for (const c of current) {
     const v = next.get(c.path);
     next.delete(c.path);
-    if (c.firstSeen !== null && c.firstSeen <= asOf) {
-      if (v) fromVersion(v);
-      else out.push({ path: c.path, from: c.path, version: null, size: c.size, mtime: c.mtime });
-    } else if (c.firstSeen !== null) {
-      // Arrived after asOf: only a version from before that arrival can be the path's content then.
-      if (v && v.at <= c.firstSeen && existedAt(v.mtime)) fromVersion(v);
-    } else if (v) {
-      if (existedAt(v.mtime)) fromVersion(v);
-    } else if (existedAt(c.mtime)) out.push({ path: c.path, from: c.path, version: null, size: c.size, mtime: c.mtime });
+    if (!v) {
+      if (there(c.firstSeen, c.mtime)) out.push({ path: c.path, from: c.path, version: null, size: c.size, mtime: c.mtime });
+      continue;
+    }
+    // A version made after the current life began belongs to it: that life's start is its start.
+    const life = v.firstSeen ?? (c.firstSeen !== null && v.at > c.firstSeen ? c.firstSeen : null);
+    if (there(life, v.mtime)) fromVersion(v);
   }
-  // Paths deleted since (no current file): their version, when it can have been there at asOf.
-  for (const v of next.values()) if (existedAt(v.mtime)) fromVersion(v);
+  // Paths deleted since (no current file): their version, when its life had begun by asOf.
+  for (const v of next.values()) if (there(v.firstSeen, v.mtime)) fromVersion(v);
   return out.sort((a, b) => compareUtf8(a.path, b.path));
 }

@@ -84,6 +84,21 @@ export async function resolveRestoreAsOf(store: RemoteStore, record: RecordDb | 
     const seen = candidates.get(v.path);
     if (!seen || v.at < seen.at) candidates.set(v.path, v);
   }
-  const versions = await Promise.all([...candidates.values()].map((v) => withMtime(store, v, signal)));
+  const arrivals = new Map<string, number | null>();
+  if (record && candidates.size) {
+    const r = RemoteRecord.open(record, store.key);
+    try {
+      for (const [k, v] of r.versionArrivals([...new Set([...candidates.values()].map((v) => v.stamp))])) arrivals.set(k, v);
+    } finally {
+      r.close();
+    }
+  }
+  const versions = await Promise.all(
+    [...candidates.values()].map(async (v) => {
+      const key = `${v.stamp}/${v.path}`;
+      // Known arrival: the mtime is not needed. Unknown: the mtime rule is all there is.
+      return arrivals.has(key) && arrivals.get(key) !== null ? { ...v, firstSeen: arrivals.get(key)! } : withMtime(store, v, signal);
+    }),
+  );
   return resolveAsOf(asOf, current, versions);
 }

@@ -104,6 +104,7 @@ export async function runSync(req: SyncRequest<unknown>, store: RemoteStore, opt
      * fails at the end). A file already gone has nothing to keep.
      */
     const keepVersion = async (path: string): Promise<boolean> => {
+      const arrived = readRecord.firstSeen(path);
       try {
         await retry(`keeping the old version of ${path}`, () => store.move(path, versionPath(stamp, path), signal));
       } catch (err) {
@@ -117,6 +118,7 @@ export async function runSync(req: SyncRequest<unknown>, store: RemoteStore, opt
       // Gone from its place until the new copy lands: the record must not vouch for it meanwhile
       // (a size no file has makes the next run send it), yet keeps the path's first_seen.
       record?.put({ path, size: -1, mtime: null, remoteId: null, serverTime: null, uploadedAt: now(), firstSeen: null });
+      record?.noteVersion(stamp, path, arrived);
       if (verbose) report.log("info", `${path}: old version kept in ${VERSIONS_DIR}/${stamp}/`);
       return true;
     };
@@ -243,7 +245,7 @@ export async function runSync(req: SyncRequest<unknown>, store: RemoteStore, opt
     }
     for (const { top } of tops) record?.finish(top, fullTops.has(top), now());
     if (unversioned) throw new DestinationError("failed", `${unversioned} file(s) not replaced because their old version could not be kept; see the log`);
-    if (keepVersions) result.versionsPruned = await pruneVersions(store, options.keep_versions_days!, runStart, { signal, report, retry });
+    if (keepVersions) result.versionsPruned = await pruneVersions(store, options.keep_versions_days!, runStart, { signal, report, retry, record });
     report.log(
       "info",
       `${options.dry_run ? "would send" : "sent"} ${result.filesTransferred} files (${result.bytesTransferred} bytes), ${options.dry_run ? "would delete" : "deleted"} ${result.filesDeleted}, ${unchanged} unchanged`,

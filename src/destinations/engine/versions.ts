@@ -3,12 +3,15 @@
 // the folders left empty. The listing is in path order and stamps sort by time, so it stops at
 // the first folder still kept: a run reads only what it deletes, plus one page.
 import type { RemoteStore, RunReporter } from "../contract.ts";
+import type { RemoteRecord } from "./record.ts";
 import { parseVersionStamp, VERSIONS_DIR, versionExpired } from "./version-names.ts";
 
 export interface PruneEnv {
   signal: AbortSignal;
   report: RunReporter;
   retry: <T>(what: string, fn: () => Promise<T>) => Promise<T>;
+  /** The record: forgets the pruned folders' versions. */
+  record: RemoteRecord | null;
 }
 
 const BATCH = 1000;
@@ -52,6 +55,7 @@ export async function pruneVersions(store: RemoteStore, keepDays: number, now: n
   if (store.removeDir) {
     for (const dir of [...dirs].sort((a, b) => b.split("/").length - a.split("/").length)) await retry(`removing folder ${dir}`, () => store.removeDir!(dir, signal));
   }
+  env.record?.forgetVersions([...folders]);
   if (pruned) report.log("info", `pruned ${pruned} old version(s) from ${folders.size} version folder(s) older than ${keepDays} day(s)`);
   return pruned;
 }

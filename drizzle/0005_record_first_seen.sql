@@ -1,1 +1,0 @@
-ALTER TABLE `remote_index` ADD `first_seen` integer;
