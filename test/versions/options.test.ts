@@ -41,7 +41,11 @@ describe("keep_versions_days in the jobs API", () => {
     const m = mount();
     const id = (await t.api("POST", "/api/jobs", localJob(["/a/docs"], m))).body.id;
     // What an older version stored: sync_options without the key.
-    t.ctx.db.update(jobs).set({ syncOptions: { delete_extraneous: false, exclude_patterns: [], bandwidth_limit_kbps: null, dry_run: false, verbosity: "normal" } }).where(eq(jobs.id, id)).run();
+    t.ctx.db
+      .update(jobs)
+      .set({ syncOptions: { delete_extraneous: false, exclude_patterns: [], bandwidth_limit_kbps: null, dry_run: false, verbosity: "normal" } })
+      .where(eq(jobs.id, id))
+      .run();
     expect((await t.api("GET", `/api/jobs/${id}`)).body.sync_options.keep_versions_days).toBeNull();
     const saved = await t.api("PUT", `/api/jobs/${id}`, localJob(["/a/docs"], m, { sync_options: { verbosity: "quiet" } }));
     expect(saved.body.sync_options).toMatchObject({ verbosity: "quiet", keep_versions_days: null });
