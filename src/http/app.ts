@@ -12,6 +12,7 @@ import { HttpRequestCounter } from "../metrics/http.ts";
 import { metricsRoutes } from "../metrics/routes.ts";
 import { notificationRoutes } from "../notifications/routes.ts";
 import { providerRoutes } from "../providers/routes.ts";
+import { restoreRoutes } from "../restore/routes.ts";
 import { runRoutes } from "../runs/routes.ts";
 import { scheduleRoutes } from "../schedules/routes.ts";
 import type { Services } from "../services.ts";
@@ -139,6 +140,7 @@ export function createApp(ctx: AppContext, services: Services) {
       .use(authRoutes(ctx))
       .use(jobRoutes(ctx, { engine: services.engine, rearm: (jobId) => services.scheduler.rearm(jobId) }))
       .use(runRoutes(ctx, services.engine))
+      .use(restoreRoutes(ctx, services.engine))
       .use(versionRoutes(ctx))
       .use(credentialRoutes(ctx))
       .use(providerRoutes(ctx))

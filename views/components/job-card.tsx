@@ -128,6 +128,7 @@ export function JobCard(props: JobCardProps) {
         <dd>
           {job.last_run ? (
             <a href={`/runs/${job.last_run.id}`}>
+              {job.last_run.kind === "backup" ? "" : <span class="muted">{job.last_run.kind === "restore" ? "Restore · " : "Verify · "}</span>}
               <Time iso={job.last_run.started_at} empty="pending" />
             </a>
           ) : (

@@ -51,8 +51,16 @@ function BarChart(props: { runs: RunProps[]; series: Series }) {
           const h = v === null || max === 0 ? 0 : Math.max(1, (v / max) * plotH);
           return (
             <g>
-              <rect class={`chart-bar chart-${r.status}`} x={x.toFixed(1)} y={(PAD_T + plotH - h).toFixed(1)} width={barW.toFixed(1)} height={h.toFixed(1)} data-run-id={String(r.id)}>
-                <title safe>{`Run #${r.id} · ${formatUtc(r.started_at)} · ${r.status} · ${v === null ? "–" : series.label(v)}`}</title>
+              <rect
+                class={`chart-bar chart-${r.status}`}
+                x={x.toFixed(1)}
+                y={(PAD_T + plotH - h).toFixed(1)}
+                width={barW.toFixed(1)}
+                height={h.toFixed(1)}
+                data-run-id={String(r.id)}
+                data-kind={r.kind}
+              >
+                <title safe>{`Run #${r.id} · ${r.kind} · ${formatUtc(r.started_at)} · ${r.status} · ${v === null ? "–" : series.label(v)}`}</title>
               </rect>
               {v === null ? (
                 <text class="chart-label" x={(x + barW / 2).toFixed(1)} y={String(PAD_T + plotH - 3)} text-anchor="middle">

@@ -1,5 +1,5 @@
 // A job's page: its live card, a chart of duration and bytes per run, and the run history.
-import { durationSeconds, formatBytes, formatDuration, StatusBadge, Time } from "../components/format.tsx";
+import { durationSeconds, formatBytes, formatDuration, KindLabel, StatusBadge, Time } from "../components/format.tsx";
 import { JobCard } from "../components/job-card.tsx";
 import { RunChart } from "../components/run-chart.tsx";
 import type { JobProps, ProgressProps, RunProps } from "../components/types.ts";
@@ -27,6 +27,7 @@ export function RunsTable(props: { runs: RunProps[] }) {
         <thead>
           <tr>
             <th>Run</th>
+            <th>Kind</th>
             <th>Status</th>
             <th>Started</th>
             <th class="hide-phone">Duration</th>
@@ -40,6 +41,9 @@ export function RunsTable(props: { runs: RunProps[] }) {
             <tr id={`run-row-${r.id}`}>
               <td>
                 <a href={`/runs/${r.id}`}>#{r.id}</a>
+              </td>
+              <td>
+                <KindLabel kind={r.kind} />
               </td>
               <td>
                 <StatusBadge status={r.status} />

@@ -3,7 +3,7 @@
 // finished run's log is rendered here. The level filter and auto-scroll work on both.
 import { durationSeconds, ErrorAlert, formatBytes, formatDuration, StatusBadge, Time } from "../components/format.tsx";
 import { ACTIVE_TRIGGER } from "../components/job-card.tsx";
-import type { LogEntryProps, RunProps } from "../components/types.ts";
+import type { LogEntryProps, RunKind, RunProps } from "../components/types.ts";
 import { Layout } from "../layout.tsx";
 
 export interface RunDetailProps {
@@ -16,6 +16,8 @@ export interface RunDetailProps {
   logTotal: number;
   error?: string | null;
 }
+
+const KIND_TITLE: Record<RunKind, string> = { backup: "Backup run", restore: "Restore run", verify: "Verify run" };
 
 export function LogLine(props: { entry: LogEntryProps }) {
   const e = props.entry;
@@ -46,7 +48,9 @@ export function RunSummary(props: { run: RunProps; active: boolean; error?: stri
       hx-swap="outerHTML"
     >
       <div class="row">
-        <h1 class="m0">Run #{r.id}</h1>
+        <h1 class="m0" safe>
+          {`${KIND_TITLE[r.kind]} #${r.id}`}
+        </h1>
         <StatusBadge status={r.status} id="run-status" />
         <span class="spacer"></span>
         {props.active ? (
@@ -84,8 +88,32 @@ export function RunSummary(props: { run: RunProps; active: boolean; error?: stri
         <dd id="run-bytes" data-bytes-for-run={String(r.id)} safe>
           {formatBytes(r.bytes_transferred)}
         </dd>
-        <dt>Deleted</dt>
-        <dd>{r.files_deleted}</dd>
+        {r.kind === "backup" ? (
+          <>
+            <dt>Deleted</dt>
+            <dd>{r.files_deleted}</dd>
+          </>
+        ) : (
+          ""
+        )}
+        {r.kind === "verify" ? (
+          <>
+            <dt>Checked</dt>
+            <dd>{r.files_checked}</dd>
+            <dt>Differences</dt>
+            <dd>{r.differences}</dd>
+          </>
+        ) : (
+          ""
+        )}
+        {r.versions_pruned ? (
+          <>
+            <dt>Versions pruned</dt>
+            <dd>{r.versions_pruned}</dd>
+          </>
+        ) : (
+          ""
+        )}
       </dl>
       {r.error_message ? (
         <div class="alert alert-error" role="alert" safe>
@@ -102,7 +130,7 @@ export function RunSummary(props: { run: RunProps; active: boolean; error?: stri
 export function RunDetailPage(props: RunDetailProps) {
   const r = props.run;
   return (
-    <Layout title={`Run #${r.id}`} username={props.username} active="jobs" theme={props.theme}>
+    <Layout title={`${KIND_TITLE[r.kind]} #${r.id}`} username={props.username} active="jobs" theme={props.theme}>
       <div class="stack">
         <RunSummary run={r} active={props.active} error={props.error} />
         <section class="card stack">
