@@ -20,7 +20,6 @@ export function apiDocs() {
         { name: "Jobs" },
         { name: "Schedules" },
         { name: "Runs" },
-        { name: "Files", description: "What a job's destination holds: versions kept of its files" },
         { name: "Credentials" },
         { name: "Providers" },
         { name: "System" },

@@ -8,7 +8,7 @@ import { VersionsQuery, VersionView } from "./model.ts";
 import { checkStorePath, listVersions } from "./service.ts";
 import { withJobStore } from "./store.ts";
 
-const tags = ["Files"];
+const tags = ["Restore"];
 
 export function versionRoutes(ctx: AppContext) {
   return new Elysia({ name: "versions", prefix: "/api" }).use(authPlugin(ctx)).get(
@@ -26,7 +26,7 @@ export function versionRoutes(ctx: AppContext) {
         tags,
         summary: "A file's kept versions, newest first",
         description:
-          "Read from the destination's .dynamight-versions folder (sync_options.keep_versions_days): each is the copy a run replaced or deleted, in the folder named for that run's start. 409: the destination's root is missing (drive not mounted, bucket gone); 502: it cannot be reached or refused us.",
+          "Read from the destination's .dynamight-versions folder (sync_options.keep_versions_days): each is the copy a run replaced or deleted, in the folder named for that run's start. 404: no such job, or the destination root is missing (drive not mounted, bucket gone); 409: the mount point is not the job's drive; 502: the store cannot be reached or refused us.",
       },
     },
   );

@@ -54,7 +54,19 @@ export async function listVersions(store: RemoteStore, path: string, signal: Abo
  * or nothing for a path that was not backed up then. `record` is the app's record database
  * (first_seen of each current path); null or no rows (local/USB) falls back on mtimes.
  */
-export async function resolveRestoreAsOf(store: RemoteStore, record: RecordDb | null, paths: string[], asOf: number, signal: AbortSignal): Promise<ResolvedFile[]> {
+export async function resolveRestoreAsOf(
+  store: RemoteStore,
+  record: RecordDb | null,
+  paths: string[],
+  asOf: number,
+  signal: AbortSignal,
+  /** Called with each requested path the destination holds nothing of, now or in any version. */
+  unknown?: (path: string) => void,
+): Promise<ResolvedFile[]> {
+  const seen = new Set<string>();
+  const note = (path: string) => {
+    if (unknown) for (const p of paths) if (!seen.has(p) && (p === path || path.startsWith(`${p}/`))) seen.add(p);
+  };
   const tops = new Set(paths.map((p) => p.split("/", 1)[0]!).filter((t) => t !== ""));
   const current: CurrentFile[] = [];
   const rec = record ? RemoteRecord.open(record, store.key) : null;
@@ -71,6 +83,7 @@ export async function resolveRestoreAsOf(store: RemoteStore, record: RecordDb | 
           for (const r of rec.entries(top)) if (r.size >= 0) arrived.set(r.path, r.firstSeen ?? null);
           loadedTop = top;
         }
+        note(e.path);
         current.push({ path: e.path, size: e.size, mtime: e.mtime, firstSeen: arrived.get(e.path) ?? null });
       }
     }
@@ -80,7 +93,9 @@ export async function resolveRestoreAsOf(store: RemoteStore, record: RecordDb | 
   // Only the earliest version after asOf of a path can be the answer; the mtime rule needs its mtime.
   const candidates = new Map<string, VersionFile>();
   for await (const v of storeVersions(store, signal)) {
-    if (v.at <= asOf || !selected(v.path, paths)) continue;
+    if (!selected(v.path, paths)) continue;
+    note(v.path);
+    if (v.at <= asOf) continue;
     const seen = candidates.get(v.path);
     if (!seen || v.at < seen.at) candidates.set(v.path, v);
   }
@@ -100,5 +115,32 @@ export async function resolveRestoreAsOf(store: RemoteStore, record: RecordDb | 
       return arrivals.has(key) && arrivals.get(key) !== null ? { ...v, firstSeen: arrivals.get(key)! } : withMtime(store, v, signal);
     }),
   );
+  if (unknown) for (const p of paths) if (!seen.has(p)) unknown(p);
   return resolveAsOf(asOf, current, versions);
+}
+
+/** A restore's file, as restore's selectors yield it: where it lands (`logical`) and what is read (`entry`). */
+export interface AsOfFile {
+  logical: string;
+  entry: RemoteEntry;
+}
+
+/**
+ * The files a restore as of `asOf` reads (restore's Selector shape): each requested path as it
+ * was then, older copies read from the versions folder under their own paths. A requested path
+ * the destination never held is passed to `missing`; one that only arrived later is left out.
+ */
+export function asOfSelector(asOf: number, record: RecordDb | null) {
+  return async function* (store: RemoteStore, paths: string[], signal: AbortSignal, missing: (path: string) => void): AsyncGenerator<AsOfFile> {
+    for (const f of await resolveRestoreAsOf(store, record, paths, asOf, signal, missing)) {
+      yield { logical: f.path, entry: { path: f.from, size: f.size, mtime: f.mtime } };
+    }
+  };
+}
+
+/** `as_of` of a restore request: an ISO-8601 time with a zone (Z or an offset), as ms. */
+export function parseAsOf(raw: string): number {
+  const ms = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2}(\.\d{1,9})?)?(Z|[+-]\d{2}:\d{2})$/.test(raw) ? Date.parse(raw) : Number.NaN;
+  if (Number.isNaN(ms)) throw named(badRequest("Field 'as_of' must be an ISO 8601 time with a zone, like 2026-12-01T02:00:00Z"), "as_of");
+  return ms;
 }

@@ -14,59 +14,12 @@ import { Engine } from "../../src/runs/engine.ts";
 import { RunEvents } from "../../src/runs/events.ts";
 import { mountAt } from "../../src/system/mounts.ts";
 import { resolveRestoreAsOf } from "../../src/versions/service.ts";
-import { authedApp, localJob, tempDir } from "../engine/fixtures.ts";
+import { localJob, tempDir } from "../engine/fixtures.ts";
 import { describeIf, missingCommand, notRoot } from "../helpers/prereq.ts";
 import { sh, startUsb, type UsbDrive } from "../system/helpers.ts";
+import { appWithClock, DAY, HOUR, T1, T2, T3, tree, write } from "./helpers.ts";
 
-const DAY = 86_400_000;
-const HOUR = 3_600_000;
-const T1 = Date.parse("2026-01-01T00:00:00Z");
-const T2 = T1 + DAY;
-const T3 = T1 + 2 * DAY;
 const [S2, S3] = [versionStamp(T2), versionStamp(T3)];
-
-/** Writes files with an mtime of `at` (a file's mtime is when it was last written, before the run that backs it up). */
-function write(root: string, files: Record<string, string>, at: number) {
-  for (const [rel, content] of Object.entries(files)) {
-    const p = join(root, rel);
-    mkdirSync(dirname(p), { recursive: true });
-    writeFileSync(p, content);
-    utimesSync(p, at / 1000, at / 1000);
-  }
-}
-
-/** Every file under `dir`, relative, sorted. */
-function tree(dir: string, rel = ""): string[] {
-  if (!existsSync(dir)) return [];
-  return readdirSync(dir, { withFileTypes: true })
-    .flatMap((e) => (e.isDirectory() ? tree(join(dir, e.name), `${rel}${e.name}/`) : [`${rel}${e.name}`]))
-    .sort();
-}
-
-async function appWithClock(allowedRoots?: string[]) {
-  const t = await authedApp(allowedRoots ? { config: { allowedBrowsePaths: allowedRoots } } : {});
-  let clock = T1;
-  // The app's own engine is for the API; runs go through a second engine on the same database whose clock the test sets.
-  const engine = new Engine({
-    db: t.ctx.db,
-    events: new RunEvents(),
-    logger: t.ctx.logger,
-    secret: t.ctx.secret,
-    dataDir: t.ctx.config.dataDir,
-    allowedRoots: t.ctx.config.allowedBrowsePaths,
-    maxRunsPerJob: () => 100,
-    now: () => clock,
-  });
-  const run = async (jobId: number, at: number) => {
-    clock = at;
-    const id = engine.start(jobId, { trigger: "manual" });
-    await engine.waitFor(id);
-    const r = await t.api("GET", `/api/runs/${id}`);
-    const logs = await t.api("GET", `/api/runs/${id}/logs`);
-    return { run: r.body, logs: (logs.body as { message: string }[]).map((l) => l.message) };
-  };
-  return { ...t, engine, run };
-}
 
 describeIf(missingCommand("rsync"))("versions on a local destination (rsync --backup-dir)", () => {
   test("a new job keeps versions for 30 days; three runs put each replaced/deleted copy in its run's folder; as_of and the versions API read them; pruning", async () => {

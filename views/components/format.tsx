@@ -64,7 +64,11 @@ const KIND_LABEL: Record<RunKind, string> = { backup: "Backup", restore: "Restor
 
 /** A run's kind, as a word; a restore or verify stands out from the backups around it. */
 export function KindLabel(props: { kind: RunKind }) {
-  return <span class={props.kind === "backup" ? "muted" : `kind kind-${props.kind}`} safe>{KIND_LABEL[props.kind]}</span>;
+  return (
+    <span class={props.kind === "backup" ? "muted" : `kind kind-${props.kind}`} safe>
+      {KIND_LABEL[props.kind]}
+    </span>
+  );
 }
 
 export function StatusBadge(props: { status: RunStatus | null; id?: string }) {
