@@ -1,6 +1,7 @@
 // A job's page: its live card, a chart of duration and bytes per run, and the run history.
 import { durationSeconds, formatBytes, formatDuration, KindLabel, StatusBadge, Time } from "../components/format.tsx";
 import { JobCard } from "../components/job-card.tsx";
+import { JobTabs } from "../components/job-tabs.tsx";
 import { RunChart } from "../components/run-chart.tsx";
 import type { JobProps, ProgressProps, RunProps } from "../components/types.ts";
 import { Layout } from "../layout.tsx";
@@ -108,6 +109,7 @@ export function JobRunsPage(props: JobRunsProps) {
             {job.name}
           </h1>
         </div>
+        <JobTabs jobId={job.id} current="history" />
         <div data-live-status>
           <JobCard compact job={job} activeRunId={props.activeRunId} progress={props.progress} providerName={props.providerName} />
         </div>

@@ -1,5 +1,5 @@
 // Every page route of the UI, one module per area: sign-in (auth), account, drives, dashboard
-// and jobs, the job editor, runs, credentials, notifications, settings, and the public assets. Registered in
+// and jobs, a job's files (browse and restore), the job editor, runs, credentials, notifications, settings, and the public assets. Registered in
 // src/http/app.ts with one `.use(webPages(ctx, services))`. Pages call services, never the API's
 // route modules (src/*/routes.ts).
 import { Elysia } from "elysia";
@@ -9,6 +9,7 @@ import { accountPages } from "./account.tsx";
 import { authPages } from "./auth.tsx";
 import { credentialPages } from "./credentials.tsx";
 import { drivePages } from "./drives.tsx";
+import { filePages } from "./files.tsx";
 import { jobEditorPages } from "./job-editor.tsx";
 import { jobPages } from "./jobs.tsx";
 import { notificationPages } from "./notifications.tsx";
@@ -23,6 +24,7 @@ export function webPages(ctx: AppContext, services: Services) {
     .use(accountPages(ctx))
     .use(jobEditorPages(ctx, services))
     .use(jobPages(ctx, services))
+    .use(filePages(ctx, services))
     .use(runPages(ctx, services))
     .use(credentialPages(ctx))
     .use(notificationPages(ctx, services))
