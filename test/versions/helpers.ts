@@ -3,8 +3,10 @@
 // and is what versions expire against), so tests drive time instead of sleeping.
 import { existsSync, mkdirSync, readdirSync, utimesSync, writeFileSync } from "node:fs";
 import { dirname, join } from "node:path";
+import type { AppContext } from "../../src/context.ts";
 import { Engine } from "../../src/runs/engine.ts";
 import { RunEvents } from "../../src/runs/events.ts";
+import { getRun } from "../../src/runs/queries.ts";
 import { authedApp } from "../engine/fixtures.ts";
 
 export const DAY = 86_400_000;
@@ -61,4 +63,26 @@ export async function appWithClock(allowedRoots?: string[]) {
     return { run: r.body, logs: (logs.body as { message: string }[]).map((l) => l.message) };
   };
   return { ...t, engine, run, finished };
+}
+
+/** A run engine on `ctx`'s database whose clock the caller sets per run (for page tests on their own app). */
+export function clockRunner(ctx: AppContext) {
+  let clock = T1;
+  const engine = new Engine({
+    db: ctx.db,
+    events: new RunEvents(),
+    logger: ctx.logger,
+    secret: ctx.secret,
+    dataDir: ctx.config.dataDir,
+    allowedRoots: ctx.config.allowedBrowsePaths,
+    maxRunsPerJob: () => 100,
+    now: () => clock,
+  });
+  const run = async (jobId: number, at: number) => {
+    clock = at;
+    const id = engine.start(jobId, { trigger: "manual" });
+    await engine.waitFor(id);
+    return getRun(ctx.db, id)!;
+  };
+  return { engine, run };
 }

@@ -16,6 +16,7 @@ import { notificationPages } from "./notifications.tsx";
 import { publicPages } from "./public.ts";
 import { runPages } from "./runs.tsx";
 import { settingsPages } from "./settings.tsx";
+import { versionPages } from "./versions.tsx";
 
 export function webPages(ctx: AppContext, services: Services) {
   return new Elysia({ name: "web-pages" })
@@ -24,6 +25,7 @@ export function webPages(ctx: AppContext, services: Services) {
     .use(accountPages(ctx))
     .use(jobEditorPages(ctx, services))
     .use(jobPages(ctx, services))
+    .use(versionPages(ctx))
     .use(filePages(ctx, services))
     .use(runPages(ctx, services))
     .use(credentialPages(ctx))
