@@ -2,16 +2,14 @@
 // an injected clock (the run start names the version folder and is what versions expire
 // against), the versions API, restore as_of resolution, pruning; and on the USB loop image with
 // auto_mount/auto_unmount, read back with plain `cat` on the mounted drive.
-import { afterAll, beforeAll, describe, expect, test } from "bun:test";
-import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, utimesSync, writeFileSync } from "node:fs";
-import { dirname, join } from "node:path";
+import { afterAll, beforeAll, expect, test } from "bun:test";
+import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
 import { recordInFolder } from "../../src/db/record.ts";
 import { versionStamp } from "../../src/destinations/engine/version-names.ts";
 import { rsyncArgs } from "../../src/destinations/local/destination.ts";
 import { LocalStore } from "../../src/destinations/local/store.ts";
 import { DEFAULT_SYNC_OPTIONS } from "../../src/jobs/sync-options.ts";
-import { Engine } from "../../src/runs/engine.ts";
-import { RunEvents } from "../../src/runs/events.ts";
 import { mountAt } from "../../src/system/mounts.ts";
 import { resolveRestoreAsOf } from "../../src/versions/service.ts";
 import { localJob, tempDir } from "../engine/fixtures.ts";
