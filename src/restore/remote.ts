@@ -1,17 +1,16 @@
 // Restore from a store by streaming (remote stores; the same code reads any RemoteStore): each
-// file is read with open() through the job's bandwidth limit into `<name>.dynamight-tmp-<hex>` in
+// file is read with open(), through the job's bandwidth limit (one token bucket for the run), into `<name>.dynamight-tmp-<hex>` in
 // its folder, gets the stored mtime, then is renamed over the real name. A cancel or a failure
 // removes the temporary file: no half-written file ever carries a real name. Nothing local is
 // deleted. Files go `concurrency` at a time, pulled from the selector as workers free up, so
 // memory does not grow with the number of files.
 import { randomBytes } from "node:crypto";
 import { constants, type Stats } from "node:fs";
-import { lstat, open as openFile, rename, rm, utimes } from "node:fs/promises";
+import { type FileHandle, lstat, open as openFile, rename, rm, utimes } from "node:fs/promises";
 import { basename, dirname, join } from "node:path";
-import { Transform } from "node:stream";
-import { pipeline } from "node:stream/promises";
+import type { Readable } from "node:stream";
 import { DestinationError, type RemoteStore, type RunReporter, type SyncOptions } from "../destinations/contract.ts";
-import { TokenBucket, throttle } from "../destinations/engine/bandwidth.ts";
+import { TokenBucket } from "../destinations/engine/bandwidth.ts";
 import { withRetry } from "../destinations/engine/retry.ts";
 import { storedMtime } from "./access.ts";
 import type { Overwrite } from "./model.ts";
@@ -21,6 +20,9 @@ import type { SelectedFile, Selector } from "./select.ts";
 import type { TargetMap } from "./target.ts";
 
 export const TEMP_MARK = ".dynamight-tmp-";
+/** At most this many files at once, whatever the store allows: more buys no speed on a restore
+ *  (the local disk and the CPU are the limit) and costs memory (bench-restore). */
+const MAX_CONCURRENCY = 16;
 
 export interface RestoreTally {
   restored: number;
@@ -71,8 +73,11 @@ export async function restoreFromStore(r: StreamRestore): Promise<RestoreTally> 
       if (options.verbosity === "verbose") report.log("info", `keep ${f.logical} (exists)`);
       return;
     }
-    const mtime = await withRetry(() => storedMtime(r.record, store, f.entry, signal), signal);
-    if (existing && keepLocal(existing, f.entry.size, mtime, r.overwrite, precision)) {
+    const lookup = () => withRetry(() => storedMtime(r.record, store, f.entry, signal), signal);
+    // Only a file that exists needs the stored mtime before the copy; otherwise the lookup (an S3
+    // HEAD) runs beside the download and is awaited just before the rename.
+    const early = existing ? await lookup() : null;
+    if (existing && keepLocal(existing, f.entry.size, early, r.overwrite, precision)) {
       tally.skipped++;
       if (options.verbosity === "verbose") report.log("info", `keep ${f.logical} (${r.overwrite === "if_newer" ? "not older" : "identical"})`);
       return;
@@ -80,7 +85,7 @@ export async function restoreFromStore(r: StreamRestore): Promise<RestoreTally> 
     try {
       await r.targets.ensureDir(local.root, dirname(local.path));
       const bytes = await withRetry(
-        () => writeOne(store, f.entry.path, local.path, mtime, bucket, signal, report),
+        () => writeOne(store, f.entry.path, local.path, existing ? Promise.resolve(early) : lookup(), bucket, signal, report),
         signal,
         (err, attempt, wait) => report.log("warning", `${f.logical}: ${err.message}; retry ${attempt} in ${(wait / 1000).toFixed(1)} s`),
       );
@@ -98,7 +103,7 @@ export async function restoreFromStore(r: StreamRestore): Promise<RestoreTally> 
 
   // The first error that is not about one file stops every worker after its current file.
   let fatal: unknown = null;
-  const workers = Array.from({ length: Math.max(1, store.capabilities.concurrency) }, async () => {
+  const workers = Array.from({ length: Math.max(1, Math.min(MAX_CONCURRENCY, store.capabilities.concurrency)) }, async () => {
     while (fatal === null) {
       if (signal.aborted) throw new DestinationError("cancelled", "Cancelled");
       try {
@@ -129,24 +134,34 @@ export function keepLocal(local: Stats, size: number, stored: number | null, ove
   return local.mtimeMs > stored && !same;
 }
 
-/** One file to its temporary name, mtime set, renamed over `dest`; returns the bytes written. */
-async function writeOne(store: RemoteStore, from: string, dest: string, mtime: number | null, bucket: TokenBucket | null, signal: AbortSignal, report: RunReporter): Promise<number> {
+/** One file to its temporary name, mtime set, renamed over `dest`; returns the bytes written.
+ *  A plain read-then-write loop: each chunk is written (and throttled) before the next is read,
+ *  so memory holds one chunk per file, and no extra stream stage sits on the copy path. */
+async function writeOne(store: RemoteStore, from: string, dest: string, mtimeOf: Promise<number | null>, bucket: TokenBucket | null, signal: AbortSignal, report: RunReporter): Promise<number> {
   const temp = tempName(dest);
   let written = 0;
-  const count = new Transform({
-    transform(chunk: Buffer, _enc, done) {
+  let input: Readable | null = null;
+  let fh: FileHandle | null = null;
+  // Settled even when the copy fails first (no unhandled rejection); its error counts after the copy.
+  const stored = mtimeOf.then(
+    (v) => ({ ok: true as const, v }),
+    (e: unknown) => ({ ok: false as const, e }),
+  );
+  try {
+    input = await store.open(from, signal);
+    fh = await openFile(temp, constants.O_WRONLY | constants.O_CREAT | constants.O_EXCL | constants.O_NOFOLLOW, 0o644);
+    for await (const chunk of input as AsyncIterable<Buffer>) {
+      if (bucket) await bucket.take(chunk.length, signal);
+      for (let off = 0; off < chunk.length; ) off += (await fh.write(chunk, off, chunk.length - off)).bytesWritten;
       written += chunk.length;
       report.progress({ bytes: chunk.length });
-      done(null, chunk);
-    },
-  });
-  try {
-    const input = await store.open(from, signal);
-    const fh = await openFile(temp, constants.O_WRONLY | constants.O_CREAT | constants.O_EXCL | constants.O_NOFOLLOW, 0o644).catch((err) => {
-      input.destroy();
-      throw err;
-    });
-    await pipeline(throttle(input, bucket, signal), count, fh.createWriteStream() as unknown as NodeJS.WritableStream, { signal });
+    }
+    if (signal.aborted) throw new DestinationError("cancelled", "Cancelled");
+    await fh.close();
+    fh = null;
+    const m = await stored;
+    if (!m.ok) throw m.e;
+    const mtime = m.v;
     if (mtime !== null) {
       const t = new Date(mtime);
       await utimes(temp, t, t);
@@ -154,6 +169,8 @@ async function writeOne(store: RemoteStore, from: string, dest: string, mtime: n
     await rename(temp, dest);
     return written;
   } catch (err) {
+    input?.destroy();
+    await fh?.close().catch(() => {});
     await rm(temp, { force: true }).catch(() => {});
     // Bytes counted for a try that did not land are taken back.
     if (written) report.progress({ bytes: -written });

@@ -36,10 +36,13 @@ export class TargetMap {
   /** The local path of a logical path, or null when no local folder takes its top folder. */
   local(logical: string): { root: string; path: string } | null {
     const slash = logical.indexOf("/");
-    const top = slash < 0 ? logical : logical.slice(0, slash);
-    const root = this.root(top);
+    if (slash < 0) {
+      // A file at the destination root (not in a source's folder): only a folder target takes it.
+      return this.target.kind === "folder" ? { root: this.target.folder, path: join(this.target.folder, logical) } : null;
+    }
+    const root = this.root(logical.slice(0, slash));
     if (root === null) return null;
-    return { root, path: slash < 0 ? root : join(root, logical.slice(slash + 1)) };
+    return { root, path: join(root, logical.slice(slash + 1)) };
   }
 
   /** mkdir -p of `dir` (inside `root`), refusing a symbolic link or a file on the way. */

@@ -2,11 +2,11 @@
 export function JobTabs(props: { jobId: number; current: "history" | "files" }) {
   const tab = (key: "history" | "files", href: string, label: string) =>
     props.current === key ? (
-      <a class="tab tab-current" href={href} aria-current="page">
+      <a class="tab tab-current" href={href} aria-current="page" safe>
         {label}
       </a>
     ) : (
-      <a class="tab" href={href}>
+      <a class="tab" href={href} safe>
         {label}
       </a>
     );
