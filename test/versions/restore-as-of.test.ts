@@ -8,6 +8,7 @@ import { readFileSync, rmSync } from "node:fs";
 import { join } from "node:path";
 import { tempDir } from "../engine/fixtures.ts";
 import { describeIf, missingCommand, notRoot } from "../helpers/prereq.ts";
+import { rclone } from "../remote/harness.ts";
 import { createJob, type StoreType, storeTarget } from "../restore/helpers.ts";
 import { appWithClock, DAY, HOUR, T1, T2, T3, tree, write } from "./helpers.ts";
 
@@ -24,6 +25,8 @@ describeIf(reason)("restore as_of through the API", () => {
       const t = await appWithClock();
       const src = join(tempDir("versions-asof-"), "docs");
       const target = await storeTarget(type, "versions", type === "local" ? tempDir("versions-asof-dest-") : undefined);
+      // The servers are shared (S3 keeps everything in RAM): leave nothing behind.
+      const cleanup = () => (type === "local" ? Promise.resolve() : rclone("purge", type === "s3" ? target.rcloneRoot.replace(/\/backups$/, "") : target.rcloneRoot));
       const job = await createJob(t.api, target, [src], { delete_extraneous: true, keep_versions_days: 30 });
 
       write(src, { "a.txt": "A1", "b.txt": "B1", "sub/c.txt": "C1" }, T1 - HOUR);
@@ -71,6 +74,7 @@ describeIf(reason)("restore as_of through the API", () => {
         expect(r.body.message).toContain("Field 'as_of' must be an ISO 8601 time");
       }
       await t.engine.stop();
+      await cleanup();
     });
   }
 });

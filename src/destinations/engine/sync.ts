@@ -244,12 +244,13 @@ export async function runSync(req: SyncRequest<unknown>, store: RemoteStore, opt
       }
     }
     for (const { top } of tops) record?.finish(top, fullTops.has(top), now());
-    if (unversioned) throw new DestinationError("failed", `${unversioned} file(s) not replaced because their old version could not be kept; see the log`);
-    if (keepVersions) result.versionsPruned = await pruneVersions(store, options.keep_versions_days!, runStart, { signal, report, retry, record });
+    // Pruning belongs to a successful run only: a failed one may be retried, and its versions kept.
+    if (keepVersions && !unversioned && !unreadable) result.versionsPruned = await pruneVersions(store, options.keep_versions_days!, runStart, { signal, report, retry, record });
     report.log(
       "info",
       `${options.dry_run ? "would send" : "sent"} ${result.filesTransferred} files (${result.bytesTransferred} bytes), ${options.dry_run ? "would delete" : "deleted"} ${result.filesDeleted}, ${unchanged} unchanged`,
     );
+    if (unversioned) throw new DestinationError("failed", `${unversioned} file(s) not replaced because their old version could not be kept; see the log`);
     if (unreadable) throw new DestinationError("source", `${unreadable} source file(s) could not be read; see the log`);
     return result;
   } catch (err) {
