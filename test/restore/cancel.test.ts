@@ -12,18 +12,21 @@ import { createJob, finished, storeTarget, writeRandom } from "./helpers.ts";
 describeIf(notRoot() ?? missingCommand("radosgw"))("cancel a streaming restore (S3)", () => {
   let t: Awaited<ReturnType<typeof authedApp>>;
   let jobId: number;
+  let target: Awaited<ReturnType<typeof storeTarget>>;
   const base = tempDir("dm-rcancel-");
 
   beforeAll(async () => {
     t = await authedApp();
     const source = join(base, "media");
     await writeRandom(join(source, "movie.bin"), 20 * 1024 * 1024);
-    jobId = await createJob(t.api, await storeTarget("s3", "cancel"), [source]);
+    target = await storeTarget("s3", "cancel");
+    jobId = await createJob(t.api, target, [source]);
     expect((await finished(t, (await t.api("POST", `/api/jobs/${jobId}/run`)).body.run_id)).run.status).toBe("completed");
   }, 120_000);
 
   afterAll(async () => {
     await t?.services.stop();
+    await target?.cleanup();
     rmSync(base, { recursive: true, force: true });
   });
 

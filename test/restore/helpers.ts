@@ -2,7 +2,7 @@
 // folders, an empty file, a big file), its fingerprint (sha256 + mtime of every file), jobs on
 // each real store (radosgw, OpenSSH, Apache WebDAV, a local folder) and waiting for runs.
 import { createHash } from "node:crypto";
-import { createReadStream, lstatSync, mkdirSync, readdirSync, utimesSync, writeFileSync } from "node:fs";
+import { createReadStream, lstatSync, mkdirSync, readdirSync, rmSync, utimesSync, writeFileSync } from "node:fs";
 import { dirname, join } from "node:path";
 import { CreateBucketCommand, S3Client } from "@aws-sdk/client-s3";
 import { rclone } from "../remote/harness.ts";
@@ -108,6 +108,8 @@ export interface StoreTarget {
   rcloneRoot: string;
   /** Store mtime precision: what a restored mtime may lose. */
   precisionMs: number;
+  /** Deletes what the tests put there (radosgw keeps objects in RAM, shared by every session). */
+  cleanup(): Promise<void>;
 }
 
 /** A fresh empty root on each real store, named `restore-<tag>-<random>`. */
@@ -123,6 +125,7 @@ export async function storeTarget(type: StoreType, tag: string, localRoot?: stri
         credential: { provider_type: "s3", data: { access_key_id: S3.ak, secret_access_key: S3.sk } },
         rcloneRoot: `:s3,provider=Ceph,endpoint='http://127.0.0.1:${S3.port}',access_key_id=${S3.ak},secret_access_key=${S3.sk},force_path_style=true:${name}/backups`,
         precisionMs: 1,
+        cleanup: async () => void (await rclone("purge", `:s3,provider=Ceph,endpoint='http://127.0.0.1:${S3.port}',access_key_id=${S3.ak},secret_access_key=${S3.sk},force_path_style=true:${name}`)),
       };
     }
     case "sftp": {
@@ -136,6 +139,7 @@ export async function storeTarget(type: StoreType, tag: string, localRoot?: stri
         credential: { provider_type: "sftp", data: { password: SFTP.pass } },
         rcloneRoot: `:sftp,host=127.0.0.1,port=${SFTP.port},user=${SFTP.user},pass=${obscured}:data/${name}`,
         precisionMs: 1000,
+        cleanup: async () => rmSync(join(SFTP.homeData, name), { recursive: true, force: true }),
       };
     }
     case "webdav": {
@@ -149,6 +153,7 @@ export async function storeTarget(type: StoreType, tag: string, localRoot?: stri
         credential: { provider_type: "webdav", data: { username: DAV.user, password: DAV.pass } },
         rcloneRoot: `:webdav,url='http://127.0.0.1:${DAV.port}/dav/',user=${DAV.user},pass=${obscured}:${name}`,
         precisionMs: 1000,
+        cleanup: async () => rmSync(join(DAV.data, name), { recursive: true, force: true }),
       };
     }
     case "local": {
@@ -159,6 +164,7 @@ export async function storeTarget(type: StoreType, tag: string, localRoot?: stri
         credential: null,
         rcloneRoot: join(root, "backups"),
         precisionMs: 1,
+        cleanup: async () => {},
       };
     }
   }

@@ -51,6 +51,7 @@ for (const type of (["local", "s3", "sftp", "webdav"] as StoreType[]).filter((x)
 
     afterAll(async () => {
       await t?.services.stop();
+      await target?.cleanup();
       rmSync(base, { recursive: true, force: true });
     });
 
