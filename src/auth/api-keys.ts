@@ -4,6 +4,7 @@ import { and, desc, eq } from "drizzle-orm";
 import type { Db } from "../db/client.ts";
 import { apiKeys } from "../db/schema.ts";
 import { API_KEY_PREFIX, hashApiKey } from "./guard.ts";
+import { forgetPrincipals } from "./principal-cache.ts";
 
 export type ApiKeyScope = "read" | "write";
 export type ApiKeyRow = Omit<typeof apiKeys.$inferSelect, "keyHash">;
@@ -37,6 +38,7 @@ export function listApiKeys(db: Db, userId: number): ApiKeyRow[] {
 
 /** Deletes the user's key; false when there is no such key of this user. */
 export function deleteApiKey(db: Db, userId: number, id: number): boolean {
+  forgetPrincipals(db);
   return (
     db
       .delete(apiKeys)

@@ -5,8 +5,15 @@ export const MIN_PASSWORD_LENGTH = 8;
 // Long enough for any passphrase, short enough that hashing cannot be used to burn CPU.
 export const MAX_PASSWORD_LENGTH = 1024;
 
+// OWASP's first argon2id setting (19 MiB, 2 passes, 1 lane) instead of Bun's default 64 MiB:
+// every sign-in allocates this much at once, which on a Pi was the start-up memory peak (issue
+// 17), and five logins at a time would have taken 320 MB. Hashes carry their parameters, so
+// hashes made with the old setting still verify.
+export const ARGON2_MEMORY_KIB = 19_456;
+export const ARGON2_TIME_COST = 2;
+
 export function hashPassword(password: string): Promise<string> {
-  return Bun.password.hash(password, { algorithm: "argon2id" });
+  return Bun.password.hash(password, { algorithm: "argon2id", memoryCost: ARGON2_MEMORY_KIB, timeCost: ARGON2_TIME_COST });
 }
 
 export function verifyPassword(password: string, hash: string): Promise<boolean> {

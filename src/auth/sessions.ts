@@ -1,8 +1,10 @@
 // Session rows: the JWT in the `token` cookie only names a row here, so deleting the row
 // (logout, logout-all, password change) kills the token at once.
-import { and, desc, eq, gt, ne } from "drizzle-orm";
+import { and, desc, eq, gt, ne, sql } from "drizzle-orm";
 import type { Db } from "../db/client.ts";
+import { preparedOnce } from "../db/prepared.ts";
 import { sessions, users } from "../db/schema.ts";
+import { forgetPrincipals } from "./principal-cache.ts";
 
 export const SESSION_TTL_SECONDS = 30 * 24 * 3600;
 
@@ -22,28 +24,34 @@ export function createSession(db: Db, userId: number, meta: { ip?: string | null
 }
 
 /** The user behind a live session, or null when it was deleted or has expired. Read-only. */
-export function findSessionUser(db: Db, sessionId: string): SessionUser | null {
-  const row = db
+const sessionUserStatement = preparedOnce((db) =>
+  db
     .select({ id: users.id, username: users.username, totpEnabled: users.totpEnabled })
     .from(sessions)
     .innerJoin(users, eq(users.id, sessions.userId))
-    .where(and(eq(sessions.id, sessionId), gt(sessions.expiresAt, new Date().toISOString())))
-    .get();
-  return row ?? null;
+    .where(and(eq(sessions.id, sql.placeholder("id")), gt(sessions.expiresAt, sql.placeholder("now"))))
+    .prepare(),
+);
+
+export function findSessionUser(db: Db, sessionId: string): SessionUser | null {
+  return sessionUserStatement(db).get({ id: sessionId, now: new Date().toISOString() }) ?? null;
 }
 
 export function deleteSession(db: Db, sessionId: string) {
+  forgetPrincipals(db);
   db.delete(sessions).where(eq(sessions.id, sessionId)).run();
 }
 
 /** Ends every session of the user, or every one but `keep`. Returns how many ended. */
 export function deleteUserSessions(db: Db, userId: number, keep?: string): number {
+  forgetPrincipals(db);
   const cond = keep ? and(eq(sessions.userId, userId), ne(sessions.id, keep)) : eq(sessions.userId, userId);
   return db.delete(sessions).where(cond).returning({ id: sessions.id }).all().length;
 }
 
 /** Ends one session if it belongs to the user; false otherwise. */
 export function deleteUserSession(db: Db, userId: number, sessionId: string): boolean {
+  forgetPrincipals(db);
   return (
     db
       .delete(sessions)

@@ -2,7 +2,6 @@
 // expects), one step of drift either way. Replay protection is the caller's job through
 // `afterStep` (users.totp_last_step) and claimTotpStep.
 import { generateSecret, generateURI, verify } from "otplib";
-import QRCode from "qrcode";
 
 export const TOTP_PERIOD = 30;
 export const TOTP_ISSUER = "Dynamight";
@@ -30,7 +29,9 @@ export function otpauthUrl(username: string, secret: string): string {
   return generateURI({ issuer: TOTP_ISSUER, label: username, secret, period: TOTP_PERIOD, digits: 6, algorithm: "sha1" });
 }
 
-export function qrCodeDataUrl(text: string): Promise<string> {
+// qrcode loads on first use: only the 2FA set-up page draws one (start-up memory, issue 17).
+export async function qrCodeDataUrl(text: string): Promise<string> {
+  const { default: QRCode } = await import("qrcode");
   return QRCode.toDataURL(text, { errorCorrectionLevel: "M", margin: 2, width: 240 });
 }
 

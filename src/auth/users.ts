@@ -2,6 +2,7 @@
 import { and, count, eq, isNull, lt, or, sql } from "drizzle-orm";
 import type { Db } from "../db/client.ts";
 import { users } from "../db/schema.ts";
+import { forgetPrincipals } from "./principal-cache.ts";
 
 export type UserRow = typeof users.$inferSelect;
 
@@ -35,6 +36,8 @@ export function setPasswordHash(db: Db, userId: number, passwordHash: string) {
 }
 
 export function setTotp(db: Db, userId: number, sealedSecret: string | null, lastStep: number | null) {
+  // The cached principal carries totpEnabled.
+  forgetPrincipals(db);
   db.update(users)
     .set({ totpSecret: sealedSecret, totpEnabled: sealedSecret !== null, totpLastStep: lastStep, updatedAt: stamp() })
     .where(eq(users.id, userId))

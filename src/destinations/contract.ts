@@ -47,6 +47,22 @@ export interface Capabilities {
 
 /** keep_versions_days: the most a job may keep versions for (ten years). */
 export const KEEP_VERSIONS_MAX_DAYS = 3650;
+/** Client-side encryption in rclone crypt's format (docs/encryption.md); the password is a credential. */
+export const EncryptionOptionsSchema = t.Object({
+  password_credential_id: t.Integer({ minimum: 1, description: 'a credential of provider_type "encryption" holding the password (and rclone\'s password2 as salt)' }),
+  filename_encryption: t.Union([t.Literal("standard"), t.Literal("off")], { description: "standard: names encrypted as rclone does; off: names in plain with .bin added" }),
+  directory_name_encryption: t.Boolean({ description: "encrypt folder names too (rclone's default, true)" }),
+});
+export type EncryptionOptions = Static<typeof EncryptionOptionsSchema>;
+
+/** What opening an encrypted store needs at run time: the options with the credential opened. */
+export interface EncryptionSecret {
+  password: string;
+  /** rclone's password2; "" for rclone's default salt. */
+  salt: string;
+  filename_encryption: EncryptionOptions["filename_encryption"];
+  directory_name_encryption: boolean;
+}
 
 /** A job's sync options (the job view's `sync_options`; the API shows this schema). */
 export const SyncOptionsSchema = t.Object({
@@ -55,9 +71,14 @@ export const SyncOptionsSchema = t.Object({
   bandwidth_limit_kbps: t.Union([t.Integer({ minimum: 1 }), t.Null()], { description: "KiB per second, null for no limit" }),
   dry_run: t.Boolean({ description: "log what would change and change nothing" }),
   verbosity: t.Union([t.Literal("quiet"), t.Literal("normal"), t.Literal("verbose")]),
-  keep_versions_days: t.Union([t.Integer({ minimum: 1, maximum: KEEP_VERSIONS_MAX_DAYS }), t.Null()], {
-    description: `days to keep the old copy of each file a run overwrites or deletes (in <destination>/.dynamight-versions/<run start>/), 1-${KEEP_VERSIONS_MAX_DAYS}; null = off (a mirror). New jobs default to 30`,
-  }),
+  // Optional in the type so callers that build options by hand (benchmarks, tests) mean "off";
+  // normalizeSyncOptions and the API always fill it in.
+  keep_versions_days: t.Optional(
+    t.Union([t.Integer({ minimum: 1, maximum: KEEP_VERSIONS_MAX_DAYS }), t.Null()], {
+      description: `days to keep the old copy of each file a run overwrites or deletes (in <destination>/.dynamight-versions/<run start>/), 1-${KEEP_VERSIONS_MAX_DAYS}; null = off (a mirror). New jobs default to 30`,
+    }),
+  ),
+  encryption: t.Optional(t.Union([EncryptionOptionsSchema, t.Null()], { description: "null: files are stored as they are; else encrypted so rclone crypt can open them (remote types only)" })),
 });
 export type SyncOptions = Static<typeof SyncOptionsSchema>;
 
@@ -69,6 +90,7 @@ export const DEFAULT_SYNC_OPTIONS: SyncOptions = {
   verbosity: "normal",
   // Off: what a job saved before versions existed reads as (a new job gets NEW_JOB_KEEP_VERSIONS_DAYS).
   keep_versions_days: null,
+  encryption: null,
 };
 
 /** What a job created without keep_versions_days keeps versions for. */
@@ -86,6 +108,17 @@ export function normalizeSyncOptions(raw: unknown): SyncOptions {
     dry_run: o.dry_run === true,
     verbosity: VERBOSITY.includes(o.verbosity as never) ? (o.verbosity as SyncOptions["verbosity"]) : "normal",
     keep_versions_days: isKeepVersionsDays(o.keep_versions_days) ? o.keep_versions_days : null,
+    encryption: normalizeEncryption(o.encryption),
+  };
+}
+
+function normalizeEncryption(raw: unknown): EncryptionOptions | null {
+  const e = (raw && typeof raw === "object" ? raw : null) as Record<string, unknown> | null;
+  if (!e || typeof e.password_credential_id !== "number") return null;
+  return {
+    password_credential_id: e.password_credential_id,
+    filename_encryption: e.filename_encryption === "off" ? "off" : "standard",
+    directory_name_encryption: e.directory_name_encryption !== false,
   };
 }
 
@@ -117,7 +150,9 @@ export interface RunReporter {
 }
 
 export interface RunAlert {
-  kind: "low_space";
+  /** low_space: the destination's free space is under the job's threshold; reconnect_needed: the
+   *  job's OAuth credential was revoked or expired (invalid_grant) and needs a person. */
+  kind: "low_space" | "reconnect_needed";
   message: string;
 }
 
@@ -141,12 +176,17 @@ export interface SyncRequest<C> {
   /** Seals and saves refreshed credential data (e.g. OAuth tokens) on the job's credential, so the
    *  next run and test read it. Throws DestinationError("config") when the job has no credential. */
   updateCredential(data: Record<string, string>): Promise<void>;
+  /** The job's credential cannot be used until a person reconnects it (OAuth invalid_grant):
+   *  marks it needs_reconnect. The destination raises the reconnect_needed alert itself. */
+  markNeedsReconnect?(): void;
   /** ALLOWED_BROWSE_PATHS: where a destination may create folders or mount drives. */
   allowedRoots: string[];
   /** When the run started (ms): names the versions folder of what this run replaces
    *  (`.dynamight-versions/<YYYYMMDDTHHMMSSZ>/`) and is the "now" versions expire against.
    *  Absent: the time the sync is called. */
   startedAt?: number;
+  /** The job's encryption with its password, when `options.encryption` is set (remote types). */
+  encryption?: EncryptionSecret | null;
 }
 
 /** Connections on the app's database for the mirror engine's record: reads stream on `reader`
@@ -212,7 +252,22 @@ export interface StoreEnv {
   dataDir: string | null;
   /** "test": a connection test, bounded by TEST_TIMEOUT_MS; "sync": a run (or reading back). */
   purpose: "test" | "sync";
+  /** Seals and saves refreshed credential data (OAuth tokens, a rotated refresh token) on the saved
+   *  credential before the store uses it. Absent (an inline credential in a test): kept in memory. */
+  updateCredential?(data: Record<string, string>): Promise<void>;
+  /** The credential's grant is gone (OAuth invalid_grant): mark it needs_reconnect, and during a
+   *  run raise the reconnect_needed notification. */
+  reconnectNeeded?(message: string): void;
+  /** A line in the run's log (a store saying the provider is throttling, a duplicate it found); absent outside runs. */
+  log?(level: LogLevel, message: string): void;
+  /** Set: the store is seen through rclone crypt (plain names and contents above it). */
+  encryption?: EncryptionSecret | null;
+  /** Told about entries an encrypted store skips because they do not decrypt. */
+  warn?: (message: string) => void;
 }
+
+/** The hooks of a saved credential a connection test passes on (StoreEnv's). */
+export type CredentialHooks = Pick<StoreEnv, "updateCredential" | "reconnectNeeded">;
 
 export interface Destination<C = unknown, T extends DestinationType = DestinationType> {
   type: T;
@@ -228,7 +283,7 @@ export interface Destination<C = unknown, T extends DestinationType = Destinatio
   parseCredential(raw: unknown): Record<string, string>;
   /** Checks that the destination is reachable and usable, within a timeout; never throws.
    *  `env.dataDir` lets a destination check and record state such as an SFTP host key. */
-  test?(config: C, credential: Record<string, string> | null, signal: AbortSignal, env?: { dataDir?: string }): Promise<TestResult>;
+  test?(config: C, credential: Record<string, string> | null, signal: AbortSignal, env?: { dataDir?: string } & CredentialHooks): Promise<TestResult>;
   /** Checks the paths on this host the config writes to (the local destination's folders) against
    *  the guard rails, naming the field; called when a job is saved and again before each run. */
   checkHostPaths?(config: C, sources: string[], rules: HostPathRules, refuse: Refuse): void;

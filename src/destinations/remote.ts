@@ -6,6 +6,7 @@ import {
   asDestinationError,
   asStrings,
   type Capabilities,
+  type CredentialHooks,
   type Destination,
   DestinationError,
   type DestinationType,
@@ -31,6 +32,8 @@ export interface RemoteDefinition<C extends { full_compare?: boolean }, T extend
   parseConfig(raw: unknown): C;
   /** Extra credential checks after the fields parse (default: none). */
   checkCredential?(data: Record<string, string>): void;
+  /** Replaces the field parse for credentials that arrive in several shapes (OAuth: seed fields, a pasted rclone token). */
+  parseCredential?(raw: unknown): Record<string, string>;
   /** Opens the store; throws DestinationError("config") when the credential lacks what it needs. */
   openStore(config: C, credential: Record<string, string> | null, env: StoreEnv): Promise<RemoteStore>;
   /** The answer of a successful test, from check()'s details. */
@@ -49,14 +52,26 @@ export function remoteDestination<C extends { full_compare?: boolean }, T extend
     capabilities: { ...REMOTE_CAPABILITIES, ...def.capabilities },
     parseConfig: (raw) => def.parseConfig(raw),
     parseCredential(raw) {
+      if (def.parseCredential) return def.parseCredential(raw);
       const data = asStrings(parseFields(def.credentialFields, raw, def.name));
       def.checkCredential?.(data);
       return data;
     },
-    openStore: (config, credential, env) => def.openStore(config, credential, env),
-    test: (config, credential, signal, env) => testStore(def, config, credential, signal, env?.dataDir ?? null),
+    openStore: (config, credential, env) => openStore(def, config, credential, env),
+    test: (config, credential, signal, env) => testStore(def, config, credential, signal, env?.dataDir ?? null, env ?? {}),
     async sync(req) {
-      const store = await def.openStore(req.config, req.credential, { dataDir: req.dataDir, purpose: "sync" });
+      const store = await openStore(def, req.config, req.credential, {
+        dataDir: req.dataDir,
+        purpose: "sync",
+        updateCredential: (data) => req.updateCredential(data),
+        reconnectNeeded: (message) => {
+          req.markNeedsReconnect?.();
+          req.report.alert?.({ kind: "reconnect_needed", message });
+        },
+        log: (level, message) => req.report.log(level, message),
+        encryption: req.encryption ?? null,
+        warn: (message) => req.report.log("warning", message),
+      });
       try {
         const { runSync } = await import("./engine/sync.ts");
         return await runSync(req, store, { fullCompare: req.config.full_compare === true });
@@ -67,6 +82,38 @@ export function remoteDestination<C extends { full_compare?: boolean }, T extend
   };
 }
 
+/**
+ * The one place encryption comes in: with `env.encryption` the type's store is wrapped in the
+ * rclone crypt store, so the engine, browse, restore, verify and versions all see plain names.
+ */
+async function openStore<C extends { full_compare?: boolean }, T extends DestinationType>(
+  def: RemoteDefinition<C, T>,
+  config: C,
+  credential: Record<string, string> | null,
+  env: StoreEnv,
+): Promise<RemoteStore> {
+  return encryptedIfAsked(env, () => def.openStore(config, credential, env));
+}
+
+/**
+ * `open()`'s store as it is, or seen through rclone crypt when `env.encryption` is set. For a
+ * destination whose own sync opens its store (instead of remoteDestination's sync): call it there
+ * with `{ ...env, encryption: req.encryption }`.
+ */
+export async function encryptedIfAsked(env: Pick<StoreEnv, "encryption" | "warn">, open: () => Promise<RemoteStore>): Promise<RemoteStore> {
+  const enc = env.encryption;
+  if (!enc) return open();
+  const [{ deriveKeys }, { encryptedStore }] = await Promise.all([import("./crypt/keys.ts"), import("./crypt/store.ts")]);
+  let keys: Awaited<ReturnType<typeof deriveKeys>>;
+  try {
+    keys = await deriveKeys(enc.password, enc.salt);
+  } catch (err) {
+    throw new DestinationError("config", `The encryption credential cannot be used: ${(err as Error).message}`);
+  }
+  const inner = await open();
+  return encryptedStore(inner, keys, { filenameEncryption: enc.filename_encryption, directoryNameEncryption: enc.directory_name_encryption, warn: env.warn });
+}
+
 /** Opens and checks the store within TEST_TIMEOUT_MS (the one timeout); never throws. */
 async function testStore<C extends { full_compare?: boolean }, T extends DestinationType>(
   def: RemoteDefinition<C, T>,
@@ -74,6 +121,7 @@ async function testStore<C extends { full_compare?: boolean }, T extends Destina
   credential: Record<string, string> | null,
   outer: AbortSignal,
   dataDir: string | null,
+  hooks: CredentialHooks,
 ): Promise<TestResult> {
   const signal = AbortSignal.any([outer, AbortSignal.timeout(TEST_TIMEOUT_MS)]);
   const noAnswer = () => new DestinationError("unavailable", `No answer from ${def.where(config)} within ${TEST_TIMEOUT_MS / 1000} s`);
@@ -84,7 +132,7 @@ async function testStore<C extends { full_compare?: boolean }, T extends Destina
   try {
     const details = await Promise.race([
       (async () => {
-        store = await def.openStore(config, credential, { dataDir, purpose: "test" });
+        store = await def.openStore(config, credential, { dataDir, purpose: "test", updateCredential: hooks.updateCredential, reconnectNeeded: hooks.reconnectNeeded });
         return store.check(signal);
       })(),
       gaveUp,

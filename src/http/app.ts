@@ -11,6 +11,7 @@ import { liveRoutes } from "../live/routes.ts";
 import { HttpRequestCounter } from "../metrics/http.ts";
 import { metricsRoutes } from "../metrics/routes.ts";
 import { notificationRoutes } from "../notifications/routes.ts";
+import { oauthRoutes } from "../oauth/routes.ts";
 import { providerRoutes } from "../providers/routes.ts";
 import { restoreRoutes } from "../restore/routes.ts";
 import { runRoutes } from "../runs/routes.ts";
@@ -132,7 +133,9 @@ export function createApp(ctx: AppContext, services: Services) {
         const status = typeof set.status === "number" ? set.status : 200;
         const line = `${request.method} ${path} ${status} ${ms.toFixed(1)}ms`;
         httpRequests.record(request.method, status);
-        if (path.startsWith("/assets/")) logger.debug(line);
+        // Reads that succeeded are routine (a dashboard polls, Prometheus scrapes): debug. Changes
+        // and refusals stay at info, where an owner looks for them.
+        if (status < 400 && (request.method === "GET" || request.method === "HEAD")) logger.debug(line);
         else logger.info(line);
       })
       .use(apiDocs())
@@ -143,6 +146,7 @@ export function createApp(ctx: AppContext, services: Services) {
       .use(restoreRoutes(ctx, services.engine))
       .use(versionRoutes(ctx))
       .use(credentialRoutes(ctx))
+      .use(oauthRoutes(ctx, services.oauth))
       .use(providerRoutes(ctx))
       .use(systemFsRoutes(ctx))
       .use(scheduleRoutes(ctx, (jobId) => services.scheduler.rearm(jobId)))

@@ -1,7 +1,8 @@
 // All SQL of jobs. Deleting a job deletes its schedules and runs (ON DELETE CASCADE).
-import { asc, count, eq } from "drizzle-orm";
+import { and, asc, count, eq, sql } from "drizzle-orm";
 import type { Db } from "../db/client.ts";
-import { credentials, jobs } from "../db/schema.ts";
+import { preparedOnce } from "../db/prepared.ts";
+import { credentials, jobs, runs } from "../db/schema.ts";
 
 export type JobRow = typeof jobs.$inferSelect;
 export type JobValues = Omit<typeof jobs.$inferInsert, "id" | "createdAt" | "updatedAt">;
@@ -11,15 +12,12 @@ export function allJobs(db: Db): JobRow[] {
 }
 
 /** Jobs in id order from `offset`, at most `limit` (null: all), with the total count. */
+const pageStatement = preparedOnce((db) => db.select().from(jobs).orderBy(asc(jobs.id)).limit(sql.placeholder("limit")).offset(sql.placeholder("offset")).prepare());
+const countStatement = preparedOnce((db) => db.select({ n: count() }).from(jobs).prepare());
+
 export function pageJobs(db: Db, limit: number | null, offset: number): { rows: JobRow[]; total: number } {
-  const rows = db
-    .select()
-    .from(jobs)
-    .orderBy(asc(jobs.id))
-    .limit(limit ?? Number.MAX_SAFE_INTEGER)
-    .offset(offset)
-    .all();
-  const total = db.select({ n: count() }).from(jobs).get()!.n;
+  const rows = pageStatement(db).all({ limit: limit ?? Number.MAX_SAFE_INTEGER, offset });
+  const total = countStatement(db).get()!.n;
   return { rows, total };
 }
 
@@ -44,4 +42,14 @@ export function deleteJob(db: Db, id: number) {
 
 export function credentialType(db: Db, id: number): string | undefined {
   return db.select({ t: credentials.providerType }).from(credentials).where(eq(credentials.id, id)).get()?.t;
+}
+
+/** Whether a run of the job has completed (its destination holds a backup). */
+export function hasCompletedRun(db: Db, jobId: number): boolean {
+  return !!db
+    .select({ id: runs.id })
+    .from(runs)
+    .where(and(eq(runs.jobId, jobId), eq(runs.status, "completed")))
+    .limit(1)
+    .get();
 }

@@ -1,7 +1,16 @@
 // A job's sync_options: validated on the way in (400 naming the field), defaults filled in on
 // the way out, so a job saved by an older version still reads as a complete object.
 
-import { type Capabilities, DEFAULT_SYNC_OPTIONS, isKeepVersionsDays, KEEP_VERSIONS_MAX_DAYS, normalizeSyncOptions, type SyncOptions, VERBOSITY } from "../destinations/contract.ts";
+import {
+  type Capabilities,
+  DEFAULT_SYNC_OPTIONS,
+  type EncryptionOptions,
+  isKeepVersionsDays,
+  KEEP_VERSIONS_MAX_DAYS,
+  normalizeSyncOptions,
+  type SyncOptions,
+  VERBOSITY,
+} from "../destinations/contract.ts";
 import { invalidField } from "../http/errors.ts";
 
 // Defaults and the lenient reading live with the options' schema in the contract (the run engine
@@ -15,7 +24,7 @@ const MAX_PATTERNS = 200;
  * what keep_versions_days becomes when the input leaves it out: 30 for a new job, the job's own
  * value on an update (so saving an old job from a client that does not know the field keeps it off).
  */
-export function validateSyncOptions(raw: unknown, caps: Capabilities, typeName: string, keepVersionsDays: number | null = DEFAULT_SYNC_OPTIONS.keep_versions_days): SyncOptions {
+export function validateSyncOptions(raw: unknown, caps: Capabilities, typeName: string, keepVersionsDays: number | null = null): SyncOptions {
   if (raw === undefined || raw === null) return { ...DEFAULT_SYNC_OPTIONS, keep_versions_days: keepVersionsDays };
   if (typeof raw !== "object" || Array.isArray(raw)) throw invalidField("sync_options", "must be an object");
   const o = raw as Record<string, unknown>;
@@ -51,6 +60,7 @@ export function validateSyncOptions(raw: unknown, caps: Capabilities, typeName: 
     if (kv !== null && !isKeepVersionsDays(kv)) throw invalidField("sync_options.keep_versions_days", `must be a whole number of days from 1 to ${KEEP_VERSIONS_MAX_DAYS}, or null (off)`);
     out.keep_versions_days = kv;
   }
+  if (o.encryption !== undefined && o.encryption !== null) out.encryption = validateEncryption(o.encryption);
   const unsupported = (field: string, set: boolean, supported: boolean) => {
     if (set && !supported) throw invalidField(`sync_options.${field}`, `is not supported by ${typeName}`);
   };
@@ -59,4 +69,21 @@ export function validateSyncOptions(raw: unknown, caps: Capabilities, typeName: 
   unsupported("bandwidth_limit_kbps", out.bandwidth_limit_kbps !== null, caps.supports_bandwidth_limit);
   unsupported("dry_run", out.dry_run, caps.supports_dry_run);
   return out;
+}
+
+const FILENAME_ENCRYPTION = ["standard", "off"] as const;
+
+/** The shape of `sync_options.encryption`; the credential and the destination type are checked by the jobs service. */
+function validateEncryption(raw: unknown): EncryptionOptions {
+  const f = (k: string) => `sync_options.encryption${k ? `.${k}` : ""}`;
+  if (typeof raw !== "object" || raw === null || Array.isArray(raw)) throw invalidField(f(""), "must be an object or null");
+  const e = raw as Record<string, unknown>;
+  for (const k of Object.keys(e)) if (!["password_credential_id", "filename_encryption", "directory_name_encryption"].includes(k)) throw invalidField(f(k), "is not an encryption option");
+  const id = e.password_credential_id;
+  if (typeof id !== "number" || !Number.isSafeInteger(id) || id < 1) throw invalidField(f("password_credential_id"), "must be the id of an encryption credential");
+  const mode = e.filename_encryption ?? "standard";
+  if (!FILENAME_ENCRYPTION.includes(mode as never)) throw invalidField(f("filename_encryption"), `must be "standard" or "off"`);
+  const dirs = e.directory_name_encryption ?? true;
+  if (typeof dirs !== "boolean") throw invalidField(f("directory_name_encryption"), "must be true or false");
+  return { password_credential_id: id, filename_encryption: mode as EncryptionOptions["filename_encryption"], directory_name_encryption: dirs };
 }

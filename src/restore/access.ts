@@ -1,9 +1,9 @@
 // A job's destination opened for reading back: the job row, its destination, parsed config and
 // opened credential; the drive mounted (local/USB) and the store opened around the work; store
 // errors worded for HTTP.
-import { openCredentialData } from "../credentials/service.ts";
+import { openCredentialData, openEncryption } from "../credentials/service.ts";
 import type { Db } from "../db/client.ts";
-import { type Destination, DestinationError, type RemoteEntry, type RemoteStore, type RunReporter } from "../destinations/contract.ts";
+import { type Destination, DestinationError, normalizeSyncOptions, type RemoteEntry, type RemoteStore, type RunReporter } from "../destinations/contract.ts";
 import { destinationFor, isDestinationType } from "../destinations/registry.ts";
 import { ApiError, badRequest, notFound, serviceUnavailable } from "../http/errors.ts";
 import { findJob, type JobRow } from "../jobs/queries.ts";
@@ -54,7 +54,10 @@ export async function withJobStore<T>(deps: StoreEnvDeps, access: JobAccess, rep
   try {
     const credential = access.job.credentialId === null ? null : openCredentialData(deps.db, deps.secret, access.job.credentialId);
     if (access.dest.capabilities.requires_credentials && !credential) throw new DestinationError("config", `${access.dest.name} needs a credential: choose one in the job`);
-    return await withDriveReady(access.dest, access.config, report, deps.allowedRoots, () => withOpenStore(access.dest, access.config, credential, deps.dataDir, fn));
+    const encryption = openEncryption(deps.db, deps.secret, normalizeSyncOptions(access.job.syncOptions));
+    return await withDriveReady(access.dest, access.config, report, deps.allowedRoots, () =>
+      withOpenStore(access.dest, access.config, credential, deps.dataDir, fn, { encryption, warn: (m) => report.log("warning", m) }),
+    );
   } catch (err) {
     throw httpError(err);
   }

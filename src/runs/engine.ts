@@ -4,7 +4,7 @@
 // events); what differs is the body: a backup checks the sources and calls the destination's sync,
 // a restore or verify is a RunBody (engine-types.ts) run with the drive mounted and a store opener.
 import { eq } from "drizzle-orm";
-import { openCredentialData, saveCredentialData } from "../credentials/service.ts";
+import { markNeedsReconnect, openCredentialData, openEncryption, saveCredentialData } from "../credentials/service.ts";
 import type { Db } from "../db/client.ts";
 import { recordDb } from "../db/record.ts";
 import { jobs } from "../db/schema.ts";
@@ -234,6 +234,8 @@ export class Engine implements RunEngine {
       if (dest.capabilities.requires_credentials && !credential) throw new DestinationError("config", `${dest.name} needs a credential: choose one in the job`);
       // The guard rails again (a folder can have become a symlink out since the save), then existence.
       checkJobPaths(job.sourceDirs, dest, config, { allowedBrowsePaths: this.deps.allowedRoots, dataDir: this.deps.dataDir }, refusedAtRun);
+      // Opened here for every kind of run: restore, verify and versions read through the same store.
+      const encryption = openEncryption(db, this.deps.secret, options);
       const report: SyncRequest<unknown>["report"] = {
         log: (level, message) => log.write(level, message),
         progress: (d) => {
@@ -256,6 +258,19 @@ export class Engine implements RunEngine {
           events.emit({ type: "alert", kind: a.kind, job_id: job.id, run_id: runId, message: a.message });
         },
       };
+      // What an OAuth store needs to save refreshed tokens and say the grant is gone, for every kind of run.
+      const credentialId = job.credentialId;
+      const oauthHooks =
+        credentialId === null
+          ? {}
+          : {
+              updateCredential: async (data: Record<string, string>) => saveCredentialData(db, this.deps.secret, credentialId, data),
+              reconnectNeeded: (message: string) => {
+                markNeedsReconnect(db, credentialId);
+                report.alert?.({ kind: "reconnect_needed", message });
+              },
+              log: report.log,
+            };
       if (body) {
         const rc: RunContext = {
           runId,
@@ -268,7 +283,7 @@ export class Engine implements RunEngine {
           report,
           dataDir: this.deps.dataDir,
           allowedRoots: this.deps.allowedRoots,
-          withStore: (fn) => withOpenStore(dest, config, credential, this.deps.dataDir, fn),
+          withStore: (fn) => withOpenStore(dest, config, credential, this.deps.dataDir, fn, { encryption, warn: (m) => report.log("warning", m), ...oauthHooks }),
         };
         result = await withChildOwner(owner, () => withDriveReady(dest, config, report, this.deps.allowedRoots, () => body(rc)));
         if (signal.aborted) throw new DestinationError("cancelled", "Cancelled");
@@ -289,8 +304,12 @@ export class Engine implements RunEngine {
             if (job.credentialId === null) throw new DestinationError("config", `${dest.name} refreshed a credential but the job has none`);
             saveCredentialData(db, this.deps.secret, job.credentialId, data);
           },
+          markNeedsReconnect: () => {
+            if (job.credentialId !== null) markNeedsReconnect(db, job.credentialId);
+          },
           allowedRoots: this.deps.allowedRoots,
           startedAt,
+          encryption,
           report,
         };
         // The one source check (destinations/engine/sources.ts), before the destination is called: the remote engine

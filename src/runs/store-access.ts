@@ -1,7 +1,7 @@
 // Reading a job's destination back (browse, download, restore, verify): the drive of a local/USB
 // destination mounted around the work with the same guard as a backup (the mount point must be a
 // mount of that very drive), and the store opened and closed around it.
-import type { Destination, RemoteStore, RunReporter } from "../destinations/contract.ts";
+import type { Destination, RemoteStore, RunReporter, StoreEnv } from "../destinations/contract.ts";
 import { DestinationError } from "../destinations/contract.ts";
 import { type MountConfig, withAutoMount } from "../system/automount.ts";
 
@@ -18,9 +18,17 @@ export function withDriveReady<T>(dest: Destination, config: unknown, report: Ru
 }
 
 /** Opens the destination's store, runs `fn`, closes it (also when `fn` throws). */
-export async function withOpenStore<T>(dest: Destination, config: unknown, credential: Record<string, string> | null, dataDir: string, fn: (store: RemoteStore) => Promise<T>): Promise<T> {
+export async function withOpenStore<T>(
+  dest: Destination,
+  config: unknown,
+  credential: Record<string, string> | null,
+  dataDir: string,
+  fn: (store: RemoteStore) => Promise<T>,
+  env: Pick<StoreEnv, "encryption" | "warn" | "updateCredential" | "reconnectNeeded" | "log"> = {},
+): Promise<T> {
   if (!dest.openStore) throw new DestinationError("not_implemented", `${dest.name} destinations cannot be read back in this version`);
-  const store = await dest.openStore(config, credential, { dataDir, purpose: "sync" });
+  // With the job's encryption (openEncryption) the store reads plain names and contents.
+  const store = await dest.openStore(config, credential, { dataDir, purpose: "sync", ...env });
   try {
     return await fn(store);
   } finally {

@@ -14,14 +14,30 @@ export interface CommandResult {
 
 export const DEFAULT_TIMEOUT_MS = 30_000;
 
+// lsblk, blkid, mount and umount live in /sbin and /usr/sbin, which a non-root user's PATH (and
+// a minimal service environment) often lacks: they are always looked for there too.
+const SYSTEM_DIRS = ["/usr/local/sbin", "/usr/local/bin", "/usr/sbin", "/usr/bin", "/sbin", "/bin"];
+
+export function toolPath(path: string | undefined): string {
+  const dirs = (path ?? "").split(":").filter(Boolean);
+  for (const d of SYSTEM_DIRS) if (!dirs.includes(d)) dirs.push(d);
+  return dirs.join(":");
+}
+
 /**
  * Runs `argv` with stdin closed and an English C locale (error messages are matched on text).
  * After `timeoutMs` the process gets SIGKILL and the result resolves at once with timedOut
- * true: a process stuck in uninterruptible I/O is not waited for. Never throws for a process
- * that ran; throws only when the program cannot be started at all (ENOENT).
+ * true: a process stuck in uninterruptible I/O is not waited for. A program that is not
+ * installed is exit code 127 with a stderr that says so (what a shell answers), not a throw.
  */
 export async function runCommand(argv: string[], timeoutMs = DEFAULT_TIMEOUT_MS): Promise<CommandResult> {
-  const proc = spawnChild(argv, { env: { PATH: process.env.PATH ?? "/usr/sbin:/usr/bin:/sbin:/bin", LC_ALL: "C", LANG: "C" } });
+  let proc: ReturnType<typeof spawnChild>;
+  try {
+    proc = spawnChild(argv, { env: { PATH: toolPath(process.env.PATH), LC_ALL: "C", LANG: "C" } });
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code !== "ENOENT" && !/not found/i.test(String((err as Error).message))) throw err;
+    return { code: 127, stdout: "", stderr: `${argv[0]} is not installed (not found in ${toolPath(process.env.PATH)})`, timedOut: false };
+  }
   let timer: ReturnType<typeof setTimeout> | undefined;
   const deadline = new Promise<"timeout">((resolve) => {
     timer = setTimeout(() => {

@@ -165,6 +165,17 @@ export interface ParsedJobForm {
   schedules: { key: string; schedule: ScheduleProps }[];
 }
 
+/** The Encryption section: no password chosen is off; the service checks the rest. */
+function encryptionOf(form: Record<string, string>): JobFormValues["sync_options"]["encryption"] {
+  const id = intOrNull(form["sync.encryption.password_credential_id"]);
+  if (id === null) return null;
+  return {
+    password_credential_id: id as number,
+    filename_encryption: form["sync.encryption.filename_encryption"] === "off" ? "off" : "standard",
+    directory_name_encryption: bool(form["sync.encryption.directory_name_encryption"], true),
+  };
+}
+
 export function parseJobForm(form: Record<string, string>, fieldsOf: (type: DestinationType) => FieldSpec[]): ParsedJobForm {
   const type = form.destination_type ?? "";
   const config = isDestinationType(type) ? readConfig(fieldsOf(type), form, "dest.") : {};
@@ -187,6 +198,7 @@ export function parseJobForm(form: Record<string, string>, fieldsOf: (type: Dest
       verbosity: (form["sync.verbosity"] as JobFormValues["sync_options"]["verbosity"]) ?? DEFAULT_SYNC_OPTIONS.verbosity,
       // A non-number stays as typed so the jobs service refuses it naming the field.
       keep_versions_days: intOrNull(form["sync.keep_versions_days"]) as number | null,
+      encryption: encryptionOf(form),
     },
   };
   const input = {

@@ -5,6 +5,7 @@
 //   new Elysia().use(pageAuth(ctx)).get("/x", ({ user, theme }) => ..., { page: true });
 import { Elysia } from "elysia";
 import { COOKIE_NAME } from "../auth/guard.ts";
+import { dueForUse } from "../auth/principal-cache.ts";
 import { authRuntime } from "../auth/runtime.ts";
 import { findSessionUser, type SessionUser, touchSession } from "../auth/sessions.ts";
 import { countUsers } from "../auth/users.ts";
@@ -59,6 +60,10 @@ export type PageCtx = {
   theme: Theme;
 };
 
+function touchPageSession(ctx: AppContext, c: { sessionId?: string }) {
+  if (c.sessionId && dueForUse(ctx.db, `s:${c.sessionId}`)) touchSession(ctx.db, c.sessionId);
+}
+
 /** Who is looking and in which theme: what a page's layout needs. */
 export type Viewer = Pick<PageCtx, "user" | "theme">;
 
@@ -94,10 +99,9 @@ export function pageAuth(ctx: AppContext) {
         if (!s) return status(401, "");
         return { user: s.user, sessionId: s.sessionId, theme: getSettings(ctx.db).theme } satisfies PageCtx;
       },
-      afterResponse(c) {
-        const sessionId = (c as { sessionId?: string }).sessionId;
-        if (sessionId) touchSession(ctx.db, sessionId);
-      },
+      // At most every LAST_USE_EVERY_MS per session, like the API guard.
+      // An arrow function: Elysia's static analysis (Sucrose) warns on a method shorthand here.
+      afterResponse: (c) => touchPageSession(ctx, c as { sessionId?: string }),
     }),
   });
 }

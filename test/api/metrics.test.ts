@@ -105,10 +105,10 @@ describe("GET /metrics", () => {
     expect(m.get(`dynamight_job_last_run_status{${ja},status="failed"}`)).toBe(0);
     expect(m.get(`dynamight_job_running{${ja}}`)).toBe(1);
     expect(m.get(`dynamight_job_running{${jb}}`)).toBe(0);
-    expect(m.get(`dynamight_job_bytes_transferred_total{${ja},kind="backup"}`)).toBe(1510);
-    expect(m.get(`dynamight_job_files_transferred_total{${ja},kind="backup"}`)).toBe(6);
-    expect(m.get(`dynamight_job_bytes_transferred_total{${ja},kind="restore"}`)).toBe(1);
-    expect(m.get(`dynamight_job_bytes_transferred_total{${jb},kind="backup"}`)).toBe(0);
+    expect(m.get(`dynamight_job_transferred_bytes_total{${ja},kind="backup"}`)).toBe(1510);
+    expect(m.get(`dynamight_job_transferred_files_total{${ja},kind="backup"}`)).toBe(6);
+    expect(m.get(`dynamight_job_transferred_bytes_total{${ja},kind="restore"}`)).toBe(1);
+    expect(m.get(`dynamight_job_transferred_bytes_total{${jb},kind="backup"}`)).toBe(0);
     expect(m.get("dynamight_scheduler_lag_seconds")).toBe(0);
     expect(m.get('dynamight_scheduler_fires_total{result="skipped"}')).toBe(0);
     expect(m.get('dynamight_http_requests_total{method="GET",status="200"}')).toBeGreaterThanOrEqual(1);

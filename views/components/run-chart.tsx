@@ -95,6 +95,7 @@ export function RunChart(props: { runs: RunProps[] }) {
       <p class="chart-legend small muted">
         <span class="legend-dot chart-completed"></span> completed <span class="legend-dot chart-failed"></span> failed <span class="legend-dot chart-cancelled"></span> cancelled{" "}
         <span class="legend-dot chart-running"></span> running
+        {runs.some((r) => r.kind !== "backup") ? " · pale bars: restore and verify runs" : ""}
       </p>
     </div>
   );

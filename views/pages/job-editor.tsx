@@ -4,6 +4,7 @@
 
 import type { JobChannelChoice } from "../../src/notifications/service.ts";
 import { DestinationForm } from "../components/destination-form.tsx";
+import { EncryptionSection } from "../components/encryption-section.tsx";
 import { ErrorAlert } from "../components/format.tsx";
 import { ScheduleRow } from "../components/schedule-row.tsx";
 import type { CredentialProps, JobProps, ProviderProps, ScheduleProps, SyncOptionsProps } from "../components/types.ts";
@@ -188,7 +189,7 @@ export function JobForm(props: JobEditorProps) {
             min="1"
             max="3650"
             placeholder="off"
-            value={v.sync_options.keep_versions_days === null ? "" : String(v.sync_options.keep_versions_days)}
+            value={v.sync_options.keep_versions_days == null ? "" : String(v.sync_options.keep_versions_days)}
             aria-invalid={bad("sync_options.keep_versions_days")}
             aria-describedby="keep-versions-hint"
           />
@@ -221,6 +222,8 @@ export function JobForm(props: JobEditorProps) {
           </div>
         </div>
       </section>
+
+      <EncryptionSection jobId={props.jobId} encryption={v.sync_options.encryption ?? null} credentials={props.credentials} destinationType={v.destination_type} invalid={invalid} />
 
       <section class="card">
         <h2>Schedules</h2>

@@ -48,7 +48,8 @@ export async function runSync(req: SyncRequest<unknown>, store: RemoteStore, opt
   const result: SyncResult = { filesTransferred: 0, bytesTransferred: 0, filesDeleted: 0 };
   // Versions: what this run overwrites or deletes is moved to .dynamight-versions/<run start>/ first.
   const runStart = req.startedAt ?? now();
-  const keepVersions = options.keep_versions_days !== null && !options.dry_run;
+  const keepDays = options.keep_versions_days ?? null;
+  const keepVersions = keepDays !== null && !options.dry_run;
   const stamp = versionStamp(runStart);
   let unversioned = 0;
   const planned = { files: 0, bytes: 0 };
@@ -245,7 +246,7 @@ export async function runSync(req: SyncRequest<unknown>, store: RemoteStore, opt
     }
     for (const { top } of tops) record?.finish(top, fullTops.has(top), now());
     // Pruning belongs to a successful run only: a failed one may be retried, and its versions kept.
-    if (keepVersions && !unversioned && !unreadable) result.versionsPruned = await pruneVersions(store, options.keep_versions_days!, runStart, { signal, report, retry, record });
+    if (keepVersions && !unversioned && !unreadable) result.versionsPruned = await pruneVersions(store, keepDays!, runStart, { signal, report, retry, record });
     report.log(
       "info",
       `${options.dry_run ? "would send" : "sent"} ${result.filesTransferred} files (${result.bytesTransferred} bytes), ${options.dry_run ? "would delete" : "deleted"} ${result.filesDeleted}, ${unchanged} unchanged`,

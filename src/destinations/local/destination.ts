@@ -314,7 +314,7 @@ async function sync(req: SyncRequest<LocalConfig>): Promise<SyncResult> {
       const root = backupRoot(config);
       const result: SyncResult = { filesTransferred: 0, bytesTransferred: 0, filesDeleted: 0 };
       const runStart = req.startedAt ?? Date.now();
-      const keepDays = options.dry_run ? null : options.keep_versions_days;
+      const keepDays = options.dry_run ? null : (options.keep_versions_days ?? null);
       const stamp = versionStamp(runStart);
       for (const source of req.sources) {
         if (signal.aborted) throw new DestinationError("cancelled", "Cancelled");

@@ -1,6 +1,5 @@
 // Email over SMTP with nodemailer: tls_mode none (plain, no upgrade), starttls (upgrade
 // required) or tls (implicit TLS, usually port 465).
-import nodemailer from "nodemailer";
 import { type Config, FieldError, type Sender } from "../contract.ts";
 
 const ADDRESS = /^[^\s@<>(),;:"]+@[^\s@<>(),;:"]+\.[^\s@<>(),;:"]+$/;
@@ -36,6 +35,8 @@ export const email: Sender = {
     recipients(config);
   },
   async send(config, m, signal) {
+    // nodemailer loads on the first email, not at start-up (issue 17: start-up memory).
+    const { default: nodemailer } = await import("nodemailer");
     const mode = String(config.tls_mode);
     const transport = nodemailer.createTransport({
       host: String(config.host),

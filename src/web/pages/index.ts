@@ -28,7 +28,7 @@ export function webPages(ctx: AppContext, services: Services) {
     .use(versionPages(ctx))
     .use(filePages(ctx, services))
     .use(runPages(ctx, services))
-    .use(credentialPages(ctx))
+    .use(credentialPages(ctx, services))
     .use(notificationPages(ctx, services))
     .use(settingsPages(ctx))
     .use(publicPages(ctx));

@@ -45,7 +45,7 @@ export function versionPages(ctx: AppContext) {
           job={{ id: job.id, name: job.name }}
           path={raw.replace(/^\/+|\/+$/g, "")}
           versions={versions}
-          keepDays={normalizeSyncOptions(job.syncOptions).keep_versions_days}
+          keepDays={normalizeSyncOptions(job.syncOptions).keep_versions_days ?? null}
           error={error}
         />,
       );
