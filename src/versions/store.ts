@@ -2,8 +2,8 @@
 // the drive of a local/USB destination mounted around the read, the store closed after; store
 // errors worded by the run engine, with a status a client can act on.
 import type { AppContext } from "../context.ts";
-import { openCredentialData } from "../credentials/service.ts";
-import { DestinationError, type RemoteStore } from "../destinations/contract.ts";
+import { credentialHooks, openCredentialData, openEncryption } from "../credentials/service.ts";
+import { DestinationError, normalizeSyncOptions, type RemoteStore } from "../destinations/contract.ts";
 import { destinationFor, isDestinationType } from "../destinations/registry.ts";
 import { ApiError, badRequest, notFound } from "../http/errors.ts";
 import { findJob } from "../jobs/queries.ts";
@@ -26,7 +26,13 @@ export async function withJobStore<T>(ctx: AppContext, jobId: number, fn: (store
   const report = { log: (level: string, message: string) => level !== "info" && ctx.logger.warn(message), progress() {} };
   try {
     const credential = job.credentialId === null ? null : openCredentialData(ctx.db, ctx.secret, job.credentialId);
-    return await withDriveReady(dest, config, report, ctx.config.allowedBrowsePaths, () => withOpenStore(dest, config, credential, ctx.config.dataDir, fn));
+    // As browse opens it: plain names through the job's encryption, refreshed OAuth tokens saved.
+    const env = {
+      encryption: openEncryption(ctx.db, ctx.secret, normalizeSyncOptions(job.syncOptions)),
+      warn: (m: string) => ctx.logger.warn(m),
+      ...(job.credentialId === null ? {} : credentialHooks(ctx.db, ctx.secret, job.credentialId)),
+    };
+    return await withDriveReady(dest, config, report, ctx.config.allowedBrowsePaths, () => withOpenStore(dest, config, credential, ctx.config.dataDir, fn, env));
   } catch (err) {
     if (err instanceof ApiError || !(err instanceof DestinationError)) throw err;
     const message = describeError(err);
