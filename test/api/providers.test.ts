@@ -2,7 +2,7 @@
 import { describe, expect, test } from "bun:test";
 import { chmodSync, mkdirSync } from "node:fs";
 import { join } from "node:path";
-import { authedApp, tempDir, unbuiltType } from "../engine/fixtures.ts";
+import { authedApp, tempDir } from "../engine/fixtures.ts";
 
 describe("providers API", () => {
   test("lists all six types with their forms; secret fields flagged", async () => {
@@ -55,8 +55,9 @@ describe("providers API", () => {
         sync_implemented: true,
       },
     });
-    const unbuilt = unbuiltType();
-    if (unbuilt) expect((await t.api("GET", `/api/providers/${unbuilt.type}/capabilities`)).body.capabilities.sync_implemented).toBe(false);
+    // Every listed type is built now.
+    const all = (await t.api("GET", "/api/providers")).body as { type: string; sync_implemented: boolean }[];
+    expect(all.filter((p) => !p.sync_implemented).map((p) => p.type)).toEqual([]);
     const missing = await t.api("GET", "/api/providers/ftp/capabilities");
     expect(missing.status).toBe(404);
     expect(missing.body.message).toBe("Unknown provider type 'ftp'");
@@ -81,16 +82,10 @@ describe("providers API", () => {
     }
   });
 
-  test("test connection errors: bad config names the field, unbuilt types answer 400, credentials checked", async () => {
+  test("test connection errors: bad config names the field, credentials checked", async () => {
     const t = await authedApp();
     const bad = await t.api("POST", "/api/providers/test", { destination_type: "local", destination_config: {} });
     expect([bad.status, bad.body.message]).toEqual([400, "Field 'destination_config.mount_point' is required"]);
-    const u = unbuiltType();
-    if (u) {
-      const unbuilt = await t.api("POST", "/api/providers/test", { destination_type: u.type, destination_config: u.config, credential_data: u.credential });
-      expect(unbuilt.status).toBe(400);
-      expect(unbuilt.body.message).toContain("not available yet");
-    }
     const noType = await t.api("POST", "/api/providers/test", { destination_config: {} });
     expect([noType.status, noType.body.message]).toEqual([400, "Field 'destination_type' is required"]);
   });

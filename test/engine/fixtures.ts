@@ -52,15 +52,3 @@ export function localJob(sources: string[], mountPoint: string, extra: { sync_op
     sync_options: extra.sync_options ?? {},
   };
 }
-
-import type { FieldSpec } from "../../src/destinations/contract.ts";
-import { listDestinations } from "../../src/destinations/registry.ts";
-
-const sample = (fields: FieldSpec[]) =>
-  Object.fromEntries(fields.filter((f) => f.required || f.type === "password").map((f) => [f.name, f.type === "integer" ? 1 : f.type === "boolean" ? false : "sample"]));
-
-/** A destination type listed but not built yet (remote types get built over time), with sample config and credential; null when all are built. */
-export function unbuiltType() {
-  const d = listDestinations().find((x) => !x.capabilities.sync_implemented);
-  return d ? { type: d.type, name: d.name, config: sample(d.configFields), credential: sample(d.credentialFields) } : null;
-}
