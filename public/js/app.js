@@ -1,6 +1,7 @@
 // Small client helpers; everything else is htmx attributes. No inline scripts (CSP forbids them).
 (() => {
   var root = document.documentElement;
+  root.classList.add("js");
   var theme = root.getAttribute("data-theme-pref") || "system";
   if (theme !== "system") root.setAttribute("data-theme", theme);
 
@@ -13,6 +14,22 @@
   document.addEventListener("htmx:configRequest", (e) => {
     var el = e.detail.elt;
     if (el && el.hasAttribute && el.hasAttribute("data-json")) e.detail.headers["Content-Type"] = "application/json";
+  });
+
+  // Phone menu: the button folds the nav open and shut; following a link closes it again.
+  document.addEventListener("click", (e) => {
+    var toggle = e.target && e.target.closest ? e.target.closest(".nav-toggle") : null;
+    if (toggle) {
+      var bar = toggle.closest(".topbar");
+      var open = !bar.classList.contains("nav-open");
+      bar.classList.toggle("nav-open", open);
+      toggle.setAttribute("aria-expanded", open ? "true" : "false");
+      return;
+    }
+    if (e.target && e.target.closest && e.target.closest("#main-nav a")) {
+      var shell = document.querySelector(".topbar.nav-open");
+      if (shell) shell.classList.remove("nav-open");
+    }
   });
 
   // <button data-copy="#input-id">: copies that field's value (new API keys are shown once).

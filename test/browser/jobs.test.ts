@@ -80,7 +80,7 @@ describeIf(chromiumMissing ?? missingCommand("rsync"))("backup job flow in Chrom
     await shot("editor");
 
     await page.click("text=Create job");
-    await page.waitForURL(/\/jobs\/\d+$/);
+    await page.waitForURL(/\/jobs\/\d+(\?saved=created)?$/);
     const jobId = Number(new URL(page.url()).pathname.split("/").pop());
 
     // Run now from the dashboard: the card turns into a live one with a link to the log.

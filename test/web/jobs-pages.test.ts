@@ -61,7 +61,7 @@ describe("job editor", () => {
     });
     const res = await postForm(client, "/jobs/new", form);
     expect(res.status).toBe(303);
-    const id = Number(res.res.headers.get("location")!.split("/").pop());
+    const id = Number(res.res.headers.get("location")!.split("?")[0]!.split("/").pop());
     const job = (await client.json("GET", `/api/jobs/${id}`)).body;
     expect(job.name).toBe("Photos <b>nightly</b>");
     expect(job.source_dirs).toEqual([src]);
@@ -107,7 +107,7 @@ describe("job editor", () => {
       "sched-b-schedule_type": "daily",
       "sched-b-hour": "2",
     });
-    const id = Number(created.res.headers.get("location")!.split("/").pop());
+    const id = Number(created.res.headers.get("location")!.split("?")[0]!.split("/").pop());
     const before = (await client.json("GET", `/api/jobs/${id}`)).body.schedules;
     expect(before).toHaveLength(2);
 
@@ -188,7 +188,7 @@ describeIf(missingCommand("rsync"))("running a job from the pages", () => {
     const { client, services } = await signedIn();
     const { src, dest } = tempTree();
     const created = await postForm(client, "/jobs/new", localJobForm("Photos", src, dest));
-    const id = Number(created.res.headers.get("location")!.split("/").pop());
+    const id = Number(created.res.headers.get("location")!.split("?")[0]!.split("/").pop());
 
     const card = await postForm(client, `/jobs/${id}/run`, {}, { htmx: true });
     expect(card.text).toContain(`id="job-${id}"`);

@@ -25,6 +25,20 @@ export function TestResult(props: { result?: TestResultProps | null }) {
   );
 }
 
+/** The credential select's options (also the answer of GET /jobs/editor/credentials). */
+export function CredentialOptions(props: { credentials: CredentialProps[]; credentialId: number | null }) {
+  return (
+    <>
+      <option value="">— choose a saved credential —</option>
+      {props.credentials.map((c) => (
+        <option value={String(c.id)} selected={c.id === props.credentialId} safe>
+          {c.name}
+        </option>
+      ))}
+    </>
+  );
+}
+
 export function DestinationForm(props: DestinationFormProps) {
   const p = props.provider;
   const usable = props.credentials.filter((c) => c.provider_type === p.type);
@@ -34,20 +48,25 @@ export function DestinationForm(props: DestinationFormProps) {
         ""
       ) : (
         <div class="alert alert-info" role="status" safe>
-          {`${p.name} backups are not available in this version yet: you can save the job, but it cannot run.`}
+          {`${p.name} is coming soon: you can save the job now, but it cannot run until a later version.`}
         </div>
       )}
       <SpecFields fields={p.configFields} prefix="dest." values={props.config} invalid={props.invalid} widgets={props.widgets} />
       {p.requires_credentials ? (
         <div class="field">
           <label for="credential_id">Credential</label>
-          <select id="credential_id" name="credential_id" aria-invalid={props.invalid === "credential_id" ? "true" : undefined}>
-            <option value="">— choose a saved credential —</option>
-            {usable.map((c) => (
-              <option value={String(c.id)} selected={c.id === props.credentialId} safe>
-                {c.name}
-              </option>
-            ))}
+          {/* Re-read on focus (and when the window gets focus back): a credential added in another tab shows up without a reload. */}
+          <select
+            id="credential_id"
+            name="credential_id"
+            aria-invalid={props.invalid === "credential_id" ? "true" : undefined}
+            hx-get={`/jobs/editor/credentials?provider_type=${encodeURIComponent(p.type)}`}
+            hx-trigger="focus, focus from:window"
+            hx-target="this"
+            hx-swap="innerHTML"
+            hx-sync="this:replace"
+          >
+            <CredentialOptions credentials={usable} credentialId={props.credentialId} />
           </select>
           <div class="hint">
             {usable.length === 0 ? "No saved credential for this type yet. " : ""}

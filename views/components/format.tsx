@@ -91,3 +91,8 @@ export function OkAlert(props: { message?: string | null }) {
     </div>
   );
 }
+
+/** A destination type's name wherever it is offered: one wording for the types that cannot run yet. */
+export function providerLabel(p: { name: string; sync_implemented: boolean }): string {
+  return p.sync_implemented ? p.name : `${p.name} (coming soon)`;
+}

@@ -1,7 +1,7 @@
 // Saved credentials: the list and one form (create, or edit a saved one). The form's fields come
 // from the provider's credentialFields; secret inputs are never pre-filled, and on edit a blank
 // secret keeps the stored one.
-import { ErrorAlert, OkAlert, Time } from "../components/format.tsx";
+import { ErrorAlert, OkAlert, providerLabel, Time } from "../components/format.tsx";
 import { SpecFields } from "../components/spec-fields.tsx";
 import type { CredentialProps, ProviderProps } from "../components/types.ts";
 import { Layout } from "../layout.tsx";
@@ -70,7 +70,7 @@ export function CredentialForm(props: CredentialFormProps) {
           <select id="provider_type" name="provider_type" hx-get="/credentials/fields" hx-trigger="change" hx-target="#credential-fields" hx-swap="outerHTML" hx-include="this">
             {withCredentials.map((p) => (
               <option value={p.type} selected={p.type === provider.type} safe>
-                {p.name}
+                {providerLabel(p)}
               </option>
             ))}
           </select>

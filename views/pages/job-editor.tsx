@@ -4,7 +4,7 @@
 
 import type { JobChannelChoice } from "../../src/notifications/service.ts";
 import { DestinationForm } from "../components/destination-form.tsx";
-import { ErrorAlert } from "../components/format.tsx";
+import { ErrorAlert, providerLabel } from "../components/format.tsx";
 import { ScheduleRow } from "../components/schedule-row.tsx";
 import type { CredentialProps, JobProps, ProviderProps, ScheduleProps, SyncOptionsProps } from "../components/types.ts";
 import { Layout } from "../layout.tsx";
@@ -153,7 +153,7 @@ export function JobForm(props: JobEditorProps) {
           >
             {props.providers.map((p) => (
               <option value={p.type} selected={p.type === provider.type} safe>
-                {p.sync_implemented ? p.name : `${p.name} (coming soon)`}
+                {providerLabel(p)}
               </option>
             ))}
           </select>

@@ -1,7 +1,7 @@
 // The job editor's routes: the page (new/edit), its save, and the fragments it asks for while
 // the user types (destination form per type, schedule rows with their preview, connection test).
 import { Elysia } from "elysia";
-import { DestinationForm, TestResult } from "../../../views/components/destination-form.tsx";
+import { CredentialOptions, DestinationForm, TestResult } from "../../../views/components/destination-form.tsx";
 import { NotFoundPage } from "../../../views/components/not-found.tsx";
 import { ScheduleRow } from "../../../views/components/schedule-row.tsx";
 import type { ScheduleProps } from "../../../views/components/types.ts";
@@ -18,7 +18,7 @@ import { nextRuns } from "../../schedules/cron.ts";
 import { ScheduleBody } from "../../schedules/model.ts";
 import * as schedules from "../../schedules/service.ts";
 import type { Services } from "../../services.ts";
-import { checkSchema, fieldOf, formOf, messageOf, parseJobForm, readSchedule, scheduleInput, withTypeDefaults } from "../forms.ts";
+import { checkSchema, fieldOf, formOf, intOrNull, messageOf, parseJobForm, readSchedule, scheduleInput, withTypeDefaults } from "../forms.ts";
 import { html, pageOrFragment, redirect } from "../html.ts";
 import { pageAuth, type Viewer } from "../session.ts";
 import { idParam, isNotFound, providers, rearm } from "./common.ts";
@@ -152,7 +152,7 @@ export function jobEditorPages(ctx: AppContext, services: Services) {
     try {
       const id = save(parsed, jobId);
       if (chosen) notifications.setJobChannels(db, id, chosen);
-      return redirect(`/jobs/${id}`, request);
+      return redirect(`/jobs/${id}?saved=${jobId === undefined ? "created" : "updated"}`, request);
     } catch (err) {
       if (isNotFound(err) && jobId !== undefined) return redirect("/jobs", request);
       const props = editorProps(page, parsed.values, parsed.rows, jobId, messageOf(err), fieldOf(err), chosen);
@@ -204,6 +204,16 @@ export function jobEditorPages(ctx: AppContext, services: Services) {
         const key = typeof form.key === "string" && /^[A-Za-z0-9_]{1,40}$/.test(form.key) ? form.key : null;
         const row = key ? previewRow(key, withTypeDefaults(readSchedule(form, key))) : previewRow(newRowKey(), { schedule_type: "daily", hour: 2, minute: 0, enabled: true, catch_up: true });
         return html(<ScheduleRow rowKey={row.key} schedule={row.schedule} preview={row.preview} error={row.error} serverTimezone={schedules.serverTimezone()} />);
+      },
+      { page: true, ...hide },
+    )
+    .get(
+      "/jobs/editor/credentials",
+      ({ query }) => {
+        const type = String(query.provider_type ?? "");
+        const chosen = intOrNull(String(query.credential_id ?? ""));
+        const usable = listCredentials(db).filter((c) => c.provider_type === type);
+        return html(<CredentialOptions credentials={usable} credentialId={typeof chosen === "number" ? chosen : null} />);
       },
       { page: true, ...hide },
     )

@@ -30,6 +30,13 @@ function deletedMessage(raw: string | null): string | null {
   return raw === "1" ? "1 run deleted." : `${raw} runs deleted.`;
 }
 
+/** "Saved" after the editor's redirect; only our own words, whatever the link says. */
+function savedMessage(raw: string | null): string | null {
+  if (raw === "created") return "Job created.";
+  if (raw === "updated") return "Changes saved.";
+  return null;
+}
+
 /** An action refused (409 and friends): the message goes into the page's error slot. */
 function inlineError(message: string) {
   return html(<ErrorAlert message={message} />, { headers: { "hx-retarget": "#page-error", "hx-reswap": "innerHTML" } });
@@ -92,7 +99,7 @@ export function jobPages(ctx: AppContext, services: Services) {
         activeRunId={job.active_run_id}
         progress={liveProgress(services, job.active_run_id)}
         providerName={providerNames()[job.destination_type]}
-        message={deletedMessage(url.searchParams.get("deleted"))}
+        message={deletedMessage(url.searchParams.get("deleted")) ?? savedMessage(url.searchParams.get("saved"))}
       />,
     );
   };
