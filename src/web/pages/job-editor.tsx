@@ -63,13 +63,14 @@ async function testConnection(ctx: AppContext, input: jobs.JobInput): Promise<{ 
   }
 }
 
-function blankJob(): JobFormValues {
+/** A new job; `?type=` (the dashboard's first-step links) chooses its destination. */
+function blankJob(type?: unknown): JobFormValues {
   return {
     name: "",
     description: "",
     enabled: true,
     source_dirs: [],
-    destination_type: "local",
+    destination_type: typeof type === "string" && isDestinationType(type) ? type : "local",
     destination_config: {},
     sync_options: { ...DEFAULT_SYNC_OPTIONS },
     credential_id: null,
@@ -165,9 +166,9 @@ export function jobEditorPages(ctx: AppContext, services: Services) {
     .use(pageAuth(ctx))
     .get(
       "/jobs/new",
-      ({ user, theme }) => {
+      ({ query, user, theme }) => {
         const rows = [previewRow(newRowKey(), { schedule_type: "daily", hour: 2, minute: 0, enabled: true, catch_up: true })];
-        return html(<JobEditorPage {...editorProps({ user, theme }, blankJob(), rows)} />);
+        return html(<JobEditorPage {...editorProps({ user, theme }, blankJob(query.type), rows)} />);
       },
       { page: true, ...hide },
     )
