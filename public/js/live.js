@@ -5,7 +5,7 @@
 //  - job_progress: updates [data-files-for-run], [data-bytes-for-run], [data-bar-for-run]
 //  - job_started / job_completed: fires "dm:refresh" on #job-<id> and #run-summary, whose
 //    hx-get re-renders them from the server.
-// Also turns <time data-local-time> into the browser's local time.
+// Also renders every [data-local-time] in the one time format of the UI (see describeTime).
 (() => {
   "use strict";
   var socket = null;
@@ -95,18 +95,107 @@
     }
   }
 
-  function localTimes(root) {
-    var list = (root || document).querySelectorAll("time[data-local-time]");
-    for (var i = 0; i < list.length; i++) {
-      var el = list[i];
-      if (el.hasAttribute("data-localized")) continue;
-      var d = new Date(el.getAttribute("datetime"));
-      if (isNaN(d.getTime())) continue;
-      el.setAttribute("data-localized", "");
-      el.title = el.textContent; // the UTC text stays available on hover
-      el.textContent = d.toLocaleString(undefined, { year: "numeric", month: "short", day: "numeric", hour: "2-digit", minute: "2-digit" });
+  // One time format everywhere (window.dmTime, shared with the other scripts): relative when
+  // within a day ("5 min ago", "in 3 h"), else a short date; the hover title holds the full
+  // absolute time with the zone named. Elements: [data-local-time] with `datetime` (or
+  // `data-datetime` for SVG text), optional data-prefix/data-suffix around the text, and
+  // data-time-zone to show a fixed zone (schedule previews: absolute, in the schedule's zone).
+  var browserZone = (() => {
+    try {
+      return Intl.DateTimeFormat().resolvedOptions().timeZone || "";
+    } catch (e) {
+      return "";
+    }
+  })();
+
+  function absolute(d, zone, withSeconds) {
+    var opts = { weekday: "short", year: "numeric", month: "short", day: "numeric", hour: "2-digit", minute: "2-digit", timeZoneName: "short" };
+    if (withSeconds) opts.second = "2-digit";
+    if (zone) opts.timeZone = zone;
+    try {
+      return d.toLocaleString(undefined, opts);
+    } catch (e) {
+      delete opts.timeZone;
+      return d.toLocaleString(undefined, opts);
     }
   }
+
+  function shortDate(d, zone) {
+    var opts = { month: "short", day: "numeric", hour: "2-digit", minute: "2-digit" };
+    if (new Date().getFullYear() !== d.getFullYear()) opts.year = "numeric";
+    if (zone) opts.timeZone = zone;
+    try {
+      return d.toLocaleString(undefined, opts);
+    } catch (e) {
+      delete opts.timeZone;
+      return d.toLocaleString(undefined, opts);
+    }
+  }
+
+  function relative(d, now) {
+    var s = Math.round((d.getTime() - now) / 1000);
+    var a = Math.abs(s);
+    if (a >= 86400) return null;
+    var text = a < 45 ? "moments" : a < 3600 ? Math.round(a / 60) + " min" : Math.round(a / 3600) + " h";
+    if (text === "moments") return s <= 0 ? "just now" : "in a moment";
+    return s < 0 ? text + " ago" : "in " + text;
+  }
+
+  /** { text, title } of an ISO time as the whole UI shows it. */
+  function describeTime(iso, zone) {
+    var d = new Date(iso);
+    if (isNaN(d.getTime())) return null;
+    var full = absolute(d, zone, true) + (zone || browserZone ? " (" + (zone || browserZone) + ")" : "");
+    if (zone) return { text: shortDate(d, zone) + " " + zoneAbbrev(d, zone), title: full, relative: false };
+    var rel = relative(d, Date.now());
+    return { text: rel || shortDate(d), title: full, relative: !!rel };
+  }
+
+  function zoneAbbrev(d, zone) {
+    try {
+      var parts = new Intl.DateTimeFormat(undefined, { timeZone: zone, timeZoneName: "short" }).formatToParts(d);
+      for (var i = 0; i < parts.length; i++) if (parts[i].type === "timeZoneName") return parts[i].value;
+    } catch (e) {}
+    return zone;
+  }
+
+  window.dmTime = describeTime;
+
+  function renderTime(el) {
+    var iso = el.getAttribute("datetime") || el.getAttribute("data-datetime");
+    var t = iso ? describeTime(iso, el.getAttribute("data-time-zone") || "") : null;
+    if (!t) return;
+    el.setAttribute("data-localized", "");
+    var text = (el.getAttribute("data-prefix") || "") + t.text + (el.getAttribute("data-suffix") || "");
+    if (el.textContent !== text) el.textContent = text;
+    if (el.tagName.toLowerCase() !== "title") el.setAttribute("title", t.title);
+    if (t.relative) el.setAttribute("data-relative", "");
+    else el.removeAttribute("data-relative");
+  }
+
+  function localTimes(root) {
+    var list = (root || document).querySelectorAll("[data-local-time]");
+    for (var i = 0; i < list.length; i++) renderTime(list[i]);
+  }
+
+  // Relative times and running durations tick.
+  function tick() {
+    each("[data-local-time][data-relative]", renderTime);
+    each("[data-ticking-since]", (el) => {
+      var start = Date.parse(el.getAttribute("data-ticking-since"));
+      if (!isNaN(start)) el.textContent = formatDuration((Date.now() - start) / 1000);
+    });
+  }
+  setInterval(tick, 1000);
+
+  function formatDuration(seconds) {
+    if (seconds < 1) return "<1 s";
+    if (seconds < 60) return Math.round(seconds) + " s";
+    var m = Math.floor(seconds / 60);
+    if (m < 60) return m + " min " + Math.round(seconds % 60) + " s";
+    return Math.floor(m / 60) + " h " + (m % 60) + " min";
+  }
+  window.dmDuration = formatDuration;
 
   function boot() {
     localTimes(document);

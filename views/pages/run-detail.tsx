@@ -14,6 +14,8 @@ export interface RunDetailProps {
   /** Stored lines of a finished run (empty while active: the WebSocket sends them). */
   logs: LogEntryProps[];
   logTotal: number;
+  /** The run's number within its job. */
+  number: number;
   error?: string | null;
 }
 
@@ -32,7 +34,8 @@ export function LogLine(props: { entry: LogEntryProps }) {
   );
 }
 
-export function RunSummary(props: { run: RunProps; active: boolean; error?: string | null }) {
+/** `number`: the run's number within its job (the page heading); the URL keeps the global id. */
+export function RunSummary(props: { run: RunProps; number: number; active: boolean; error?: string | null }) {
   const r = props.run;
   return (
     <section
@@ -46,7 +49,9 @@ export function RunSummary(props: { run: RunProps; active: boolean; error?: stri
       hx-swap="outerHTML"
     >
       <div class="row">
-        <h1 class="m0">Run #{r.id}</h1>
+        <h1 class="m0" title={`Run id ${r.id}`}>
+          Run #{props.number}
+        </h1>
         <StatusBadge status={r.status} id="run-status" />
         <span class="spacer"></span>
         {props.active ? (
@@ -102,9 +107,9 @@ export function RunSummary(props: { run: RunProps; active: boolean; error?: stri
 export function RunDetailPage(props: RunDetailProps) {
   const r = props.run;
   return (
-    <Layout title={`Run #${r.id}`} username={props.username} active="jobs" theme={props.theme}>
+    <Layout title={`Run #${props.number} · ${r.job_name}`} username={props.username} active="jobs" theme={props.theme}>
       <div class="stack">
-        <RunSummary run={r} active={props.active} error={props.error} />
+        <RunSummary run={r} number={props.number} active={props.active} error={props.error} />
         <section class="card stack">
           <div class="row log-tools">
             <h2 class="m0">Log</h2>
