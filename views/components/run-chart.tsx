@@ -35,6 +35,8 @@ function BarChart(props: { runs: RunProps[]; numbers: number[]; series: Series }
   const barW = Math.max(2, Math.min(36, slot * 0.7));
   const first = runs[0]?.started_at ?? null;
   const last = runs.length > 1 ? (runs[runs.length - 1]!.started_at ?? null) : null;
+  const firstText: string = first ? formatUtc(first) : "";
+  const lastText: string = last ? formatUtc(last) : "";
   return (
     <figure class="chart" id={series.id}>
       <figcaption class="small muted" safe>
@@ -74,10 +76,10 @@ function BarChart(props: { runs: RunProps[]; numbers: number[]; series: Series }
           );
         })}
         <text class="chart-label" x={String(PAD_L)} y={String(H - 4)} data-local-time={first ? "" : undefined} data-datetime={first ?? undefined} safe>
-          {first ? formatUtc(first) : ""}
+          {firstText}
         </text>
         <text class="chart-label" x={String(W - 4)} y={String(H - 4)} text-anchor="end" data-local-time={last ? "" : undefined} data-datetime={last ?? undefined} safe>
-          {last ? formatUtc(last) : ""}
+          {lastText}
         </text>
       </svg>
     </figure>
