@@ -41,22 +41,88 @@
       return;
     }
     if (m.type === "job_progress") {
-      each('[data-files-for-run="' + m.run_id + '"]', (el) => {
-        el.textContent = String(m.files_transferred);
-      });
-      each('[data-bytes-for-run="' + m.run_id + '"]', (el) => {
-        el.textContent = formatBytes(m.bytes_transferred);
-      });
-      if (m.bytes_total) {
-        each('[data-bar-for-run="' + m.run_id + '"]', (el) => {
-          el.max = m.bytes_total;
-          el.value = Math.min(m.bytes_transferred, m.bytes_total);
+      progress(m);
+    } else if (m.type === "job_started" || m.type === "job_completed") {
+      if (m.type === "job_completed") {
+        delete samples[m.run_id];
+        // The counters drop at once; the card's re-render confirms it.
+        each('[data-job-id="' + Number(m.job_id) + '"]', (el) => {
+          el.setAttribute("data-active", "false");
+          el.setAttribute("data-last-status", m.status);
+        });
+      } else {
+        each('[data-job-id="' + Number(m.job_id) + '"]', (el) => {
+          el.setAttribute("data-active", "true");
         });
       }
-    } else if (m.type === "job_started" || m.type === "job_completed") {
+      recount();
       refresh("#job-" + Number(m.job_id));
       if (m.type === "job_completed") refresh('#run-summary[data-run-id="' + Number(m.run_id) + '"]');
     }
+  }
+
+  // Speed over the last SPEED_WINDOW_MS of updates (bytes count when files land, so one update
+  // alone is bursty); before there is such a window, the average since the run started.
+  var SPEED_WINDOW_MS = 10000;
+  var samples = {};
+
+  function speedOf(m) {
+    var now = Date.now();
+    var list = samples[m.run_id] || (samples[m.run_id] = []);
+    list.push({ t: now, b: m.bytes_transferred });
+    while (list.length > 2 && now - list[0].t > SPEED_WINDOW_MS) list.shift();
+    var first = list[0];
+    if (now - first.t >= 2000) return ((m.bytes_transferred - first.b) * 1000) / (now - first.t);
+    var box = document.querySelector('[data-progress-run="' + m.run_id + '"]');
+    var started = box ? Date.parse(box.getAttribute("data-started") || "") : NaN;
+    if (isNaN(started) || now - started < 1000) return null;
+    return (m.bytes_transferred * 1000) / (now - started);
+  }
+
+  function setText(selector, text) {
+    each(selector, (el) => {
+      if (el.textContent !== text) el.textContent = text;
+    });
+  }
+
+  function percent(done, total) {
+    return total > 0 ? Math.min(100, Math.floor((done / total) * 100)) : null;
+  }
+
+  function progress(m) {
+    var r = '-for-run="' + m.run_id + '"]';
+    setText("[data-files" + r, String(m.files_transferred));
+    setText("[data-bytes" + r, formatBytes(m.bytes_transferred));
+    var pct = percent(m.bytes_transferred, m.bytes_total);
+    var filesPct = percent(m.files_transferred, m.files_total);
+    setText("[data-pct" + r, pct === null ? "" : pct + "%");
+    setText("[data-files-total" + r, m.files_total ? " of " + m.files_total : "");
+    setText("[data-files-pct" + r, filesPct === null ? "" : " (" + filesPct + "%)");
+    setText("[data-bytes-total" + r, m.bytes_total ? " of " + formatBytes(m.bytes_total) : "");
+    if (m.bytes_total) {
+      each("[data-bar" + r, (el) => {
+        el.max = m.bytes_total;
+        el.value = Math.min(m.bytes_transferred, m.bytes_total);
+      });
+    }
+    var speed = speedOf(m);
+    setText("[data-speed" + r, speed ? formatBytes(speed) + "/s" : "");
+    var eta = speed && m.bytes_total ? Math.max(0, (m.bytes_total - m.bytes_transferred) / speed) : null;
+    setText("[data-eta" + r, eta === null ? "" : formatDuration(eta) + " left");
+  }
+
+  // The dashboard's "N running · N failed last time" follow the cards (which follow the stream).
+  function recount() {
+    var cards = document.querySelectorAll("[data-job-id][data-active]");
+    if (!cards.length && !document.querySelector("[data-count]")) return;
+    var running = 0;
+    var failed = 0;
+    for (var i = 0; i < cards.length; i++) {
+      if (cards[i].getAttribute("data-active") === "true") running++;
+      else if (cards[i].getAttribute("data-last-status") === "failed") failed++;
+    }
+    setText('[data-count="running"]', String(running));
+    setText('[data-count="failed"]', String(failed));
   }
 
   function wanted() {
@@ -207,6 +273,7 @@
   // htmx:load fires for every piece of content htmx swaps in (boosted navigation included).
   document.addEventListener("htmx:load", (e) => {
     localTimes(e.target);
+    recount();
     sync();
   });
   document.addEventListener("htmx:afterSettle", sync);

@@ -59,7 +59,8 @@ export function DashboardPage(props: DashboardProps) {
           </a>
         </div>
         <p class="muted summary">
-          {props.jobs.length} job{props.jobs.length === 1 ? "" : "s"} · {running} running · {failed} failed last time
+          {/* The counts follow the cards as the status stream re-renders them (public/js/live.js). */}
+          {props.jobs.length} job{props.jobs.length === 1 ? "" : "s"} · <span data-count="running">{running}</span> running · <span data-count="failed">{failed}</span> failed last time
         </p>
         {props.jobs.length === 0 ? (
           <>

@@ -2,8 +2,8 @@
 // public/js/run-logs.js from /api/ws/logs/:run_id (stored lines first, then live ones); a
 // finished run's log is rendered here. The level filter and auto-scroll work on both.
 import { durationSeconds, ErrorAlert, formatBytes, formatDuration, StatusBadge, Time } from "../components/format.tsx";
-import { ACTIVE_TRIGGER } from "../components/job-card.tsx";
-import type { LogEntryProps, RunProps } from "../components/types.ts";
+import { ACTIVE_TRIGGER, LiveProgress } from "../components/job-card.tsx";
+import type { LogEntryProps, ProgressProps, RunProps } from "../components/types.ts";
 import { Layout } from "../layout.tsx";
 
 export interface RunDetailProps {
@@ -16,6 +16,8 @@ export interface RunDetailProps {
   logTotal: number;
   /** The run's number within its job. */
   number: number;
+  /** The engine's live counters with totals, while active. */
+  progress?: ProgressProps | null;
   error?: string | null;
 }
 
@@ -35,7 +37,7 @@ export function LogLine(props: { entry: LogEntryProps }) {
 }
 
 /** `number`: the run's number within its job (the page heading); the URL keeps the global id. */
-export function RunSummary(props: { run: RunProps; number: number; active: boolean; error?: string | null }) {
+export function RunSummary(props: { run: RunProps; number: number; active: boolean; progress?: ProgressProps | null; error?: string | null }) {
   const r = props.run;
   return (
     <section
@@ -70,6 +72,7 @@ export function RunSummary(props: { run: RunProps; number: number; active: boole
         </a>
         <span class="muted" safe>{` · ${r.trigger === "scheduled" ? "scheduled" : "started by hand"}`}</span>
       </p>
+      {props.active ? <LiveProgress jobId={r.job_id} runId={r.id} progress={props.progress ?? { ...r, files_total: null, bytes_total: null }} startedAt={r.started_at} logLink={false} /> : ""}
       <dl class="facts facts-wide">
         <dt>Started</dt>
         <dd>
@@ -80,7 +83,13 @@ export function RunSummary(props: { run: RunProps; number: number; active: boole
           <Time iso={r.completed_at} empty={props.active ? "running…" : "–"} />
         </dd>
         <dt>Duration</dt>
-        <dd safe>{formatDuration(durationSeconds(r.started_at, r.completed_at))}</dd>
+        {props.active && r.started_at ? (
+          <dd data-ticking-since={r.started_at} safe>
+            {formatDuration(durationSeconds(r.started_at, new Date().toISOString()))}
+          </dd>
+        ) : (
+          <dd safe>{formatDuration(durationSeconds(r.started_at, r.completed_at))}</dd>
+        )}
         <dt>Files</dt>
         <dd id="run-files" data-files-for-run={String(r.id)}>
           {r.files_transferred}
@@ -109,7 +118,7 @@ export function RunDetailPage(props: RunDetailProps) {
   return (
     <Layout title={`Run #${props.number} · ${r.job_name}`} username={props.username} active="jobs" theme={props.theme}>
       <div class="stack">
-        <RunSummary run={r} number={props.number} active={props.active} error={props.error} />
+        <RunSummary run={r} number={props.number} active={props.active} progress={props.progress} error={props.error} />
         <section class="card stack">
           <div class="row log-tools">
             <h2 class="m0">Log</h2>

@@ -304,24 +304,57 @@ async function sync(req: SyncRequest<LocalConfig>): Promise<SyncResult> {
       if (!isDirectory(config.mount_point)) throw new DestinationError("not_found", `Destination ${config.mount_point} does not exist or is not a folder (is the drive mounted?)`);
       const root = backupRoot(config);
       const result: SyncResult = { filesTransferred: 0, bytesTransferred: 0, filesDeleted: 0 };
-      for (const source of req.sources) {
-        if (signal.aborted) throw new DestinationError("cancelled", "Cancelled");
-        const label = basename(source);
-        const dest = join(root, label);
-        report.log("info", `${options.dry_run ? "Dry run: " : ""}Starting sync of ${source} to ${dest}/`);
-        const t = await runRsync({ rsync, args: rsyncArgs(source, dest, options), label, options, report, signal, dirs: { source, dest } });
-        result.filesTransferred += t.filesTransferred;
-        result.bytesTransferred += t.bytesTransferred;
-        result.filesDeleted += t.filesDeleted;
-        report.log(
-          "info",
-          `${label}: ${t.filesTransferred} file(s) ${options.dry_run ? "would be " : ""}copied (${t.bytesTransferred} bytes), ${t.filesDeleted} ${options.dry_run ? "would be " : ""}deleted`,
-        );
+      // The plan (what the run will send, for the progress bar's % and ETA) is a dry run beside
+      // the real one: it never delays the transfer, and a plan that fails only leaves the bar
+      // without totals. Stopped when the run ends.
+      const planStop = new AbortController();
+      const stopPlan = () => planStop.abort();
+      signal.addEventListener("abort", stopPlan, { once: true });
+      if (!options.dry_run && report.totals) {
+        planTotals(rsync, req.sources, root, options, planStop.signal)
+          .then((t) => {
+            if (!planStop.signal.aborted) report.totals!(t);
+          })
+          .catch(() => {});
+      }
+      try {
+        for (const source of req.sources) {
+          if (signal.aborted) throw new DestinationError("cancelled", "Cancelled");
+          const label = basename(source);
+          const dest = join(root, label);
+          report.log("info", `${options.dry_run ? "Dry run: " : ""}Starting sync of ${source} to ${dest}/`);
+          const t = await runRsync({ rsync, args: rsyncArgs(source, dest, options), label, options, report, signal, dirs: { source, dest } });
+          result.filesTransferred += t.filesTransferred;
+          result.bytesTransferred += t.bytesTransferred;
+          result.filesDeleted += t.filesDeleted;
+          report.log(
+            "info",
+            `${label}: ${t.filesTransferred} file(s) ${options.dry_run ? "would be " : ""}copied (${t.bytesTransferred} bytes), ${t.filesDeleted} ${options.dry_run ? "would be " : ""}deleted`,
+          );
+        }
+      } finally {
+        signal.removeEventListener("abort", stopPlan);
+        planStop.abort();
       }
       return result;
     },
     { allowedRoots: req.allowedRoots },
   );
+}
+
+const SILENT: RunReporter = { log: () => {}, progress: () => {} };
+
+/** What a run will send (files and bytes over all sources): rsync's dry run with the same options, its --stats totals. */
+async function planTotals(rsync: string, sources: string[], root: string, options: SyncOptions, signal: AbortSignal): Promise<{ files: number; bytes: number }> {
+  const plan = { ...options, dry_run: true, bandwidth_limit_kbps: null, verbosity: "quiet" as const };
+  let files = 0;
+  let bytes = 0;
+  for (const source of sources) {
+    const t = await runRsync({ rsync, args: rsyncArgs(source, join(root, basename(source)), plan), label: basename(source), options: plan, report: SILENT, signal });
+    files += t.filesTransferred;
+    bytes += t.bytesTransferred;
+  }
+  return { files, bytes };
 }
 
 /** The folder the sources are copied into: `<mount_point>/<backup_subdir>`. */

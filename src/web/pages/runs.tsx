@@ -50,7 +50,7 @@ export function runPages(ctx: AppContext, services: Services) {
       ({ params }) => {
         const run = getRun(db, idParam(params.id) ?? 0);
         if (!run) return html("");
-        return html(<RunSummary run={withLiveCounters(run, engine)} number={jobRunNumber(db, run.job_id, run.id)} active={isActive(run.id)} />);
+        return html(<RunSummary run={withLiveCounters(run, engine)} number={jobRunNumber(db, run.job_id, run.id)} active={isActive(run.id)} progress={engine.live(run.id)} />);
       },
       { page: true, ...hide },
     )
