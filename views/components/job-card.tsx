@@ -97,17 +97,30 @@ export function LiveProgress(props: { jobId: number; runId: number; progress?: P
   const speed = elapsed && elapsed >= 1 && done > 0 ? done / elapsed : null;
   const eta = speed && total ? Math.max(0, (total - done) / speed) : null;
   const run = String(props.runId);
+  const text = {
+    pct: pct === null ? "" : `${pct}%`,
+    filesTotal: p?.files_total ? ` of ${p.files_total}` : "",
+    filesPct: filesPct === null ? "" : ` (${filesPct}%)`,
+    bytesTotal: total ? ` of ${formatBytes(total)}` : "",
+    speed: speed ? `${formatBytes(speed)}/s` : "",
+    eta: eta === null ? "" : `${formatDuration(eta)} left`,
+  };
   return (
     <div class="live-progress" data-progress-for={String(props.jobId)} data-progress-run={run} data-started={props.startedAt ?? undefined}>
       {/* No value = indeterminate bar until the destination reports totals. */}
       <progress class="bar" data-bar-for-run={run} max={total ? String(total) : undefined} value={total ? String(Math.min(done, total)) : undefined} aria-label="Progress"></progress>
       <div class="progress-line small">
-        <strong data-pct-for-run={run}>{pct === null ? "" : `${pct}%`}</strong>
+        <strong data-pct-for-run={run} safe>
+          {text.pct}
+        </strong>
         <span>
           <span data-files-for-run={run}>{p?.files_transferred ?? 0}</span>
-          <span data-files-total-for-run={run}>{p?.files_total ? ` of ${p.files_total}` : ""}</span> files
-          <span class="muted" data-files-pct-for-run={run}>
-            {filesPct === null ? "" : ` (${filesPct}%)`}
+          <span data-files-total-for-run={run} safe>
+            {text.filesTotal}
+          </span>{" "}
+          files
+          <span class="muted" data-files-pct-for-run={run} safe>
+            {text.filesPct}
           </span>
         </span>
         <span>
@@ -115,14 +128,14 @@ export function LiveProgress(props: { jobId: number; runId: number; progress?: P
             {formatBytes(done)}
           </span>
           <span data-bytes-total-for-run={run} safe>
-            {total ? ` of ${formatBytes(total)}` : ""}
+            {text.bytesTotal}
           </span>
         </span>
         <span data-speed-for-run={run} safe>
-          {speed ? `${formatBytes(speed)}/s` : ""}
+          {text.speed}
         </span>
         <span data-eta-for-run={run} safe>
-          {eta === null ? "" : `${formatDuration(eta)} left`}
+          {text.eta}
         </span>
         <span class="muted">
           running for{" "}
