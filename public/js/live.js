@@ -232,6 +232,11 @@
     var t = iso ? describeTime(iso, el.getAttribute("data-time-zone") || "") : null;
     if (!t) return;
     el.setAttribute("data-localized", "");
+    // A time shown in a fixed zone (schedule previews) keeps the server's text, in that zone; only the hover is added.
+    if (el.getAttribute("data-time-zone")) {
+      el.setAttribute("title", t.title);
+      return;
+    }
     var text = (el.getAttribute("data-prefix") || "") + t.text + (el.getAttribute("data-suffix") || "");
     if (el.textContent !== text) el.textContent = text;
     if (el.tagName.toLowerCase() !== "title") el.setAttribute("title", t.title);

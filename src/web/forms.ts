@@ -102,18 +102,31 @@ export function fieldOf(err: unknown): string | null {
 
 // ---- The job editor's form ---------------------------------------------------------------
 
+/** The definition fields each schedule type uses (the rest are sent as null). */
+export const SCHEDULE_FIELDS = {
+  daily: ["hour", "minute"],
+  weekly: ["day_of_week", "hour", "minute"],
+  monthly: ["day_of_month", "hour", "minute"],
+  custom: ["cron_expression"],
+} as const;
+
 export function readSchedule(form: Record<string, string>, key: string): ScheduleProps {
   const g = (f: string) => form[`sched-${key}-${f}`];
-  const type = g("schedule_type");
+  const raw = g("schedule_type");
+  const type: ScheduleProps["schedule_type"] = raw === "weekly" || raw === "monthly" || raw === "custom" ? raw : "daily";
   const id = intOrNull(g("id"));
+  // Only the fields the type uses: after the Repeat select changed, the row still posts the old
+  // type's inputs, which the schedules service would refuse ("not used by a custom schedule").
+  const uses = (f: string) => (SCHEDULE_FIELDS[type] as readonly string[]).includes(f);
+  const field = (f: string) => (uses(f) ? (intOrNull(g(f)) as number | null) : null);
   return {
     id: typeof id === "number" ? id : null,
-    schedule_type: type === "weekly" || type === "monthly" || type === "custom" ? type : "daily",
-    hour: intOrNull(g("hour")) as number | null,
-    minute: intOrNull(g("minute")) as number | null,
-    day_of_week: intOrNull(g("day_of_week")) as number | null,
-    day_of_month: intOrNull(g("day_of_month")) as number | null,
-    cron_expression: g("cron_expression")?.trim() || null,
+    schedule_type: type,
+    hour: field("hour"),
+    minute: field("minute"),
+    day_of_week: field("day_of_week"),
+    day_of_month: field("day_of_month"),
+    cron_expression: uses("cron_expression") ? g("cron_expression")?.trim() || null : null,
     timezone: g("timezone")?.trim() || null,
     enabled: bool(g("enabled"), true),
     catch_up: bool(g("catch_up"), true),

@@ -20,6 +20,10 @@ export interface ScheduleRowState {
   schedule: ScheduleProps;
   preview: string[];
   error?: string | null;
+  /** A custom schedule's cron in words. */
+  words?: string | null;
+  /** The error only says what is still to fill in (shown as a prompt until a save). */
+  incomplete?: boolean;
 }
 
 export interface JobEditorProps {
@@ -32,6 +36,8 @@ export interface JobEditorProps {
   credentials: CredentialProps[];
   schedules: ScheduleRowState[];
   serverTimezone: string;
+  /** The IANA zones the schedule rows offer. */
+  timezones?: string[];
   error?: string | null;
   /** The field the error names (ApiError.field), marked invalid. */
   errorField?: string | null;
@@ -209,7 +215,16 @@ export function JobForm(props: JobEditorProps) {
         </p>
         <div id="schedules" class="stack">
           {props.schedules.map((s) => (
-            <ScheduleRow rowKey={s.key} schedule={s.schedule} preview={s.preview} error={s.error} serverTimezone={props.serverTimezone} />
+            <ScheduleRow
+              rowKey={s.key}
+              schedule={s.schedule}
+              preview={s.preview}
+              error={s.error}
+              incomplete={s.incomplete}
+              words={s.words}
+              serverTimezone={props.serverTimezone}
+              timezones={props.timezones}
+            />
           ))}
         </div>
         <button type="button" class="btn add-schedule" hx-get="/jobs/editor/schedule-row" hx-target="#schedules" hx-swap="beforeend">

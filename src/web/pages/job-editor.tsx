@@ -3,7 +3,7 @@
 import { Elysia } from "elysia";
 import { CredentialOptions, DestinationForm, TestResult } from "../../../views/components/destination-form.tsx";
 import { NotFoundPage } from "../../../views/components/not-found.tsx";
-import { ScheduleRow } from "../../../views/components/schedule-row.tsx";
+import { CronWords, ScheduleRow } from "../../../views/components/schedule-row.tsx";
 import type { ScheduleProps } from "../../../views/components/types.ts";
 import { DEFAULT_SYNC_OPTIONS, JobEditorPage, type JobEditorProps, JobForm, type JobFormValues, type ScheduleRowState } from "../../../views/pages/job-editor.tsx";
 import type { AppContext } from "../../context.ts";
@@ -18,9 +18,11 @@ import { nextRuns } from "../../schedules/cron.ts";
 import { ScheduleBody } from "../../schedules/model.ts";
 import * as schedules from "../../schedules/service.ts";
 import type { Services } from "../../services.ts";
+import { cronWords } from "../cron-words.ts";
 import { checkSchema, fieldOf, formOf, intOrNull, messageOf, parseJobForm, readSchedule, scheduleInput, withTypeDefaults } from "../forms.ts";
 import { html, pageOrFragment, redirect } from "../html.ts";
 import { pageAuth, type Viewer } from "../session.ts";
+import { timeZones } from "../timezones.ts";
 import { idParam, isNotFound, providers, rearm } from "./common.ts";
 import { renderDriveSelect, renderFolderPicker } from "./drives.tsx";
 
@@ -29,14 +31,20 @@ const fieldsOf = (type: Parameters<typeof destinationFor>[0]) => destinationFor(
 
 /** The row with its next five runs, or the schedules service's objection to it. */
 function previewRow(key: string, schedule: ScheduleProps, now = new Date()): ScheduleRowState {
+  // A custom row's cron in words, or why it cannot be read, in plain words (not the parser's).
+  const cron = schedule.schedule_type === "custom" ? cronWords(schedule.cron_expression) : null;
   try {
     const input = scheduleInput(schedule);
     // Only the definition matters for the preview: whether the row is enabled does not.
     checkSchema(ScheduleBody, Object.fromEntries(Object.entries(input).filter(([, v]) => v !== null)));
     const runs = nextRuns(schedules.definitionFromInput(input), 5, now).map((d) => d.toISOString());
-    return { key, schedule, preview: runs };
+    return { key, schedule, preview: runs, words: cron ? (cron.words ?? "A custom pattern (see the next runs below)") : null };
   } catch (err) {
-    return { key, schedule, preview: [], error: messageOf(err) };
+    const message = messageOf(err);
+    // Not typed yet (just switched to custom): a prompt, not an error; a save still refuses it.
+    if (cron && !schedule.cron_expression) return { key, schedule, preview: [], error: cron.error, incomplete: true };
+    if (cron) return { key, schedule, preview: [], error: cron.error ?? `This cron expression cannot be used: ${message}` };
+    return { key, schedule, preview: [], error: message };
   }
 }
 
@@ -99,6 +107,7 @@ export function jobEditorPages(ctx: AppContext, services: Services) {
     credentials: listCredentials(db),
     schedules: rows,
     serverTimezone: schedules.serverTimezone(),
+    timezones: timeZones(),
     error,
     errorField,
     sourcesPicker: renderFolderPicker(ctx, { field: "source_dirs", multiple: true, value: values.source_dirs.join("\n") }),
@@ -204,7 +213,28 @@ export function jobEditorPages(ctx: AppContext, services: Services) {
         const form = query as Record<string, string>;
         const key = typeof form.key === "string" && /^[A-Za-z0-9_]{1,40}$/.test(form.key) ? form.key : null;
         const row = key ? previewRow(key, withTypeDefaults(readSchedule(form, key))) : previewRow(newRowKey(), { schedule_type: "daily", hour: 2, minute: 0, enabled: true, catch_up: true });
-        return html(<ScheduleRow rowKey={row.key} schedule={row.schedule} preview={row.preview} error={row.error} serverTimezone={schedules.serverTimezone()} />);
+        return html(
+          <ScheduleRow
+            rowKey={row.key}
+            schedule={row.schedule}
+            preview={row.preview}
+            error={row.error}
+            incomplete={row.incomplete}
+            words={row.words}
+            serverTimezone={schedules.serverTimezone()}
+            timezones={timeZones()}
+          />,
+        );
+      },
+      { page: true, ...hide },
+    )
+    .get(
+      "/jobs/editor/cron-words",
+      ({ query }) => {
+        const form = query as Record<string, string>;
+        const key = typeof form.key === "string" && /^[A-Za-z0-9_]{1,40}$/.test(form.key) ? form.key : "x";
+        const row = previewRow(key, readSchedule({ ...form, [`sched-${key}-schedule_type`]: "custom" }, key));
+        return html(<CronWords rowKey={key} words={row.words} error={row.error} incomplete={row.incomplete} />);
       },
       { page: true, ...hide },
     )
