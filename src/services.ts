@@ -3,6 +3,8 @@
 // createServices is synchronous so tests build the same services the server runs.
 import type { AppContext } from "./context.ts";
 import { Notifier } from "./notifications/notifier.ts";
+import type { OAuthFlows } from "./oauth/flows.ts";
+import { createFlows } from "./oauth/service.ts";
 import { Engine } from "./runs/engine.ts";
 import type { RunEngine } from "./runs/engine-types.ts";
 import { RunEvents } from "./runs/events.ts";
@@ -17,6 +19,8 @@ export interface Services {
   scheduler: Scheduler;
   /** Notification delivery (outbox); subscribed to the events at once, its timers armed by startServices. */
   notifier: Notifier;
+  /** Pending OAuth authorizations and device code polls (src/oauth). */
+  oauth: OAuthFlows;
   stop(): Promise<void>;
 }
 
@@ -40,12 +44,15 @@ export function createServices(ctx: AppContext): Services {
   const notifier = new Notifier({ db: ctx.db, secret: ctx.secret, logger: ctx.logger, timers: false });
   notifier.start(events);
   const scheduler = new Scheduler(ctx, engine, { onSkipped: (s) => notifier.runMissed(s) });
+  const oauth = createFlows(ctx);
   return {
     events,
     engine,
     scheduler,
     notifier,
+    oauth,
     async stop() {
+      oauth.stop();
       await notifier.stop();
       // Scheduler first: nothing may start a run while the engine winds down.
       await scheduler.stop();

@@ -7,6 +7,7 @@ export const CredentialView = t.Object({
   id: t.Integer(),
   name: t.String(),
   provider_type: t.String(),
+  needs_reconnect: t.Boolean({ description: "true when the provider revoked or expired the OAuth grant (invalid_grant): connect again; cleared by any reconnect or data edit" }),
   created_at: t.String(),
   updated_at: t.String(),
 });

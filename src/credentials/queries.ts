@@ -26,11 +26,16 @@ export function insertCredential(db: Db, name: string, providerType: string, sea
   });
 }
 
+/** New data clears needs_reconnect: whoever saved it (an edit, a reconnect, a refresh) has a working grant. */
 export function updateCredential(db: Db, id: number, values: { name?: string; data?: string }) {
   db.update(credentials)
-    .set({ ...values, updatedAt: new Date().toISOString() })
+    .set({ ...values, ...(values.data !== undefined ? { needsReconnect: false } : {}), updatedAt: new Date().toISOString() })
     .where(eq(credentials.id, id))
     .run();
+}
+
+export function markNeedsReconnect(db: Db, id: number) {
+  db.update(credentials).set({ needsReconnect: true, updatedAt: new Date().toISOString() }).where(eq(credentials.id, id)).run();
 }
 
 export function deleteCredential(db: Db, id: number) {

@@ -14,7 +14,7 @@ export type { CredentialView };
 const context = (id: number) => `credential:${id}`;
 
 function toView(r: q.CredentialRow): CredentialView {
-  return { id: r.id, name: r.name, provider_type: r.providerType, created_at: r.createdAt, updated_at: r.updatedAt };
+  return { id: r.id, name: r.name, provider_type: r.providerType, needs_reconnect: r.needsReconnect, created_at: r.createdAt, updated_at: r.updatedAt };
 }
 
 /** Validates data with the type's credential fields; errors name the field as `data.x`. */
@@ -90,6 +90,19 @@ export function saveCredentialData(db: Db, key: Uint8Array, id: number, data: Re
   if (!row || !isDestinationType(row.providerType)) throw new DestinationError("config", `The job's credential (${id}) no longer exists`);
   const parsed = destinationFor(row.providerType).parseCredential(data);
   q.updateCredential(db, id, { data: seal(key, JSON.stringify(parsed), context(id)) });
+}
+
+/** The provider revoked or expired the credential's grant: the UI shows "Reconnect" until new data is saved. */
+export function markNeedsReconnect(db: Db, id: number): void {
+  q.markNeedsReconnect(db, id);
+}
+
+/** The store hooks of a saved credential (StoreEnv): refreshed tokens sealed onto it, invalid_grant flagged. */
+export function credentialHooks(db: Db, key: Uint8Array, id: number) {
+  return {
+    updateCredential: async (data: Record<string, string>) => saveCredentialData(db, key, id, data),
+    reconnectNeeded: (_message: string) => markNeedsReconnect(db, id),
+  };
 }
 
 /** The decrypted data for a run or a connection test. Never log or return it. */

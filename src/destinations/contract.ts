@@ -101,7 +101,9 @@ export interface RunReporter {
 }
 
 export interface RunAlert {
-  kind: "low_space";
+  /** low_space: the destination's free space is under the job's threshold; reconnect_needed: the
+   *  job's OAuth credential was revoked or expired (invalid_grant) and needs a person. */
+  kind: "low_space" | "reconnect_needed";
   message: string;
 }
 
@@ -125,6 +127,9 @@ export interface SyncRequest<C> {
   /** Seals and saves refreshed credential data (e.g. OAuth tokens) on the job's credential, so the
    *  next run and test read it. Throws DestinationError("config") when the job has no credential. */
   updateCredential(data: Record<string, string>): Promise<void>;
+  /** The job's credential cannot be used until a person reconnects it (OAuth invalid_grant):
+   *  marks it needs_reconnect. The destination raises the reconnect_needed alert itself. */
+  markNeedsReconnect?(): void;
   /** ALLOWED_BROWSE_PATHS: where a destination may create folders or mount drives. */
   allowedRoots: string[];
 }
@@ -190,7 +195,18 @@ export interface StoreEnv {
   dataDir: string | null;
   /** "test": a connection test, bounded by TEST_TIMEOUT_MS; "sync": a run (or reading back). */
   purpose: "test" | "sync";
+  /** Seals and saves refreshed credential data (OAuth tokens, a rotated refresh token) on the saved
+   *  credential before the store uses it. Absent (an inline credential in a test): kept in memory. */
+  updateCredential?(data: Record<string, string>): Promise<void>;
+  /** The credential's grant is gone (OAuth invalid_grant): mark it needs_reconnect, and during a
+   *  run raise the reconnect_needed notification. */
+  reconnectNeeded?(message: string): void;
+  /** A line in the run's log (a store saying the provider is throttling, a duplicate it found); absent outside runs. */
+  log?(level: LogLevel, message: string): void;
 }
+
+/** The hooks of a saved credential a connection test passes on (StoreEnv's). */
+export type CredentialHooks = Pick<StoreEnv, "updateCredential" | "reconnectNeeded">;
 
 export interface Destination<C = unknown, T extends DestinationType = DestinationType> {
   type: T;
@@ -206,7 +222,7 @@ export interface Destination<C = unknown, T extends DestinationType = Destinatio
   parseCredential(raw: unknown): Record<string, string>;
   /** Checks that the destination is reachable and usable, within a timeout; never throws.
    *  `env.dataDir` lets a destination check and record state such as an SFTP host key. */
-  test?(config: C, credential: Record<string, string> | null, signal: AbortSignal, env?: { dataDir?: string }): Promise<TestResult>;
+  test?(config: C, credential: Record<string, string> | null, signal: AbortSignal, env?: { dataDir?: string } & CredentialHooks): Promise<TestResult>;
   /** Checks the paths on this host the config writes to (the local destination's folders) against
    *  the guard rails, naming the field; called when a job is saved and again before each run. */
   checkHostPaths?(config: C, sources: string[], rules: HostPathRules, refuse: Refuse): void;

@@ -1,7 +1,7 @@
 // Type → destination module: one line per type (see DESTINATIONS).
 
 import { DESTINATION_TYPES, type Destination, type DestinationType } from "./contract.ts";
-import { googleDrivePlanned } from "./google-drive/destination.ts";
+import { googleDriveDestination } from "./google-drive/destination.ts";
 import { localDestination } from "./local/destination.ts";
 import { onedrivePlanned } from "./onedrive/destination.ts";
 import { s3Destination } from "./s3/destination.ts";
@@ -13,7 +13,7 @@ import { webdavDestination } from "./webdav/destination.ts";
 const DESTINATIONS: { [T in DestinationType]: Destination<unknown, T> } = {
   local: localDestination,
   s3: s3Destination,
-  google_drive: googleDrivePlanned,
+  google_drive: googleDriveDestination,
   onedrive: onedrivePlanned,
   sftp: sftpDestination,
   webdav: webdavDestination,

@@ -6,6 +6,7 @@ import {
   asDestinationError,
   asStrings,
   type Capabilities,
+  type CredentialHooks,
   type Destination,
   DestinationError,
   type DestinationType,
@@ -31,6 +32,8 @@ export interface RemoteDefinition<C extends { full_compare?: boolean }, T extend
   parseConfig(raw: unknown): C;
   /** Extra credential checks after the fields parse (default: none). */
   checkCredential?(data: Record<string, string>): void;
+  /** Replaces the field parse for credentials that arrive in several shapes (OAuth: seed fields, a pasted rclone token). */
+  parseCredential?(raw: unknown): Record<string, string>;
   /** Opens the store; throws DestinationError("config") when the credential lacks what it needs. */
   openStore(config: C, credential: Record<string, string> | null, env: StoreEnv): Promise<RemoteStore>;
   /** The answer of a successful test, from check()'s details. */
@@ -49,14 +52,24 @@ export function remoteDestination<C extends { full_compare?: boolean }, T extend
     capabilities: { ...REMOTE_CAPABILITIES, ...def.capabilities },
     parseConfig: (raw) => def.parseConfig(raw),
     parseCredential(raw) {
+      if (def.parseCredential) return def.parseCredential(raw);
       const data = asStrings(parseFields(def.credentialFields, raw, def.name));
       def.checkCredential?.(data);
       return data;
     },
     openStore: (config, credential, env) => def.openStore(config, credential, env),
-    test: (config, credential, signal, env) => testStore(def, config, credential, signal, env?.dataDir ?? null),
+    test: (config, credential, signal, env) => testStore(def, config, credential, signal, env?.dataDir ?? null, env ?? {}),
     async sync(req) {
-      const store = await def.openStore(req.config, req.credential, { dataDir: req.dataDir, purpose: "sync" });
+      const store = await def.openStore(req.config, req.credential, {
+        dataDir: req.dataDir,
+        purpose: "sync",
+        updateCredential: (data) => req.updateCredential(data),
+        reconnectNeeded: (message) => {
+          req.markNeedsReconnect?.();
+          req.report.alert?.({ kind: "reconnect_needed", message });
+        },
+        log: (level, message) => req.report.log(level, message),
+      });
       try {
         const { runSync } = await import("./engine/sync.ts");
         return await runSync(req, store, { fullCompare: req.config.full_compare === true });
@@ -74,6 +87,7 @@ async function testStore<C extends { full_compare?: boolean }, T extends Destina
   credential: Record<string, string> | null,
   outer: AbortSignal,
   dataDir: string | null,
+  hooks: CredentialHooks,
 ): Promise<TestResult> {
   const signal = AbortSignal.any([outer, AbortSignal.timeout(TEST_TIMEOUT_MS)]);
   const noAnswer = () => new DestinationError("unavailable", `No answer from ${def.where(config)} within ${TEST_TIMEOUT_MS / 1000} s`);
@@ -84,7 +98,7 @@ async function testStore<C extends { full_compare?: boolean }, T extends Destina
   try {
     const details = await Promise.race([
       (async () => {
-        store = await def.openStore(config, credential, { dataDir, purpose: "test" });
+        store = await def.openStore(config, credential, { dataDir, purpose: "test", updateCredential: hooks.updateCredential, reconnectNeeded: hooks.reconnectNeeded });
         return store.check(signal);
       })(),
       gaveUp,

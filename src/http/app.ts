@@ -11,6 +11,7 @@ import { liveRoutes } from "../live/routes.ts";
 import { HttpRequestCounter } from "../metrics/http.ts";
 import { metricsRoutes } from "../metrics/routes.ts";
 import { notificationRoutes } from "../notifications/routes.ts";
+import { oauthRoutes } from "../oauth/routes.ts";
 import { providerRoutes } from "../providers/routes.ts";
 import { runRoutes } from "../runs/routes.ts";
 import { scheduleRoutes } from "../schedules/routes.ts";
@@ -141,6 +142,7 @@ export function createApp(ctx: AppContext, services: Services) {
       .use(jobRoutes(ctx, { engine: services.engine, rearm: (jobId) => services.scheduler.rearm(jobId) }))
       .use(runRoutes(ctx, services.engine))
       .use(credentialRoutes(ctx))
+      .use(oauthRoutes(ctx, services.oauth))
       .use(providerRoutes(ctx))
       .use(systemFsRoutes(ctx))
       .use(scheduleRoutes(ctx, (jobId) => services.scheduler.rearm(jobId)))

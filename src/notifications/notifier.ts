@@ -72,7 +72,8 @@ export class Notifier {
     else if (e.type === "job_completed" && e.status !== "cancelled") this.runEvent(e.status === "completed" ? "run_succeeded" : "run_failed", e.job_id, e.run_id, e.error_message);
     else if (e.type === "alert") {
       const job = q.jobName(this.db, e.job_id) ?? `job ${e.job_id}`;
-      this.publish(e.kind, e.job_id, this.message(e.kind, `Low space on the backup destination: ${job}`, e.job_id, job, e.run_id, e.message, []));
+      const title = e.kind === "reconnect_needed" ? `Reconnect the credential of: ${job}` : `Low space on the backup destination: ${job}`;
+      this.publish(e.kind, e.job_id, this.message(e.kind, title, e.job_id, job, e.run_id, e.message, []));
     }
   }
 

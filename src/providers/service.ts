@@ -1,6 +1,6 @@
 // Connection tests, shared by POST /api/providers/test and the job editor's "Test connection".
 import type { AppContext } from "../context.ts";
-import { getCredential, openCredentialData, parseCredentialData } from "../credentials/service.ts";
+import { credentialHooks, getCredential, openCredentialData, parseCredentialData } from "../credentials/service.ts";
 import { DestinationError, type TestResult } from "../destinations/contract.ts";
 import { destinationFor, isDestinationType } from "../destinations/registry.ts";
 import { ApiError, badRequest, invalidField, nestedFieldError } from "../http/errors.ts";
@@ -35,6 +35,7 @@ export async function testDestination(ctx: AppContext, input: TestInput): Promis
   // The guard rails of a job's destination: a local test writes a probe file into the folder.
   dest.checkHostPaths?.(config, [], ctx.config, badRequest);
   let credential: Record<string, string> | null = null;
+  let hooks = {};
   if (input.credential_data !== undefined && input.credential_data !== null) {
     credential = parseCredentialData(input.destination_type, input.credential_data);
   } else if (input.credential_id !== undefined && input.credential_id !== null) {
@@ -48,6 +49,8 @@ export async function testDestination(ctx: AppContext, input: TestInput): Promis
     if (saved.provider_type !== input.destination_type) throw invalidField("credential_id", `is a ${saved.provider_type} credential, not ${input.destination_type}`);
     try {
       credential = openCredentialData(ctx.db, ctx.secret, input.credential_id);
+      // A test refreshes tokens like a run does: a rotated refresh token must not be lost.
+      hooks = credentialHooks(ctx.db, ctx.secret, input.credential_id);
     } catch (err) {
       return { success: false, message: (err as Error).message, details: null };
     }
@@ -55,7 +58,7 @@ export async function testDestination(ctx: AppContext, input: TestInput): Promis
     throw invalidField("credential_id", `or 'credential_data' is required for ${dest.name}`);
   }
   try {
-    return await dest.test(config, credential, new AbortController().signal, { dataDir: ctx.config.dataDir });
+    return await dest.test(config, credential, new AbortController().signal, { dataDir: ctx.config.dataDir, ...hooks });
   } catch (err) {
     // test() owns the one timeout (TEST_TIMEOUT_MS, destinations/remote.ts) and must not throw;
     // if one does, its words still beat a 500.

@@ -2,7 +2,7 @@
 // It knows destinations only through the Destination interface (destinations/contract.ts): it checks
 // the sources, hands the sync a reporter and an abort signal, and records what comes back.
 import { eq } from "drizzle-orm";
-import { openCredentialData, saveCredentialData } from "../credentials/service.ts";
+import { markNeedsReconnect, openCredentialData, saveCredentialData } from "../credentials/service.ts";
 import type { Db } from "../db/client.ts";
 import { recordDb } from "../db/record.ts";
 import { jobs } from "../db/schema.ts";
@@ -227,6 +227,9 @@ export class Engine implements RunEngine {
         updateCredential: async (data) => {
           if (job.credentialId === null) throw new DestinationError("config", `${dest.name} refreshed a credential but the job has none`);
           saveCredentialData(db, this.deps.secret, job.credentialId, data);
+        },
+        markNeedsReconnect: () => {
+          if (job.credentialId !== null) markNeedsReconnect(db, job.credentialId);
         },
         allowedRoots: this.deps.allowedRoots,
         report: {

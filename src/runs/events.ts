@@ -16,7 +16,7 @@ export type RunEvent =
       error_message: string | null;
     }
   /** Something to tell a person about a run beyond its outcome (notifications listen; the WebSocket does not send it). */
-  | { type: "alert"; kind: "low_space"; job_id: number; run_id: number; message: string }
+  | { type: "alert"; kind: "low_space" | "reconnect_needed"; job_id: number; run_id: number; message: string }
   /** A stored log line (id is its row id, so a reader can join stored and live lines without gap or duplicate). */
   | { type: "log"; run_id: number; id: number; timestamp: string; level: "info" | "warning" | "error"; message: string };
 

@@ -12,7 +12,7 @@ describe("credentials API", () => {
     const t = await authedApp({ logLines: lines });
     const created = await t.api("POST", "/api/credentials", s3);
     expect(created.status).toBe(201);
-    expect(Object.keys(created.body).sort()).toEqual(["created_at", "id", "name", "provider_type", "updated_at"]);
+    expect(Object.keys(created.body).sort()).toEqual(["created_at", "id", "name", "needs_reconnect", "provider_type", "updated_at"]);
     expect(created.body).toMatchObject({ name: "AWS Production", provider_type: "s3" });
     await t.api("POST", "/api/credentials", { name: "Box", provider_type: "sftp", data: { password: "pw-123" } });
 

@@ -11,10 +11,14 @@ import { join } from "node:path";
 import { CreateBucketCommand, DeleteBucketCommand, DeleteObjectsCommand, ListObjectsV2Command, S3Client } from "@aws-sdk/client-s3";
 import type { StoreCapabilities } from "../../src/destinations/contract.ts";
 import { DestinationError } from "../../src/destinations/contract.ts";
+import { DriveStore } from "../../src/destinations/google-drive/store.ts";
 import { LocalStore } from "../../src/destinations/local/store.ts";
+import { OAuthTokenSource } from "../../src/destinations/oauth/token-source.ts";
 import { S3Store } from "../../src/destinations/s3/store.ts";
 import { SftpStore } from "../../src/destinations/sftp/store.ts";
 import { WebdavStore } from "../../src/destinations/webdav/store.ts";
+import { startDriveFake } from "../fakes/google-drive.ts";
+import { startOAuthFake } from "../fakes/oauth.ts";
 import { missingCommand, notRoot } from "../helpers/prereq.ts";
 import { DirStore } from "../sync/dirstore.ts";
 import { runStoreConformance } from "./conformance.ts";
@@ -114,6 +118,30 @@ runStoreConformance(
     return { store, cleanup: async () => rmSync(join(DAV_DATA, root), { recursive: true, force: true }) };
   },
   notRoot() ?? (existsSync("/usr/sbin/apache2") ? null : "apache2 not installed"),
+);
+
+// --- Google Drive on the in-process Drive v3 and token endpoint fakes (test/fakes), small pages,
+// 256 KiB chunks so the suite's bigger files go through resumable sessions ---
+runStoreConformance(
+  "google drive (Drive v3 fake)",
+  async () => {
+    const oauth = await startOAuthFake({ provider: "google", accessTokenTtlMs: 1500, rotateRefreshTokens: true });
+    const drive = await startDriveFake({ oauth, maxPageSize: 2 });
+    Object.assign(process.env, oauth.env);
+    const folder = drive.createFolder("root", `stores-${tag}`);
+    const seed = oauth.issue();
+    const tokens = new OAuthTokenSource("google", { ...seed, expires_at: String(seed.expires_at) });
+    const store = new DriveStore({ folderId: folder, sharedDriveId: null, tokens, apiUrl: drive.url, chunkSize: 256 * 1024 });
+    await store.init();
+    return {
+      store,
+      async cleanup() {
+        await drive.stop();
+        oauth.stop();
+      },
+    };
+  },
+  null,
 );
 
 // --- The folder-backed test store of the engine tests, in each of its mtime modes ---

@@ -2,6 +2,7 @@
 // from the provider's credentialFields; secret inputs are never pre-filled, and on edit a blank
 // secret keeps the stored one.
 import { ErrorAlert, OkAlert, providerLabel, Time } from "../components/format.tsx";
+import { OAuthConnect } from "../components/oauth-connect.tsx";
 import { SpecFields } from "../components/spec-fields.tsx";
 import type { CredentialProps, ProviderProps } from "../components/types.ts";
 import { Layout } from "../layout.tsx";
@@ -17,6 +18,8 @@ export interface CredentialFormProps {
   error?: string | null;
   /** The field the error names (ApiError.field), marked invalid. */
   errorField?: string | null;
+  /** The OAuth redirect URI to register (Google Drive, OneDrive). */
+  redirectUri: string;
 }
 
 export interface CredentialsPageProps {
@@ -29,15 +32,37 @@ export interface CredentialsPageProps {
   error?: string | null;
 }
 
-export function CredentialFields(props: { provider: ProviderProps; values: Record<string, unknown>; invalid?: string | null; keepSecrets: boolean }) {
+/** OAuth credentials get their tokens from a flow or a pasted rclone token: the raw token fields stay API-only. */
+const OAUTH_TYPES = new Set(["google_drive", "onedrive"]);
+const API_ONLY = new Set(["access_token", "refresh_token", "expires_at"]);
+
+export function CredentialFields(props: {
+  provider: ProviderProps;
+  values: Record<string, unknown>;
+  invalid?: string | null;
+  keepSecrets: boolean;
+  redirectUri: string;
+  credentialId?: number | null;
+}) {
+  const oauth = OAUTH_TYPES.has(props.provider.type);
+  const fields = oauth ? props.provider.credentialFields.filter((f) => !API_ONLY.has(f.name)) : props.provider.credentialFields;
   return (
-    <div id="credential-fields">
-      {props.keepSecrets ? <p class="hint">Saved values are never shown. Leave every field blank to keep them, or fill them all in to replace them.</p> : ""}
-      {props.provider.credentialFields.length === 0 ? (
+    <div id="credential-fields" class="stack">
+      {props.keepSecrets ? (
+        <p class="hint">
+          {oauth
+            ? "Saved values are never shown. Blank client fields keep the saved ones; connect again or paste a new token to replace the tokens."
+            : "Saved values are never shown. Leave every field blank to keep them, or fill them all in to replace them."}
+        </p>
+      ) : (
+        ""
+      )}
+      {fields.length === 0 ? (
         <p class="muted small">This destination type needs no credential.</p>
       ) : (
-        <SpecFields fields={props.provider.credentialFields} prefix="data." values={props.values} invalid={props.invalid} keepSecrets={props.keepSecrets} />
+        <SpecFields fields={fields} prefix="data." values={props.values} invalid={props.invalid} keepSecrets={props.keepSecrets} />
       )}
+      {oauth ? <OAuthConnect providerType={props.provider.type as "google_drive" | "onedrive"} redirectUri={props.redirectUri} credentialId={props.credentialId} /> : ""}
     </div>
   );
 }
@@ -76,7 +101,7 @@ export function CredentialForm(props: CredentialFormProps) {
           </select>
         </div>
       )}
-      <CredentialFields provider={provider} values={props.values} invalid={invalid} keepSecrets={!!editing} />
+      <CredentialFields provider={provider} values={props.values} invalid={invalid} keepSecrets={!!editing} redirectUri={props.redirectUri} credentialId={editing?.id ?? null} />
       <div class="row">
         <button class="btn btn-primary" type="submit">
           {editing ? "Save changes" : "Save credential"}
@@ -120,13 +145,30 @@ export function CredentialsPage(props: CredentialsPageProps) {
                 <tbody>
                   {props.credentials.map((c) => (
                     <tr id={`credential-${c.id}`}>
-                      <td safe>{c.name}</td>
+                      <td>
+                        <span safe>{c.name}</span>
+                        {c.needs_reconnect ? (
+                          <>
+                            {" "}
+                            <span class="badge badge-failed">Needs reconnect</span>
+                          </>
+                        ) : (
+                          ""
+                        )}
+                      </td>
                       <td safe>{props.providers.find((p) => p.type === c.provider_type)?.name ?? c.provider_type}</td>
                       <td class="hide-phone">
                         <Time iso={c.updated_at} />
                       </td>
                       <td>
                         <div class="row actions">
+                          {c.needs_reconnect ? (
+                            <a class="btn btn-primary small-btn" href={`/credentials/${c.id}/edit`}>
+                              Reconnect
+                            </a>
+                          ) : (
+                            ""
+                          )}
                           <a class="btn small-btn" href={`/credentials/${c.id}/edit`}>
                             Edit
                           </a>

@@ -24,7 +24,7 @@ export function webPages(ctx: AppContext, services: Services) {
     .use(jobEditorPages(ctx, services))
     .use(jobPages(ctx, services))
     .use(runPages(ctx, services))
-    .use(credentialPages(ctx))
+    .use(credentialPages(ctx, services))
     .use(notificationPages(ctx, services))
     .use(settingsPages(ctx))
     .use(publicPages(ctx));
