@@ -51,6 +51,7 @@ export function Layout(props: LayoutProps) {
           {/* Page behaviour that must survive hx-boost navigation (htmx does not run scripts in swapped content). */}
           <script src={assetUrl("live.js")} defer></script>
           <script src={assetUrl("run-logs.js")} defer></script>
+          <script src={assetUrl("forms.js")} defer></script>
         </head>
         <body hx-boost="true">
           {props.username ? (

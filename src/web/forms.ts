@@ -14,7 +14,7 @@ import type { JobFormValues } from "../../views/pages/job-editor.tsx";
 import { DEFAULT_SYNC_OPTIONS } from "../../views/pages/job-editor.tsx";
 import type { DestinationType, FieldSpec } from "../destinations/contract.ts";
 import { isDestinationType } from "../destinations/registry.ts";
-import { ApiError, validationError } from "../http/errors.ts";
+import { ApiError, invalidField, validationError } from "../http/errors.ts";
 import type { JobInput } from "../jobs/service.ts";
 import type { ScheduleInput } from "../schedules/service.ts";
 
@@ -214,4 +214,72 @@ export function parseJobForm(form: Record<string, string>, fieldsOf: (type: Dest
   } as JobInput;
   const schedules = scheduleKeys(form).map((key) => ({ key, schedule: readSchedule(form, key) }));
   return { values, input, schedules };
+}
+
+// ---- Every error at once, in plain words ---------------------------------------------------
+//
+// A refused form shows each problem beside its field (views/components/form-errors.tsx), the
+// first one focused by public/js/forms.js. The API keeps its field names and messages; pages
+// translate them here: a page gives its fields' labels and, where the generic words are poor,
+// its own sentence per field.
+
+/** API field name → what to tell the user. Insertion order is the form's order. */
+export type FieldErrors = Record<string, string>;
+
+/** Every field the schema refuses (the first problem of each), as the API's ApiErrors. */
+export function schemaErrors(schema: TSchema, value: unknown, prefix = ""): ApiError[] {
+  const out = new Map<string, ApiError>();
+  for (const ve of Value.Errors(schema, value)) {
+    const err = validationError({ type: "body", valueError: ve as never }, prefix);
+    // A list's items are reported on the list (source_dirs.2 → source_dirs).
+    const field = (err.field ?? "").replace(/\.\d+$/, "");
+    if (field && !out.has(field)) out.set(field, err);
+  }
+  return [...out.values()];
+}
+
+export interface Wording {
+  /** API field → its label on the form ("Name", "Folders to back up"). */
+  labels?: Record<string, string>;
+  /** API field → the sentence to show whatever the API said ("Add at least one folder to back up"). */
+  sentences?: Record<string, string>;
+}
+
+const lower = (s: string) => s.charAt(0).toLowerCase() + s.slice(1);
+const upper = (s: string) => s.charAt(0).toUpperCase() + s.slice(1);
+
+/** An API message about `field` in plain words: no quotes around field names, no "item(s)". */
+export function plainWords(field: string, apiMessage: string, wording: Wording = {}): string {
+  const sentence = wording.sentences?.[field];
+  if (sentence) return sentence;
+  const label = wording.labels?.[field] ?? field.split(".").pop()!.replace(/_/g, " ");
+  // "Field 'x.y' is required" / "Field 'x' must be …" / "Schedule 1: …": the subject is the field.
+  const rest = apiMessage.replace(/^(Field|Query parameter|Path parameter) '[^']*' /, "");
+  if (/^is required$|^must be a string of at least 1 characters/.test(rest)) return `Enter ${lower(label)}`;
+  let m = /^must be a list of at least (\d+) item\(s\)/.exec(rest);
+  if (m) return `Add at least ${m[1]} to ${lower(label)}`;
+  m = /^must be a string of (?:at least \d+ characters, )?at most (\d+) characters/.exec(rest);
+  if (m) return `${upper(label)} can be at most ${m[1]} characters long`;
+  m = /^must be (a whole number|a number)(.*)$/.exec(rest);
+  if (m) return `Enter ${m[1]}${m[2]}`;
+  if (rest === apiMessage) return upper(apiMessage);
+  return `${upper(label)} ${rest}`;
+}
+
+/** ApiErrors (schema and service) as plain words per API field; the first error of a field wins. */
+export function fieldErrors(errors: unknown[], wording: Wording = {}): FieldErrors {
+  const out: FieldErrors = {};
+  for (const err of errors) {
+    if (!(err instanceof ApiError)) throw err;
+    const field = err.field ?? "_form";
+    if (!(field in out)) out[field] = field === "_form" ? err.message : plainWords(field, err.message, wording);
+  }
+  return out;
+}
+
+/** The required FieldSpec fields left blank (a destination's or credential's), as ApiErrors naming `<prefix><name>`. */
+export function missingRequired(fields: FieldSpec[], values: Record<string, unknown>, prefix: string): ApiError[] {
+  return fields
+    .filter((f) => f.required && f.type !== "boolean" && (values[f.name] === null || values[f.name] === undefined || String(values[f.name]).trim() === ""))
+    .map((f) => invalidField(`${prefix}${f.name}`, "is required"));
 }
