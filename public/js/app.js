@@ -32,6 +32,41 @@
     }
   });
 
+  // Folder pickers in a dialog (views/components/folder-picker.tsx): Browse… shows the panel,
+  // Done or Escape hides it and gives focus back to the button.
+  document.addEventListener("click", (e) => {
+    var t = e.target && e.target.closest ? e.target : null;
+    if (!t) return;
+    var opener = t.closest("[data-picker-open]");
+    var closer = t.closest("[data-picker-close]");
+    if (opener) {
+      var panel = document.getElementById(opener.getAttribute("data-picker-open"));
+      if (panel) {
+        panel.hidden = false;
+        var first = panel.querySelector("button");
+        if (first) first.focus();
+      }
+    } else if (closer) {
+      closePanel(document.getElementById(closer.getAttribute("data-picker-close")));
+    } else if (t.classList && t.classList.contains("picker-backdrop")) {
+      closePanel(t.querySelector(".picker-panel"));
+    }
+  });
+  function closePanel(panel) {
+    if (!panel) return;
+    panel.hidden = true;
+    var opener = document.querySelector('[data-picker-open="' + panel.id + '"]');
+    if (opener) opener.focus();
+  }
+  document.addEventListener("keydown", (e) => {
+    if (e.key !== "Escape") return;
+    var open = document.querySelector(".picker-panel:not([hidden])");
+    if (open) {
+      e.preventDefault();
+      closePanel(open);
+    }
+  });
+
   // <button data-copy="#input-id">: copies that field's value (new API keys are shown once).
   document.addEventListener("click", (e) => {
     var btn = e.target && e.target.closest ? e.target.closest("[data-copy]") : null;

@@ -47,6 +47,12 @@
     reveal(field);
   });
 
+  // The connection test's answer: brought on screen, clear of the sticky Save bar (scroll-margin in app.css).
+  document.addEventListener("htmx:afterSettle", (e) => {
+    var el = e.target;
+    if (el && el.id === "test-result") el.scrollIntoView({ block: "nearest" });
+  });
+
   if (document.readyState === "loading") document.addEventListener("DOMContentLoaded", () => handle(document));
   else handle(document);
   document.addEventListener("htmx:load", (e) => handle(e.target.querySelectorAll ? e.target : document));

@@ -241,8 +241,8 @@ export function schemaErrors(schema: TSchema, value: unknown, prefix = ""): ApiE
 export interface Wording {
   /** API field → its label on the form ("Name", "Folders to back up"). */
   labels?: Record<string, string>;
-  /** API field → the sentence to show whatever the API said ("Add at least one folder to back up"). */
-  sentences?: Record<string, string>;
+  /** API field → the sentence when it is missing or empty ("Add at least one folder to back up"). */
+  whenMissing?: Record<string, string>;
 }
 
 const lower = (s: string) => s.charAt(0).toLowerCase() + s.slice(1);
@@ -250,12 +250,12 @@ const upper = (s: string) => s.charAt(0).toUpperCase() + s.slice(1);
 
 /** An API message about `field` in plain words: no quotes around field names, no "item(s)". */
 export function plainWords(field: string, apiMessage: string, wording: Wording = {}): string {
-  const sentence = wording.sentences?.[field];
-  if (sentence) return sentence;
   const label = wording.labels?.[field] ?? field.split(".").pop()!.replace(/_/g, " ");
-  // "Field 'x.y' is required" / "Field 'x' must be …" / "Schedule 1: …": the subject is the field.
+  // "Field 'x.y' is required" / "Field 'x' must be …": the subject is the field.
   const rest = apiMessage.replace(/^(Field|Query parameter|Path parameter) '[^']*' /, "");
-  if (/^is required$|^must be a string of at least 1 characters/.test(rest)) return `Enter ${lower(label)}`;
+  const missing = /^is required$|^must be a string of at least 1 characters|^must be a list of at least 1 item\(s\)|^must be an integer|^must not be empty/.test(rest);
+  if (missing && wording.whenMissing?.[field]) return wording.whenMissing[field]!;
+  if (missing) return `Enter ${lower(label)}`;
   let m = /^must be a list of at least (\d+) item\(s\)/.exec(rest);
   if (m) return `Add at least ${m[1]} to ${lower(label)}`;
   m = /^must be a string of (?:at least \d+ characters, )?at most (\d+) characters/.exec(rest);
@@ -271,8 +271,15 @@ export function fieldErrors(errors: unknown[], wording: Wording = {}): FieldErro
   const out: FieldErrors = {};
   for (const err of errors) {
     if (!(err instanceof ApiError)) throw err;
-    const field = err.field ?? "_form";
-    if (!(field in out)) out[field] = field === "_form" ? err.message : plainWords(field, err.message, wording);
+    // A list's item is reported on the list, with its line ("source_dirs.0" → source_dirs, line 1).
+    const item = /^(.*)\.(\d+)$/.exec(err.field ?? "");
+    const field = item ? item[1]! : (err.field ?? "_form");
+    if (field in out) continue;
+    if (field === "_form") out[field] = err.message;
+    else if (item) {
+      const label = wording.labels?.[field] ?? field;
+      out[field] = `${upper(label)}, line ${Number(item[2]) + 1}: ${err.message.replace(/^(Field|Query parameter|Path parameter) '[^']*' /, "")}`;
+    } else out[field] = plainWords(field, err.message, wording);
   }
   return out;
 }

@@ -82,11 +82,11 @@ describe("job editor", () => {
     const res = await postForm(client, "/jobs/new", localJobForm("No sources", "", dest), { htmx: true });
     expect(res.status).toBe(200);
     expect(res.text).toContain('id="job-form"');
-    expect(res.text).toContain("Field &#x27;source_dirs&#x27;");
+    expect(res.text).toContain("Add at least one folder to back up");
     expect((await client.json("GET", "/api/jobs")).body).toEqual([]);
 
     const bw = await postForm(client, "/jobs/new", localJobForm("Bad limit", "/tmp/x", dest, { "sync.bandwidth_limit_kbps": "fast" }), { htmx: true });
-    expect(bw.text).toContain("sync_options.bandwidth_limit_kbps");
+    expect(bw.text).toContain("Enter a whole number");
     expect(bw.text).toMatch(/id="sync.bandwidth_limit_kbps"[^>]*aria-invalid="true"/);
 
     const rel = await postForm(client, "/jobs/new", localJobForm("Relative", "photos", dest), { htmx: true });

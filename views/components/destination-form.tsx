@@ -1,5 +1,6 @@
 // The destination part of the job editor, generated from the chosen type's FieldSpec list.
 // Swapped as a whole (GET /jobs/editor/destination) when the type changes.
+import { FieldError } from "./form-errors.tsx";
 import { SpecFields } from "./spec-fields.tsx";
 import type { CredentialProps, ProviderProps, TestResultProps } from "./types.ts";
 
@@ -12,6 +13,8 @@ export interface DestinationFormProps {
   testResult?: TestResultProps | null;
   /** Pre-rendered pickers for path and drive fields (see SpecFields). */
   widgets?: Record<string, JSX.Element>;
+  /** Errors in words by API field (destination_config.<name>, credential_id), beside their fields. */
+  errors?: Record<string, string> | null;
 }
 
 export function TestResult(props: { result?: TestResultProps | null }) {
@@ -51,7 +54,18 @@ export function DestinationForm(props: DestinationFormProps) {
           {`${p.name} is coming soon: you can save the job now, but it cannot run until a later version.`}
         </div>
       )}
-      <SpecFields fields={p.configFields} prefix="dest." values={props.config} invalid={props.invalid} widgets={props.widgets} />
+      <SpecFields
+        fields={p.configFields}
+        prefix="dest."
+        values={props.config}
+        invalid={props.invalid}
+        widgets={props.widgets}
+        errors={Object.fromEntries(
+          Object.entries(props.errors ?? {})
+            .filter(([k]) => k.startsWith("destination_config."))
+            .map(([k, v]) => [k.slice("destination_config.".length), v]),
+        )}
+      />
       {p.requires_credentials ? (
         <div class="field">
           <label for="credential_id">Credential</label>
@@ -59,7 +73,8 @@ export function DestinationForm(props: DestinationFormProps) {
           <select
             id="credential_id"
             name="credential_id"
-            aria-invalid={props.invalid === "credential_id" ? "true" : undefined}
+            aria-invalid={props.invalid === "credential_id" || props.errors?.credential_id ? "true" : undefined}
+            aria-describedby={props.errors?.credential_id ? "error-credential_id" : undefined}
             hx-get={`/jobs/editor/credentials?provider_type=${encodeURIComponent(p.type)}`}
             hx-trigger="focus, focus from:window"
             hx-target="this"
@@ -68,6 +83,7 @@ export function DestinationForm(props: DestinationFormProps) {
           >
             <CredentialOptions credentials={usable} credentialId={props.credentialId} />
           </select>
+          <FieldError errors={props.errors} field="credential_id" />
           <div class="hint">
             {usable.length === 0 ? "No saved credential for this type yet. " : ""}
             <a href={`/credentials?type=${encodeURIComponent(p.type)}`} hx-boost="false" target="_blank" rel="noopener">
@@ -85,8 +101,9 @@ export function DestinationForm(props: DestinationFormProps) {
         <span class="htmx-indicator muted small" id="test-indicator">
           Testing…
         </span>
+        {/* Beside its button; public/js/forms.js scrolls it clear of the sticky Save bar. */}
+        <TestResult result={props.testResult} />
       </div>
-      <TestResult result={props.testResult} />
     </div>
   );
 }

@@ -29,7 +29,17 @@ export function ErrorSummary(props: { errors?: Record<string, string> | null; in
       <ul>
         {entries.map(([field, message]) => {
           const id = props.inputOf(field);
-          return <li>{id ? <a href={`#${id}`} safe>{message}</a> : <span safe>{message}</span>}</li>;
+          return (
+            <li>
+              {id ? (
+                <a href={`#${id}`} safe>
+                  {message}
+                </a>
+              ) : (
+                <span safe>{message}</span>
+              )}
+            </li>
+          );
         })}
       </ul>
     </div>
