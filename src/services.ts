@@ -10,6 +10,7 @@ import type { RunEngine } from "./runs/engine-types.ts";
 import { RunEvents } from "./runs/events.ts";
 import { Scheduler } from "./schedules/scheduler.ts";
 import { getSettings } from "./settings/service.ts";
+import { verifyBody } from "./verify/service.ts";
 
 export interface Services {
   /** Run events (job_started, job_progress, job_completed, log) for WebSockets, metrics and the UI. */
@@ -39,6 +40,8 @@ export function createServices(ctx: AppContext): Services {
     allowedRoots: ctx.config.allowedBrowsePaths,
     maxRunsPerJob: () => getSettings(ctx.db).max_runs_per_job,
   });
+  // What a verify started without a body (a schedule with action "verify") runs: the quick check.
+  engine.register("verify", verifyBody({ deep: false }));
   // Before anything can start a run: what the previous process left running is over.
   engine.reconcile();
   const notifier = new Notifier({ db: ctx.db, secret: ctx.secret, logger: ctx.logger, timers: false });

@@ -2,7 +2,8 @@
 // the API reference defines them). Loaded on every page by the layout; it acts only while the
 // page holds an element with [data-live-status]. Pages stay correct without it: it only
 // refreshes what the server already rendered.
-//  - job_progress: updates [data-files-for-run], [data-bytes-for-run], [data-bar-for-run]
+//  - job_progress: updates [data-files-for-run], [data-bytes-for-run], [data-bar-for-run], and for
+//    verify runs [data-checked-for-run], [data-differences-for-run]
 //  - job_started / job_completed: fires "dm:refresh" on #job-<id> and #run-summary, whose
 //    hx-get re-renders them from the server.
 // Also renders every [data-local-time] in the one time format of the UI (see describeTime).
@@ -91,6 +92,11 @@
 
   function progress(m) {
     var r = '-for-run="' + m.run_id + '"]';
+    // Verify runs count what they compared.
+    if (typeof m.files_checked === "number") {
+      setText("[data-checked" + r, String(m.files_checked));
+      setText("[data-differences" + r, String(m.differences));
+    }
     setText("[data-files" + r, String(m.files_transferred));
     setText("[data-bytes" + r, formatBytes(m.bytes_transferred));
     var pct = percent(m.bytes_transferred, m.bytes_total);

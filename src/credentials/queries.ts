@@ -1,5 +1,5 @@
 // All SQL of saved credentials. The data column only ever holds sealed text (see service.ts).
-import { asc, eq } from "drizzle-orm";
+import { asc, eq, sql } from "drizzle-orm";
 import type { Db } from "../db/client.ts";
 import { credentials, jobs } from "../db/schema.ts";
 
@@ -44,4 +44,9 @@ export function deleteCredential(db: Db, id: number) {
 
 export function jobsUsing(db: Db, id: number): { id: number; name: string }[] {
   return db.select({ id: jobs.id, name: jobs.name }).from(jobs).where(eq(jobs.credentialId, id)).orderBy(asc(jobs.id)).all();
+}
+
+/** Jobs whose sync_options.encryption names this credential (kept in the options JSON). */
+export function jobsEncryptingWith(db: Db, id: number): { id: number; name: string }[] {
+  return db.select({ id: jobs.id, name: jobs.name }).from(jobs).where(sql`json_extract(${jobs.syncOptions}, '$.encryption.password_credential_id') = ${id}`).orderBy(asc(jobs.id)).all();
 }

@@ -33,7 +33,14 @@ export function credentialRoutes(ctx: AppContext) {
       {
         auth: true,
         parse: "json",
-        body: t.Object({ name: t.String({ minLength: 1, maxLength: 200 }), provider_type: DestinationTypeSchema, data: Data }, { examples: E.CREDENTIAL_CREATE }),
+        body: t.Object(
+          {
+            name: t.String({ minLength: 1, maxLength: 200 }),
+            provider_type: t.Union([...DestinationTypeSchema.anyOf, t.Literal("encryption")], { description: 'a destination type, or "encryption" for a job\'s encryption password' }),
+            data: Data,
+          },
+          { examples: E.CREDENTIAL_CREATE },
+        ),
         response: { 201: CredentialView, ...errors },
         detail: { tags, summary: "Save a credential", description: "The data is validated for the provider type and encrypted at rest (AES-256-GCM)." },
       },

@@ -3,7 +3,8 @@
 
 import { open, seal } from "../crypto/seal.ts";
 import type { Db } from "../db/client.ts";
-import { DestinationError } from "../destinations/contract.ts";
+import { DestinationError, type EncryptionSecret, type FieldSpec, type SyncOptions } from "../destinations/contract.ts";
+import { ENCRYPTION_CREDENTIAL_FIELDS, ENCRYPTION_CREDENTIAL_TYPE, parseEncryptionCredential } from "../destinations/crypt/credential.ts";
 import { destinationFor, isDestinationType } from "../destinations/registry.ts";
 import { badRequest, conflict, invalidField, named, nestedFieldError, notFound } from "../http/errors.ts";
 import type { CredentialView } from "./model.ts";
@@ -17,8 +18,22 @@ function toView(r: q.CredentialRow): CredentialView {
   return { id: r.id, name: r.name, provider_type: r.providerType, needs_reconnect: r.needsReconnect, created_at: r.createdAt, updated_at: r.updatedAt };
 }
 
+/** The credential types: every destination type with credential fields, and "encryption". */
+export function credentialFieldsFor(providerType: string): FieldSpec[] | null {
+  if (providerType === ENCRYPTION_CREDENTIAL_TYPE) return ENCRYPTION_CREDENTIAL_FIELDS;
+  return isDestinationType(providerType) ? destinationFor(providerType).credentialFields : null;
+}
+
 /** Validates data with the type's credential fields; errors name the field as `data.x`. */
 export function parseCredentialData(providerType: string, data: unknown): Record<string, string> {
+  if (providerType === ENCRYPTION_CREDENTIAL_TYPE) {
+    try {
+      return parseEncryptionCredential(data);
+    } catch (err) {
+      if (err instanceof DestinationError) throw nestedFieldError("data", err);
+      throw err;
+    }
+  }
   if (!isDestinationType(providerType)) throw invalidField("provider_type", "must be one of the types listed by GET /api/providers");
   const dest = destinationFor(providerType);
   if (dest.credentialFields.length === 0) throw named(badRequest(`Field 'provider_type': ${dest.name} destinations take no credentials`), "provider_type");
@@ -31,7 +46,8 @@ export function parseCredentialData(providerType: string, data: unknown): Record
 }
 
 export function listCredentials(db: Db, providerType?: string): CredentialView[] {
-  if (providerType !== undefined && !isDestinationType(providerType)) throw badRequest(`Query parameter 'provider' must be one of the types listed by GET /api/providers`);
+  if (providerType !== undefined && !isDestinationType(providerType) && providerType !== ENCRYPTION_CREDENTIAL_TYPE)
+    throw badRequest(`Query parameter 'provider' must be one of the types listed by GET /api/providers`);
   return q.listCredentials(db, providerType).map(toView);
 }
 
@@ -62,6 +78,9 @@ export function updateCredential(db: Db, key: Uint8Array, id: number, input: { n
     if (!values.name) throw invalidField("name", "must not be blank");
   }
   if (input.data !== undefined && input.data !== null) {
+    // A new password would not open what the jobs already stored under the old one.
+    const users = row.providerType === ENCRYPTION_CREDENTIAL_TYPE ? q.jobsEncryptingWith(db, id) : [];
+    if (users.length) throw conflict(`The password of an encryption credential in use cannot change: ${users.length} job(s) stored files with it`, { jobs: users.map((j) => j.name) });
     values.data = seal(key, JSON.stringify(parseCredentialData(row.providerType, input.data)), context(id));
   }
   if (values.name === undefined && values.data === undefined) throw invalidField("name", "or 'data' is required");
@@ -71,12 +90,17 @@ export function updateCredential(db: Db, key: Uint8Array, id: number, input: { n
 
 export function credentialUsage(db: Db, id: number) {
   if (!q.findCredential(db, id)) throw notFound("Credential not found");
-  return { credential_id: id, jobs: q.jobsUsing(db, id) };
+  return { credential_id: id, jobs: usersOf(db, id) };
+}
+
+function usersOf(db: Db, id: number) {
+  const row = q.findCredential(db, id);
+  return row?.providerType === ENCRYPTION_CREDENTIAL_TYPE ? q.jobsEncryptingWith(db, id) : q.jobsUsing(db, id);
 }
 
 export function deleteCredential(db: Db, id: number) {
   if (!q.findCredential(db, id)) throw notFound("Credential not found");
-  const users = q.jobsUsing(db, id);
+  const users = usersOf(db, id);
   if (users.length) throw conflict(`Credential is in use by ${users.length} job(s)`, { jobs: users.map((j) => j.name) });
   q.deleteCredential(db, id);
 }
@@ -114,4 +138,17 @@ export function openCredentialData(db: Db, key: Uint8Array, id: number): Record<
   } catch {
     throw new DestinationError("config", `Credential "${row.name}" cannot be decrypted with this data folder's key (was the database moved without its secret key?)`);
   }
+}
+
+/**
+ * The job's encryption with its password opened, for a run or for reading the backup back
+ * (restore, browse, verify, versions); null when the job does not encrypt. Never log or return it.
+ */
+export function openEncryption(db: Db, key: Uint8Array, options: Pick<SyncOptions, "encryption">): EncryptionSecret | null {
+  const enc = options.encryption;
+  if (!enc) return null;
+  const row = q.findCredential(db, enc.password_credential_id);
+  if (!row || row.providerType !== ENCRYPTION_CREDENTIAL_TYPE) throw new DestinationError("config", `The job's encryption credential (${enc.password_credential_id}) no longer exists`);
+  const data = openCredentialData(db, key, row.id);
+  return { password: data.password ?? "", salt: data.salt ?? "", filename_encryption: enc.filename_encryption, directory_name_encryption: enc.directory_name_encryption };
 }

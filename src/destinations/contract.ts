@@ -45,6 +45,23 @@ export interface Capabilities {
   sync_implemented: boolean;
 }
 
+/** Client-side encryption in rclone crypt's format (docs/encryption.md); the password is a credential. */
+export const EncryptionOptionsSchema = t.Object({
+  password_credential_id: t.Integer({ minimum: 1, description: 'a credential of provider_type "encryption" holding the password (and rclone\'s password2 as salt)' }),
+  filename_encryption: t.Union([t.Literal("standard"), t.Literal("off")], { description: "standard: names encrypted as rclone does; off: names in plain with .bin added" }),
+  directory_name_encryption: t.Boolean({ description: "encrypt folder names too (rclone's default, true)" }),
+});
+export type EncryptionOptions = Static<typeof EncryptionOptionsSchema>;
+
+/** What opening an encrypted store needs at run time: the options with the credential opened. */
+export interface EncryptionSecret {
+  password: string;
+  /** rclone's password2; "" for rclone's default salt. */
+  salt: string;
+  filename_encryption: EncryptionOptions["filename_encryption"];
+  directory_name_encryption: boolean;
+}
+
 /** A job's sync options (the job view's `sync_options`; the API shows this schema). */
 export const SyncOptionsSchema = t.Object({
   delete_extraneous: t.Boolean({ description: "mirror: delete destination files the source no longer has (default false)" }),
@@ -52,6 +69,7 @@ export const SyncOptionsSchema = t.Object({
   bandwidth_limit_kbps: t.Union([t.Integer({ minimum: 1 }), t.Null()], { description: "KiB per second, null for no limit" }),
   dry_run: t.Boolean({ description: "log what would change and change nothing" }),
   verbosity: t.Union([t.Literal("quiet"), t.Literal("normal"), t.Literal("verbose")]),
+  encryption: t.Optional(t.Union([EncryptionOptionsSchema, t.Null()], { description: "null: files are stored as they are; else encrypted so rclone crypt can open them (remote types only)" })),
 });
 export type SyncOptions = Static<typeof SyncOptionsSchema>;
 
@@ -61,6 +79,7 @@ export const DEFAULT_SYNC_OPTIONS: SyncOptions = {
   bandwidth_limit_kbps: null,
   dry_run: false,
   verbosity: "normal",
+  encryption: null,
 };
 
 export const VERBOSITY = ["quiet", "normal", "verbose"] as const;
@@ -74,6 +93,17 @@ export function normalizeSyncOptions(raw: unknown): SyncOptions {
     bandwidth_limit_kbps: typeof o.bandwidth_limit_kbps === "number" && o.bandwidth_limit_kbps > 0 ? Math.floor(o.bandwidth_limit_kbps) : null,
     dry_run: o.dry_run === true,
     verbosity: VERBOSITY.includes(o.verbosity as never) ? (o.verbosity as SyncOptions["verbosity"]) : "normal",
+    encryption: normalizeEncryption(o.encryption),
+  };
+}
+
+function normalizeEncryption(raw: unknown): EncryptionOptions | null {
+  const e = (raw && typeof raw === "object" ? raw : null) as Record<string, unknown> | null;
+  if (!e || typeof e.password_credential_id !== "number") return null;
+  return {
+    password_credential_id: e.password_credential_id,
+    filename_encryption: e.filename_encryption === "off" ? "off" : "standard",
+    directory_name_encryption: e.directory_name_encryption !== false,
   };
 }
 
@@ -91,8 +121,9 @@ export type LogLevel = "info" | "warning" | "error";
 /** How a sync talks back to its run. Cheap to call per file: the engine batches what it stores. */
 export interface RunReporter {
   log(level: LogLevel, message: string): void;
-  /** Adds to the run's counters (and drives live progress). */
-  progress(delta: { files?: number; bytes?: number; deleted?: number }): void;
+  /** Adds to the run's counters (and drives live progress). `checked` and `differences` are a
+   *  verify run's: source files compared so far, differences found so far. */
+  progress(delta: { files?: number; bytes?: number; deleted?: number; checked?: number; differences?: number }): void;
   /** What the whole run is expected to move, when the destination knows it up front. */
   totals?(totals: { files: number; bytes: number }): void;
   /** Something a person should be told beyond the run's outcome (it becomes a notification):
@@ -132,6 +163,8 @@ export interface SyncRequest<C> {
   markNeedsReconnect?(): void;
   /** ALLOWED_BROWSE_PATHS: where a destination may create folders or mount drives. */
   allowedRoots: string[];
+  /** The job's encryption with its password, when `options.encryption` is set (remote types). */
+  encryption?: EncryptionSecret | null;
 }
 
 /** Connections on the app's database for the mirror engine's record: reads stream on `reader`
@@ -203,6 +236,10 @@ export interface StoreEnv {
   reconnectNeeded?(message: string): void;
   /** A line in the run's log (a store saying the provider is throttling, a duplicate it found); absent outside runs. */
   log?(level: LogLevel, message: string): void;
+  /** Set: the store is seen through rclone crypt (plain names and contents above it). */
+  encryption?: EncryptionSecret | null;
+  /** Told about entries an encrypted store skips because they do not decrypt. */
+  warn?: (message: string) => void;
 }
 
 /** The hooks of a saved credential a connection test passes on (StoreEnv's). */

@@ -57,10 +57,10 @@ export function remoteDestination<C extends { full_compare?: boolean }, T extend
       def.checkCredential?.(data);
       return data;
     },
-    openStore: (config, credential, env) => def.openStore(config, credential, env),
+    openStore: (config, credential, env) => openStore(def, config, credential, env),
     test: (config, credential, signal, env) => testStore(def, config, credential, signal, env?.dataDir ?? null, env ?? {}),
     async sync(req) {
-      const store = await def.openStore(req.config, req.credential, {
+      const store = await openStore(def, req.config, req.credential, {
         dataDir: req.dataDir,
         purpose: "sync",
         updateCredential: (data) => req.updateCredential(data),
@@ -69,6 +69,8 @@ export function remoteDestination<C extends { full_compare?: boolean }, T extend
           req.report.alert?.({ kind: "reconnect_needed", message });
         },
         log: (level, message) => req.report.log(level, message),
+        encryption: req.encryption ?? null,
+        warn: (message) => req.report.log("warning", message),
       });
       try {
         const { runSync } = await import("./engine/sync.ts");
@@ -78,6 +80,38 @@ export function remoteDestination<C extends { full_compare?: boolean }, T extend
       }
     },
   };
+}
+
+/**
+ * The one place encryption comes in: with `env.encryption` the type's store is wrapped in the
+ * rclone crypt store, so the engine, browse, restore, verify and versions all see plain names.
+ */
+async function openStore<C extends { full_compare?: boolean }, T extends DestinationType>(
+  def: RemoteDefinition<C, T>,
+  config: C,
+  credential: Record<string, string> | null,
+  env: StoreEnv,
+): Promise<RemoteStore> {
+  return encryptedIfAsked(env, () => def.openStore(config, credential, env));
+}
+
+/**
+ * `open()`'s store as it is, or seen through rclone crypt when `env.encryption` is set. For a
+ * destination whose own sync opens its store (instead of remoteDestination's sync): call it there
+ * with `{ ...env, encryption: req.encryption }`.
+ */
+export async function encryptedIfAsked(env: Pick<StoreEnv, "encryption" | "warn">, open: () => Promise<RemoteStore>): Promise<RemoteStore> {
+  const enc = env.encryption;
+  if (!enc) return open();
+  const [{ deriveKeys }, { encryptedStore }] = await Promise.all([import("./crypt/keys.ts"), import("./crypt/store.ts")]);
+  let keys: Awaited<ReturnType<typeof deriveKeys>>;
+  try {
+    keys = await deriveKeys(enc.password, enc.salt);
+  } catch (err) {
+    throw new DestinationError("config", `The encryption credential cannot be used: ${(err as Error).message}`);
+  }
+  const inner = await open();
+  return encryptedStore(inner, keys, { filenameEncryption: enc.filename_encryption, directoryNameEncryption: enc.directory_name_encryption, warn: env.warn });
 }
 
 /** Opens and checks the store within TEST_TIMEOUT_MS (the one timeout); never throws. */

@@ -40,6 +40,7 @@ export const SCHEDULE = [
   { schedule_type: "weekly", hour: 2, minute: 0, day_of_week: 0 },
   { schedule_type: "monthly", hour: 2, minute: 0, day_of_month: 1 },
   { schedule_type: "custom", cron_expression: "0 2 * * 1-5" },
+  { schedule_type: "weekly", hour: 4, minute: 0, day_of_week: 0, action: "verify" },
 ];
 
 export const CREDENTIAL_CREATE = [

@@ -13,6 +13,7 @@ import { metricsRoutes } from "../metrics/routes.ts";
 import { notificationRoutes } from "../notifications/routes.ts";
 import { oauthRoutes } from "../oauth/routes.ts";
 import { providerRoutes } from "../providers/routes.ts";
+import { restoreRoutes } from "../restore/routes.ts";
 import { runRoutes } from "../runs/routes.ts";
 import { scheduleRoutes } from "../schedules/routes.ts";
 import type { Services } from "../services.ts";
@@ -20,6 +21,7 @@ import { settingsRoutes } from "../settings/routes.ts";
 import { backupRoutes } from "../system/backup.ts";
 import { systemFsRoutes } from "../system/fs-routes.ts";
 import { systemRoutes } from "../system/routes.ts";
+import { verifyRoutes } from "../verify/routes.ts";
 import { webPages } from "../web/pages/index.ts";
 import { deferBodyError, deferredBodyError, jsonNestsDeeperThan, MAX_JSON_DEPTH, readBodyLimited } from "./body.ts";
 import { ApiError, badRequest, headersTooLarge, internalError, notFound, payloadTooLarge, unsupportedMediaType, validationError } from "./errors.ts";
@@ -141,6 +143,8 @@ export function createApp(ctx: AppContext, services: Services) {
       .use(authRoutes(ctx))
       .use(jobRoutes(ctx, { engine: services.engine, rearm: (jobId) => services.scheduler.rearm(jobId) }))
       .use(runRoutes(ctx, services.engine))
+      .use(restoreRoutes(ctx, services.engine))
+      .use(verifyRoutes(ctx, services.engine))
       .use(credentialRoutes(ctx))
       .use(oauthRoutes(ctx, services.oauth))
       .use(providerRoutes(ctx))

@@ -3,7 +3,7 @@
 import { type Static, t } from "elysia";
 import { DESTINATION_TYPES, type SyncOptions, SyncOptionsSchema } from "../destinations/contract.ts";
 import * as E from "../docs/examples.ts";
-import { RunStatus } from "../runs/model.ts";
+import { RunKind, RunStatus } from "../runs/model.ts";
 import { ScheduleView } from "../schedules/model.ts";
 
 export const DestinationTypeSchema = t.Union(DESTINATION_TYPES.map((d) => t.Literal(d)));
@@ -44,6 +44,7 @@ export const JobBody = t.Object(
 export const LastRun = t.Union([
   t.Object({
     id: t.Integer(),
+    kind: RunKind,
     status: RunStatus,
     started_at: t.Union([t.String(), t.Null()]),
     completed_at: t.Union([t.String(), t.Null()]),

@@ -1,8 +1,8 @@
 // All SQL of jobs. Deleting a job deletes its schedules and runs (ON DELETE CASCADE).
-import { asc, count, eq, sql } from "drizzle-orm";
+import { and, asc, count, eq, sql } from "drizzle-orm";
 import type { Db } from "../db/client.ts";
 import { preparedOnce } from "../db/prepared.ts";
-import { credentials, jobs } from "../db/schema.ts";
+import { credentials, jobs, runs } from "../db/schema.ts";
 
 export type JobRow = typeof jobs.$inferSelect;
 export type JobValues = Omit<typeof jobs.$inferInsert, "id" | "createdAt" | "updatedAt">;
@@ -42,4 +42,14 @@ export function deleteJob(db: Db, id: number) {
 
 export function credentialType(db: Db, id: number): string | undefined {
   return db.select({ t: credentials.providerType }).from(credentials).where(eq(credentials.id, id)).get()?.t;
+}
+
+/** Whether a run of the job has completed (its destination holds a backup). */
+export function hasCompletedRun(db: Db, jobId: number): boolean {
+  return !!db
+    .select({ id: runs.id })
+    .from(runs)
+    .where(and(eq(runs.jobId, jobId), eq(runs.status, "completed")))
+    .limit(1)
+    .get();
 }

@@ -2,11 +2,12 @@
 import { Elysia, t } from "elysia";
 import { authPlugin } from "../auth/guard.ts";
 import type { AppContext } from "../context.ts";
-import { conflict } from "../http/errors.ts";
+import { conflict, forbidden } from "../http/errors.ts";
 import { type PageRule, pageQuery, readPage, setPageHeaders } from "../http/pagination.ts";
 import { IdParams } from "../http/params.ts";
 import { ErrorBody } from "../http/schemas.ts";
 import type { RunEngine } from "../runs/engine-types.ts";
+import { jobRcloneConfig } from "../runs/rclone-config.ts";
 import { JobBody, JobView, Message } from "./model.ts";
 import * as svc from "./service.ts";
 
@@ -63,6 +64,28 @@ export function jobRoutes(ctx: AppContext, deps: JobRouteDeps) {
       response: { 200: JobView, ...errors },
       detail: { tags, summary: "Get a job" },
     })
+    .get(
+      "/:id/rclone-config",
+      ({ params, principal, set }) => {
+        // Obscured passwords are as good as the passwords: a read-only key does not get them.
+        if (principal.scope === "read") throw forbidden("A read-only API key cannot download the rclone config: it holds the job's passwords");
+        const { filename, text } = jobRcloneConfig(db, ctx.secret, params.id);
+        set.headers["content-type"] = "text/plain; charset=utf-8";
+        set.headers["content-disposition"] = `attachment; filename="${filename}"`;
+        return text;
+      },
+      {
+        auth: true,
+        params: IdParams,
+        response: { 200: t.String({ description: "an rclone.conf with the base remote and the crypt remote" }), ...errors },
+        detail: {
+          tags,
+          summary: "Download the rclone config of an encrypted job",
+          description:
+            "An rclone.conf whose `<name>-crypt` remote opens the job's encrypted backup with stock rclone. Holds the passwords (obscured as rclone does, which is reversible). 400 when the job does not encrypt; 403 for read-only API keys.",
+        },
+      },
+    )
     .put(
       "/:id",
       ({ params, body }) => {

@@ -1,7 +1,8 @@
 // Jobs: validation (400 naming the field), views as the seed shows them, clone. No HTTP types.
 import { basename, isAbsolute, normalize } from "node:path";
 import type { Db } from "../db/client.ts";
-import { DestinationError, type DestinationType, type SyncOptions } from "../destinations/contract.ts";
+import { DestinationError, type DestinationType, type EncryptionOptions, type SyncOptions } from "../destinations/contract.ts";
+import { ENCRYPTION_CREDENTIAL_TYPE } from "../destinations/crypt/credential.ts";
 import { destinationFor, isDestinationType } from "../destinations/registry.ts";
 import { conflict, invalidField, nestedFieldError, notFound } from "../http/errors.ts";
 import type { RunEngine } from "../runs/engine-types.ts";
@@ -79,6 +80,7 @@ export function validateJob(db: Db, input: JobInput, rules: HostPathRules): q.Jo
   } else if (dest.capabilities.requires_credentials) {
     throw invalidField("credential_id", `is required for ${dest.name} destinations`);
   }
+  if (syncOptions.encryption) checkEncryption(db, dest.type, syncOptions.encryption);
   const sourceDirs = validateSources(input.source_dirs);
   checkJobPaths(sourceDirs, dest, config!, rules);
   return {
@@ -93,6 +95,18 @@ export function validateJob(db: Db, input: JobInput, rules: HostPathRules): q.Jo
     alertAfterHours: input.alert_after_hours,
   };
 }
+
+/** Encryption is for remote stores, with a password kept as an "encryption" credential. */
+function checkEncryption(db: Db, type: string, enc: EncryptionOptions) {
+  if (type === "local") throw invalidField("sync_options.encryption", "is not available for local/USB destinations: use an encrypted disk for local/USB destinations");
+  const cred = q.credentialType(db, enc.password_credential_id);
+  if (!cred) throw invalidField("sync_options.encryption.password_credential_id", `refers to no credential (${enc.password_credential_id})`);
+  if (cred !== ENCRYPTION_CREDENTIAL_TYPE) throw invalidField("sync_options.encryption.password_credential_id", `is a ${cred} credential, not an encryption credential`);
+}
+
+const sameEncryption = (a: EncryptionOptions | null | undefined, b: EncryptionOptions | null | undefined) =>
+  (a ?? null) === (b ?? null) ||
+  (!!a && !!b && a.password_credential_id === b.password_credential_id && a.filename_encryption === b.filename_encryption && a.directory_name_encryption === b.directory_name_encryption);
 
 function toViews(db: Db, engine: RunEngine, rows: q.JobRow[]): JobView[] {
   const ids = rows.map((r) => r.id);
@@ -144,8 +158,18 @@ export function createJob(db: Db, engine: RunEngine, input: JobInput, rules: Hos
 }
 
 export function updateJob(db: Db, engine: RunEngine, id: number, input: JobInput, rules: HostPathRules): JobView {
-  if (!q.findJob(db, id)) throw notFound("Job not found");
-  q.updateJob(db, id, validateJob(db, input, rules));
+  const before = q.findJob(db, id);
+  if (!before) throw notFound("Job not found");
+  const values = validateJob(db, input, rules);
+  // The destination holds files in the old form: mixing two forms in one place would leave a
+  // backup neither rclone nor Dynamight reads whole (docs/encryption.md).
+  if (!sameEncryption(normalizeSyncOptions(before.syncOptions).encryption, normalizeSyncOptions(values.syncOptions).encryption) && q.hasCompletedRun(db, id)) {
+    throw invalidField(
+      "sync_options.encryption",
+      "cannot change once the job has backed up: the destination holds files in the old form. Create a new job with another destination folder (clone this one)",
+    );
+  }
+  q.updateJob(db, id, values);
   return getJob(db, engine, id);
 }
 

@@ -1,7 +1,7 @@
 // A job's sync_options: validated on the way in (400 naming the field), defaults filled in on
 // the way out, so a job saved by an older version still reads as a complete object.
 
-import { type Capabilities, DEFAULT_SYNC_OPTIONS, normalizeSyncOptions, type SyncOptions, VERBOSITY } from "../destinations/contract.ts";
+import { type Capabilities, DEFAULT_SYNC_OPTIONS, type EncryptionOptions, normalizeSyncOptions, type SyncOptions, VERBOSITY } from "../destinations/contract.ts";
 import { invalidField } from "../http/errors.ts";
 
 // Defaults and the lenient reading live with the options' schema in the contract (the run engine
@@ -41,6 +41,7 @@ export function validateSyncOptions(raw: unknown, caps: Capabilities, typeName: 
     if (!VERBOSITY.includes(o.verbosity as never)) throw invalidField("sync_options.verbosity", `must be one of "quiet", "normal", "verbose"`);
     out.verbosity = o.verbosity as SyncOptions["verbosity"];
   }
+  if (o.encryption !== undefined && o.encryption !== null) out.encryption = validateEncryption(o.encryption);
   const unsupported = (field: string, set: boolean, supported: boolean) => {
     if (set && !supported) throw invalidField(`sync_options.${field}`, `is not supported by ${typeName}`);
   };
@@ -49,4 +50,21 @@ export function validateSyncOptions(raw: unknown, caps: Capabilities, typeName: 
   unsupported("bandwidth_limit_kbps", out.bandwidth_limit_kbps !== null, caps.supports_bandwidth_limit);
   unsupported("dry_run", out.dry_run, caps.supports_dry_run);
   return out;
+}
+
+const FILENAME_ENCRYPTION = ["standard", "off"] as const;
+
+/** The shape of `sync_options.encryption`; the credential and the destination type are checked by the jobs service. */
+function validateEncryption(raw: unknown): EncryptionOptions {
+  const f = (k: string) => `sync_options.encryption${k ? `.${k}` : ""}`;
+  if (typeof raw !== "object" || raw === null || Array.isArray(raw)) throw invalidField(f(""), "must be an object or null");
+  const e = raw as Record<string, unknown>;
+  for (const k of Object.keys(e)) if (!["password_credential_id", "filename_encryption", "directory_name_encryption"].includes(k)) throw invalidField(f(k), "is not an encryption option");
+  const id = e.password_credential_id;
+  if (typeof id !== "number" || !Number.isSafeInteger(id) || id < 1) throw invalidField(f("password_credential_id"), "must be the id of an encryption credential");
+  const mode = e.filename_encryption ?? "standard";
+  if (!FILENAME_ENCRYPTION.includes(mode as never)) throw invalidField(f("filename_encryption"), `must be "standard" or "off"`);
+  const dirs = e.directory_name_encryption ?? true;
+  if (typeof dirs !== "boolean") throw invalidField(f("directory_name_encryption"), "must be true or false");
+  return { password_credential_id: id, filename_encryption: mode as EncryptionOptions["filename_encryption"], directory_name_encryption: dirs };
 }

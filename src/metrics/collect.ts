@@ -1,5 +1,6 @@
 // Gathers every metric family from the database and the in-process counters.
 import type { Db } from "../db/client.ts";
+import { RUN_KINDS } from "../runs/engine-types.ts";
 import type { SchedulerStats } from "../schedules/scheduler.ts";
 import { VERSION } from "../version.ts";
 import type { Family } from "./format.ts";
@@ -53,9 +54,9 @@ export async function collect({ db, runs, http, scheduler, intervals, publicUrl,
     },
     {
       name: "dynamight_runs_total",
-      help: "Runs finished since the server started, by final status.",
+      help: "Runs finished since the server started, by kind (backup, restore, verify) and final status.",
       type: "counter",
-      samples: FINISHED_STATUSES.map((status) => ({ labels: { status }, value: runs.byStatus[status] })),
+      samples: RUN_KINDS.flatMap((kind) => FINISHED_STATUSES.map((status) => ({ labels: { kind, status }, value: runs.byKind[kind][status] }))),
     },
     {
       name: "dynamight_job_last_run_timestamp_seconds",
@@ -77,15 +78,15 @@ export async function collect({ db, runs, http, scheduler, intervals, publicUrl,
     },
     {
       name: "dynamight_job_transferred_bytes_total",
-      help: "Bytes transferred by the job's runs finished since the server started.",
+      help: "Bytes transferred by the job's runs finished since the server started, by kind (a restore's bytes come back from the destination).",
       type: "counter",
-      samples: jobs.map((j) => ({ labels: jobLabels(j), value: runs.perJob.get(j.id)?.bytes ?? 0 })),
+      samples: jobs.flatMap((j) => RUN_KINDS.map((kind) => ({ labels: { ...jobLabels(j), kind }, value: runs.perJob.get(j.id)?.[kind]?.bytes ?? 0 }))),
     },
     {
       name: "dynamight_job_transferred_files_total",
-      help: "Files transferred by the job's runs finished since the server started.",
+      help: "Files transferred by the job's runs finished since the server started, by kind.",
       type: "counter",
-      samples: jobs.map((j) => ({ labels: jobLabels(j), value: runs.perJob.get(j.id)?.files ?? 0 })),
+      samples: jobs.flatMap((j) => RUN_KINDS.map((kind) => ({ labels: { ...jobLabels(j), kind }, value: runs.perJob.get(j.id)?.[kind]?.files ?? 0 }))),
     },
     {
       name: "dynamight_scheduler_lag_seconds",

@@ -1,22 +1,25 @@
-// The run engine: one active run per job, pending → running → completed|failed|cancelled.
-// It knows destinations only through the Destination interface (destinations/contract.ts): it checks
-// the sources, hands the sync a reporter and an abort signal, and records what comes back.
+// The run engine: one active run per job whatever its kind, pending → running → completed|failed|cancelled.
+// It knows destinations only through the Destination interface (destinations/contract.ts). Every
+// kind shares the machinery (the 409, live log and counters, cancel, children, history, retention,
+// events); what differs is the body: a backup checks the sources and calls the destination's sync,
+// a restore or verify is a RunBody (engine-types.ts) run with the drive mounted and a store opener.
 import { eq } from "drizzle-orm";
-import { markNeedsReconnect, openCredentialData, saveCredentialData } from "../credentials/service.ts";
+import { markNeedsReconnect, openCredentialData, openEncryption, saveCredentialData } from "../credentials/service.ts";
 import type { Db } from "../db/client.ts";
 import { recordDb } from "../db/record.ts";
 import { jobs } from "../db/schema.ts";
-import { type Destination, DestinationError, normalizeSyncOptions, type RecordDb, type SyncOptions, type SyncRequest, type SyncResult } from "../destinations/contract.ts";
+import { type Destination, DestinationError, normalizeSyncOptions, type RecordDb, type SyncOptions, type SyncRequest } from "../destinations/contract.ts";
 import { checkRequestSources } from "../destinations/engine/sources.ts";
 import { destinationFor, isDestinationType } from "../destinations/registry.ts";
 import { badRequest, conflict, notFound } from "../http/errors.ts";
 import type { Logger } from "../logger.ts";
 import { type ChildRecord, recordedChildAlive, stopGroups, stopGroupsSync, withChildOwner } from "../system/children.ts";
 import { checkJobPaths, refusedAtRun } from "../system/host-paths.ts";
-import type { LiveCounters, RunEngine, StartOptions } from "./engine-types.ts";
+import type { LiveCounters, RunBody, RunContext, RunEngine, RunKind, RunOutcome, StartOptions } from "./engine-types.ts";
 import type { RunEvents } from "./events.ts";
 import { RunLogWriter } from "./logs.ts";
 import * as q from "./queries.ts";
+import { withDriveReady, withOpenStore } from "./store-access.ts";
 
 export const INTERRUPTED_MESSAGE = "interrupted by restart";
 /** job_progress is emitted at most this often per run. */
@@ -42,6 +45,7 @@ export interface EngineDeps {
 interface Active {
   runId: number;
   jobId: number;
+  kind: RunKind;
   controller: AbortController;
   done: Promise<void>;
   /** Its child processes still running, with their run_children row ids. */
@@ -59,13 +63,23 @@ export class Engine implements RunEngine {
 
   /** The mirror engine's record, on the app's database (see db/record.ts). */
   private readonly record: RecordDb;
+  /** Bodies of the kinds other than backup, for starts that bring none (a scheduled verify). */
+  private readonly bodies = new Map<RunKind, RunBody>();
 
   constructor(private readonly deps: EngineDeps) {
     this.record = recordDb(deps.db, deps.dataDir);
   }
 
+  /** The body a `kind` runs when start() is given none (e.g. verify, for its schedules). */
+  register(kind: Exclude<RunKind, "backup">, body: RunBody) {
+    this.bodies.set(kind, body);
+  }
+
   start(jobId: number, opts: StartOptions): number {
     if (this.stopping) throw conflict("The server is shutting down");
+    const kind = opts.kind ?? "backup";
+    const body = opts.body ?? (kind === "backup" ? null : this.bodies.get(kind));
+    if (body === undefined) throw badRequest(`Runs of kind '${kind}' are not built in this version`);
     const running = this.active.get(jobId);
     if (running) throw conflict(`Job is already running (run ${running.runId})`, { run_id: running.runId });
     const job = this.deps.db.select().from(jobs).where(eq(jobs.id, jobId)).get();
@@ -75,21 +89,23 @@ export class Engine implements RunEngine {
     if (!dest.sync || !dest.capabilities.sync_implemented) {
       throw badRequest(`Destination type '${dest.type}' (${dest.name}) cannot run yet: its sync is not built in this version`);
     }
+    if (body && !dest.openStore) throw badRequest(`Destination type '${dest.type}' (${dest.name}) cannot be read back in this version`);
     // Synchronous from the check above to here: two requests cannot both pass the 409.
-    const runId = q.insertRun(this.deps.db, jobId, opts.trigger, opts.scheduleId ?? null);
+    const runId = q.insertRun(this.deps.db, jobId, { kind, trigger: opts.trigger, scheduleId: opts.scheduleId ?? null });
     const controller = new AbortController();
     const entry: Active = {
       runId,
       jobId,
+      kind,
       controller,
       done: Promise.resolve(),
       children: new Map(),
-      live: { files_transferred: 0, bytes_transferred: 0, files_deleted: 0, files_total: null, bytes_total: null },
+      live: { files_transferred: 0, bytes_transferred: 0, files_deleted: 0, files_checked: 0, differences: 0, files_total: null, bytes_total: null },
     };
     this.active.set(jobId, entry);
     this.byRun.set(runId, entry);
     entry.done = new Promise<void>((resolve) => setTimeout(resolve, 0))
-      .then(() => this.execute(job, dest, entry))
+      .then(() => this.execute(job, dest, entry, body))
       .catch((err) => this.deps.logger.error("run engine failure", { run: runId, error: err instanceof Error ? err.message : String(err) }))
       .finally(() => {
         this.active.delete(jobId);
@@ -170,9 +186,9 @@ export class Engine implements RunEngine {
     q.clearChildren(db);
   }
 
-  private async execute(job: JobRow, dest: Destination, entry: Active) {
+  private async execute(job: JobRow, dest: Destination, entry: Active, body: RunBody | null) {
     const { db, events } = this.deps;
-    const { runId } = entry;
+    const { runId, kind } = entry;
     const signal = entry.controller.signal;
     // Every child the sync spawns (rsync, mount, ...) is recorded with the run while it lives.
     const owner = {
@@ -195,18 +211,19 @@ export class Engine implements RunEngine {
     const emitProgress = () => {
       progressTimer = null;
       lastProgress = performance.now();
-      events.emit({ type: "job_progress", job_id: job.id, run_id: runId, ...counters });
+      events.emit({ type: "job_progress", job_id: job.id, run_id: runId, kind, ...counters });
     };
 
     let status: "completed" | "failed" | "cancelled" = "failed";
     let errorMessage: string | null = null;
-    let result: SyncResult | null = null;
+    let result: RunOutcome | null = null;
     const started = Date.now();
     try {
       if (signal.aborted) throw new DestinationError("cancelled", "Cancelled before it started");
       q.markRunning(db, runId, new Date().toISOString());
-      events.emit({ type: "job_started", job_id: job.id, run_id: runId, job_name: job.name });
-      log.write("info", `Run ${runId} of "${job.name}" started (${dest.name}${(job.syncOptions as Partial<SyncOptions>).dry_run ? ", dry run" : ""})`, true);
+      events.emit({ type: "job_started", job_id: job.id, run_id: runId, kind, job_name: job.name });
+      const dry = kind === "backup" && (job.syncOptions as Partial<SyncOptions>).dry_run ? ", dry run" : "";
+      log.write("info", `${KIND_WORD[kind]}un ${runId} of "${job.name}" started (${dest.name}${dry})`, true);
 
       const options = normalizeSyncOptions(job.syncOptions);
       const config = parseStoredConfig(dest, job.destinationConfig);
@@ -214,53 +231,92 @@ export class Engine implements RunEngine {
       if (dest.capabilities.requires_credentials && !credential) throw new DestinationError("config", `${dest.name} needs a credential: choose one in the job`);
       // The guard rails again (a folder can have become a symlink out since the save), then existence.
       checkJobPaths(job.sourceDirs, dest, config, { allowedBrowsePaths: this.deps.allowedRoots, dataDir: this.deps.dataDir }, refusedAtRun);
-      const req: SyncRequest<typeof config> = {
-        runId,
-        jobId: job.id,
-        sources: job.sourceDirs,
-        config,
-        credential,
-        options,
-        signal,
-        dataDir: this.deps.dataDir,
-        record: this.record,
-        updateCredential: async (data) => {
-          if (job.credentialId === null) throw new DestinationError("config", `${dest.name} refreshed a credential but the job has none`);
-          saveCredentialData(db, this.deps.secret, job.credentialId, data);
+      // Opened here for every kind of run: restore, verify and versions read through the same store.
+      const encryption = openEncryption(db, this.deps.secret, options);
+      const report: SyncRequest<unknown>["report"] = {
+        log: (level, message) => log.write(level, message),
+        progress: (d) => {
+          counters.files_transferred += d.files ?? 0;
+          counters.bytes_transferred += d.bytes ?? 0;
+          counters.files_deleted += d.deleted ?? 0;
+          counters.files_checked += d.checked ?? 0;
+          counters.differences += d.differences ?? 0;
+          if (progressTimer) return;
+          const wait = PROGRESS_INTERVAL_MS - (performance.now() - lastProgress);
+          if (wait <= 0) emitProgress();
+          else progressTimer = setTimeout(emitProgress, wait);
         },
-        markNeedsReconnect: () => {
-          if (job.credentialId !== null) markNeedsReconnect(db, job.credentialId);
+        totals: (t) => {
+          counters.files_total = t.files;
+          counters.bytes_total = t.bytes;
         },
-        allowedRoots: this.deps.allowedRoots,
-        report: {
-          log: (level, message) => log.write(level, message),
-          progress: (d) => {
-            counters.files_transferred += d.files ?? 0;
-            counters.bytes_transferred += d.bytes ?? 0;
-            counters.files_deleted += d.deleted ?? 0;
-            if (progressTimer) return;
-            const wait = PROGRESS_INTERVAL_MS - (performance.now() - lastProgress);
-            if (wait <= 0) emitProgress();
-            else progressTimer = setTimeout(emitProgress, wait);
-          },
-          totals: (t) => {
-            counters.files_total = t.files;
-            counters.bytes_total = t.bytes;
-          },
-          alert: (a) => {
-            // Once per kind and run: a destination may notice the same thing before and after.
-            if (alerted.has(a.kind)) return;
-            alerted.add(a.kind);
-            events.emit({ type: "alert", kind: a.kind, job_id: job.id, run_id: runId, message: a.message });
-          },
+        alert: (a) => {
+          // Once per kind and run: a destination may notice the same thing before and after.
+          if (alerted.has(a.kind)) return;
+          alerted.add(a.kind);
+          events.emit({ type: "alert", kind: a.kind, job_id: job.id, run_id: runId, message: a.message });
         },
       };
-      // The one source check (destinations/engine/sources.ts), before the destination is called: the remote engine
-      // sees this request as checked and does not check again.
-      checkRequestSources(req);
-      result = await withChildOwner(owner, () => dest.sync!(req));
-      if (signal.aborted) throw new DestinationError("cancelled", "Cancelled");
-      status = "completed";
+      // What an OAuth store needs to save refreshed tokens and say the grant is gone, for every kind of run.
+      const credentialId = job.credentialId;
+      const oauthHooks =
+        credentialId === null
+          ? {}
+          : {
+              updateCredential: async (data: Record<string, string>) => saveCredentialData(db, this.deps.secret, credentialId, data),
+              reconnectNeeded: (message: string) => {
+                markNeedsReconnect(db, credentialId);
+                report.alert?.({ kind: "reconnect_needed", message });
+              },
+              log: report.log,
+            };
+      if (body) {
+        const rc: RunContext = {
+          runId,
+          job: { id: job.id, name: job.name, sourceDirs: job.sourceDirs },
+          destination: dest,
+          config,
+          credential,
+          options,
+          signal,
+          report,
+          dataDir: this.deps.dataDir,
+          allowedRoots: this.deps.allowedRoots,
+          withStore: (fn) => withOpenStore(dest, config, credential, this.deps.dataDir, fn, { encryption, warn: (m) => report.log("warning", m), ...oauthHooks }),
+        };
+        result = await withChildOwner(owner, () => withDriveReady(dest, config, report, this.deps.allowedRoots, () => body(rc)));
+        if (signal.aborted) throw new DestinationError("cancelled", "Cancelled");
+        status = result.failed ? "failed" : "completed";
+        errorMessage = result.failed ?? null;
+      } else {
+        const req: SyncRequest<typeof config> = {
+          runId,
+          jobId: job.id,
+          sources: job.sourceDirs,
+          config,
+          credential,
+          options,
+          signal,
+          dataDir: this.deps.dataDir,
+          record: this.record,
+          updateCredential: async (data) => {
+            if (job.credentialId === null) throw new DestinationError("config", `${dest.name} refreshed a credential but the job has none`);
+            saveCredentialData(db, this.deps.secret, job.credentialId, data);
+          },
+          markNeedsReconnect: () => {
+            if (job.credentialId !== null) markNeedsReconnect(db, job.credentialId);
+          },
+          allowedRoots: this.deps.allowedRoots,
+          encryption,
+          report,
+        };
+        // The one source check (destinations/engine/sources.ts), before the destination is called: the remote engine
+        // sees this request as checked and does not check again.
+        checkRequestSources(req);
+        result = await withChildOwner(owner, () => dest.sync!(req));
+        if (signal.aborted) throw new DestinationError("cancelled", "Cancelled");
+        status = "completed";
+      }
     } catch (err) {
       if (signal.reason instanceof ShutdownAbort) {
         status = "failed";
@@ -280,10 +336,14 @@ export class Engine implements RunEngine {
       filesTransferred: result?.filesTransferred ?? counters.files_transferred,
       bytesTransferred: result?.bytesTransferred ?? counters.bytes_transferred,
       filesDeleted: result?.filesDeleted ?? counters.files_deleted,
+      versionsPruned: result?.versionsPruned ?? 0,
+      filesChecked: result?.filesChecked ?? 0,
+      differences: result?.differences ?? 0,
     };
     const secs = ((Date.now() - started) / 1000).toFixed(1);
     log.noteTruncation();
-    if (status === "completed") log.write("info", `Completed in ${secs} s: ${final.filesTransferred} file(s) copied (${final.bytesTransferred} bytes), ${final.filesDeleted} deleted`, true);
+    const summary = result?.summary ?? `${final.filesTransferred} file(s) copied (${final.bytesTransferred} bytes), ${final.filesDeleted} deleted`;
+    if (status === "completed") log.write("info", `Completed in ${secs} s: ${summary}`, true);
     else if (status === "cancelled") log.write("warning", `Cancelled after ${secs} s`, true);
     else log.write("error", `Failed after ${secs} s: ${errorMessage}`, true);
     log.close();
@@ -296,6 +356,7 @@ export class Engine implements RunEngine {
       type: "job_completed",
       job_id: job.id,
       run_id: runId,
+      kind,
       job_name: job.name,
       status,
       files_transferred: final.filesTransferred,
@@ -318,6 +379,9 @@ export class Engine implements RunEngine {
 }
 
 class ShutdownAbort extends Error {}
+
+/** The first word of a run's first log line. */
+const KIND_WORD: Record<RunKind, string> = { backup: "R", restore: "Restore r", verify: "Verify r" };
 
 function parseStoredConfig(dest: Destination, raw: unknown) {
   try {

@@ -1,13 +1,29 @@
 // In-process fan-out of run events: the engine emits, WebSockets, metrics and the UI listen.
 // Listeners must be quick and must not throw; a slow consumer buffers on its own side.
 
+import type { RunKind } from "./engine-types.ts";
+
 export type RunEvent =
-  | { type: "job_started"; job_id: number; run_id: number; job_name: string }
-  | { type: "job_progress"; job_id: number; run_id: number; files_transferred: number; bytes_transferred: number; files_deleted: number; files_total: number | null; bytes_total: number | null }
+  | { type: "job_started"; job_id: number; run_id: number; kind: RunKind; job_name: string }
+  | {
+      type: "job_progress";
+      job_id: number;
+      run_id: number;
+      kind: RunKind;
+      files_transferred: number;
+      bytes_transferred: number;
+      files_deleted: number;
+      /** Verify runs: files compared and differences found so far. */
+      files_checked?: number;
+      differences?: number;
+      files_total: number | null;
+      bytes_total: number | null;
+    }
   | {
       type: "job_completed";
       job_id: number;
       run_id: number;
+      kind: RunKind;
       job_name: string;
       status: "completed" | "failed" | "cancelled";
       files_transferred: number;

@@ -5,15 +5,16 @@ import { jobs, runChildren, runLogs, runs } from "../db/schema.ts";
 import type { LogLevel } from "../destinations/contract.ts";
 import type { ChildRecord } from "../system/children.ts";
 
-import type { LogView, RunStatus, RunView } from "./model.ts";
+import type { LogView, RunKind, RunStatus, RunView } from "./model.ts";
 
-export type { LogView, RunStatus, RunView };
+export type { LogView, RunKind, RunStatus, RunView };
 
 const runColumns = {
   id: runs.id,
   job_id: runs.jobId,
   job_name: jobs.name,
   status: runs.status,
+  kind: runs.kind,
   trigger: runs.trigger,
   schedule_id: runs.scheduleId,
   started_at: runs.startedAt,
@@ -21,6 +22,9 @@ const runColumns = {
   files_transferred: runs.filesTransferred,
   bytes_transferred: runs.bytesTransferred,
   files_deleted: runs.filesDeleted,
+  versions_pruned: runs.versionsPruned,
+  files_checked: runs.filesChecked,
+  differences: runs.differences,
   error_message: runs.errorMessage,
 };
 
@@ -45,6 +49,7 @@ export function jobRunNumber(db: Db, jobId: number, runId: number): number {
 
 export interface LastRunView {
   id: number;
+  kind: RunKind;
   status: RunStatus;
   started_at: string | null;
   completed_at: string | null;
@@ -67,6 +72,7 @@ export function lastRuns(db: Db, jobIds: number[]): Map<number, LastRunView> {
     .select({
       id: runs.id,
       jobId: runs.jobId,
+      kind: runs.kind,
       status: runs.status,
       started_at: runs.startedAt,
       completed_at: runs.completedAt,
@@ -113,8 +119,8 @@ export function failureStreaks(db: Db, jobIds: number[]): Map<number, FailureStr
   return out;
 }
 
-export function insertRun(db: Db, jobId: number, trigger: "manual" | "scheduled", scheduleId: number | null): number {
-  return db.insert(runs).values({ jobId, status: "pending", trigger, scheduleId }).returning({ id: runs.id }).get().id;
+export function insertRun(db: Db, jobId: number, r: { kind: RunKind; trigger: "manual" | "scheduled"; scheduleId: number | null }): number {
+  return db.insert(runs).values({ jobId, status: "pending", kind: r.kind, trigger: r.trigger, scheduleId: r.scheduleId }).returning({ id: runs.id }).get().id;
 }
 
 export function markRunning(db: Db, id: number, startedAt: string) {
@@ -124,10 +130,30 @@ export function markRunning(db: Db, id: number, startedAt: string) {
 export function finishRun(
   db: Db,
   id: number,
-  r: { status: "completed" | "failed" | "cancelled"; completedAt: string; filesTransferred: number; bytesTransferred: number; filesDeleted: number; errorMessage: string | null },
+  r: {
+    status: "completed" | "failed" | "cancelled";
+    completedAt: string;
+    filesTransferred: number;
+    bytesTransferred: number;
+    filesDeleted: number;
+    versionsPruned?: number;
+    filesChecked?: number;
+    differences?: number;
+    errorMessage: string | null;
+  },
 ) {
   db.update(runs)
-    .set({ status: r.status, completedAt: r.completedAt, filesTransferred: r.filesTransferred, bytesTransferred: r.bytesTransferred, filesDeleted: r.filesDeleted, errorMessage: r.errorMessage })
+    .set({
+      status: r.status,
+      completedAt: r.completedAt,
+      filesTransferred: r.filesTransferred,
+      bytesTransferred: r.bytesTransferred,
+      filesDeleted: r.filesDeleted,
+      versionsPruned: r.versionsPruned ?? 0,
+      filesChecked: r.filesChecked ?? 0,
+      differences: r.differences ?? 0,
+      errorMessage: r.errorMessage,
+    })
     .where(eq(runs.id, id))
     .run();
 }

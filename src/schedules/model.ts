@@ -6,6 +6,11 @@ const Nullable = <T extends Parameters<typeof t.Optional>[0]>(s: T) => t.Optiona
 
 export const ScheduleType = t.Union([t.Literal("daily"), t.Literal("weekly"), t.Literal("monthly"), t.Literal("custom")]);
 
+export const ScheduleAction = t.Union([t.Literal("backup"), t.Literal("verify")], {
+  description: "what the schedule starts: a backup run (default) or a verify run (the quick check, not deep)",
+});
+export type ScheduleAction = Static<typeof ScheduleAction>;
+
 export const ScheduleBody = t.Object(
   {
     schedule_type: ScheduleType,
@@ -17,6 +22,7 @@ export const ScheduleBody = t.Object(
     timezone: Nullable(t.String({ maxLength: 64, description: "IANA name (e.g. Europe/Berlin); default: the server's TZ" })),
     enabled: t.Optional(t.Boolean({ description: "default true" })),
     catch_up: t.Optional(t.Boolean({ description: "run once at start-up if a run was missed while the server was down; default true" })),
+    action: t.Optional(ScheduleAction),
   },
   { examples: E.SCHEDULE },
 );
@@ -33,6 +39,7 @@ export const ScheduleView = t.Object({
   cron_expression: t.Union([t.String(), t.Null()]),
   timezone: t.Union([t.String(), t.Null()]),
   catch_up: t.Boolean(),
+  action: ScheduleAction,
   next_run: t.Union([t.String({ format: "date-time" }), t.Null()], { description: "null when the schedule or its job is disabled" }),
   created_at: t.String(),
 });

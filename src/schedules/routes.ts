@@ -79,7 +79,7 @@ export function scheduleRoutes(ctx: AppContext, rearm: Rearm = () => {}) {
         parse: "json",
         body: ScheduleBody,
         response: { 200: ScheduleView, ...errors },
-        detail: { tags, summary: "Replace a schedule's definition", description: "Same body as create; `enabled` and `catch_up` keep their value when left out." },
+        detail: { tags, summary: "Replace a schedule's definition", description: "Same body as create; `enabled`, `catch_up` and `action` keep their value when left out." },
       },
     )
     .delete(

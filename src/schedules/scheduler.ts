@@ -181,7 +181,7 @@ export class Scheduler {
       this.stats.lastLagSeconds = lag;
       this.stats.maxLagSeconds = Math.max(this.stats.maxLagSeconds, lag);
     }
-    const fields = { schedule_id: a.scheduleId, job_id: a.jobId, job_name: current.jobName, due: due.toISOString() };
+    const fields = { schedule_id: a.scheduleId, job_id: a.jobId, job_name: current.jobName, action: current.action, due: due.toISOString() };
     let result: FireResult;
     const active = this.engine.activeRun(a.jobId);
     if (active !== null) {
@@ -189,7 +189,8 @@ export class Scheduler {
       this.ctx.logger.warn("scheduled run skipped: the job is already running", { ...fields, active_run_id: active });
     } else {
       try {
-        const runId = this.engine.start(a.jobId, { trigger: "scheduled", scheduleId: a.scheduleId });
+        // The action as the row says now: a schedule switched to verify starts a verify run.
+        const runId = this.engine.start(a.jobId, { trigger: "scheduled", scheduleId: a.scheduleId, kind: current.action });
         result = "started";
         this.ctx.logger.info(reason === "catch-up" ? "scheduled run started (catch-up)" : "scheduled run started", { ...fields, run_id: runId });
       } catch (err) {

@@ -5,7 +5,7 @@ import type { Db } from "../db/client.ts";
 import { jobs } from "../db/schema.ts";
 import { notFound } from "../http/errors.ts";
 import { compile, type ScheduleDefinition, type ScheduleType } from "./cron.ts";
-import type { ScheduleView } from "./model.ts";
+import type { ScheduleAction, ScheduleView } from "./model.ts";
 import type { ScheduleRow } from "./queries.ts";
 import * as q from "./queries.ts";
 
@@ -26,6 +26,8 @@ export interface ScheduleInput {
   timezone?: string | null;
   enabled?: boolean;
   catch_up?: boolean;
+  /** What the schedule starts; default "backup" (kept when an update leaves it out). */
+  action?: ScheduleAction;
 }
 
 export function definitionOf(row: ScheduleRow): ScheduleDefinition {
@@ -60,6 +62,7 @@ export function toView(row: ScheduleRow, jobEnabled: boolean, now = new Date()):
     enabled: row.enabled,
     ...definitionOf(row),
     catch_up: row.catchUp,
+    action: row.action,
     next_run: nextRunOf(row, jobEnabled, now),
     created_at: row.createdAt,
   };
@@ -131,11 +134,11 @@ export function getSchedule(db: Db, id: number): ScheduleView {
 export function createSchedule(db: Db, jobId: number, input: ScheduleInput): ScheduleView {
   if (!q.jobExists(db, jobId)) throw notFound("Job not found");
   const def = definitionFromInput(input);
-  const row = q.insertSchedule(db, { jobId, ...columns(def), enabled: input.enabled ?? true, catchUp: input.catch_up ?? true });
+  const row = q.insertSchedule(db, { jobId, ...columns(def), enabled: input.enabled ?? true, catchUp: input.catch_up ?? true, action: input.action ?? "backup" });
   return toView(row, jobEnabled(db, jobId));
 }
 
-/** Replaces the definition ("same as create"); `enabled` and `catch_up` keep their value when left out. */
+/** Replaces the definition ("same as create"); `enabled`, `catch_up` and `action` keep their value when left out. */
 export function updateSchedule(db: Db, id: number, input: ScheduleInput): ScheduleView {
   const existing = q.findSchedule(db, id);
   if (!existing) throw notFound("Schedule not found");
@@ -145,6 +148,7 @@ export function updateSchedule(db: Db, id: number, input: ScheduleInput): Schedu
     ...columns(def),
     enabled: input.enabled ?? existing.enabled,
     catchUp: input.catch_up ?? existing.catchUp,
+    action: input.action ?? existing.action,
     // A new definition must not catch up on times it never had: count from now.
     ...(changedDefinition ? { lastFiredAt: new Date().toISOString() } : {}),
   });

@@ -130,6 +130,7 @@ export function readSchedule(form: Record<string, string>, key: string): Schedul
     timezone: g("timezone")?.trim() || null,
     enabled: bool(g("enabled"), true),
     catch_up: bool(g("catch_up"), true),
+    action: g("action") === "verify" ? "verify" : "backup",
   };
 }
 
@@ -166,6 +167,7 @@ export function scheduleInput(s: ScheduleProps): ScheduleInput {
     timezone: s.timezone,
     enabled: s.enabled,
     catch_up: s.catch_up,
+    action: s.action ?? "backup",
   };
 }
 
@@ -176,6 +178,17 @@ export interface ParsedJobForm {
   input: JobInput;
   /** The schedule rows, in form order. */
   schedules: { key: string; schedule: ScheduleProps }[];
+}
+
+/** The Encryption section: no password chosen is off; the service checks the rest. */
+function encryptionOf(form: Record<string, string>): JobFormValues["sync_options"]["encryption"] {
+  const id = intOrNull(form["sync.encryption.password_credential_id"]);
+  if (id === null) return null;
+  return {
+    password_credential_id: id as number,
+    filename_encryption: form["sync.encryption.filename_encryption"] === "off" ? "off" : "standard",
+    directory_name_encryption: bool(form["sync.encryption.directory_name_encryption"], true),
+  };
 }
 
 export function parseJobForm(form: Record<string, string>, fieldsOf: (type: DestinationType) => FieldSpec[]): ParsedJobForm {
@@ -198,6 +211,7 @@ export function parseJobForm(form: Record<string, string>, fieldsOf: (type: Dest
       exclude_patterns: lines(form["sync.exclude_patterns"]),
       bandwidth_limit_kbps: intOrNull(form["sync.bandwidth_limit_kbps"]) as number | null,
       verbosity: (form["sync.verbosity"] as JobFormValues["sync_options"]["verbosity"]) ?? DEFAULT_SYNC_OPTIONS.verbosity,
+      encryption: encryptionOf(form),
     },
   };
   const input = {

@@ -56,10 +56,33 @@ describe("GET /metrics", () => {
     ctx.db.insert(runs).values({ jobId: a.id, status: "completed", trigger: "scheduled", completedAt: "2026-01-06T02:15:00.000Z" }).run();
     ctx.db.insert(runs).values({ jobId: a.id, status: "running", trigger: "manual", startedAt: "2026-01-07T02:00:00.000Z" }).run();
     const done = (status: "completed" | "failed" | "cancelled", bytes: number, files: number) =>
-      services.events.emit({ type: "job_completed", job_id: a.id, run_id: 1, job_name: "x", status, files_transferred: files, bytes_transferred: bytes, files_deleted: 0, error_message: null });
+      services.events.emit({
+        type: "job_completed",
+        kind: "backup",
+        job_id: a.id,
+        run_id: 1,
+        job_name: "x",
+        status,
+        files_transferred: files,
+        bytes_transferred: bytes,
+        files_deleted: 0,
+        error_message: null,
+      });
     done("completed", 1000, 3);
     done("completed", 500, 2);
     done("failed", 10, 1);
+    services.events.emit({
+      type: "job_completed",
+      kind: "restore",
+      job_id: a.id,
+      run_id: 2,
+      job_name: "x",
+      status: "completed",
+      files_transferred: 1,
+      bytes_transferred: 1,
+      files_deleted: 0,
+      error_message: null,
+    });
     await api("GET", "/api/settings");
     await api("GET", "/api/nope");
     // The counter is bumped after the response (Elysia runs onAfterResponse on setImmediate).
@@ -71,18 +94,21 @@ describe("GET /metrics", () => {
     const jb = `job_id="${b.id}",job_name="Never run"`;
     expect(m.get("dynamight_up")).toBe(1);
     expect(m.get(`dynamight_build_info{version="${VERSION}"}`)).toBe(1);
-    expect(m.get('dynamight_runs_total{status="completed"}')).toBe(2);
-    expect(m.get('dynamight_runs_total{status="failed"}')).toBe(1);
-    expect(m.get('dynamight_runs_total{status="cancelled"}')).toBe(0);
+    expect(m.get('dynamight_runs_total{kind="backup",status="completed"}')).toBe(2);
+    expect(m.get('dynamight_runs_total{kind="backup",status="failed"}')).toBe(1);
+    expect(m.get('dynamight_runs_total{kind="backup",status="cancelled"}')).toBe(0);
+    expect(m.get('dynamight_runs_total{kind="restore",status="completed"}')).toBe(1);
+    expect(m.get('dynamight_runs_total{kind="verify",status="completed"}')).toBe(0);
     expect(m.get(`dynamight_job_last_run_timestamp_seconds{${ja}}`)).toBe(Date.parse("2026-01-06T02:15:00Z") / 1000);
     expect(m.has(`dynamight_job_last_run_timestamp_seconds{${jb}}`)).toBe(false);
     expect(m.get(`dynamight_job_last_run_status{${ja},status="completed"}`)).toBe(1);
     expect(m.get(`dynamight_job_last_run_status{${ja},status="failed"}`)).toBe(0);
     expect(m.get(`dynamight_job_running{${ja}}`)).toBe(1);
     expect(m.get(`dynamight_job_running{${jb}}`)).toBe(0);
-    expect(m.get(`dynamight_job_transferred_bytes_total{${ja}}`)).toBe(1510);
-    expect(m.get(`dynamight_job_transferred_files_total{${ja}}`)).toBe(6);
-    expect(m.get(`dynamight_job_transferred_bytes_total{${jb}}`)).toBe(0);
+    expect(m.get(`dynamight_job_transferred_bytes_total{${ja},kind="backup"}`)).toBe(1510);
+    expect(m.get(`dynamight_job_transferred_files_total{${ja},kind="backup"}`)).toBe(6);
+    expect(m.get(`dynamight_job_transferred_bytes_total{${ja},kind="restore"}`)).toBe(1);
+    expect(m.get(`dynamight_job_transferred_bytes_total{${jb},kind="backup"}`)).toBe(0);
     expect(m.get("dynamight_scheduler_lag_seconds")).toBe(0);
     expect(m.get('dynamight_scheduler_fires_total{result="skipped"}')).toBe(0);
     expect(m.get('dynamight_http_requests_total{method="GET",status="200"}')).toBeGreaterThanOrEqual(1);

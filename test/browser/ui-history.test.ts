@@ -106,7 +106,7 @@ describeIf(chromiumMissing ?? missingCommand("rsync"))("history (issue 16 item 5
 
       // The run page is headed with the job's number, the URL keeps the global id.
       await page.goto(`${kit.server.url}/runs/${runIds[0]}`);
-      expect((await page.locator("#run-summary h1").innerText()).trim()).toBe("Run #1");
+      expect((await page.locator("#run-summary h1").innerText()).trim()).toBe("Backup run #1");
       expect(await sidewaysOverflow(page)).toBeLessThanOrEqual(0);
       expect(kit.browser.errors).toEqual([]);
     });

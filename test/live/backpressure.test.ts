@@ -87,12 +87,13 @@ describe("status stream", () => {
     const events = new RunEvents();
     const socket = new SlowSocket();
     const stream = new StatusStream(events, new Outbox(socket));
-    const progress = (n: number) => events.emit({ type: "job_progress", job_id: 1, run_id: 2, files_transferred: n, bytes_transferred: n, files_deleted: 0, files_total: null, bytes_total: null });
+    const progress = (n: number) =>
+      events.emit({ type: "job_progress", kind: "backup", job_id: 1, run_id: 2, files_transferred: n, bytes_transferred: n, files_deleted: 0, files_total: null, bytes_total: null });
     progress(1);
     socket.buffered = HIGH_WATER + 1;
     progress(2);
     progress(3);
-    events.emit({ type: "job_completed", job_id: 1, run_id: 2, job_name: "j", status: "completed", files_transferred: 3, bytes_transferred: 3, files_deleted: 0, error_message: null });
+    events.emit({ type: "job_completed", kind: "backup", job_id: 1, run_id: 2, job_name: "j", status: "completed", files_transferred: 3, bytes_transferred: 3, files_deleted: 0, error_message: null });
     expect(socket.sent.map((m) => m.type + (m.files_transferred ?? ""))).toEqual(["job_progress1", "lagging", "job_completed3"]);
     socket.buffered = 0;
     progress(4);
@@ -105,7 +106,7 @@ describe("status stream", () => {
     const socket = new SlowSocket();
     new StatusStream(events, new Outbox(socket));
     socket.buffered = HARD_LIMIT + 1;
-    events.emit({ type: "job_started", job_id: 1, run_id: 2, job_name: "j" });
+    events.emit({ type: "job_started", kind: "backup", job_id: 1, run_id: 2, job_name: "j" });
     expect(socket.closedWith).toEqual({ code: CLOSE_LAGGING, reason: "client too slow" });
     expect(socket.sent).toEqual([]);
   });

@@ -57,7 +57,7 @@ describeIf(missingCommand("rsync"))("live streams of a real rsync run", () => {
     expect(logs.messages.at(-1)).toBe(final);
 
     const mine = status.messages.filter((m) => m.run_id === runId);
-    expect(mine[0]).toEqual({ type: "job_started", job_id: created.body.id, run_id: runId, job_name: "Live rsync" });
+    expect(mine[0]).toEqual({ type: "job_started", kind: "backup", job_id: created.body.id, run_id: runId, job_name: "Live rsync" });
     expect(mine.at(-1)).toMatchObject({ type: "job_completed", job_id: created.body.id, run_id: runId, job_name: "Live rsync", status: "completed" });
     expect(mine.every((m) => m.type !== "log")).toBe(true);
     status.ws.close();

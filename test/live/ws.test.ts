@@ -43,6 +43,7 @@ function complete(jobId: number, runId: number, status: "completed" | "failed" =
   server.ctx.db.update(runs).set({ status, completedAt: new Date().toISOString(), filesTransferred: 3, bytesTransferred: 42 }).where(eq(runs.id, runId)).run();
   server.services.events.emit({
     type: "job_completed",
+    kind: "backup",
     job_id: jobId,
     run_id: runId,
     job_name: "Live job",
@@ -183,11 +184,12 @@ describe("/api/ws/status", () => {
     const client = connect(`${ws}/api/ws/status?token=${token}`);
     await client.opened;
     const { events } = server.services;
-    events.emit({ type: "job_started", job_id: 1, run_id: 10, job_name: "Daily Backup" });
+    events.emit({ type: "job_started", kind: "backup", job_id: 1, run_id: 10, job_name: "Daily Backup" });
     events.emit({ type: "log", run_id: 10, id: 1, timestamp: "t", level: "info", message: "not for this stream" });
-    events.emit({ type: "job_progress", job_id: 1, run_id: 10, files_transferred: 50, bytes_transferred: 10485760, files_deleted: 0, files_total: null, bytes_total: null });
+    events.emit({ type: "job_progress", kind: "backup", job_id: 1, run_id: 10, files_transferred: 50, bytes_transferred: 10485760, files_deleted: 0, files_total: null, bytes_total: null });
     events.emit({
       type: "job_completed",
+      kind: "backup",
       job_id: 1,
       run_id: 10,
       job_name: "Daily Backup",
@@ -199,9 +201,9 @@ describe("/api/ws/status", () => {
     });
     await client.waitFor((m) => m.type === "job_completed");
     expect(client.messages.map((m) => m.type)).toEqual(["job_started", "job_progress", "job_completed"]);
-    expect(client.messages[0]).toEqual({ type: "job_started", job_id: 1, run_id: 10, job_name: "Daily Backup" });
-    expect(client.messages[1]).toMatchObject({ type: "job_progress", job_id: 1, run_id: 10, files_transferred: 50, bytes_transferred: 10485760 });
-    expect(client.messages[2]).toMatchObject({ type: "job_completed", job_id: 1, run_id: 10, job_name: "Daily Backup", status: "completed" });
+    expect(client.messages[0]).toEqual({ type: "job_started", kind: "backup", job_id: 1, run_id: 10, job_name: "Daily Backup" });
+    expect(client.messages[1]).toMatchObject({ type: "job_progress", kind: "backup", job_id: 1, run_id: 10, files_transferred: 50, bytes_transferred: 10485760 });
+    expect(client.messages[2]).toMatchObject({ type: "job_completed", kind: "backup", job_id: 1, run_id: 10, job_name: "Daily Backup", status: "completed" });
     client.ws.close();
     await client.closed;
   });

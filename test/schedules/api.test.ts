@@ -35,9 +35,9 @@ describe("CRUD", () => {
     expect(list.status).toBe(200);
     expect(list.body.length).toBe(4);
     expect(Object.keys(list.body[0]).sort()).toEqual(
-      ["id", "job_id", "enabled", "schedule_type", "hour", "minute", "day_of_week", "day_of_month", "cron_expression", "timezone", "catch_up", "next_run", "created_at"].sort(),
+      ["id", "job_id", "enabled", "schedule_type", "hour", "minute", "day_of_week", "day_of_month", "cron_expression", "timezone", "catch_up", "action", "next_run", "created_at"].sort(),
     );
-    expect(list.body[0]).toMatchObject({ day_of_week: null, day_of_month: null, cron_expression: null, timezone: null, catch_up: true });
+    expect(list.body[0]).toMatchObject({ day_of_week: null, day_of_month: null, cron_expression: null, timezone: null, catch_up: true, action: "backup" });
     expect(list.body[3].catch_up).toBe(false);
 
     const id = list.body[0].id;

@@ -57,7 +57,7 @@ describe("arming and firing", () => {
     clock.set("2026-01-06T02:00:03Z");
     scheduler.tick();
     scheduler.tick();
-    expect(engine.started).toEqual([{ jobId: job.id, opts: { trigger: "scheduled", scheduleId: s.id } }]);
+    expect(engine.started).toEqual([{ jobId: job.id, opts: { trigger: "scheduled", scheduleId: s.id, kind: "backup" } }]);
     expect(lastFired(ctx, s.id)).toBe("2026-01-06T02:00:00.000Z");
     expect(scheduler.stats.lastLagSeconds).toBe(3);
     expect(scheduler.armedSchedules()[0]!.next_run).toBe("2026-01-07T02:00:00.000Z");
@@ -176,7 +176,7 @@ describe("catch-up at start-up", () => {
     const job = insertJob(ctx.db);
     const s = addSchedule(ctx, job.id, { schedule_type: "daily", hour: 2, minute: 0 }, "2026-01-01T10:00:00.000Z");
     scheduler.start();
-    expect(engine.started).toEqual([{ jobId: job.id, opts: { trigger: "scheduled", scheduleId: s.id } }]);
+    expect(engine.started).toEqual([{ jobId: job.id, opts: { trigger: "scheduled", scheduleId: s.id, kind: "backup" } }]);
     expect(lastFired(ctx, s.id)).toBe("2026-01-05T02:00:00.000Z");
     expect(scheduler.stats.caughtUp).toBe(1);
     expect(logLines.some((l) => l.includes("catch-up"))).toBe(true);

@@ -14,6 +14,7 @@ function run(id: number, seconds: number, bytes: number, status: RunProps["statu
     job_id: 1,
     job_name: "J",
     status,
+    kind: "backup",
     trigger: "manual",
     schedule_id: null,
     started_at: new Date(start).toISOString(),
@@ -21,6 +22,9 @@ function run(id: number, seconds: number, bytes: number, status: RunProps["statu
     files_transferred: 1,
     bytes_transferred: bytes,
     files_deleted: 0,
+    versions_pruned: 0,
+    files_checked: 0,
+    differences: 0,
     error_message: null,
   };
 }

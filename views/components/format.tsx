@@ -1,6 +1,6 @@
 // Small display helpers shared by the pages. Times are rendered in UTC on the server and turned
 // into the browser's local time by public/js/live.js (elements with data-local-time).
-import type { RunStatus } from "./types.ts";
+import type { RunKind, RunStatus } from "./types.ts";
 
 export function formatBytes(n: number | null | undefined): string {
   if (n === null || n === undefined || !Number.isFinite(n)) return "–";
@@ -72,6 +72,17 @@ const STATUS_LABEL: Record<RunStatus, string> = {
   failed: "Failed",
   cancelled: "Cancelled",
 };
+
+const KIND_LABEL: Record<RunKind, string> = { backup: "Backup", restore: "Restore", verify: "Verify" };
+
+/** A run's kind, as a word; a restore or verify stands out from the backups around it. */
+export function KindLabel(props: { kind: RunKind }) {
+  return (
+    <span class={props.kind === "backup" ? "muted" : `kind kind-${props.kind}`} safe>
+      {KIND_LABEL[props.kind]}
+    </span>
+  );
+}
 
 export function StatusBadge(props: { status: RunStatus | null; id?: string }) {
   if (!props.status)

@@ -197,6 +197,7 @@ export function JobCard(props: JobCardProps) {
             <a href={`/runs/${props.activeRunId}`}>{activeStart ? <Time iso={activeStart} /> : "starting…"}</a>
           ) : job.last_run ? (
             <a href={`/runs/${job.last_run.id}`}>
+              {job.last_run.kind === "backup" ? "" : <span class="muted">{job.last_run.kind === "restore" ? "Restore · " : "Verify · "}</span>}
               <Time iso={job.last_run.started_at} empty="not started" />
             </a>
           ) : (

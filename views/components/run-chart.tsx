@@ -56,10 +56,18 @@ function BarChart(props: { runs: RunProps[]; numbers: number[]; series: Series }
           const x = PAD_L + i * slot + (slot - barW) / 2;
           // A run that never started (or failed before it moved anything) still gets its bar.
           const h = v === null ? (r.status === "failed" ? MIN_BAR : 0) : max === 0 ? MIN_BAR : Math.max(MIN_BAR, (v / max) * plotH);
-          const suffix = ` · ${r.status}${r.status === "failed" && r.error_message ? `: ${r.error_message.slice(0, 120)}` : ""} · ${v === null ? "–" : series.label(v)}`;
+          const suffix = `${r.kind && r.kind !== "backup" ? ` · ${r.kind}` : ""} · ${r.status}${r.status === "failed" && r.error_message ? `: ${r.error_message.slice(0, 120)}` : ""} · ${v === null ? "–" : series.label(v)}`;
           return (
             <g>
-              <rect class={`chart-bar chart-${r.status}`} x={x.toFixed(1)} y={(PAD_T + plotH - h).toFixed(1)} width={barW.toFixed(1)} height={h.toFixed(1)} data-run-id={String(r.id)}>
+              <rect
+                class={`chart-bar chart-${r.status}`}
+                x={x.toFixed(1)}
+                y={(PAD_T + plotH - h).toFixed(1)}
+                width={barW.toFixed(1)}
+                height={h.toFixed(1)}
+                data-run-id={String(r.id)}
+                data-kind={r.kind}
+              >
                 {/* Same time format as the table (public/js/live.js renders data-local-time). */}
                 <title data-local-time={r.started_at ? "" : undefined} data-datetime={r.started_at ?? undefined} data-prefix={`Run #${props.numbers[i]} · `} data-suffix={escapeHtml(suffix)} safe>
                   {`Run #${props.numbers[i]} · ${formatUtc(r.started_at)}${suffix}`}
@@ -99,6 +107,7 @@ export function RunChart(props: { runs: RunProps[]; firstNumber: number }) {
       <p class="chart-legend small muted">
         <span class="legend-dot chart-completed"></span> completed <span class="legend-dot chart-failed"></span> failed <span class="legend-dot chart-cancelled"></span> cancelled{" "}
         <span class="legend-dot chart-running"></span> running
+        {runs.some((r) => r.kind !== "backup") ? " · pale bars: restore and verify runs" : ""}
       </p>
     </div>
   );

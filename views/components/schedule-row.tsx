@@ -30,6 +30,10 @@ export function CronWords(props: { rowKey: string; words?: string | null; error?
 }
 
 const DAYS = ["Sunday", "Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday"];
+const ACTIONS: { value: NonNullable<ScheduleProps["action"]>; label: string }[] = [
+  { value: "backup", label: "Back up" },
+  { value: "verify", label: "Verify" },
+];
 const TYPES: { value: ScheduleProps["schedule_type"]; label: string }[] = [
   { value: "daily", label: "Daily" },
   { value: "weekly", label: "Weekly" },
@@ -60,6 +64,16 @@ export function ScheduleRow(props: ScheduleRowProps) {
       <legend class="sr-only">Schedule</legend>
       {s.id ? <input type="hidden" name={n("id")} value={String(s.id)} /> : ""}
       <div class="schedule-fields">
+        <div class="field">
+          <label for={n("action")}>Action</label>
+          <select id={n("action")} name={n("action")}>
+            {ACTIONS.map((a) => (
+              <option value={a.value} selected={a.value === (s.action ?? "backup")} safe>
+                {a.label}
+              </option>
+            ))}
+          </select>
+        </div>
         <div class="field">
           <label for={n("schedule_type")}>Repeat</label>
           <select id={n("schedule_type")} name={n("schedule_type")}>

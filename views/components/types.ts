@@ -3,9 +3,9 @@
 import type { CredentialView } from "../../src/credentials/model.ts";
 import type { FieldSpec, LogLevel, SyncOptions } from "../../src/destinations/contract.ts";
 import type { JobView } from "../../src/jobs/model.ts";
-import type { RunStatus, RunView } from "../../src/runs/model.ts";
+import type { RunKind, RunStatus, RunView } from "../../src/runs/model.ts";
 
-export type { LogLevel, RunStatus };
+export type { LogLevel, RunKind, RunStatus };
 export type Verbosity = SyncOptions["verbosity"];
 
 export interface ScheduleProps {
@@ -19,6 +19,8 @@ export interface ScheduleProps {
   cron_expression?: string | null;
   timezone?: string | null;
   catch_up?: boolean;
+  /** What the schedule starts (default backup). */
+  action?: "backup" | "verify";
   next_run?: string | null;
 }
 

@@ -4,6 +4,7 @@
 
 import type { JobChannelChoice } from "../../src/notifications/service.ts";
 import { DestinationForm } from "../components/destination-form.tsx";
+import { EncryptionSection } from "../components/encryption-section.tsx";
 import { ErrorSummary, errorId, FieldError } from "../components/form-errors.tsx";
 import { ErrorAlert, providerLabel } from "../components/format.tsx";
 import { ScheduleRow } from "../components/schedule-row.tsx";
@@ -298,6 +299,8 @@ export function JobForm(props: JobEditorProps) {
           </div>
         </div>
       </Section>
+
+      <EncryptionSection jobId={props.jobId} encryption={v.sync_options.encryption ?? null} credentials={props.credentials} destinationType={v.destination_type} invalid={invalid} />
 
       <Section section="schedules" title="Schedules" summary={words.schedules} open={open("schedules")}>
         <p class="muted small" safe>

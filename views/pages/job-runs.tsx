@@ -1,10 +1,11 @@
 // A job's page: its live card, a chart of duration and bytes per run, and the run history.
-
 import { escapeHtml } from "@kitajs/html";
-import { durationSeconds, formatBytes, formatDuration, StatusBadge, Time } from "../components/format.tsx";
+import { durationSeconds, formatBytes, formatDuration, KindLabel, StatusBadge, Time } from "../components/format.tsx";
 import { JobCard, shortReason } from "../components/job-card.tsx";
+import { JobTabs } from "../components/job-tabs.tsx";
 import { RunChart } from "../components/run-chart.tsx";
 import type { JobProps, ProgressProps, RunProps } from "../components/types.ts";
+import { VerifyForm } from "../components/verify-form.tsx";
 import { Layout } from "../layout.tsx";
 
 export interface JobRunsProps {
@@ -33,6 +34,7 @@ export function RunsTable(props: { runs: RunProps[]; firstNumber: number }) {
         <thead>
           <tr>
             <th>Run</th>
+            <th>Kind</th>
             <th>Status</th>
             <th>Started</th>
             <th class="hide-phone">Duration</th>
@@ -51,6 +53,9 @@ export function RunsTable(props: { runs: RunProps[]; firstNumber: number }) {
                 </a>
               </td>
               <td>
+                <KindLabel kind={r.kind} />
+              </td>
+              <td>
                 <StatusBadge status={r.status} />
               </td>
               <td>
@@ -60,8 +65,23 @@ export function RunsTable(props: { runs: RunProps[]; firstNumber: number }) {
                 {formatDuration(durationSeconds(r.started_at, r.completed_at))}
               </td>
               <td class="num hide-phone">
-                {r.files_transferred}
-                {r.files_deleted ? <span class="muted small"> (−{r.files_deleted})</span> : ""}
+                {r.kind === "verify" ? (
+                  <>
+                    {r.files_checked} checked
+                    {r.differences ? (
+                      <span class="muted small" safe>
+                        {` (${r.differences} ${r.differences === 1 ? "difference" : "differences"})`}
+                      </span>
+                    ) : (
+                      ""
+                    )}
+                  </>
+                ) : (
+                  <>
+                    {r.files_transferred}
+                    {r.files_deleted ? <span class="muted small"> (−{r.files_deleted})</span> : ""}
+                  </>
+                )}
               </td>
               <td class="num" safe>
                 {formatBytes(r.bytes_transferred)}
@@ -122,6 +142,7 @@ export function JobRunsPage(props: JobRunsProps) {
             {job.name}
           </h1>
         </div>
+        <JobTabs jobId={job.id} current="history" />
         <div data-live-status>
           <JobCard compact job={job} activeRunId={props.activeRunId} progress={props.progress} providerName={props.providerName} />
         </div>
@@ -155,6 +176,7 @@ export function JobRunsPage(props: JobRunsProps) {
         ) : (
           ""
         )}
+        <VerifyForm jobId={job.id} local={job.destination_type === "local"} />
         <section class="card stack history">
           <div class="row">
             <h2 class="m0">Run history</h2>

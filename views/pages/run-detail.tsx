@@ -3,7 +3,7 @@
 // finished run's log is rendered here. The level filter and auto-scroll work on both.
 import { durationSeconds, ErrorAlert, formatBytes, formatDuration, StatusBadge, Time } from "../components/format.tsx";
 import { ACTIVE_TRIGGER, LiveProgress } from "../components/job-card.tsx";
-import type { LogEntryProps, ProgressProps, RunProps } from "../components/types.ts";
+import type { LogEntryProps, ProgressProps, RunKind, RunProps } from "../components/types.ts";
 import { Layout } from "../layout.tsx";
 
 export interface RunDetailProps {
@@ -20,6 +20,8 @@ export interface RunDetailProps {
   progress?: ProgressProps | null;
   error?: string | null;
 }
+
+const KIND_TITLE: Record<RunKind, string> = { backup: "Backup run", restore: "Restore run", verify: "Verify run" };
 
 export function LogLine(props: { entry: LogEntryProps }) {
   const e = props.entry;
@@ -51,8 +53,8 @@ export function RunSummary(props: { run: RunProps; number: number; active: boole
       hx-swap="outerHTML"
     >
       <div class="row">
-        <h1 class="m0" title={`Run id ${r.id}`}>
-          Run #{props.number}
+        <h1 class="m0" title={`Run id ${r.id}`} safe>
+          {`${KIND_TITLE[r.kind]} #${props.number}`}
         </h1>
         <StatusBadge status={r.status} id="run-status" />
         <span class="spacer"></span>
@@ -98,8 +100,32 @@ export function RunSummary(props: { run: RunProps; number: number; active: boole
         <dd id="run-bytes" data-bytes-for-run={String(r.id)} safe>
           {formatBytes(r.bytes_transferred)}
         </dd>
-        <dt>Deleted</dt>
-        <dd>{r.files_deleted}</dd>
+        {r.kind === "backup" ? (
+          <>
+            <dt>Deleted</dt>
+            <dd>{r.files_deleted}</dd>
+          </>
+        ) : (
+          ""
+        )}
+        {r.kind === "verify" ? (
+          <>
+            <dt>Checked</dt>
+            <dd data-checked-for-run={String(r.id)}>{r.files_checked}</dd>
+            <dt>Differences</dt>
+            <dd data-differences-for-run={String(r.id)}>{r.differences}</dd>
+          </>
+        ) : (
+          ""
+        )}
+        {r.versions_pruned ? (
+          <>
+            <dt>Versions pruned</dt>
+            <dd>{r.versions_pruned}</dd>
+          </>
+        ) : (
+          ""
+        )}
       </dl>
       {r.error_message ? (
         <div class="alert alert-error" role="alert" safe>
@@ -116,7 +142,7 @@ export function RunSummary(props: { run: RunProps; number: number; active: boole
 export function RunDetailPage(props: RunDetailProps) {
   const r = props.run;
   return (
-    <Layout title={`Run #${props.number} · ${r.job_name}`} username={props.username} active="jobs" theme={props.theme}>
+    <Layout title={`${KIND_TITLE[r.kind]} #${props.number} · ${r.job_name}`} username={props.username} active="jobs" theme={props.theme}>
       <div class="stack">
         <RunSummary run={r} number={props.number} active={props.active} progress={props.progress} error={props.error} />
         <section class="card stack">

@@ -130,7 +130,8 @@ export function rsyncArgs(source: string, dest: string, o: SyncOptions): string[
   return args;
 }
 
-async function* lines(stream: ReadableStream<Uint8Array>): AsyncGenerator<string> {
+/** The lines of a child's output stream, as they come (the last one without its newline too). */
+export async function* lines(stream: ReadableStream<Uint8Array>): AsyncGenerator<string> {
   const decoder = new TextDecoder();
   let rest = "";
   const reader = stream.getReader();
@@ -358,7 +359,7 @@ async function planTotals(rsync: string, sources: string[], root: string, option
 }
 
 /** The folder the sources are copied into: `<mount_point>/<backup_subdir>`. */
-function backupRoot(config: LocalConfig): string {
+export function backupRoot(config: LocalConfig): string {
   return config.backup_subdir ? join(config.mount_point, config.backup_subdir) : config.mount_point;
 }
 

@@ -21,6 +21,7 @@ import {
 import { type TreeEntry, walkSorted } from "../engine/ordered.ts";
 import { FolderMemo } from "../folders.ts";
 import { type Connection, type ConnectOptions, call, connect, disconnect, FX, requestError } from "./connection.ts";
+import { readAhead } from "./read-ahead.ts";
 
 export interface SftpStoreOptions extends ConnectOptions {
   /** The remote folder everything goes under (remote_path); relative paths start at the login folder. */
@@ -187,7 +188,7 @@ export class SftpStore implements RemoteStore {
   }
 
   /**
-   * stat, then ssh2's read stream (one read request at a time, 64 KiB). The connection counts as
+   * stat, then a read stream with 16 read requests of 64 KiB in flight (read-ahead.ts). The connection counts as
    * busy while the stream is open, and losing it errors the stream ("transient").
    */
   async open(path: string, signal: AbortSignal): Promise<Readable> {
@@ -202,7 +203,7 @@ export class SftpStore implements RemoteStore {
         throw requestError(err, "Reading", abs);
       });
       if ((st.mode & S_IFMT) !== S_IFREG) throw new DestinationError("not_found", `Reading '${abs}': not a file`);
-      const raw = c.sftp.createReadStream(abs, { highWaterMark: 64 * 1024 }) as unknown as Readable;
+      const raw = readAhead(c.sftp, abs);
       // The file is opened before the promise resolves, so a refused open rejects it.
       await Promise.race([
         new Promise<void>((resolve, reject) => {

@@ -3,6 +3,7 @@
 // `{ page: true }`, src/web/session.ts; form helpers are in src/web/forms.ts.)
 
 import type { ProviderProps } from "../../../views/components/types.ts";
+import { ENCRYPTION_CREDENTIAL_FIELDS, ENCRYPTION_CREDENTIAL_TYPE } from "../../destinations/crypt/credential.ts";
 import { listDestinations } from "../../destinations/registry.ts";
 import { ApiError } from "../../http/errors.ts";
 import { parseId } from "../../http/params.ts";
@@ -18,6 +19,22 @@ export function providers(): ProviderProps[] {
     credentialFields: d.credentialFields,
     sync_implemented: d.capabilities.sync_implemented,
   }));
+}
+
+/** The credential types the Credentials page offers: the destinations', and the encryption password. */
+export function credentialTypes(): ProviderProps[] {
+  return [
+    ...providers(),
+    {
+      type: ENCRYPTION_CREDENTIAL_TYPE,
+      name: "Encryption password",
+      description: "The password of a job's client-side encryption (rclone crypt)",
+      requires_credentials: true,
+      configFields: [],
+      credentialFields: ENCRYPTION_CREDENTIAL_FIELDS,
+      sync_implemented: true,
+    },
+  ];
 }
 
 export function providerNames(): Record<string, string> {

@@ -10,28 +10,24 @@ import { CredentialFields, CredentialForm, type CredentialFormProps, Credentials
 import type { AppContext } from "../../context.ts";
 import * as creds from "../../credentials/service.ts";
 import { providerForType } from "../../destinations/oauth/providers.ts";
-import { destinationFor, isDestinationType } from "../../destinations/registry.ts";
 import { FlowError } from "../../oauth/flows.ts";
 import { connectInput, redirectUri } from "../../oauth/service.ts";
 import type { Services } from "../../services.ts";
 import { fieldOf, formOf, messageOf, readConfig } from "../forms.ts";
 import { html, pageOrFragment, redirect } from "../html.ts";
 import { pageAuth, type Viewer } from "../session.ts";
-import { idParam, isNotFound, providers } from "./common.ts";
+import { credentialTypes, idParam, isNotFound } from "./common.ts";
 
 function defaultType(requested: string | null): string {
-  if (requested && isDestinationType(requested) && destinationFor(requested).credentialFields.length) return requested;
-  return providers().find((p) => p.requires_credentials)?.type ?? "s3";
+  if (requested && creds.credentialFieldsFor(requested)?.length) return requested;
+  return credentialTypes().find((p) => p.requires_credentials)?.type ?? "s3";
 }
 
 /** Non-secret values only: what may be shown again after a refused save. */
 function shownValues(type: string, data: Record<string, unknown>): Record<string, unknown> {
-  if (!isDestinationType(type)) return {};
-  const secret = new Set(
-    destinationFor(type)
-      .credentialFields.filter((f) => f.secret || f.type === "password")
-      .map((f) => f.name),
-  );
+  const fields = creds.credentialFieldsFor(type);
+  if (!fields) return {};
+  const secret = new Set(fields.filter((f) => f.secret || f.type === "password").map((f) => f.name));
   return Object.fromEntries(Object.entries(data).filter(([k]) => !secret.has(k)));
 }
 
@@ -64,8 +60,8 @@ export function credentialPages(ctx: AppContext, services: Services) {
       username={p.user.username}
       theme={p.theme}
       credentials={creds.listCredentials(db)}
-      providers={providers()}
-      form={{ ...form, providers: providers(), redirectUri: redirectUri(ctx, request) }}
+      providers={credentialTypes()}
+      form={{ ...form, providers: credentialTypes(), redirectUri: redirectUri(ctx, request) }}
       message={extra.message}
       error={extra.error}
     />
@@ -86,7 +82,7 @@ export function credentialPages(ctx: AppContext, services: Services) {
           })();
     if (rawId !== undefined && !editing) return redirect("/credentials", request);
     const type = editing?.provider_type ?? form.provider_type ?? "";
-    const fields = isDestinationType(type) ? destinationFor(type).credentialFields : [];
+    const fields = creds.credentialFieldsFor(type) ?? [];
     const data = readConfig(fields, form, "data.", { dropBlankSecrets: !!editing });
     // On edit, a form left entirely blank keeps the saved data and changes only the name.
     const anyData = Object.values(data).some((v) => v !== null && v !== false && v !== "");
@@ -106,7 +102,7 @@ export function credentialPages(ctx: AppContext, services: Services) {
       else creds.createCredential(db, ctx.secret, { name: form.name ?? "", provider_type: type, data: cleaned });
       return redirect("/credentials?saved=1", request);
     } catch (err) {
-      const props = { providers: providers(), credential: editing, providerType: type, name: form.name ?? "", values: shownValues(type, data), error: messageOf(err), errorField: fieldOf(err) };
+      const props = { providers: credentialTypes(), credential: editing, providerType: type, name: form.name ?? "", values: shownValues(type, data), error: messageOf(err), errorField: fieldOf(err) };
       return pageOrFragment(request, { fragment: () => <CredentialForm {...props} redirectUri={redirectUri(ctx, request)} />, page: () => page(p, request, props) }, { status: 400 });
     }
   };
@@ -136,7 +132,7 @@ export function credentialPages(ctx: AppContext, services: Services) {
         "/credentials/fields",
         ({ query, request }) => {
           const type = defaultType(typeof query.provider_type === "string" ? query.provider_type : null);
-          return html(<CredentialFields provider={providers().find((x) => x.type === type)!} values={{}} keepSecrets={false} redirectUri={redirectUri(ctx, request)} />);
+          return html(<CredentialFields provider={credentialTypes().find((x) => x.type === type)!} values={{}} keepSecrets={false} redirectUri={redirectUri(ctx, request)} />);
         },
         { page: true, ...hide },
       )

@@ -1,7 +1,8 @@
 // Every page route of the UI, one module per area: sign-in (auth), account, drives, dashboard
-// and jobs, the job editor, runs, credentials, notifications, settings, and the public assets. Registered in
-// src/http/app.ts with one `.use(webPages(ctx, services))`. Pages call services, never the API's
-// route modules (src/*/routes.ts).
+// and jobs, a job's files (browse and restore), the job editor, runs, verify, credentials,
+// notifications, settings, and the public assets. Registered in src/http/app.ts with one
+// `.use(webPages(ctx, services))`. Pages call services, never the API's route modules
+// (src/*/routes.ts).
 import { Elysia } from "elysia";
 import type { AppContext } from "../../context.ts";
 import type { Services } from "../../services.ts";
@@ -9,12 +10,14 @@ import { accountPages } from "./account.tsx";
 import { authPages } from "./auth.tsx";
 import { credentialPages } from "./credentials.tsx";
 import { drivePages } from "./drives.tsx";
+import { filePages } from "./files.tsx";
 import { jobEditorPages } from "./job-editor.tsx";
 import { jobPages } from "./jobs.tsx";
 import { notificationPages } from "./notifications.tsx";
 import { publicPages } from "./public.ts";
 import { runPages } from "./runs.tsx";
 import { settingsPages } from "./settings.tsx";
+import { verifyPages } from "./verify.tsx";
 
 export function webPages(ctx: AppContext, services: Services) {
   return new Elysia({ name: "web-pages" })
@@ -23,7 +26,9 @@ export function webPages(ctx: AppContext, services: Services) {
     .use(accountPages(ctx))
     .use(jobEditorPages(ctx, services))
     .use(jobPages(ctx, services))
+    .use(filePages(ctx, services))
     .use(runPages(ctx, services))
+    .use(verifyPages(ctx, services))
     .use(credentialPages(ctx, services))
     .use(notificationPages(ctx, services))
     .use(settingsPages(ctx))

@@ -2,6 +2,8 @@
 // the user types (destination form per type, schedule rows with their preview, connection test).
 import { Elysia } from "elysia";
 import { CredentialOptions, DestinationForm, TestResult } from "../../../views/components/destination-form.tsx";
+import { RcloneConfigBox } from "../../../views/components/encryption-section.tsx";
+import { ErrorAlert } from "../../../views/components/format.tsx";
 import { NotFoundPage } from "../../../views/components/not-found.tsx";
 import { CronWords, ScheduleRow } from "../../../views/components/schedule-row.tsx";
 import type { ScheduleProps } from "../../../views/components/types.ts";
@@ -14,6 +16,7 @@ import { JobBody } from "../../jobs/model.ts";
 import * as jobs from "../../jobs/service.ts";
 import * as notifications from "../../notifications/service.ts";
 import { testDestination } from "../../providers/service.ts";
+import { jobRcloneConfig } from "../../runs/rclone-config.ts";
 import { nextRuns } from "../../schedules/cron.ts";
 import { ScheduleBody } from "../../schedules/model.ts";
 import * as schedules from "../../schedules/service.ts";
@@ -284,6 +287,18 @@ export function jobEditorPages(ctx: AppContext, services: Services) {
       { page: true, ...hide },
     )
     .post("/jobs/:id/edit", ({ request, body, params, user, theme }) => submit({ user, theme }, request, body, params.id), { page: true, ...hide })
+    .get(
+      "/jobs/:id/rclone-config",
+      ({ params }) => {
+        // Fetched by the editor's "Show rclone config" button only: the text holds the obscured passwords.
+        try {
+          return html(<RcloneConfigBox text={jobRcloneConfig(db, ctx.secret, idParam(params.id) ?? 0).text} />);
+        } catch (err) {
+          return html(<ErrorAlert message={messageOf(err)} />, { status: (err as ApiError).status ?? 400 });
+        }
+      },
+      { page: true, ...hide },
+    )
     .get(
       "/jobs/editor/destination",
       ({ query }) => {
