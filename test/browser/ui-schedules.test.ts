@@ -121,6 +121,9 @@ describeIf(chromiumMissing)("schedule editor (issue 16 item 2)", () => {
     expect(job.schedules).toHaveLength(1);
     expect(job.schedules[0]).toMatchObject({ schedule_type: "custom", cron_expression: "0 2 * * 1-5", hour: null, minute: null });
     await page.goto(`${kit.server.url}/jobs/${id}/edit`);
+    // Folded on edit: its summary line says the same words.
+    expect(await page.locator("#section-schedules .section-summary").innerText()).toBe("At 02:00, Monday to Friday");
+    await page.click("#section-schedules > summary");
     expect(await page.locator(`${row} .cron-words`).innerText()).toBe("At 02:00, Monday to Friday");
   });
 });

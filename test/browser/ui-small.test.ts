@@ -52,10 +52,16 @@ describeIf(chromiumMissing ?? missingCommand("rsync"))("web UI small things (iss
       await page.fill('textarea[name="source_dirs"]', join(base, "docs"));
       await page.fill('[name="dest.mount_point"]', join(base, "disk"));
       await page.click("#job-form button[type=submit]");
-      await page.waitForURL(/\/jobs\/\d+\?saved=created$/);
+      await page.waitForURL(/\/jobs\/\d+\?saved=created$/, { timeout: 8000 }).catch(async (e) => {
+        console.log("FORM:", await page.locator(".error-summary").innerText().catch(() => "none"));
+        throw e;
+      });
       expect(await page.locator(".alert-ok").innerText()).toBe("Job created.");
       await page.click("text=Edit");
       await page.waitForSelector("#job-form");
+      // An existing job's sections are folded, each with its summary line.
+      expect(await page.locator("#section-general .section-summary").innerText()).toContain(`Saved check ${size.name}`);
+      await page.click("#section-general > summary");
       await page.fill("#description", "now with a description");
       await page.click("#job-form button[type=submit]");
       await page.waitForURL(/\/jobs\/\d+\?saved=updated$/);
@@ -87,7 +93,7 @@ describeIf(chromiumMissing ?? missingCommand("rsync"))("web UI small things (iss
       await other.fill('[name="data.access_key_id"]', "AKIAUITEST");
       await other.fill('[name="data.secret_access_key"]', "not-a-real-secret");
       await other.click("#credential-form button[type=submit]");
-      await other.waitForSelector(`td:text-is("${name}")`);
+      await other.locator("#credential-form ~ *, table td", { hasText: name }).first().waitFor();
       await other.close();
       await page.bringToFront();
       await page.focus("#credential_id");
