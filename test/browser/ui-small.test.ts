@@ -53,7 +53,13 @@ describeIf(chromiumMissing ?? missingCommand("rsync"))("web UI small things (iss
       await page.fill('[name="dest.mount_point"]', join(base, "disk"));
       await page.click("#job-form button[type=submit]");
       await page.waitForURL(/\/jobs\/\d+\?saved=created$/, { timeout: 8000 }).catch(async (e) => {
-        console.log("FORM:", await page.locator(".error-summary").innerText().catch(() => "none"));
+        console.log(
+          "FORM:",
+          await page
+            .locator(".error-summary")
+            .innerText()
+            .catch(() => "none"),
+        );
         throw e;
       });
       expect(await page.locator(".alert-ok").innerText()).toBe("Job created.");
