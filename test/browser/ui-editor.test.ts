@@ -68,7 +68,7 @@ describeIf(chromiumMissing)("job editor (issue 16 items 1 and 4)", () => {
       expect(await page.locator("#job-form").innerText()).not.toMatch(/Field '|item\(s\)/);
       // The summary lists all three; the first field has focus and is on screen.
       expect(await page.locator(".error-summary li").count()).toBe(3);
-      expect(await page.evaluate(() => document.activeElement?.id)).toBe("name");
+      await page.waitForFunction(() => document.activeElement?.id === "name", undefined, { timeout: 5000 });
       expect(await onScreen(page, "#name")).toBe(true);
       // A summary link brings its field.
       await page.click(".error-summary a[href='#picker-dest-mount_point-value']");
@@ -118,7 +118,7 @@ describeIf(chromiumMissing)("job editor (issue 16 items 1 and 4)", () => {
       await page.waitForSelector(".error-summary");
       expect(await page.locator("#section-notifications").getAttribute("open")).not.toBeNull();
       expect((await page.locator("#error-alert_after_hours").innerText()).trim()).toBe("Enter a whole number from 1 to 8760");
-      expect(await page.evaluate(() => document.activeElement?.id)).toBe("alert_after_hours");
+      await page.waitForFunction(() => document.activeElement?.id === "alert_after_hours", undefined, { timeout: 5000 });
       expect(await onScreen(page, "#alert_after_hours")).toBe(true);
 
       // Fixed and saved; the edit page is all folded, each section with its summary, and short.
