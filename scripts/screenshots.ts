@@ -122,6 +122,7 @@ try {
     ["dashboard", "/"],
     ["jobs", "/jobs"],
     ["job-history", `/jobs/${docs.id}`],
+    ["job-files", `/jobs/${docs.id}/files`],
     ["job-failed", `/jobs/${photos.id}`],
     ["job-new", "/jobs/new"],
     ["job-edit", `/jobs/${docs.id}/edit`],
