@@ -46,7 +46,7 @@ async function child(job: ChildJob) {
     sources: [job.source],
     config,
     credential: KEYS,
-    options: { delete_extraneous: false, exclude_patterns: [], bandwidth_limit_kbps: null, dry_run: false, verbosity: "quiet" },
+    options: { delete_extraneous: false, exclude_patterns: [], bandwidth_limit_kbps: null, dry_run: false, verbosity: "quiet", exclude_dirs: [], provider_options: null, space_check: "none" },
     signal: new AbortController().signal,
     report: { log: (level, m) => void (level !== "info" && console.error(m)), progress: () => {} },
     dataDir: job.dataDir,

@@ -35,7 +35,7 @@ async function child(job: ChildJob) {
     sources: [job.source],
     config,
     credential: job.credential,
-    options: { delete_extraneous: true, exclude_patterns: [], bandwidth_limit_kbps: null, dry_run: false, verbosity: "quiet" },
+    options: { delete_extraneous: true, exclude_patterns: [], bandwidth_limit_kbps: null, dry_run: false, verbosity: "quiet", exclude_dirs: [], provider_options: null, space_check: "none" },
     signal: new AbortController().signal,
     report: { log: (level, m) => level !== "info" && console.error(m), progress: () => {} },
     dataDir: job.dataDir,

@@ -42,7 +42,7 @@ async function child(job: ChildJob) {
   const t0 = performance.now();
   const out = await verifyRemote(store, {
     sources: [job.source],
-    options: { delete_extraneous: false, exclude_patterns: [], bandwidth_limit_kbps: null, dry_run: false, verbosity: "quiet" },
+    options: { delete_extraneous: false, exclude_patterns: [], bandwidth_limit_kbps: null, dry_run: false, verbosity: "quiet", exclude_dirs: [], provider_options: null, space_check: "none" },
     deep: job.deep,
     signal,
     report: { log: (level, m) => level !== "info" && console.error(m), progress: () => {} },

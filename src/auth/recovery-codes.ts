@@ -2,7 +2,7 @@
 // a key derived from the data folder's key: a copy of the database alone does not let anyone
 // test guesses offline.
 import { createHmac, hkdfSync, randomInt } from "node:crypto";
-import { and, count, eq, isNull } from "drizzle-orm";
+import { and, count, eq, isNull, like } from "drizzle-orm";
 import type { Db } from "../db/client.ts";
 import { recoveryCodes } from "../db/schema.ts";
 
@@ -60,7 +60,38 @@ export function useRecoveryCode(db: Db, secret: Uint8Array, userId: number, inpu
     .where(and(eq(recoveryCodes.userId, userId), eq(recoveryCodes.codeHash, hashCode(secret, code)), isNull(recoveryCodes.usedAt)))
     .returning({ id: recoveryCodes.id })
     .all();
-  return used.length === 1;
+  if (used.length === 1) return true;
+  return useImportedRecoveryCode(db, userId, code);
+}
+
+/**
+ * Codes restored from the original Dynamight's config backup are its Argon2id hashes of the code
+ * upper-cased without dashes (formats/dmbackup.md, user.recovery_codes): checked one by one, only
+ * when the HMAC did not match, so they cost nothing to users with codes made here.
+ */
+function useImportedRecoveryCode(db: Db, userId: number, code: string): boolean {
+  const bare = code.replace(/-/g, "");
+  const rows = db
+    .select({ id: recoveryCodes.id, hash: recoveryCodes.codeHash })
+    .from(recoveryCodes)
+    .where(and(eq(recoveryCodes.userId, userId), isNull(recoveryCodes.usedAt), like(recoveryCodes.codeHash, "$argon2%")))
+    .all();
+  for (const r of rows) {
+    let ok = false;
+    try {
+      ok = Bun.password.verifySync(bare, r.hash);
+    } catch {}
+    if (!ok) continue;
+    return (
+      db
+        .update(recoveryCodes)
+        .set({ usedAt: new Date().toISOString() })
+        .where(and(eq(recoveryCodes.id, r.id), isNull(recoveryCodes.usedAt)))
+        .returning({ id: recoveryCodes.id })
+        .all().length === 1
+    );
+  }
+  return false;
 }
 
 export function remainingRecoveryCodes(db: Db, userId: number): number {

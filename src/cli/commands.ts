@@ -5,6 +5,7 @@ import { describeReset, promptNewPassword, ResetPasswordError, resetPassword } f
 import { loadConfig } from "../config.ts";
 import { silentLogger } from "../logger.ts";
 import { buildContext, StartupError } from "../server.ts";
+import { installService, uninstallService } from "./service.ts";
 
 export interface Command {
   name: string;
@@ -59,5 +60,17 @@ export const COMMANDS: Command[] = [
       process.stdout.write(`database copied to ${target}\n`);
       return 0;
     },
+  },
+  {
+    name: "install-service",
+    usage: "install-service [--user U]",
+    help: "write a hardened systemd unit (data in /var/lib/dynamight unless --data) and enable --now it (--root DIR: write only)",
+    run: (args) => installService(args),
+  },
+  {
+    name: "uninstall-service",
+    usage: "uninstall-service",
+    help: "disable and remove the systemd unit (the data folder is kept)",
+    run: (args) => uninstallService(args),
   },
 ];

@@ -45,6 +45,14 @@ export interface Capabilities {
   sync_implemented: boolean;
 }
 
+/** rsync switches of a local/USB job (the original's provider_options). */
+export const ProviderOptionsSchema = t.Object({
+  checksum_mode: t.Boolean({ description: "compare by checksum instead of size and time (rsync --checksum)" }),
+  compress: t.Boolean({ description: "compress data in transfer (rsync --compress)" }),
+  ignore_times: t.Boolean({ description: "copy files even when size and time match (rsync --ignore-times)" }),
+});
+export type ProviderOptions = Static<typeof ProviderOptionsSchema>;
+export const SPACE_CHECKS = ["fail", "warn", "none"] as const;
 /** Client-side encryption in rclone crypt's format (docs/encryption.md); the password is a credential. */
 export const EncryptionOptionsSchema = t.Object({
   password_credential_id: t.Integer({ minimum: 1, description: 'a credential of provider_type "encryption" holding the password (and rclone\'s password2 as salt)' }),
@@ -69,6 +77,11 @@ export const SyncOptionsSchema = t.Object({
   bandwidth_limit_kbps: t.Union([t.Integer({ minimum: 1 }), t.Null()], { description: "KiB per second, null for no limit" }),
   dry_run: t.Boolean({ description: "log what would change and change nothing" }),
   verbosity: t.Union([t.Literal("quiet"), t.Literal("normal"), t.Literal("verbose")]),
+  exclude_dirs: t.Array(t.String(), { description: "absolute folders inside the job's sources that are not backed up (the original's exclude_dirs)" }),
+  provider_options: t.Union([ProviderOptionsSchema, t.Null()], { description: "local/USB only: rsync switches (checksum_mode → --checksum, compress → --compress, ignore_times → --ignore-times)" }),
+  space_check: t.Union([t.Literal("fail"), t.Literal("warn"), t.Literal("none")], {
+    description: "local/USB: before a run, compare rsync's estimate (+10%) with the free space on the target: fail the run, warn, or skip the check",
+  }),
   encryption: t.Optional(t.Union([EncryptionOptionsSchema, t.Null()], { description: "null: files are stored as they are; else encrypted so rclone crypt can open them (remote types only)" })),
 });
 export type SyncOptions = Static<typeof SyncOptionsSchema>;
@@ -79,6 +92,10 @@ export const DEFAULT_SYNC_OPTIONS: SyncOptions = {
   bandwidth_limit_kbps: null,
   dry_run: false,
   verbosity: "normal",
+  exclude_dirs: [],
+  provider_options: null,
+  // Off unless asked for: the check is a second rsync pass (a dry run) before each run.
+  space_check: "none",
   encryption: null,
 };
 
@@ -93,6 +110,9 @@ export function normalizeSyncOptions(raw: unknown): SyncOptions {
     bandwidth_limit_kbps: typeof o.bandwidth_limit_kbps === "number" && o.bandwidth_limit_kbps > 0 ? Math.floor(o.bandwidth_limit_kbps) : null,
     dry_run: o.dry_run === true,
     verbosity: VERBOSITY.includes(o.verbosity as never) ? (o.verbosity as SyncOptions["verbosity"]) : "normal",
+    exclude_dirs: Array.isArray(o.exclude_dirs) ? o.exclude_dirs.filter((p): p is string => typeof p === "string" && p.startsWith("/")) : [],
+    provider_options: normalizeProviderOptions(o.provider_options),
+    space_check: SPACE_CHECKS.includes(o.space_check as never) ? (o.space_check as SyncOptions["space_check"]) : "none",
     encryption: normalizeEncryption(o.encryption),
   };
 }
@@ -105,6 +125,29 @@ function normalizeEncryption(raw: unknown): EncryptionOptions | null {
     filename_encryption: e.filename_encryption === "off" ? "off" : "standard",
     directory_name_encryption: e.directory_name_encryption !== false,
   };
+}
+
+function normalizeProviderOptions(raw: unknown): ProviderOptions | null {
+  if (!raw || typeof raw !== "object" || Array.isArray(raw)) return null;
+  const o = raw as Record<string, unknown>;
+  return { checksum_mode: o.checksum_mode === true, compress: o.compress === true, ignore_times: o.ignore_times === true };
+}
+
+/**
+ * The exclude_dirs inside `source` as rsync patterns anchored at that source folder ("/sub/dir/"),
+ * for `rsync source/ dest/` and the remote engine's matcher alike. Wildcard characters in a folder
+ * name are escaped, so a folder called "a*b" excludes only itself.
+ */
+export function excludeDirPatterns(source: string, excludeDirs: string[]): string[] {
+  const root = source.replace(/\/+$/, "");
+  const out: string[] = [];
+  for (const dir of excludeDirs) {
+    const d = dir.replace(/\/+$/, "");
+    if (!d.startsWith(`${root}/`)) continue;
+    const rel = d.slice(root.length + 1);
+    out.push(`/${/[*?[\\]/.test(rel) ? rel.replace(/[*?[\\]/g, "\\$&") : rel}/`);
+  }
+  return out;
 }
 
 /** Where a job's host paths may point: ALLOWED_BROWSE_PATHS, and the data folder they must stay out of. */

@@ -3,7 +3,7 @@
 import { DESTINATION_TYPES, type Destination, type DestinationType } from "./contract.ts";
 import { googleDriveDestination } from "./google-drive/destination.ts";
 import { localDestination } from "./local/destination.ts";
-import { onedrivePlanned } from "./onedrive/destination.ts";
+import { onedriveDestination } from "./onedrive/destination.ts";
 import { s3Destination } from "./s3/destination.ts";
 import { sftpDestination } from "./sftp/destination.ts";
 import { webdavDestination } from "./webdav/destination.ts";
@@ -14,7 +14,7 @@ const DESTINATIONS: { [T in DestinationType]: Destination<unknown, T> } = {
   local: localDestination,
   s3: s3Destination,
   google_drive: googleDriveDestination,
-  onedrive: onedrivePlanned,
+  onedrive: onedriveDestination,
   sftp: sftpDestination,
   webdav: webdavDestination,
 };

@@ -2,7 +2,10 @@
 // logging) lives here; features only add route modules. Tests call `createApp(ctx).handle(req)`
 // without listening on a port.
 import { Elysia } from "elysia";
+import { confirmRoutes } from "../auth/confirm-routes.ts";
 import { authRoutes } from "../auth/routes.ts";
+import { UPLOAD_PATHS } from "../config-backup/model.ts";
+import { configBackupRoutes } from "../config-backup/routes.ts";
 import type { AppContext } from "../context.ts";
 import { credentialRoutes } from "../credentials/routes.ts";
 import { apiDocs } from "../docs/openapi.ts";
@@ -19,11 +22,12 @@ import { scheduleRoutes } from "../schedules/routes.ts";
 import type { Services } from "../services.ts";
 import { settingsRoutes } from "../settings/routes.ts";
 import { backupRoutes } from "../system/backup.ts";
+import { fileManagerRoutes } from "../system/files-routes.ts";
 import { systemFsRoutes } from "../system/fs-routes.ts";
 import { systemRoutes } from "../system/routes.ts";
 import { verifyRoutes } from "../verify/routes.ts";
 import { webPages } from "../web/pages/index.ts";
-import { deferBodyError, deferredBodyError, jsonNestsDeeperThan, MAX_JSON_DEPTH, readBodyLimited } from "./body.ts";
+import { deferBodyError, deferredBodyError, jsonNestsDeeperThan, MAX_JSON_DEPTH, readBodyBytesLimited, readBodyLimited } from "./body.ts";
 import { ApiError, badRequest, headersTooLarge, internalError, notFound, payloadTooLarge, unsupportedMediaType, validationError } from "./errors.ts";
 import { MAX_HEADER_BYTES, requestHeadBytes } from "./limits.ts";
 import { crossOriginRefusal } from "./origin.ts";
@@ -71,7 +75,18 @@ export function createApp(ctx: AppContext, services: Services) {
       // It refuses nothing itself (see deferBodyError): the API takes JSON only, pages take forms.
       .onParse(async ({ request, contentType }) => {
         const type = (contentType ?? "").split(";")[0]!.trim().toLowerCase();
-        const api = isApiPath(new URL(request.url).pathname);
+        const pathname = new URL(request.url).pathname;
+        const api = isApiPath(pathname);
+        // File uploads (configuration restore), on their routes only: the form's fields, files as File objects.
+        if (type === "multipart/form-data" && UPLOAD_PATHS.has(pathname)) {
+          try {
+            const bytes = await readBodyBytesLimited(request, MAX_BODY_BYTES);
+            const form = await new Response(bytes as Uint8Array<ArrayBuffer>, { headers: { "content-type": request.headers.get("content-type") ?? "" } }).formData();
+            return Object.fromEntries(form.entries());
+          } catch (err) {
+            return deferBodyError(request, err instanceof ApiError ? err : badRequest("Request body is not valid multipart/form-data"));
+          }
+        }
         if (!api && type !== "application/x-www-form-urlencoded") return {};
         let text: string;
         try {
@@ -149,12 +164,15 @@ export function createApp(ctx: AppContext, services: Services) {
       .use(oauthRoutes(ctx, services.oauth))
       .use(providerRoutes(ctx))
       .use(systemFsRoutes(ctx))
+      .use(fileManagerRoutes(ctx))
+      .use(confirmRoutes(ctx))
       .use(scheduleRoutes(ctx, (jobId) => services.scheduler.rearm(jobId)))
       .use(settingsRoutes(ctx))
       .use(liveRoutes(ctx, services))
       .use(metricsRoutes(ctx, services, httpRequests))
       .use(backupRoutes(ctx))
       .use(notificationRoutes(ctx, services.notifier))
+      .use(configBackupRoutes(ctx, { activeRunIds: () => services.engine.activeRunIds(), rearm: () => services.scheduler.rearm() }))
       .use(webPages(ctx, services))
   );
 }

@@ -2,7 +2,12 @@ import { type ApiError, payloadTooLarge } from "./errors.ts";
 
 /** Reads a request body as text, failing with 413 as soon as it passes `limit` bytes. */
 export async function readBodyLimited(request: Request, limit: number): Promise<string> {
-  if (!request.body) return "";
+  return new TextDecoder().decode(await readBodyBytesLimited(request, limit));
+}
+
+/** Reads a request body as bytes (multipart uploads), failing with 413 as soon as it passes `limit` bytes. */
+export async function readBodyBytesLimited(request: Request, limit: number): Promise<Uint8Array> {
+  if (!request.body) return new Uint8Array(0);
   const reader = request.body.getReader();
   const chunks: Uint8Array[] = [];
   let total = 0;
@@ -16,7 +21,7 @@ export async function readBodyLimited(request: Request, limit: number): Promise<
     }
     chunks.push(value);
   }
-  return new TextDecoder().decode(Buffer.concat(chunks));
+  return Buffer.concat(chunks);
 }
 
 export const MAX_JSON_DEPTH = 64;

@@ -82,3 +82,17 @@ export const JobView = t.Object({
 export type JobView = Static<typeof JobView>;
 
 export { Message } from "../http/schemas.ts";
+
+/** GET /api/jobs/:id/check-space. */
+export const SpaceCheckView = t.Object({
+  job_id: t.Integer(),
+  space_check: t.Union([t.Literal("fail"), t.Literal("warn"), t.Literal("none")], { description: "what a run does with the result" }),
+  estimated_bytes: t.Integer({ description: "what rsync --dry-run says it would copy" }),
+  margin_bytes: t.Integer(),
+  margin_percent: t.Integer(),
+  required_bytes: t.Integer(),
+  free_bytes: t.Integer({ description: "statfs of the target folder's filesystem" }),
+  enough: t.Boolean(),
+  target: t.String(),
+  mounted: t.Boolean({ description: "the drive was mounted for the check (and unmounted after)" }),
+});

@@ -8,8 +8,9 @@ import { IdParams } from "../http/params.ts";
 import { ErrorBody } from "../http/schemas.ts";
 import type { RunEngine } from "../runs/engine-types.ts";
 import { jobRcloneConfig } from "../runs/rclone-config.ts";
-import { JobBody, JobView, Message } from "./model.ts";
+import { JobBody, JobView, Message, SpaceCheckView } from "./model.ts";
 import * as svc from "./service.ts";
+import { checkSpace } from "./space.ts";
 
 export interface JobRouteDeps {
   engine: RunEngine;
@@ -58,6 +59,17 @@ export function jobRoutes(ctx: AppContext, deps: JobRouteDeps) {
       },
       { auth: true, parse: "json", body: JobBody, response: { 201: JobView, ...errors }, detail: { tags, summary: "Create a job" } },
     )
+    .get("/:id/check-space", ({ params }) => checkSpace(db, params.id, ctx.config, (id) => engine.activeRun(id) !== null), {
+      auth: true,
+      params: IdParams,
+      response: { 200: SpaceCheckView, ...errors, 409: ErrorBody, 503: ErrorBody },
+      detail: {
+        tags,
+        summary: "Would the next run fit? (local/USB destinations)",
+        description:
+          "Mounts the drive when the job mounts it (and unmounts it after if it was not mounted), runs rsync --dry-run --stats with the job's options, and compares the estimate plus 10% with the free space on the target. 400 for remote destinations, 409 while the job runs.",
+      },
+    })
     .get("/:id", ({ params }) => svc.getJob(db, engine, params.id), {
       auth: true,
       params: IdParams,

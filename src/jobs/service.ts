@@ -13,7 +13,7 @@ import { checkJobPaths } from "../system/host-paths.ts";
 import type { HostPathRules } from "../system/paths.ts";
 import type { JobView } from "./model.ts";
 import * as q from "./queries.ts";
-import { normalizeSyncOptions, validateSyncOptions } from "./sync-options.ts";
+import { checkExcludeDirs, normalizeSyncOptions, validateSyncOptions } from "./sync-options.ts";
 
 export interface JobInput {
   name: string;
@@ -71,7 +71,7 @@ export function validateJob(db: Db, input: JobInput, rules: HostPathRules): q.Jo
   } catch (err) {
     configError(err);
   }
-  const syncOptions = validateSyncOptions(input.sync_options, dest.capabilities, dest.name);
+  const syncOptions = validateSyncOptions(input.sync_options, dest.capabilities, dest.name, input.destination_type);
   const credentialId = input.credential_id ?? null;
   if (credentialId !== null) {
     const cred = q.credentialType(db, credentialId);
@@ -82,6 +82,7 @@ export function validateJob(db: Db, input: JobInput, rules: HostPathRules): q.Jo
   }
   if (syncOptions.encryption) checkEncryption(db, dest.type, syncOptions.encryption);
   const sourceDirs = validateSources(input.source_dirs);
+  checkExcludeDirs(syncOptions.exclude_dirs, sourceDirs);
   checkJobPaths(sourceDirs, dest, config!, rules);
   return {
     name,

@@ -1,7 +1,8 @@
 // A job's sync_options: validated on the way in (400 naming the field), defaults filled in on
 // the way out, so a job saved by an older version still reads as a complete object.
 
-import { type Capabilities, DEFAULT_SYNC_OPTIONS, type EncryptionOptions, normalizeSyncOptions, type SyncOptions, VERBOSITY } from "../destinations/contract.ts";
+import { isAbsolute, normalize } from "node:path";
+import { type Capabilities, DEFAULT_SYNC_OPTIONS, type EncryptionOptions, normalizeSyncOptions, SPACE_CHECKS, type SyncOptions, VERBOSITY } from "../destinations/contract.ts";
 import { invalidField } from "../http/errors.ts";
 
 // Defaults and the lenient reading live with the options' schema in the contract (the run engine
@@ -11,7 +12,7 @@ export { DEFAULT_SYNC_OPTIONS, normalizeSyncOptions };
 const MAX_PATTERNS = 200;
 
 /** Strict: for the API. Refuses options the destination type cannot honour. */
-export function validateSyncOptions(raw: unknown, caps: Capabilities, typeName: string): SyncOptions {
+export function validateSyncOptions(raw: unknown, caps: Capabilities, typeName: string, type?: string): SyncOptions {
   if (raw === undefined || raw === null) return { ...DEFAULT_SYNC_OPTIONS };
   if (typeof raw !== "object" || Array.isArray(raw)) throw invalidField("sync_options", "must be an object");
   const o = raw as Record<string, unknown>;
@@ -41,6 +42,35 @@ export function validateSyncOptions(raw: unknown, caps: Capabilities, typeName: 
     if (!VERBOSITY.includes(o.verbosity as never)) throw invalidField("sync_options.verbosity", `must be one of "quiet", "normal", "verbose"`);
     out.verbosity = o.verbosity as SyncOptions["verbosity"];
   }
+  if (o.exclude_dirs !== undefined && o.exclude_dirs !== null) {
+    if (!Array.isArray(o.exclude_dirs)) throw invalidField("sync_options.exclude_dirs", "must be a list of absolute folder paths");
+    if (o.exclude_dirs.length > MAX_PATTERNS) throw invalidField("sync_options.exclude_dirs", `must have at most ${MAX_PATTERNS} folders`);
+    // Inside one of the job's sources: checked with the sources, by the job's validation (checkExcludeDirs).
+    out.exclude_dirs = o.exclude_dirs.map((p, i) => {
+      if (typeof p !== "string" || !p.startsWith("/") || p.length > 4096 || /[\n\r\0]/.test(p)) throw invalidField(`sync_options.exclude_dirs.${i}`, "must be an absolute folder path on one line");
+      return normalize(p.trim()).replace(/(.)\/+$/, "$1");
+    });
+  }
+  if (o.provider_options !== undefined && o.provider_options !== null) {
+    const po = o.provider_options;
+    if (typeof po !== "object" || Array.isArray(po)) throw invalidField("sync_options.provider_options", "must be an object like {checksum_mode, compress, ignore_times}, or null");
+    const known = ["checksum_mode", "compress", "ignore_times"];
+    for (const k of Object.keys(po)) if (!known.includes(k)) throw invalidField(`sync_options.provider_options.${k}`, `is not a provider option (${known.join(", ")})`);
+    const flag = (k: string) => {
+      const v = (po as Record<string, unknown>)[k];
+      if (v !== undefined && v !== null && typeof v !== "boolean") throw invalidField(`sync_options.provider_options.${k}`, "must be true or false");
+      return v === true;
+    };
+    out.provider_options = { checksum_mode: flag("checksum_mode"), compress: flag("compress"), ignore_times: flag("ignore_times") };
+  }
+  if (o.space_check !== undefined && o.space_check !== null) {
+    if (!SPACE_CHECKS.includes(o.space_check as never)) throw invalidField("sync_options.space_check", `must be one of "fail", "warn", "none"`);
+    out.space_check = o.space_check as SyncOptions["space_check"];
+  }
+  // rsync switches and a free-space estimate mean something only where rsync writes to a local disk.
+  const local = type === "local";
+  if (out.provider_options !== null && !local) throw invalidField("sync_options.provider_options", `is not supported by ${typeName} (local/USB destinations only)`);
+  if (out.space_check !== "none" && !local) throw invalidField("sync_options.space_check", `is not supported by ${typeName} (local/USB destinations only)`);
   if (o.encryption !== undefined && o.encryption !== null) out.encryption = validateEncryption(o.encryption);
   const unsupported = (field: string, set: boolean, supported: boolean) => {
     if (set && !supported) throw invalidField(`sync_options.${field}`, `is not supported by ${typeName}`);
@@ -50,6 +80,15 @@ export function validateSyncOptions(raw: unknown, caps: Capabilities, typeName: 
   unsupported("bandwidth_limit_kbps", out.bandwidth_limit_kbps !== null, caps.supports_bandwidth_limit);
   unsupported("dry_run", out.dry_run, caps.supports_dry_run);
   return out;
+}
+
+/** Each exclude_dirs folder must lie inside one of the job's (validated) sources: 400 naming it. */
+export function checkExcludeDirs(excludeDirs: string[], sources: string[]) {
+  excludeDirs.forEach((dir, i) => {
+    if (!isAbsolute(dir) || !sources.some((s) => dir.startsWith(`${s.replace(/\/+$/, "")}/`))) {
+      throw invalidField(`sync_options.exclude_dirs.${i}`, `must be a folder inside one of the job's source folders (got "${dir}")`);
+    }
+  });
 }
 
 const FILENAME_ENCRYPTION = ["standard", "off"] as const;

@@ -4,6 +4,7 @@
 // Rows are removed when sent or given up, so after a restart what was left is sent, once.
 import type { Db } from "../db/client.ts";
 import type { Logger } from "../logger.ts";
+import type { RunKind } from "../runs/engine-types.ts";
 import type { RunEvent, RunEvents } from "../runs/events.ts";
 import { getSettings } from "../settings/service.ts";
 import type { Message, OutboxEvent } from "./contract.ts";
@@ -27,6 +28,8 @@ export interface NotifierOptions {
 }
 
 const LOG_LINES = 10;
+
+const KIND_TITLE: Record<RunKind, string> = { backup: "Backup", restore: "Restore", verify: "Verify" };
 
 export class Notifier {
   retryDelaysMs: number[];
@@ -68,8 +71,11 @@ export class Notifier {
   }
 
   private onEvent(e: RunEvent) {
-    if (e.type === "job_started") this.runEvent("run_started", e.job_id, e.run_id);
-    else if (e.type === "job_completed" && e.status !== "cancelled") this.runEvent(e.status === "completed" ? "run_succeeded" : "run_failed", e.job_id, e.run_id, e.error_message);
+    // Restore and verify runs tell of failure and success like backups (a verify that found
+    // differences is a failure), worded by kind; run_started is the healthchecks ping of backups only.
+    if (e.type === "job_started") {
+      if (e.kind === "backup") this.runEvent("run_started", e.job_id, e.run_id, e.kind);
+    } else if (e.type === "job_completed" && e.status !== "cancelled") this.runEvent(e.status === "completed" ? "run_succeeded" : "run_failed", e.job_id, e.run_id, e.kind, e.error_message);
     else if (e.type === "alert") {
       const job = q.jobName(this.db, e.job_id) ?? `job ${e.job_id}`;
       const title = e.kind === "reconnect_needed" ? `Reconnect the credential of: ${job}` : `Low space on the backup destination: ${job}`;
@@ -101,12 +107,14 @@ export class Notifier {
     }
   }
 
-  private runEvent(event: "run_started" | "run_succeeded" | "run_failed", jobId: number, runId: number, error: string | null = null) {
+  private runEvent(event: "run_started" | "run_succeeded" | "run_failed", jobId: number, runId: number, kind: RunKind, error: string | null = null) {
     const job = q.jobName(this.db, jobId) ?? `job ${jobId}`;
     const lines = event === "run_failed" ? q.lastProblemLines(this.db, runId, LOG_LINES) : [];
     const reason = event === "run_failed" ? (error ?? q.runRow(this.db, runId)?.errorMessage ?? "The run failed") : null;
-    const title = event === "run_started" ? `Backup started: ${job} (run ${runId})` : event === "run_succeeded" ? `Backup succeeded: ${job} (run ${runId})` : `Backup failed: ${job} (run ${runId})`;
-    this.publish(event, jobId, this.message(event, title, jobId, job, runId, reason, lines));
+    const what = KIND_TITLE[kind];
+    const title = event === "run_started" ? `${what} started: ${job} (run ${runId})` : event === "run_succeeded" ? `${what} succeeded: ${job} (run ${runId})` : `${what} failed: ${job} (run ${runId})`;
+    // healthchecks pings follow backups only: a restore or verify is not the job's heartbeat.
+    this.publish(event, jobId, this.message(event, title, jobId, job, runId, reason, lines), kind !== "backup");
   }
 
   message(event: OutboxEvent, title: string, jobId: number | null, job: string | null, runId: number | null, reason: string | null, lines: string[]): Message {
@@ -125,13 +133,14 @@ export class Notifier {
   }
 
   /** One outbox row per enabled channel that wants the event for this job. Never throws. */
-  private publish(event: OutboxEvent, jobId: number | null, m: Message) {
+  private publish(event: OutboxEvent, jobId: number | null, m: Message, notBackup = false) {
     try {
       for (const r of q.listChannels(this.db)) {
         if (!r.enabled) continue;
         if (jobId !== null && r.jobIds && !r.jobIds.includes(jobId)) continue;
-        // healthchecks pings follow the run (start, success, fail) whatever the event list says about runs.
-        const wants = r.type === "healthchecks" ? ["run_started", "run_succeeded", "run_failed"].includes(event) || r.events.includes(event) : event !== "run_started" && r.events.includes(event);
+        // healthchecks pings follow the backup runs (start, success, fail) whatever the event list says about runs.
+        const ping = !notBackup && ["run_started", "run_succeeded", "run_failed"].includes(event);
+        const wants = r.type === "healthchecks" ? ping || (!notBackup && r.events.includes(event)) : event !== "run_started" && r.events.includes(event);
         if (!wants) continue;
         q.enqueue(this.db, r.id, event, m as unknown as Record<string, unknown>);
       }

@@ -99,7 +99,8 @@ export function alertingJobs(db: Db) {
   const last = db
     .select({ jobId: runs.jobId, id: max(runs.id).as("last_id") })
     .from(runs)
-    .where(eq(runs.status, "completed"))
+    // A backup's success: a restore or verify that succeeded does not mean the data is backed up.
+    .where(and(eq(runs.status, "completed"), eq(runs.kind, "backup")))
     .groupBy(runs.jobId)
     .as("last");
   return db

@@ -108,8 +108,8 @@ export function failureStreaks(db: Db, jobIds: number[]): Map<number, FailureStr
          SELECT f.job_id, count(*) AS n, min(f.id) AS first_id
            FROM runs f
           WHERE f.job_id IN (SELECT value FROM json_each(?))
-            AND f.status = 'failed'
-            AND f.id > coalesce((SELECT max(c.id) FROM runs c WHERE c.job_id = f.job_id AND c.status = 'completed'), 0)
+            AND f.status = 'failed' AND f.kind = 'backup'
+            AND f.id > coalesce((SELECT max(c.id) FROM runs c WHERE c.job_id = f.job_id AND c.status = 'completed' AND c.kind = 'backup'), 0)
           GROUP BY f.job_id)
        SELECT streak.job_id, streak.n, coalesce(r.started_at, r.completed_at, r.created_at) AS since
          FROM streak JOIN runs r ON r.id = streak.first_id`,

@@ -77,7 +77,9 @@ export function mtimeDiffers(local: number, remote: number | null, precisionMs: 
 }
 
 export function hashDiffers(kind: string, local: string, remote: string): string | null {
-  return local.toLowerCase() === remote.toLowerCase() ? null : `content differs (${kind} of the source ${local}, the destination's ${remote.toLowerCase()})`;
+  // Hex digests compare in any case; QuickXorHash is base64, where case matters.
+  const same = kind === "quickxor" ? local === remote : local.toLowerCase() === remote.toLowerCase();
+  return same ? null : `content differs (${kind} of the source ${local}, the destination's ${kind === "quickxor" ? remote : remote.toLowerCase()})`;
 }
 
 export const READ_BACK_DIFFERS = "content differs (read back from the destination, its bytes are not the source's)";

@@ -5,7 +5,7 @@
 // would remove them. Times are compared as the backup's `rsync -a` compares them (whole seconds).
 import { statSync } from "node:fs";
 import { basename, join } from "node:path";
-import { DestinationError, type Refuse, type RunReporter, type SyncOptions } from "../destinations/contract.ts";
+import { DestinationError, excludeDirPatterns, type Refuse, type RunReporter, type SyncOptions } from "../destinations/contract.ts";
 import { checkSources } from "../destinations/engine/sources.ts";
 import { backupRoot, checkLocalPaths, KILL_GRACE_MS, type LocalConfig, lines } from "../destinations/local/destination.ts";
 import { exitMessage } from "../destinations/local/rsync-output.ts";
@@ -31,6 +31,8 @@ export function verifyArgs(source: string, dest: string, o: SyncOptions): string
   const args = ["-rltn", "--checksum", "--itemize-changes", "--out-format=%i|%n", "--stats", "--no-h"];
   if (o.delete_extraneous) args.push("--delete");
   for (const p of o.exclude_patterns) args.push(`--exclude=${p}`);
+  // The source's exclude_dirs, as the backup's rsync skips them.
+  for (const p of excludeDirPatterns(source, o.exclude_dirs ?? [])) args.push(`--exclude=${p}`);
   args.push(`${source.replace(/\/+$/, "")}/`, `${dest.replace(/\/+$/, "")}/`);
   return args;
 }

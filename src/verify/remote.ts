@@ -9,12 +9,13 @@ import { createHash } from "node:crypto";
 import { closeSync, createReadStream, openSync, readSync } from "node:fs";
 import { basename } from "node:path";
 import type { Readable } from "node:stream";
-import { asDestinationError, DestinationError, type HashKind, type RemoteEntry, type RemoteStore, type RunReporter, type SyncOptions } from "../destinations/contract.ts";
+import { asDestinationError, DestinationError, excludeDirPatterns, type HashKind, type RemoteEntry, type RemoteStore, type RunReporter, type SyncOptions } from "../destinations/contract.ts";
 import { TokenBucket, throttle } from "../destinations/engine/bandwidth.ts";
 import { ExcludeMatcher } from "../destinations/engine/exclude.ts";
 import { cancelled, withRetry } from "../destinations/engine/retry.ts";
 import { checkSources } from "../destinations/engine/sources.ts";
 import { walkLocal } from "../destinations/engine/walk.ts";
+import { QuickXorHash } from "../destinations/onedrive/quickxor.ts";
 import { EXTRA, hashDiffers, type LocalItem, MISSING, mtimeDiffers, pairs, READ_BACK_DIFFERS, sizeDiffers } from "./compare.ts";
 import { type VerifyCounts, VerifyTally } from "./tally.ts";
 
@@ -33,7 +34,7 @@ export interface VerifyOutcome extends VerifyCounts {
 }
 
 /** Hashes node:crypto computes for a local file; quickxor (OneDrive) is not among them yet. */
-const LOCAL_HASHES = new Set<HashKind>(["md5", "sha1", "sha256"]);
+const LOCAL_HASHES = new Set<HashKind>(["md5", "sha1", "sha256", "quickxor"]);
 /** Files read back at once in a deep verify, at most (rclone check's --checkers default is 8). */
 const DEEP_CONCURRENCY = 8;
 
@@ -103,8 +104,11 @@ export async function verifyRemote(store: RemoteStore, input: VerifyInput): Prom
   try {
     await retry("connecting", () => store.check(signal));
     for (const { top, dir } of tops) {
-      const local = walkLocal(dir, excludes, (rel, why) => report.log("info", `${top}/${rel}: ${why}`));
-      for await (const p of pairs(top, local, store.list(top, signal), excludes, options.delete_extraneous)) {
+      // A source's exclude_dirs are skipped like the backup skips them (anchored to that source).
+      const extra = excludeDirPatterns(dir, options.exclude_dirs ?? []);
+      const sourceExcludes = extra.length ? new ExcludeMatcher([...options.exclude_patterns, ...extra]) : excludes;
+      const local = walkLocal(dir, sourceExcludes, (rel, why) => report.log("info", `${top}/${rel}: ${why}`));
+      for await (const p of pairs(top, local, store.list(top, signal), sourceExcludes, options.delete_extraneous)) {
         if (signal.aborted) break;
         if (p.type === "missing") {
           tally.checked();
@@ -165,10 +169,11 @@ function sourceTops(sources: string[]): { top: string; dir: string }[] {
   });
 }
 
+/** The local file's hashes in the form stores list them: hex, and base64 for OneDrive's QuickXorHash. */
 async function hashLocal(path: string, kinds: string[]): Promise<Record<string, string>> {
-  const hashes = kinds.map((k) => createHash(k));
+  const hashes = kinds.map((k) => (k === "quickxor" ? new QuickXorHash() : createHash(k)));
   for await (const chunk of createReadStream(path)) for (const h of hashes) h.update(chunk as Buffer);
-  return Object.fromEntries(kinds.map((k, i) => [k, hashes[i]!.digest("hex")]));
+  return Object.fromEntries(kinds.map((k, i) => [k, hashes[i] instanceof QuickXorHash ? hashes[i].digest() : (hashes[i] as ReturnType<typeof createHash>).digest("hex")]));
 }
 
 /**

@@ -36,6 +36,12 @@ export function formField(body: unknown, name: string, max = 1024): string {
 
 // ---- Typing values -----------------------------------------------------------------------
 
+/** The local/USB rsync switches of the job editor; null when none is ticked (or the form has none). */
+function providerOptionsOf(form: Record<string, string>): JobFormValues["sync_options"]["provider_options"] {
+  const o = { checksum_mode: form["sync.checksum_mode"] === "true", compress: form["sync.compress"] === "true", ignore_times: form["sync.ignore_times"] === "true" };
+  return o.checksum_mode || o.compress || o.ignore_times ? o : null;
+}
+
 /** A textarea's lines, trimmed, blank ones dropped. */
 export function lines(v: string | undefined): string[] {
   return (v ?? "")
@@ -211,6 +217,9 @@ export function parseJobForm(form: Record<string, string>, fieldsOf: (type: Dest
       exclude_patterns: lines(form["sync.exclude_patterns"]),
       bandwidth_limit_kbps: intOrNull(form["sync.bandwidth_limit_kbps"]) as number | null,
       verbosity: (form["sync.verbosity"] as JobFormValues["sync_options"]["verbosity"]) ?? DEFAULT_SYNC_OPTIONS.verbosity,
+      exclude_dirs: lines(form["sync.exclude_dirs"]),
+      provider_options: providerOptionsOf(form),
+      space_check: (form["sync.space_check"] as JobFormValues["sync_options"]["space_check"]) ?? DEFAULT_SYNC_OPTIONS.space_check,
       encryption: encryptionOf(form),
     },
   };

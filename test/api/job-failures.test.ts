@@ -7,10 +7,10 @@ import { insertJob } from "../schedules/helpers.ts";
 
 type Status = "completed" | "failed" | "cancelled" | "running";
 
-function addRun(db: Db, jobId: number, status: Status, startedAt: string | null, errorMessage: string | null = null) {
+function addRun(db: Db, jobId: number, status: Status, startedAt: string | null, errorMessage: string | null = null, kind: "backup" | "restore" | "verify" = "backup") {
   return db
     .insert(runs)
-    .values({ jobId, status, trigger: "scheduled", startedAt, completedAt: status === "running" || !startedAt ? null : startedAt, errorMessage })
+    .values({ jobId, kind, status, trigger: "scheduled", startedAt, completedAt: status === "running" || !startedAt ? null : startedAt, errorMessage })
     .returning()
     .get();
 }
@@ -53,5 +53,18 @@ describe("job view: failure streak", () => {
     addRun(t.ctx.db, job.id, "failed", "2026-02-01T02:00:00.000Z", "again");
     const body = (await t.api("GET", `/api/jobs/${job.id}`)).body;
     expect(body).toMatchObject({ failing_since: never.createdAt, failed_runs_in_a_row: 2, last_run: { status: "failed", error_message: "again" } });
+  });
+
+  test("the streak counts backups: a failed restore or verify neither starts nor ends it", async () => {
+    const t = await authedApp();
+    const job = insertJob(t.ctx.db, { name: "Kinds" });
+    addRun(t.ctx.db, job.id, "completed", "2026-03-01T02:00:00.000Z");
+    addRun(t.ctx.db, job.id, "failed", "2026-03-02T02:00:00.000Z", "1 file missing", "restore");
+    addRun(t.ctx.db, job.id, "failed", "2026-03-03T02:00:00.000Z", "2 differences", "verify");
+    expect((await t.api("GET", `/api/jobs/${job.id}`)).body).toMatchObject({ failing_since: null, failed_runs_in_a_row: 0 });
+    const failed = addRun(t.ctx.db, job.id, "failed", "2026-03-04T02:00:00.000Z", "Destination not mounted");
+    // A verify that completed is not a successful backup.
+    addRun(t.ctx.db, job.id, "completed", "2026-03-05T02:00:00.000Z", null, "verify");
+    expect((await t.api("GET", `/api/jobs/${job.id}`)).body).toMatchObject({ failing_since: failed.startedAt, failed_runs_in_a_row: 1 });
   });
 });

@@ -10,7 +10,7 @@ import { authedApp, localJob, tempDir, writeTree } from "./fixtures.ts";
 
 test("every destination whose sync is built can open its store to read it back", () => {
   const built = listDestinations().filter((d) => d.capabilities.sync_implemented);
-  expect(built.map((d) => d.type).sort()).toEqual(["google_drive", "local", "s3", "sftp", "webdav"]);
+  expect(built.map((d) => d.type).sort()).toEqual(["google_drive", "local", "onedrive", "s3", "sftp", "webdav"]);
   for (const d of built) expect({ type: d.type, openStore: typeof d.openStore }).toEqual({ type: d.type, openStore: "function" });
 });
 

@@ -80,6 +80,32 @@ describe("request formats", () => {
   });
 });
 
+describe("restore and verify runs", () => {
+  test("their failures are told by kind; healthchecks pings and no_success follow backups only", async () => {
+    const t = await setup();
+    const r = receiver();
+    stops.push(r.stop);
+    await t.add("webhook", { url: `${r.url}/webhook/` });
+    await t.add("healthchecks", { ping_url: `${r.url}/hc/uuid` });
+    const restoreRun = simulateRun(t.ctx, t.services.events, t.job.id, "failed", "1 file missing from the store", [], "restore");
+    const verifyRun = simulateRun(t.ctx, t.services.events, t.job.id, "failed", "2 differences", [], "verify");
+    simulateRun(t.ctx, t.services.events, t.job.id, "completed", null, [], "verify");
+    await t.services.notifier.drain();
+    const hooks = r.got.filter((g) => g.path.startsWith("/webhook/")).map((g) => JSON.parse(g.body));
+    expect(hooks.map((h) => [h.event, h.title])).toEqual([
+      ["run_failed", `Restore failed: Photos (run ${restoreRun})`],
+      ["run_failed", `Verify failed: Photos (run ${verifyRun})`],
+      ["run_succeeded", `Verify succeeded: Photos (run ${verifyRun + 1})`],
+    ]);
+    expect(hooks[1].reason).toBe("2 differences");
+    // A restore or verify is not the backup's heartbeat.
+    expect(r.got.filter((g) => g.path.startsWith("/hc/"))).toEqual([]);
+    simulateRun(t.ctx, t.services.events, t.job.id, "completed");
+    await t.services.notifier.drain();
+    expect(r.got.filter((g) => g.path.startsWith("/hc/")).map((g) => g.path)).toEqual(["/hc/uuid/start", "/hc/uuid"]);
+  });
+});
+
 describe("reliability", () => {
   test("fails twice then accepts: 3 attempts recorded", async () => {
     const t = await setup();

@@ -28,11 +28,19 @@ export function receiver(answer: (r: Received, n: number) => Response | Promise<
 }
 
 /** What the engine does for a run: rows first, then the events. */
-export function simulateRun(ctx: AppContext, events: RunEvents, jobId: number, status: "completed" | "failed", error: string | null = null, lines: string[] = []) {
-  const run = ctx.db.insert(runs).values({ jobId, status: "running", trigger: "manual", startedAt: new Date().toISOString() }).returning().get();
-  events.emit({ type: "job_started", kind: "backup", job_id: jobId, run_id: run.id, job_name: "Job" });
+export function simulateRun(
+  ctx: AppContext,
+  events: RunEvents,
+  jobId: number,
+  status: "completed" | "failed",
+  error: string | null = null,
+  lines: string[] = [],
+  kind: "backup" | "restore" | "verify" = "backup",
+) {
+  const run = ctx.db.insert(runs).values({ jobId, kind, status: "running", trigger: "manual", startedAt: new Date().toISOString() }).returning().get();
+  events.emit({ type: "job_started", kind, job_id: jobId, run_id: run.id, job_name: "Job" });
   for (const message of lines) ctx.db.insert(runLogs).values({ runId: run.id, timestamp: new Date().toISOString(), level: "error", message }).run();
   ctx.db.update(runs).set({ status, completedAt: new Date().toISOString(), errorMessage: error }).where(eq(runs.id, run.id)).run();
-  events.emit({ type: "job_completed", kind: "backup", job_id: jobId, run_id: run.id, job_name: "Job", status, files_transferred: 0, bytes_transferred: 0, files_deleted: 0, error_message: error });
+  events.emit({ type: "job_completed", kind, job_id: jobId, run_id: run.id, job_name: "Job", status, files_transferred: 0, bytes_transferred: 0, files_deleted: 0, error_message: error });
   return run.id;
 }

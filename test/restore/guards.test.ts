@@ -150,7 +150,7 @@ describeIf(missingCommand("rsync"))("restore guards (local destination, real rsy
       paths: ["docs"],
       targets: new TargetMap({ kind: "folder", folder: into }, { allowedBrowsePaths: [base], dataDir: t.ctx.config.dataDir }),
       overwrite: "always",
-      options: { delete_extraneous: false, exclude_patterns: [], bandwidth_limit_kbps: null, dry_run: false, verbosity: "normal" },
+      options: { delete_extraneous: false, exclude_patterns: [], bandwidth_limit_kbps: null, dry_run: false, verbosity: "normal", exclude_dirs: [], provider_options: null, space_check: "none" },
       report,
       signal: new AbortController().signal,
     });

@@ -14,10 +14,12 @@ import { DestinationError } from "../../src/destinations/contract.ts";
 import { DriveStore } from "../../src/destinations/google-drive/store.ts";
 import { LocalStore } from "../../src/destinations/local/store.ts";
 import { OAuthTokenSource } from "../../src/destinations/oauth/token-source.ts";
+import { OnedriveStore } from "../../src/destinations/onedrive/store.ts";
 import { S3Store } from "../../src/destinations/s3/store.ts";
 import { SftpStore } from "../../src/destinations/sftp/store.ts";
 import { WebdavStore } from "../../src/destinations/webdav/store.ts";
 import { startDriveFake } from "../fakes/google-drive.ts";
+import { startGraphFake } from "../fakes/graph.ts";
 import { startOAuthFake } from "../fakes/oauth.ts";
 import { missingCommand, notRoot } from "../helpers/prereq.ts";
 import { DirStore } from "../sync/dirstore.ts";
@@ -118,6 +120,19 @@ runStoreConformance(
     return { store, cleanup: async () => rmSync(join(DAV_DATA, root), { recursive: true, force: true }) };
   },
   notRoot() ?? (existsSync("/usr/sbin/apache2") ? null : "apache2 not installed"),
+);
+
+// --- OneDrive on the in-process Microsoft Graph fake (test/fakes/graph.ts): pages of 3, 320 KiB fragments ---
+runStoreConformance(
+  "onedrive (Graph fake)",
+  async () => {
+    const graph = await startGraphFake();
+    graph.mkdirs("Backups/stores");
+    const tokens = { accessToken: async () => "graph-test-token", invalidate() {} };
+    const store = new OnedriveStore({ graphUrl: graph.url, driveId: null, folderPath: "/Backups/stores", tokens, chunkSize: 2 * 320 * 1024 });
+    return { store, cleanup: () => graph.close() };
+  },
+  null,
 );
 
 // --- Google Drive on the in-process Drive v3 and token endpoint fakes (test/fakes), small pages,

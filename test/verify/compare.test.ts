@@ -2,7 +2,7 @@
 // and the path is not excluded, out-of-order listings refused), the wording of each reason, and
 // reading rsync's itemized output and totals.
 import { describe, expect, test } from "bun:test";
-import type { RemoteEntry } from "../../src/destinations/contract.ts";
+import { DEFAULT_SYNC_OPTIONS, excludeDirPatterns, type RemoteEntry } from "../../src/destinations/contract.ts";
 import { ExcludeMatcher } from "../../src/destinations/engine/exclude.ts";
 import type { LocalFile } from "../../src/destinations/engine/walk.ts";
 import { differencesMessage, mtimeDiffers, pairs, sizeDiffers } from "../../src/verify/compare.ts";
@@ -69,7 +69,7 @@ describe("rsync's itemized output", () => {
   });
 
   test("the arguments: a dry run by checksum, --delete only when the job deletes, excludes glued", () => {
-    const o = { delete_extraneous: false, exclude_patterns: ["-x", "*.tmp"], bandwidth_limit_kbps: 10, dry_run: false, verbosity: "normal" as const };
+    const o = { ...DEFAULT_SYNC_OPTIONS, exclude_patterns: ["-x", "*.tmp"], bandwidth_limit_kbps: 10 };
     expect(verifyArgs("/s/docs/", "/d/docs", o)).toEqual([
       "-rltn",
       "--checksum",
@@ -83,5 +83,9 @@ describe("rsync's itemized output", () => {
       "/d/docs/",
     ]);
     expect(verifyArgs("/s/docs", "/d/docs", { ...o, delete_extraneous: true, exclude_patterns: [] })).toContain("--delete");
+    // exclude_dirs: skipped as the backup skips them, anchored to the source.
+    const withDirs = verifyArgs("/s/docs", "/d/docs", { ...o, exclude_patterns: [], exclude_dirs: ["/s/docs/cache"] });
+    expect(withDirs.filter((a) => a.startsWith("--exclude="))).toEqual(excludeDirPatterns("/s/docs", ["/s/docs/cache"]).map((p) => `--exclude=${p}`));
+    expect(withDirs.some((a) => a.startsWith("--exclude="))).toBe(true);
   });
 });

@@ -130,7 +130,13 @@ export function DrivesPage(props: DrivesPageProps) {
         </section>
         {props.picker ? (
           <section class="card">
-            <h2>Folders</h2>
+            <div class="row">
+              <h2 class="m0">Folders</h2>
+              <span class="spacer"></span>
+              <a class="btn small-btn" href="/files" id="open-file-manager">
+                File manager (search, download, delete, sizes)
+              </a>
+            </div>
             {props.picker as "safe"}
           </section>
         ) : (

@@ -56,6 +56,9 @@ export interface JobEditorProps {
 export const DEFAULT_SYNC_OPTIONS: SyncOptionsProps = {
   delete_extraneous: false,
   exclude_patterns: [],
+  exclude_dirs: [],
+  provider_options: null,
+  space_check: "none",
   bandwidth_limit_kbps: null,
   dry_run: false,
   verbosity: "normal",
@@ -142,6 +145,8 @@ function summaries(props: JobEditorProps, providerName: string): Record<SectionK
       o.delete_extraneous ? "deletes extra files" : "keeps extra files",
       o.dry_run ? "dry run" : null,
       o.exclude_patterns.length ? `${o.exclude_patterns.length} exclude pattern${o.exclude_patterns.length === 1 ? "" : "s"}` : null,
+      o.exclude_dirs?.length ? `${o.exclude_dirs.length} excluded folder${o.exclude_dirs.length === 1 ? "" : "s"}` : null,
+      o.space_check && o.space_check !== "none" ? `space check: ${o.space_check}` : null,
       o.bandwidth_limit_kbps ? `limit ${o.bandwidth_limit_kbps} KB/s` : null,
       `log ${o.verbosity}`,
     ]
@@ -273,6 +278,51 @@ export function JobForm(props: JobEditorProps) {
           <FieldError errors={errors} field="sync_options.exclude_patterns" />
           <div class="hint">One pattern per line, as rsync understands them.</div>
         </div>
+        <div class="field">
+          <label for="sync.exclude_dirs">Excluded folders (optional)</label>
+          <textarea
+            id="sync.exclude_dirs"
+            name="sync.exclude_dirs"
+            rows="2"
+            class="mono"
+            placeholder="/home/me/Photos/cache"
+            aria-invalid={bad("sync_options.exclude_dirs")}
+            aria-describedby={describe("sync_options.exclude_dirs")}
+            safe
+          >
+            {v.sync_options.exclude_dirs.join("\n")}
+          </textarea>
+          <FieldError errors={errors} field="sync_options.exclude_dirs" />
+          <div class="hint">One absolute folder per line, each inside one of the source folders; it and everything in it is skipped.</div>
+        </div>
+        {provider.type === "local" ? (
+          <fieldset class="plain" id="local-sync-options">
+            <legend>rsync (local / USB)</legend>
+            <Check name="sync.checksum_mode" checked={v.sync_options.provider_options?.checksum_mode === true} label="Compare files by checksum (slower; catches changes that keep size and time)" />
+            <Check name="sync.compress" checked={v.sync_options.provider_options?.compress === true} label="Compress data in transfer" />
+            <Check name="sync.ignore_times" checked={v.sync_options.provider_options?.ignore_times === true} label="Copy every file, even when size and time match" />
+            <div class="field">
+              <label for="sync.space_check">Free space check before a run</label>
+              <select id="sync.space_check" name="sync.space_check" aria-invalid={bad("sync_options.space_check")}>
+                {(
+                  [
+                    ["none", "Off"],
+                    ["warn", "Warn when the estimate does not fit"],
+                    ["fail", "Fail the run when the estimate does not fit"],
+                  ] as const
+                ).map(([x, label]) => (
+                  <option value={x} selected={x === v.sync_options.space_check}>
+                    {label}
+                  </option>
+                ))}
+              </select>
+              <FieldError errors={errors} field="sync_options.space_check" />
+              <div class="hint">An rsync dry run estimates what would be copied (plus 10%) and compares it with the free space on the target.</div>
+            </div>
+          </fieldset>
+        ) : (
+          ""
+        )}
         <div class="row form-row">
           <div class="field">
             <label for="sync.bandwidth_limit_kbps">Bandwidth limit in KB/s (optional)</label>

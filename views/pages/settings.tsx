@@ -1,4 +1,5 @@
 // Application settings: theme and run retention.
+import { BackupConfigCard, type PreviewProps, RestoreConfigCard, RestorePreview } from "../components/config-backup.tsx";
 import { ErrorAlert, OkAlert } from "../components/format.tsx";
 import type { SettingsProps } from "../components/types.ts";
 import { Layout } from "../layout.tsx";
@@ -10,6 +11,8 @@ export interface SettingsPageProps {
   error?: string | null;
   /** The field the error names (ApiError.field), marked invalid. */
   errorField?: string | null;
+  /** The configuration backup cards' state: their errors, the restore's result, a restore preview. */
+  backup?: { backupError?: string | null; restoreError?: string | null; restoreMessage?: string | null; preview?: { preview: PreviewProps; token: string } };
 }
 
 const THEMES: { value: SettingsProps["theme"]; label: string }[] = [
@@ -62,6 +65,9 @@ export function SettingsPage(props: SettingsPageProps) {
       <div class="stack">
         <h1>Settings</h1>
         <SettingsForm settings={props.settings} message={props.message} error={props.error} errorField={props.errorField} />
+        {props.backup?.preview ? <RestorePreview preview={props.backup.preview.preview} token={props.backup.preview.token} /> : ""}
+        <BackupConfigCard error={props.backup?.backupError} />
+        <RestoreConfigCard error={props.backup?.restoreError} message={props.backup?.restoreMessage} />
       </div>
     </Layout>
   );

@@ -1,8 +1,11 @@
+import { SetupFromBackupForm } from "../components/config-backup.tsx";
 import { Layout, Logo } from "../layout.tsx";
 
 export interface SetupPageProps {
   error?: string;
   username?: string;
+  /** The restore-from-backup form's error. */
+  restoreError?: string;
 }
 
 /** First start: no user exists yet. */
@@ -19,6 +22,8 @@ export function SetupPage(props: SetupPageProps) {
         </div>
         <p class="muted">Create the admin account. You will use it to sign in to this backup appliance.</p>
         <SetupForm {...props} />
+        <hr />
+        <SetupFromBackupForm error={props.restoreError} />
       </div>
     </Layout>
   );

@@ -5,7 +5,7 @@ import { createReadStream } from "node:fs";
 import { readFile } from "node:fs/promises";
 import { basename } from "node:path";
 import type { PutSource, RemoteStore } from "../contract.ts";
-import { asDestinationError, DestinationError, type SyncRequest, type SyncResult } from "../contract.ts";
+import { asDestinationError, DestinationError, excludeDirPatterns, type SyncRequest, type SyncResult } from "../contract.ts";
 import { TokenBucket, throttle } from "./bandwidth.ts";
 import { ExcludeMatcher } from "./exclude.ts";
 import { type Action, type LocalItem, plan } from "./plan.ts";
@@ -49,6 +49,15 @@ export async function runSync(req: SyncRequest<unknown>, store: RemoteStore, opt
   let unreadable = 0;
   const bucket = options.bandwidth_limit_kbps ? new TokenBucket(options.bandwidth_limit_kbps) : null;
   const excludes = new ExcludeMatcher(options.exclude_patterns);
+  // exclude_dirs are folders of one source: anchored patterns added for that source only.
+  const perSource = new Map<string, ExcludeMatcher>();
+  const excludesOf = (dir: string): ExcludeMatcher => {
+    const extra = excludeDirPatterns(dir, options.exclude_dirs ?? []);
+    if (extra.length === 0) return excludes;
+    let m = perSource.get(dir);
+    if (!m) perSource.set(dir, (m = new ExcludeMatcher([...options.exclude_patterns, ...extra])));
+    return m;
+  };
   const record = options.dry_run ? null : RemoteRecord.open(req.record, store.key);
   const readRecord = record ?? RemoteRecord.open(req.record, store.key);
   const emptied = new Set<string>();
@@ -162,11 +171,11 @@ export async function runSync(req: SyncRequest<unknown>, store: RemoteStore, opt
       const maxBatch = store.removeMany ? Math.max(1, store.maxBatch ?? 1000) : 0;
       const actions = plan({
         top,
-        local: walkLocal(dir, excludes, (rel, why) => report.log("warning", `${top}/${rel}: ${why}`)),
+        local: walkLocal(dir, excludesOf(dir), (rel, why) => report.log("warning", `${top}/${rel}: ${why}`)),
         remote: full ? store.list(top, signal) : null,
         record: readRecord.entries(top),
         caps: store.capabilities,
-        excludes,
+        excludes: excludesOf(dir),
         deleteExtraneous: options.delete_extraneous,
         canStat: !!store.stat && store.capabilities.mtime === "stat",
       });

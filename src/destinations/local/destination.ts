@@ -7,8 +7,21 @@ import { basename, isAbsolute, join, normalize } from "node:path";
 import { withAutoMount } from "../../system/automount.ts";
 import { killChild, spawnChild } from "../../system/children.ts";
 import { guardHostPath, type HostPathRules, type Refuse } from "../../system/paths.ts";
-import { type Destination, DestinationError, type FieldSpec, fieldError, parseFields, type RunReporter, type SyncOptions, type SyncRequest, type SyncResult, type TestResult } from "../contract.ts";
+import {
+  type Destination,
+  DestinationError,
+  excludeDirPatterns,
+  type FieldSpec,
+  fieldError,
+  parseFields,
+  type RunReporter,
+  type SyncOptions,
+  type SyncRequest,
+  type SyncResult,
+  type TestResult,
+} from "../contract.ts";
 import { exitMessage, type FileRecord, PendingFiles, parseRecord, type RsyncStats, readStatLine, WARNING_EXIT_CODES } from "./rsync-output.ts";
+import { runSpaceCheck } from "./space.ts";
 
 export interface LocalConfig {
   mount_point: string;
@@ -124,6 +137,10 @@ export function rsyncArgs(source: string, dest: string, o: SyncOptions): string[
   if (o.delete_extraneous) args.push("--delete");
   // One argument each, `--exclude=` glued: a pattern starting with '-' stays a pattern.
   for (const p of o.exclude_patterns) args.push(`--exclude=${p}`);
+  for (const p of excludeDirPatterns(source, o.exclude_dirs)) args.push(`--exclude=${p}`);
+  if (o.provider_options?.checksum_mode) args.push("--checksum");
+  if (o.provider_options?.compress) args.push("--compress");
+  if (o.provider_options?.ignore_times) args.push("--ignore-times");
   if (o.bandwidth_limit_kbps) args.push(`--bwlimit=${o.bandwidth_limit_kbps}`);
   if (o.dry_run) args.push("--dry-run");
   args.push(source.replace(/\/+$/, "") + "/", dest.replace(/\/+$/, "") + "/");
@@ -304,6 +321,7 @@ async function sync(req: SyncRequest<LocalConfig>): Promise<SyncResult> {
       // Never create the mount point itself: an unplugged drive would silently fill the system disk.
       if (!isDirectory(config.mount_point)) throw new DestinationError("not_found", `Destination ${config.mount_point} does not exist or is not a folder (is the drive mounted?)`);
       const root = backupRoot(config);
+      await runSpaceCheck(root, req.sources, options, rsyncArgs, report, signal);
       const result: SyncResult = { filesTransferred: 0, bytesTransferred: 0, filesDeleted: 0 };
       // The plan (what the run will send, for the progress bar's % and ETA) is a dry run beside
       // the real one: it never delays the transfer, and a plan that fails only leaves the bar

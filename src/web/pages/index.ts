@@ -1,6 +1,6 @@
 // Every page route of the UI, one module per area: sign-in (auth), account, drives, dashboard
-// and jobs, a job's files (browse and restore), the job editor, runs, verify, credentials,
-// notifications, settings, and the public assets. Registered in src/http/app.ts with one
+// and jobs, a job's files (browse and restore), the file manager (/files), the job editor, runs, verify,
+// credentials, notifications, settings, the configuration backup, and the public assets. Registered in src/http/app.ts with one
 // `.use(webPages(ctx, services))`. Pages call services, never the API's route modules
 // (src/*/routes.ts).
 import { Elysia } from "elysia";
@@ -8,8 +8,10 @@ import type { AppContext } from "../../context.ts";
 import type { Services } from "../../services.ts";
 import { accountPages } from "./account.tsx";
 import { authPages } from "./auth.tsx";
+import { configBackupPages } from "./config-backup.tsx";
 import { credentialPages } from "./credentials.tsx";
 import { drivePages } from "./drives.tsx";
+import { fileManagerPages } from "./file-manager.tsx";
 import { filePages } from "./files.tsx";
 import { jobEditorPages } from "./job-editor.tsx";
 import { jobPages } from "./jobs.tsx";
@@ -22,6 +24,7 @@ import { verifyPages } from "./verify.tsx";
 export function webPages(ctx: AppContext, services: Services) {
   return new Elysia({ name: "web-pages" })
     .use(drivePages(ctx))
+    .use(fileManagerPages(ctx))
     .use(authPages(ctx))
     .use(accountPages(ctx))
     .use(jobEditorPages(ctx, services))
@@ -32,5 +35,6 @@ export function webPages(ctx: AppContext, services: Services) {
     .use(credentialPages(ctx, services))
     .use(notificationPages(ctx, services))
     .use(settingsPages(ctx))
+    .use(configBackupPages(ctx, { activeRunIds: () => services.engine.activeRunIds(), rearm: () => services.scheduler.rearm() }))
     .use(publicPages(ctx));
 }
