@@ -58,6 +58,8 @@ function JOB_WORDING(type: string): Wording {
     alert_after_hours: "Alert after (hours)",
     "sync_options.exclude_patterns": "Exclude patterns",
     "sync_options.bandwidth_limit_kbps": "Bandwidth limit",
+    "sync_options.exclude_dirs": "Excluded folders",
+    "sync_options.space_check": "Free space check",
   };
   for (const f of dest?.configFields ?? []) labels[`destination_config.${f.name}`] = f.label;
   return {
