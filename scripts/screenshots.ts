@@ -61,7 +61,8 @@ try {
   mkdirSync(OUT, { recursive: true });
   for (const f of readdirSync(OUT)) if (f.endsWith(".png")) rmSync(join(OUT, f));
 
-  const capture = async (name: string, path: string, cookie: string | null) => {
+  /** `act` puts the page in a state worth seeing (a refused form, an open dialog) before the shot. */
+  const capture = async (name: string, path: string, cookie: string | null, act?: (page: import("playwright-core").Page) => Promise<void>) => {
     for (const scheme of ["light", "dark"] as const) {
       for (const size of SIZES) {
         const context = await browser.newContext({ viewport: { width: size.width, height: size.height }, colorScheme: scheme });
@@ -69,6 +70,7 @@ try {
         const page = await context.newPage();
         await page.goto(url + path, { waitUntil: "load" });
         await page.waitForLoadState("networkidle").catch(() => {});
+        if (act) await act(page);
         const file = `${name}-${size.name}-${scheme}.png`;
         await page.screenshot({ path: join(OUT, file) });
         shots.push(file);
@@ -139,6 +141,21 @@ try {
   await probe.close();
   for (const href of nav) if (!pages.some(([, path]) => path === href)) pages.push([href.replace(/^\//, "").replace(/\W+/g, "-") || "home", href]);
   for (const [name, path] of pages) await capture(name, path, token);
+  await capture("job-new-errors", "/jobs/new", token, async (page) => {
+    await page.click("#job-form button[type=submit]");
+    await page.waitForSelector(".error-summary");
+    await page.waitForFunction(() => document.activeElement?.id === "name").catch(() => {});
+  });
+  await capture("job-new-picker", "/jobs/new", token, async (page) => {
+    await page.click("#picker-source_dirs .picker-open");
+  });
+  await capture("job-new-cron", "/jobs/new", token, async (page) => {
+    await page.selectOption(".schedule-row [name$='-schedule_type']", "custom");
+    await page.waitForSelector(".schedule-row [name$='-cron_expression']");
+    await page.fill(".schedule-row [name$='-cron_expression']", "0 2 * * 1-5");
+    await page.waitForFunction(() => document.querySelector(".schedule-row .cron-words")?.textContent?.startsWith("At 02:00"));
+    await page.locator("#section-schedules").scrollIntoViewIfNeeded();
+  });
 } finally {
   await browser.close();
   await server.stop();
