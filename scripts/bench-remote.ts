@@ -1,7 +1,8 @@
 // Dynamight's remote sync against rclone (Debian's) on the same data, the same local servers,
 // in one run: 2,000 files of 1-10 KB (first sync, no-change sync) and one 200 MB file, for each
 // store asked for; plus Dynamight's peak memory during the 200 MB upload. Prints medians and ratios.
-//   scripts/bench-remote [--stores s3,sftp,webdav] [--runs 3] [--keep-data]
+//   scripts/bench-remote [--stores s3,sftp,webdav] [--runs 3] [--keep-data] [--keep-versions DAYS]
+// --keep-versions: Dynamight's syncs keep versions (sync_options.keep_versions_days; default off).
 // Peers: scripts/peers/{s3,sftp,webdav}.sh start (done here when not running).
 // Each Dynamight sync runs in its own process (this file with --child) so its memory is its own
 // (VmHWM minus the RSS before the sync). The time compared is the sync itself, as it runs inside
@@ -23,6 +24,7 @@ interface ChildJob {
   credential: Record<string, string>;
   source: string;
   dataDir: string;
+  keepVersions: number | null;
 }
 
 async function child(job: ChildJob) {
@@ -39,7 +41,17 @@ async function child(job: ChildJob) {
     sources: [job.source],
     config,
     credential: job.credential,
-    options: { delete_extraneous: true, exclude_patterns: [], bandwidth_limit_kbps: null, dry_run: false, verbosity: "quiet", exclude_dirs: [], provider_options: null, space_check: "none" },
+    options: {
+      delete_extraneous: true,
+      exclude_patterns: [],
+      bandwidth_limit_kbps: null,
+      dry_run: false,
+      verbosity: "quiet",
+      exclude_dirs: [],
+      provider_options: null,
+      space_check: "none",
+      keep_versions_days: job.keepVersions,
+    },
     signal: new AbortController().signal,
     report: { log: (level, m) => level !== "info" && console.error(m), progress: (d) => void (files += d.files ?? 0) },
     dataDir: job.dataDir,
@@ -176,6 +188,7 @@ const sec = (ms: number) => `${(ms / 1000).toFixed(2)} s`;
 async function main() {
   const wanted = arg("stores", "s3,sftp,webdav").split(",").filter(Boolean);
   const runs = Number(arg("runs", "3"));
+  const keepVersions = process.argv.includes("--keep-versions") ? Number(arg("keep-versions", "30")) : null;
   const scripts: Record<string, string> = { s3: "s3.sh", sftp: "sftp.sh", webdav: "webdav.sh" };
   for (const s of wanted) {
     if (!scripts[s]) throw new Error(`unknown store ${s} (s3, sftp, webdav)`);
@@ -184,7 +197,9 @@ async function main() {
   makeData();
   const all = stores(await sftpKey(), (await must(["rclone", "obscure", DAV.pass])).out.trim());
   const rows: string[] = [];
-  console.log(`bench-remote: ${runs} run(s) per figure, medians; ${new Date().toISOString()}; ${navigator.hardwareConcurrency} CPUs (shared)`);
+  console.log(
+    `bench-remote: ${runs} run(s) per figure, medians; ${new Date().toISOString()}; ${navigator.hardwareConcurrency} CPUs (shared)${keepVersions === null ? "" : `; Dynamight keeps versions ${keepVersions} days`}`,
+  );
   for (const s of wanted) {
     const st = all[s]!;
     const t: Record<string, number[]> = { dmFirst: [], dmNo: [], dmBig: [], dmNoProc: [], rcFirst: [], rcNo: [], rcNoFast: [], rcBig: [], mem: [], idle: [] };
@@ -193,7 +208,7 @@ async function main() {
       await st.prepare(tag);
       const dataDir = join(DATA, "state", tag);
       mkdirSync(dataDir, { recursive: true });
-      const job = (set: "small" | "big"): ChildJob => ({ ...st.dm(tag, set), source: join(DATA, set), dataDir });
+      const job = (set: "small" | "big"): ChildJob => ({ ...st.dm(tag, set), source: join(DATA, set), dataDir, keepVersions });
       // Alternate who goes first so neither always meets a warmer server.
       const order = r % 2 === 0 ? ["dm", "rc"] : ["rc", "dm"];
       for (const who of order) {

@@ -47,7 +47,17 @@ async function child(job: ChildJob) {
     paths: [],
     targets: new TargetMap({ kind: "folder", folder: job.into }, { allowedBrowsePaths: ["/"], dataDir: job.dataDir }),
     overwrite: "always",
-    options: { delete_extraneous: false, exclude_patterns: [], bandwidth_limit_kbps: null, dry_run: false, verbosity: "quiet", exclude_dirs: [], provider_options: null, space_check: "none" },
+    options: {
+      delete_extraneous: false,
+      exclude_patterns: [],
+      bandwidth_limit_kbps: null,
+      dry_run: false,
+      verbosity: "quiet",
+      exclude_dirs: [],
+      provider_options: null,
+      space_check: "none",
+      keep_versions_days: null,
+    },
     report: { log: (level, m) => level !== "info" && console.error(m), progress: () => {} },
     signal,
   });

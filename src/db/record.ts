@@ -41,7 +41,7 @@ function recordOn(path: string, migrate: boolean): RecordDb {
 function ensureMigrated(path: string) {
   const probe = connect(path);
   try {
-    if (probe.query("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'remote_index_state'").get()) return;
+    if (probe.query("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'remote_versions'").get()) return;
   } finally {
     probe.close();
   }

@@ -216,12 +216,30 @@ export const remoteIndex = sqliteTable(
     // The server's own write time of the object, when it told us: a later one means a foreign write.
     serverTime: integer("server_time"),
     uploadedAt: integer("uploaded_at").notNull(),
+    // The start of the run that first uploaded this path (kept when later runs replace it), for
+    // restore as_of (src/versions/); null when unknown (recorded before versions, or adopted).
+    firstSeen: integer("first_seen"),
   },
   (t) => [uniqueIndex("remote_index_key_path").on(t.storeKey, t.path)],
 );
 
 // One row per (remote root, source folder): whether the record above is complete, and when it
 // was last checked against a full remote listing.
+// The versions the engine made (keep_versions_days): for each file moved into
+// `.dynamight-versions/<stamp>/<path>`, when that life of the path began (remote_index.first_seen
+// at the move), so restore as_of knows whether the copy was on the destination at a given time.
+// Pruning deletes a folder's rows with it; the store stays the truth of what exists.
+export const remoteVersions = sqliteTable(
+  "remote_versions",
+  {
+    storeKey: text("store_key").notNull(),
+    stamp: text("stamp").notNull(),
+    path: text("path").notNull(),
+    firstSeen: integer("first_seen"),
+  },
+  (t) => [uniqueIndex("remote_versions_key_stamp_path").on(t.storeKey, t.stamp, t.path)],
+);
+
 export const remoteIndexState = sqliteTable(
   "remote_index_state",
   {

@@ -53,6 +53,8 @@ export const ProviderOptionsSchema = t.Object({
 });
 export type ProviderOptions = Static<typeof ProviderOptionsSchema>;
 export const SPACE_CHECKS = ["fail", "warn", "none"] as const;
+/** keep_versions_days: the most a job may keep versions for (ten years). */
+export const KEEP_VERSIONS_MAX_DAYS = 3650;
 /** Client-side encryption in rclone crypt's format (docs/encryption.md); the password is a credential. */
 export const EncryptionOptionsSchema = t.Object({
   password_credential_id: t.Integer({ minimum: 1, description: 'a credential of provider_type "encryption" holding the password (and rclone\'s password2 as salt)' }),
@@ -82,6 +84,13 @@ export const SyncOptionsSchema = t.Object({
   space_check: t.Union([t.Literal("fail"), t.Literal("warn"), t.Literal("none")], {
     description: "local/USB: before a run, compare rsync's estimate (+10%) with the free space on the target: fail the run, warn, or skip the check",
   }),
+  // Optional in the type so callers that build options by hand (benchmarks, tests) mean "off";
+  // normalizeSyncOptions and the API always fill it in.
+  keep_versions_days: t.Optional(
+    t.Union([t.Integer({ minimum: 1, maximum: KEEP_VERSIONS_MAX_DAYS }), t.Null()], {
+      description: `days to keep the old copy of each file a run overwrites or deletes (in <destination>/.dynamight-versions/<run start>/), 1-${KEEP_VERSIONS_MAX_DAYS}; null = off (a mirror). New jobs default to 30`,
+    }),
+  ),
   encryption: t.Optional(t.Union([EncryptionOptionsSchema, t.Null()], { description: "null: files are stored as they are; else encrypted so rclone crypt can open them (remote types only)" })),
 });
 export type SyncOptions = Static<typeof SyncOptionsSchema>;
@@ -96,8 +105,13 @@ export const DEFAULT_SYNC_OPTIONS: SyncOptions = {
   provider_options: null,
   // Off unless asked for: the check is a second rsync pass (a dry run) before each run.
   space_check: "none",
+  // Off: what a job saved before versions existed reads as (a new job gets NEW_JOB_KEEP_VERSIONS_DAYS).
+  keep_versions_days: null,
   encryption: null,
 };
+
+/** What a job created without keep_versions_days keeps versions for. */
+export const NEW_JOB_KEEP_VERSIONS_DAYS = 30;
 
 export const VERBOSITY = ["quiet", "normal", "verbose"] as const;
 
@@ -113,6 +127,7 @@ export function normalizeSyncOptions(raw: unknown): SyncOptions {
     exclude_dirs: Array.isArray(o.exclude_dirs) ? o.exclude_dirs.filter((p): p is string => typeof p === "string" && p.startsWith("/")) : [],
     provider_options: normalizeProviderOptions(o.provider_options),
     space_check: SPACE_CHECKS.includes(o.space_check as never) ? (o.space_check as SyncOptions["space_check"]) : "none",
+    keep_versions_days: isKeepVersionsDays(o.keep_versions_days) ? o.keep_versions_days : null,
     encryption: normalizeEncryption(o.encryption),
   };
 }
@@ -148,6 +163,10 @@ export function excludeDirPatterns(source: string, excludeDirs: string[]): strin
     out.push(`/${/[*?[\\]/.test(rel) ? rel.replace(/[*?[\\]/g, "\\$&") : rel}/`);
   }
   return out;
+}
+
+export function isKeepVersionsDays(v: unknown): v is number {
+  return typeof v === "number" && Number.isInteger(v) && v >= 1 && v <= KEEP_VERSIONS_MAX_DAYS;
 }
 
 /** Where a job's host paths may point: ALLOWED_BROWSE_PATHS, and the data folder they must stay out of. */
@@ -206,6 +225,10 @@ export interface SyncRequest<C> {
   markNeedsReconnect?(): void;
   /** ALLOWED_BROWSE_PATHS: where a destination may create folders or mount drives. */
   allowedRoots: string[];
+  /** When the run started (ms): names the versions folder of what this run replaces
+   *  (`.dynamight-versions/<YYYYMMDDTHHMMSSZ>/`) and is the "now" versions expire against.
+   *  Absent: the time the sync is called. */
+  startedAt?: number;
   /** The job's encryption with its password, when `options.encryption` is set (remote types). */
   encryption?: EncryptionSecret | null;
 }
@@ -220,6 +243,8 @@ export interface SyncResult {
   filesTransferred: number;
   bytesTransferred: number;
   filesDeleted: number;
+  /** Files deleted from expired version folders (keep_versions_days), apart from filesDeleted. */
+  versionsPruned?: number;
 }
 
 /** How long a connection test may take before it counts as failed (the API's and each store's bound). */

@@ -30,7 +30,7 @@ export const JOB = [
     source_dirs: ["/home/user/documents", "/home/user/photos"],
     destination_type: "local",
     destination_config: { mount_point: "/mnt/backup", backup_subdir: "daily", usb_uuid: "1234-5678", auto_mount: true, auto_unmount: true },
-    sync_options: { delete_extraneous: false, exclude_patterns: ["*.tmp", ".cache"], bandwidth_limit_kbps: null, dry_run: false, verbosity: "normal" },
+    sync_options: { delete_extraneous: false, exclude_patterns: ["*.tmp", ".cache"], bandwidth_limit_kbps: null, dry_run: false, verbosity: "normal", keep_versions_days: 30 },
     credential_id: null,
   },
 ];

@@ -26,6 +26,7 @@ import { fileManagerRoutes } from "../system/files-routes.ts";
 import { systemFsRoutes } from "../system/fs-routes.ts";
 import { systemRoutes } from "../system/routes.ts";
 import { verifyRoutes } from "../verify/routes.ts";
+import { versionRoutes } from "../versions/routes.ts";
 import { webPages } from "../web/pages/index.ts";
 import { deferBodyError, deferredBodyError, jsonNestsDeeperThan, MAX_JSON_DEPTH, readBodyBytesLimited, readBodyLimited } from "./body.ts";
 import { ApiError, badRequest, headersTooLarge, internalError, notFound, payloadTooLarge, unsupportedMediaType, validationError } from "./errors.ts";
@@ -160,6 +161,7 @@ export function createApp(ctx: AppContext, services: Services) {
       .use(runRoutes(ctx, services.engine))
       .use(restoreRoutes(ctx, services.engine))
       .use(verifyRoutes(ctx, services.engine))
+      .use(versionRoutes(ctx))
       .use(credentialRoutes(ctx))
       .use(oauthRoutes(ctx, services.oauth))
       .use(providerRoutes(ctx))

@@ -28,7 +28,8 @@ export const JobBody = t.Object(
     // Checked field by field in service.ts so the error names e.g. 'sync_options.verbosity'.
     sync_options: t.Optional(
       t.Union([t.Record(t.String(), t.Unknown()), t.Null()], {
-        description: "delete_extraneous, exclude_patterns, bandwidth_limit_kbps (KiB/s), dry_run, verbosity (quiet|normal|verbose); missing fields take their defaults",
+        description:
+          "delete_extraneous, exclude_patterns, bandwidth_limit_kbps (KiB/s), dry_run, verbosity (quiet|normal|verbose), keep_versions_days (1-3650 or null; a new job without it keeps versions 30 days, an update without it keeps the job's value); other missing fields take their defaults",
       }),
     ),
     credential_id: t.Optional(t.Union([t.Integer({ minimum: 1 }), t.Null()])),

@@ -1,7 +1,7 @@
 // Jobs: validation (400 naming the field), views as the seed shows them, clone. No HTTP types.
 import { basename, isAbsolute, normalize } from "node:path";
 import type { Db } from "../db/client.ts";
-import { DestinationError, type DestinationType, type EncryptionOptions, type SyncOptions } from "../destinations/contract.ts";
+import { DestinationError, type DestinationType, type EncryptionOptions, NEW_JOB_KEEP_VERSIONS_DAYS, type SyncOptions } from "../destinations/contract.ts";
 import { ENCRYPTION_CREDENTIAL_TYPE } from "../destinations/crypt/credential.ts";
 import { destinationFor, isDestinationType } from "../destinations/registry.ts";
 import { conflict, invalidField, nestedFieldError, notFound } from "../http/errors.ts";
@@ -61,7 +61,7 @@ function configError(err: unknown): never {
  * Checks a job for saving. `rules` (ALLOWED_BROWSE_PATHS and the data folder, i.e. ctx.config)
  * confine the host paths it reads and writes: see host-paths.ts.
  */
-export function validateJob(db: Db, input: JobInput, rules: HostPathRules): q.JobValues {
+export function validateJob(db: Db, input: JobInput, rules: HostPathRules, keepVersionsDays: number | null = NEW_JOB_KEEP_VERSIONS_DAYS): q.JobValues {
   const name = input.name.trim();
   if (!name) throw invalidField("name", "must not be blank");
   const dest = destinationFor(input.destination_type);
@@ -71,7 +71,7 @@ export function validateJob(db: Db, input: JobInput, rules: HostPathRules): q.Jo
   } catch (err) {
     configError(err);
   }
-  const syncOptions = validateSyncOptions(input.sync_options, dest.capabilities, dest.name, input.destination_type);
+  const syncOptions = validateSyncOptions(input.sync_options, dest.capabilities, dest.name, input.destination_type, keepVersionsDays);
   const credentialId = input.credential_id ?? null;
   if (credentialId !== null) {
     const cred = q.credentialType(db, credentialId);
@@ -161,7 +161,8 @@ export function createJob(db: Db, engine: RunEngine, input: JobInput, rules: Hos
 export function updateJob(db: Db, engine: RunEngine, id: number, input: JobInput, rules: HostPathRules): JobView {
   const before = q.findJob(db, id);
   if (!before) throw notFound("Job not found");
-  const values = validateJob(db, input, rules);
+  // An update without keep_versions_days keeps the job's own (docs/versions.md).
+  const values = validateJob(db, input, rules, normalizeSyncOptions(before.syncOptions).keep_versions_days ?? null);
   // The destination holds files in the old form: mixing two forms in one place would leave a
   // backup neither rclone nor Dynamight reads whole (docs/encryption.md).
   if (!sameEncryption(normalizeSyncOptions(before.syncOptions).encryption, normalizeSyncOptions(values.syncOptions).encryption) && q.hasCompletedRun(db, id)) {

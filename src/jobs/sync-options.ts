@@ -2,7 +2,17 @@
 // the way out, so a job saved by an older version still reads as a complete object.
 
 import { isAbsolute, normalize } from "node:path";
-import { type Capabilities, DEFAULT_SYNC_OPTIONS, type EncryptionOptions, normalizeSyncOptions, SPACE_CHECKS, type SyncOptions, VERBOSITY } from "../destinations/contract.ts";
+import {
+  type Capabilities,
+  DEFAULT_SYNC_OPTIONS,
+  type EncryptionOptions,
+  isKeepVersionsDays,
+  KEEP_VERSIONS_MAX_DAYS,
+  normalizeSyncOptions,
+  SPACE_CHECKS,
+  type SyncOptions,
+  VERBOSITY,
+} from "../destinations/contract.ts";
 import { invalidField } from "../http/errors.ts";
 
 // Defaults and the lenient reading live with the options' schema in the contract (the run engine
@@ -11,9 +21,13 @@ export { DEFAULT_SYNC_OPTIONS, normalizeSyncOptions };
 
 const MAX_PATTERNS = 200;
 
-/** Strict: for the API. Refuses options the destination type cannot honour. */
-export function validateSyncOptions(raw: unknown, caps: Capabilities, typeName: string, type?: string): SyncOptions {
-  if (raw === undefined || raw === null) return { ...DEFAULT_SYNC_OPTIONS };
+/**
+ * Strict: for the API. Refuses options the destination type cannot honour. `keepVersionsDays` is
+ * what keep_versions_days becomes when the input leaves it out: 30 for a new job, the job's own
+ * value on an update (so saving an old job from a client that does not know the field keeps it off).
+ */
+export function validateSyncOptions(raw: unknown, caps: Capabilities, typeName: string, type?: string, keepVersionsDays: number | null = null): SyncOptions {
+  if (raw === undefined || raw === null) return { ...DEFAULT_SYNC_OPTIONS, keep_versions_days: keepVersionsDays };
   if (typeof raw !== "object" || Array.isArray(raw)) throw invalidField("sync_options", "must be an object");
   const o = raw as Record<string, unknown>;
   const known = Object.keys(DEFAULT_SYNC_OPTIONS);
@@ -71,6 +85,12 @@ export function validateSyncOptions(raw: unknown, caps: Capabilities, typeName: 
   const local = type === "local";
   if (out.provider_options !== null && !local) throw invalidField("sync_options.provider_options", `is not supported by ${typeName} (local/USB destinations only)`);
   if (out.space_check !== "none" && !local) throw invalidField("sync_options.space_check", `is not supported by ${typeName} (local/USB destinations only)`);
+  out.keep_versions_days = keepVersionsDays;
+  const kv = o.keep_versions_days;
+  if (kv !== undefined) {
+    if (kv !== null && !isKeepVersionsDays(kv)) throw invalidField("sync_options.keep_versions_days", `must be a whole number of days from 1 to ${KEEP_VERSIONS_MAX_DAYS}, or null (off)`);
+    out.keep_versions_days = kv;
+  }
   if (o.encryption !== undefined && o.encryption !== null) out.encryption = validateEncryption(o.encryption);
   const unsupported = (field: string, set: boolean, supported: boolean) => {
     if (set && !supported) throw invalidField(`sync_options.${field}`, `is not supported by ${typeName}`);

@@ -36,11 +36,19 @@ export const RestoreRequest = t.Object(
     paths: t.Optional(t.Array(t.String({ maxLength: 4096 }), { maxItems: 10_000, description: "files and folders relative to the destination root; absent or [] = everything" })),
     target: RestoreTarget,
     overwrite: Overwrite,
+    as_of: t.Optional(
+      t.String({
+        maxLength: 64,
+        description: "an ISO-8601 time (with Z or an offset): each path as it was then, from the versions folder (sync_options.keep_versions_days); paths first backed up later are left out",
+        examples: ["2026-12-01T02:00:00Z"],
+      }),
+    ),
   },
   {
     examples: [
       { paths: ["documents/a.txt", "documents/sub"], target: { folder: "/home/user/restored" }, overwrite: "never" },
       { target: "original", overwrite: "if_newer" },
+      { paths: ["documents"], target: { folder: "/home/user/restored" }, overwrite: "always", as_of: "2026-12-01T02:00:00Z" },
     ],
   },
 );

@@ -2,11 +2,13 @@
 import { Elysia, t } from "elysia";
 import { authPlugin } from "../auth/guard.ts";
 import type { AppContext } from "../context.ts";
+import { recordDb } from "../db/record.ts";
 import { badRequest, forbidden, named } from "../http/errors.ts";
 import { type PageRule, pageQuery, readPage, setPageHeaders } from "../http/pagination.ts";
 import { IdParams } from "../http/params.ts";
 import { ErrorBody } from "../http/schemas.ts";
 import type { RunEngine } from "../runs/engine-types.ts";
+import { asOfSelector, parseAsOf } from "../versions/service.ts";
 import { jobAccess, quietReporter, withJobStore } from "./access.ts";
 import { listFolder } from "./browse.ts";
 import { contentDisposition, openDownload } from "./download.ts";
@@ -88,7 +90,9 @@ export function restoreRoutes(ctx: AppContext, engine: Pick<RunEngine, "start">)
     .post(
       "/:id/restore",
       ({ params, body, set }) => {
-        const runId = startRestore({ db: ctx.db, engine, rules }, params.id, body);
+        // as_of: the versions feature picks each path's copy of that time (docs/versions.md).
+        const select = body.as_of === undefined ? undefined : asOfSelector(parseAsOf(body.as_of), recordDb(ctx.db, ctx.config.dataDir));
+        const runId = startRestore({ db: ctx.db, engine, rules }, params.id, body, select);
         set.status = 202;
         return { run_id: runId, message: "Restore started" };
       },

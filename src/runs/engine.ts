@@ -40,6 +40,8 @@ export interface EngineDeps {
   /** Read at the end of each run, so a settings change applies to the next prune. */
   maxRunsPerJob: () => number;
   logCap?: number;
+  /** The clock a run's start is read from (versions are named and expire by it); tests drive it. */
+  now?: () => number;
 }
 
 interface Active {
@@ -218,6 +220,7 @@ export class Engine implements RunEngine {
     let errorMessage: string | null = null;
     let result: RunOutcome | null = null;
     const started = Date.now();
+    const startedAt = this.deps.now?.() ?? started;
     try {
       if (signal.aborted) throw new DestinationError("cancelled", "Cancelled before it started");
       q.markRunning(db, runId, new Date().toISOString());
@@ -307,6 +310,7 @@ export class Engine implements RunEngine {
             if (job.credentialId !== null) markNeedsReconnect(db, job.credentialId);
           },
           allowedRoots: this.deps.allowedRoots,
+          startedAt,
           encryption,
           report,
         };
@@ -342,7 +346,8 @@ export class Engine implements RunEngine {
     };
     const secs = ((Date.now() - started) / 1000).toFixed(1);
     log.noteTruncation();
-    const summary = result?.summary ?? `${final.filesTransferred} file(s) copied (${final.bytesTransferred} bytes), ${final.filesDeleted} deleted`;
+    const pruned = final.versionsPruned ? `, ${final.versionsPruned} old version(s) pruned` : "";
+    const summary = result?.summary ?? `${final.filesTransferred} file(s) copied (${final.bytesTransferred} bytes), ${final.filesDeleted} deleted${pruned}`;
     if (status === "completed") log.write("info", `Completed in ${secs} s: ${summary}`, true);
     else if (status === "cancelled") log.write("warning", `Cancelled after ${secs} s`, true);
     else log.write("error", `Failed after ${secs} s: ${errorMessage}`, true);

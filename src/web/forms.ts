@@ -220,6 +220,8 @@ export function parseJobForm(form: Record<string, string>, fieldsOf: (type: Dest
       exclude_dirs: lines(form["sync.exclude_dirs"]),
       provider_options: providerOptionsOf(form),
       space_check: (form["sync.space_check"] as JobFormValues["sync_options"]["space_check"]) ?? DEFAULT_SYNC_OPTIONS.space_check,
+      // A non-number stays as typed so the jobs service refuses it naming the field.
+      keep_versions_days: intOrNull(form["sync.keep_versions_days"]) as number | null,
       encryption: encryptionOf(form),
     },
   };
@@ -230,7 +232,8 @@ export function parseJobForm(form: Record<string, string>, fieldsOf: (type: Dest
     source_dirs: values.source_dirs,
     destination_type: type as DestinationType,
     destination_config: config,
-    sync_options: values.sync_options,
+    // A form without the versions field (an older page) leaves the stored setting as it is.
+    sync_options: form["sync.keep_versions_days"] === undefined ? { ...values.sync_options, keep_versions_days: undefined } : values.sync_options,
     credential_id: credential,
     // A form without the field (an older page) leaves the stored threshold as it is.
     ...(form.alert_after_hours === undefined ? {} : { alert_after_hours: alertAfter }),

@@ -54,7 +54,8 @@ async function job(t: App, credentialId: number, sources: string[], config: Reco
     destination_type: "google_drive",
     destination_config: config,
     credential_id: credentialId,
-    sync_options: { delete_extraneous: true, ...sync },
+    // A mirror (versions off): these tests look at deletions going to the trash.
+    sync_options: { delete_extraneous: true, keep_versions_days: null, ...sync },
   });
   expect(res.status, JSON.stringify(res.body)).toBe(201);
   return res.body.id as number;

@@ -51,6 +51,7 @@ export function syncRequest<C>(
       exclude_dirs: [],
       provider_options: null,
       space_check: "none",
+      keep_versions_days: null,
       ...options,
     },
     signal,

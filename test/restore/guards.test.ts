@@ -150,7 +150,17 @@ describeIf(missingCommand("rsync"))("restore guards (local destination, real rsy
       paths: ["docs"],
       targets: new TargetMap({ kind: "folder", folder: into }, { allowedBrowsePaths: [base], dataDir: t.ctx.config.dataDir }),
       overwrite: "always",
-      options: { delete_extraneous: false, exclude_patterns: [], bandwidth_limit_kbps: null, dry_run: false, verbosity: "normal", exclude_dirs: [], provider_options: null, space_check: "none" },
+      options: {
+        delete_extraneous: false,
+        exclude_patterns: [],
+        bandwidth_limit_kbps: null,
+        dry_run: false,
+        verbosity: "normal",
+        exclude_dirs: [],
+        provider_options: null,
+        space_check: "none",
+        keep_versions_days: null,
+      },
       report,
       signal: new AbortController().signal,
     });

@@ -62,6 +62,8 @@ export const DEFAULT_SYNC_OPTIONS: SyncOptionsProps = {
   bandwidth_limit_kbps: null,
   dry_run: false,
   verbosity: "normal",
+  // A new job keeps versions (the API's default for a job created without the field).
+  keep_versions_days: 30,
 };
 
 function Check(props: { name: string; checked: boolean; label: string; hint?: string; invalid?: boolean }) {
@@ -277,6 +279,24 @@ export function JobForm(props: JobEditorProps) {
           </textarea>
           <FieldError errors={errors} field="sync_options.exclude_patterns" />
           <div class="hint">One pattern per line, as rsync understands them.</div>
+        </div>
+        <div class="field">
+          <label for="sync.keep_versions_days">Keep old versions for (days)</label>
+          <input
+            id="sync.keep_versions_days"
+            name="sync.keep_versions_days"
+            type="number"
+            min="1"
+            max="3650"
+            placeholder="off"
+            value={v.sync_options.keep_versions_days == null ? "" : String(v.sync_options.keep_versions_days)}
+            aria-invalid={bad("sync_options.keep_versions_days")}
+            aria-describedby="keep-versions-hint"
+          />
+          <div class="hint" id="keep-versions-hint">
+            Old copies of changed and deleted files are kept for this many days in .dynamight-versions at the destination; they use space on the destination. Empty: off (the destination is a plain
+            mirror).
+          </div>
         </div>
         <div class="field">
           <label for="sync.exclude_dirs">Excluded folders (optional)</label>

@@ -28,7 +28,7 @@ export interface JobFilesProps {
   /** The folder picker for the restore target (rendered by the drives pages). */
   picker: JSX.Element;
   /** What the restore form had, when it comes back with an error. */
-  form?: { target: "original" | "folder"; overwrite: "never" | "if_newer" | "always"; checked: string[] };
+  form?: { target: "original" | "folder"; overwrite: "never" | "if_newer" | "always"; checked: string[]; as_of?: string };
   error?: string | null;
   /** Set by the Verify feature: its button next to "Restore…". */
   verifyAction?: JSX.Element;
@@ -136,9 +136,14 @@ function FilesTable(props: { jobId: number; entries: FileEntryProps[]; checked: 
                 {e.is_dir ? (
                   ""
                 ) : (
-                  <a class="btn small-btn" href={`/api/jobs/${props.jobId}/files/download?path=${encodeURIComponent(e.path)}`} download={e.name} hx-boost="false">
-                    Download
-                  </a>
+                  <>
+                    <a class="btn small-btn" href={`/jobs/${props.jobId}/files/versions?path=${encodeURIComponent(e.path)}`}>
+                      Versions
+                    </a>{" "}
+                    <a class="btn small-btn" href={`/api/jobs/${props.jobId}/files/download?path=${encodeURIComponent(e.path)}`} download={e.name} hx-boost="false">
+                      Download
+                    </a>
+                  </>
                 )}
               </td>
             </tr>
@@ -171,6 +176,13 @@ function RestoreForm(props: JobFilesProps) {
       </fieldset>
       {/* Rendered by the drives pages, escaped there. */}
       {props.picker as "safe"}
+      <div class="field">
+        <label for="restore-as-of">Restore as of… (optional, UTC)</label>
+        <input type="datetime-local" id="restore-as-of" name="as_of" step="1" value={form.as_of ?? ""} aria-describedby="restore-as-of-hint" />
+        <div class="hint" id="restore-as-of-hint">
+          Each file as it was at that time, from the old versions the job keeps; files backed up only later are left out. Empty: as they are now.
+        </div>
+      </div>
       <div class="field">
         <label for="restore-overwrite">When a file already exists</label>
         <select id="restore-overwrite" name="overwrite">

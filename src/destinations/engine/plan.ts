@@ -88,7 +88,10 @@ export async function* plan(inp: PlanInput): AsyncGenerator<Action> {
       const rel = path.slice(prefix.length);
       if (inp.deleteExtraneous && !inp.excludes.excludesFile(rel)) yield { type: "delete", path };
       else if (!fast && !sameRecord(rec, rHere))
-        yield { type: "adopt", entry: { path, size: rHere.size, mtime: rec?.mtime ?? null, remoteId: rHere.id ?? null, serverTime: rHere.serverTime ?? null, uploadedAt: rec?.uploadedAt ?? 0 } };
+        yield {
+          type: "adopt",
+          entry: { path, size: rHere.size, mtime: rec?.mtime ?? null, remoteId: rHere.id ?? null, serverTime: rHere.serverTime ?? null, uploadedAt: rec?.uploadedAt ?? 0, firstSeen: null },
+        };
       else yield { type: "keep", path };
     } else if (lHere && rHere) yield* decide(inp, lHere, rHere, rec, fast);
 
@@ -105,7 +108,7 @@ function* decide(inp: PlanInput, l: LocalItem, r: RemoteEntry, rec: RecordEntry 
   }
   const adopt = (mtime: number): Action => ({
     type: "adopt",
-    entry: { path: l.path, size: r.size, mtime, remoteId: r.id ?? rec?.remoteId ?? null, serverTime: r.serverTime ?? null, uploadedAt: rec?.uploadedAt ?? Date.now() },
+    entry: { path: l.path, size: r.size, mtime, remoteId: r.id ?? rec?.remoteId ?? null, serverTime: r.serverTime ?? null, uploadedAt: rec?.uploadedAt ?? Date.now(), firstSeen: null },
   });
   if (r.mtime !== null) {
     if (Math.abs(r.mtime - l.mtime) < inp.caps.mtimePrecisionMs) return yield rec && rec.mtime === l.mtime && sameRecord(rec, r) ? { type: "keep", path: l.path } : adopt(l.mtime);

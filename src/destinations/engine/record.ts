@@ -14,6 +14,9 @@ export interface RecordEntry {
   remoteId: string | null;
   serverTime: number | null;
   uploadedAt: number;
+  /** The start of the run that first put this path on the remote (ms), kept when later runs
+   *  replace the file; null: unknown (found there rather than uploaded). Absent on a put: uploadedAt. */
+  firstSeen?: number | null;
 }
 
 export interface RecordState {
@@ -28,7 +31,7 @@ export class RemoteRecord {
   private reader: Database;
   private writer: Database;
   private release: () => void;
-  private pending: ({ op: "put"; e: RecordEntry } | { op: "del"; path: string })[] = [];
+  private pending: ({ op: "put"; e: RecordEntry } | { op: "del"; path: string } | { op: "version"; stamp: string; path: string; firstSeen: number | null })[] = [];
 
   private constructor(
     db: RecordDb,
@@ -71,12 +74,42 @@ export class RemoteRecord {
   *entries(top: string): Generator<RecordEntry> {
     const lo = `${top}/`;
     const hi = `${top}0`; // "0" is the character after "/": the end of the "top/" range
-    const q = this.reader.query<{ path: string; size: number; mtime: number | null; remote_id: string | null; server_time: number | null; uploaded_at: number }, [string, string, string]>(
-      "SELECT path, size, mtime, remote_id, server_time, uploaded_at FROM remote_index WHERE store_key = ? AND path >= ? AND path < ? ORDER BY path",
-    );
+    const q = this.reader.query<
+      { path: string; size: number; mtime: number | null; remote_id: string | null; server_time: number | null; uploaded_at: number; first_seen: number | null },
+      [string, string, string]
+    >("SELECT path, size, mtime, remote_id, server_time, uploaded_at, first_seen FROM remote_index WHERE store_key = ? AND path >= ? AND path < ? ORDER BY path");
     for (const r of q.iterate(this.storeKey, lo, hi)) {
-      yield { path: r.path, size: r.size, mtime: r.mtime, remoteId: r.remote_id, serverTime: r.server_time, uploadedAt: r.uploaded_at };
+      yield { path: r.path, size: r.size, mtime: r.mtime, remoteId: r.remote_id, serverTime: r.server_time, uploadedAt: r.uploaded_at, firstSeen: r.first_seen };
     }
+  }
+
+  /** When the current life of `path` began (its first_seen), null when unknown or not recorded. */
+  firstSeen(path: string): number | null {
+    const row = this.reader.query<{ first_seen: number | null }, [string, string]>("SELECT first_seen FROM remote_index WHERE store_key = ? AND path = ?").get(this.storeKey, path);
+    return row?.first_seen ?? null;
+  }
+
+  /** The engine moved `path` into the version folder `stamp`; `firstSeen`: when that copy's life of the path began. */
+  noteVersion(stamp: string, path: string, firstSeen: number | null) {
+    this.pending.push({ op: "version", stamp, path, firstSeen });
+    if (this.pending.length >= FLUSH_EVERY) this.flush();
+  }
+
+  /** first_seen of every version the record knows under the version folder `stamp` (path → first_seen). */
+  versionArrivals(stamps: string[]): Map<string, number | null> {
+    const out = new Map<string, number | null>();
+    const q = this.reader.query<{ stamp: string; path: string; first_seen: number | null }, [string, string]>("SELECT stamp, path, first_seen FROM remote_versions WHERE store_key = ? AND stamp = ?");
+    for (const stamp of stamps) for (const r of q.iterate(this.storeKey, stamp)) out.set(`${r.stamp}/${r.path}`, r.first_seen);
+    return out;
+  }
+
+  /** Forgets the versions of the folders pruning deleted. */
+  forgetVersions(stamps: string[]) {
+    this.flush();
+    const del = this.writer.query("DELETE FROM remote_versions WHERE store_key = ? AND stamp = ?");
+    this.writer.transaction(() => {
+      for (const s of stamps) del.run(this.storeKey, s);
+    })();
   }
 
   put(e: RecordEntry) {
@@ -94,15 +127,20 @@ export class RemoteRecord {
     const batch = this.pending;
     this.pending = [];
     const put = this.writer.query(
-      `INSERT INTO remote_index (store_key, path, size, mtime, remote_id, server_time, uploaded_at) VALUES (?, ?, ?, ?, ?, ?, ?)
+      // first_seen is the path's arrival: a later put (a new version of the file) keeps it.
+      `INSERT INTO remote_index (store_key, path, size, mtime, remote_id, server_time, uploaded_at, first_seen) VALUES (?, ?, ?, ?, ?, ?, ?, ?)
        ON CONFLICT (store_key, path) DO UPDATE SET size = excluded.size, mtime = excluded.mtime, remote_id = excluded.remote_id,
        server_time = excluded.server_time, uploaded_at = excluded.uploaded_at`,
     );
     const del = this.writer.query("DELETE FROM remote_index WHERE store_key = ? AND path = ?");
+    const version = this.writer.query(
+      "INSERT INTO remote_versions (store_key, stamp, path, first_seen) VALUES (?, ?, ?, ?) ON CONFLICT (store_key, stamp, path) DO UPDATE SET first_seen = excluded.first_seen",
+    );
     this.writer.transaction(() => {
       for (const p of batch) {
         if (p.op === "del") del.run(this.storeKey, p.path);
-        else put.run(this.storeKey, p.e.path, p.e.size, p.e.mtime, p.e.remoteId, p.e.serverTime, p.e.uploadedAt);
+        else if (p.op === "version") version.run(this.storeKey, p.stamp, p.path, p.firstSeen);
+        else put.run(this.storeKey, p.e.path, p.e.size, p.e.mtime, p.e.remoteId, p.e.serverTime, p.e.uploadedAt, p.e.firstSeen === undefined ? p.e.uploadedAt : p.e.firstSeen);
       }
     })();
   }

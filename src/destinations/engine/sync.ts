@@ -12,6 +12,8 @@ import { type Action, type LocalItem, plan } from "./plan.ts";
 import { RemoteRecord } from "./record.ts";
 import { cancelled, withRetry } from "./retry.ts";
 import { checkRequestSources } from "./sources.ts";
+import { VERSIONS_DIR, versionPath, versionStamp } from "./version-names.ts";
+import { pruneVersions } from "./versions.ts";
 import { walkLocal } from "./walk.ts";
 
 export interface EngineOptions {
@@ -44,6 +46,12 @@ export async function runSync(req: SyncRequest<unknown>, store: RemoteStore, opt
   const retry = <T>(what: string, fn: () => Promise<T>) => withRetry(fn, signal, (err, n, wait) => report.log("warning", `${what}: ${err.message}; retry ${n} in ${(wait / 1000).toFixed(1)} s`));
 
   const result: SyncResult = { filesTransferred: 0, bytesTransferred: 0, filesDeleted: 0 };
+  // Versions: what this run overwrites or deletes is moved to .dynamight-versions/<run start>/ first.
+  const runStart = req.startedAt ?? now();
+  const keepDays = options.keep_versions_days ?? null;
+  const keepVersions = keepDays !== null && !options.dry_run;
+  const stamp = versionStamp(runStart);
+  let unversioned = 0;
   const planned = { files: 0, bytes: 0 };
   let unchanged = 0;
   let unreadable = 0;
@@ -90,7 +98,7 @@ export async function runSync(req: SyncRequest<unknown>, store: RemoteStore, opt
       result.bytesTransferred += l.size;
       report.progress({ files: 1, bytes: l.size });
       if (perFile) report.log("info", l.path);
-      record?.put({ path: l.path, size: l.size, mtime: l.mtime, remoteId: put?.id ?? null, serverTime: put?.serverTime ?? null, uploadedAt: now() });
+      record?.put({ path: l.path, size: l.size, mtime: l.mtime, remoteId: put?.id ?? null, serverTime: put?.serverTime ?? null, uploadedAt: now(), firstSeen: runStart });
     };
     const deleted = (path: string) => {
       result.filesDeleted++;
@@ -100,8 +108,34 @@ export async function runSync(req: SyncRequest<unknown>, store: RemoteStore, opt
       if (store.removeDir) for (let i = path.lastIndexOf("/"); i > 0; i = path.lastIndexOf("/", i - 1)) emptied.add(path.slice(0, i));
     };
 
-    const upload = async (l: LocalItem) => {
+    /**
+     * Moves the current copy of `path` into this run's version folder before it is replaced or
+     * deleted. false: it could not be kept, so the file must be left as it is (logged; the run
+     * fails at the end). A file already gone has nothing to keep.
+     */
+    const keepVersion = async (path: string): Promise<boolean> => {
+      const arrived = readRecord.firstSeen(path);
+      try {
+        await retry(`keeping the old version of ${path}`, () => store.move(path, versionPath(stamp, path), signal));
+      } catch (err) {
+        const e = asDestinationError(err);
+        if (e.kind === "not_found") return true;
+        if (e.kind !== "failed" && e.kind !== "permission") throw err;
+        unversioned++;
+        report.log("error", `${path}: not replaced: its old version could not be kept (${e.message})`);
+        return false;
+      }
+      // Gone from its place until the new copy lands: the record must not vouch for it meanwhile
+      // (a size no file has makes the next run send it), yet keeps the path's first_seen.
+      record?.put({ path, size: -1, mtime: null, remoteId: null, serverTime: null, uploadedAt: now(), firstSeen: null });
+      record?.noteVersion(stamp, path, arrived);
+      if (verbose) report.log("info", `${path}: old version kept in ${VERSIONS_DIR}/${stamp}/`);
+      return true;
+    };
+
+    const upload = async (l: LocalItem, replaces: boolean) => {
       if (options.dry_run) return uploaded(l, null);
+      if (replaces && keepVersions && !(await keepVersion(l.path))) return;
       const source: PutSource = {
         open: () => throttle(createReadStream(l.abs), bucket, signal),
         readAll: async () => {
@@ -134,20 +168,29 @@ export async function runSync(req: SyncRequest<unknown>, store: RemoteStore, opt
       switch (a.type) {
         case "upload":
           if (verbose) report.log("info", `${a.local.path}: ${a.reason}`);
-          return upload(a.local);
+          return upload(a.local, a.reason !== "new");
         case "verify": {
           const st = await retry(a.local.path, () => store.stat!(a.local.path, signal));
           if (st && st.size === a.local.size && st.mtime !== null && Math.abs(st.mtime - a.local.mtime) < store.capabilities.mtimePrecisionMs) {
             unchanged++;
-            record?.put({ path: a.local.path, size: st.size, mtime: a.local.mtime, remoteId: st.id ?? a.remote.id ?? null, serverTime: a.remote.serverTime ?? null, uploadedAt: now() });
+            record?.put({
+              path: a.local.path,
+              size: st.size,
+              mtime: a.local.mtime,
+              remoteId: st.id ?? a.remote.id ?? null,
+              serverTime: a.remote.serverTime ?? null,
+              uploadedAt: now(),
+              firstSeen: null,
+            });
             return;
           }
           planned.files++;
           planned.bytes += a.local.size;
           report.totals?.({ ...planned });
-          return upload(a.local);
+          return upload(a.local, st !== null);
         }
         case "delete":
+          if (keepVersions) return (await keepVersion(a.path)) ? deleted(a.path) : undefined;
           if (!options.dry_run) await retry(`deleting ${a.path}`, () => store.remove(a.path, signal));
           return deleted(a.path);
         case "deleteBatch":
@@ -168,7 +211,8 @@ export async function runSync(req: SyncRequest<unknown>, store: RemoteStore, opt
       if (verbose) report.log("info", `${top}: comparing with ${full ? "the remote listing" : "the local record"}`);
       record?.begin(top);
       const batch: string[] = [];
-      const maxBatch = store.removeMany ? Math.max(1, store.maxBatch ?? 1000) : 0;
+      // With versions a delete is a move, one per file (spread over the workers).
+      const maxBatch = store.removeMany && !keepVersions ? Math.max(1, store.maxBatch ?? 1000) : 0;
       const actions = plan({
         top,
         local: walkLocal(dir, excludesOf(dir), (rel, why) => report.log("warning", `${top}/${rel}: ${why}`)),
@@ -210,10 +254,13 @@ export async function runSync(req: SyncRequest<unknown>, store: RemoteStore, opt
       }
     }
     for (const { top } of tops) record?.finish(top, fullTops.has(top), now());
+    // Pruning belongs to a successful run only: a failed one may be retried, and its versions kept.
+    if (keepVersions && !unversioned && !unreadable) result.versionsPruned = await pruneVersions(store, keepDays!, runStart, { signal, report, retry, record });
     report.log(
       "info",
       `${options.dry_run ? "would send" : "sent"} ${result.filesTransferred} files (${result.bytesTransferred} bytes), ${options.dry_run ? "would delete" : "deleted"} ${result.filesDeleted}, ${unchanged} unchanged`,
     );
+    if (unversioned) throw new DestinationError("failed", `${unversioned} file(s) not replaced because their old version could not be kept; see the log`);
     if (unreadable) throw new DestinationError("source", `${unreadable} source file(s) could not be read; see the log`);
     return result;
   } catch (err) {
@@ -243,6 +290,7 @@ function sourceTops(sources: string[]): { top: string; dir: string }[] {
   for (const dir of sources) {
     const top = basename(dir.replace(/\/+$/, ""));
     if (!top) throw new DestinationError("config", `source ${dir} has no folder name to sync into`);
+    if (top === VERSIONS_DIR) throw new DestinationError("config", `source ${dir} cannot be synced: ${VERSIONS_DIR} is where the destination keeps old versions`);
     if (seen.has(top)) throw new DestinationError("config", `two sources are named "${top}"; each source goes to <root>/<basename>/`);
     seen.add(top);
     out.push({ top, dir });

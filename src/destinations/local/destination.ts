@@ -20,8 +20,10 @@ import {
   type SyncResult,
   type TestResult,
 } from "../contract.ts";
+import { VERSIONS_DIR, versionStamp } from "../engine/version-names.ts";
 import { exitMessage, type FileRecord, PendingFiles, parseRecord, type RsyncStats, readStatLine, WARNING_EXIT_CODES } from "./rsync-output.ts";
 import { runSpaceCheck } from "./space.ts";
+import { pruneLocalVersions } from "./versions.ts";
 
 export interface LocalConfig {
   mount_point: string;
@@ -126,7 +128,13 @@ async function test(config: LocalConfig): Promise<TestResult> {
   return { success: true, message: "Folder exists and is writable", details: { mount_point: config.mount_point, free_bytes: free, rsync: Bun.which("rsync") !== null } };
 }
 
-export function rsyncArgs(source: string, dest: string, o: SyncOptions): string[] {
+/**
+ * `backupDir`: with versions on, where rsync moves each file it overwrites or deletes
+ * (`<root>/.dynamight-versions/<run start>/<basename>`; it keeps the path below the transfer's
+ * destination there). It lies outside `dest`, so neither --delete nor an exclude of this
+ * transfer ever reaches the versions folder: no protect filter is needed.
+ */
+export function rsyncArgs(source: string, dest: string, o: SyncOptions, backupDir?: string): string[] {
   // `source/` copies the folder's contents into `dest/`, which is `<root>/<basename>/`.
   // No --partial/--partial-dir: local copies are whole-file, so a partial file would not speed
   // up the next run, and --partial-dir costs an extra stat per file on every no-change sync.
@@ -135,6 +143,7 @@ export function rsyncArgs(source: string, dest: string, o: SyncOptions): string[
   // before: a file is counted once it is done, never when it starts (see PendingFiles).
   const args = ["-a", "--mkpath", "--out-format=%i|%n|%l|%b", "--stats", "--no-h"];
   if (o.delete_extraneous) args.push("--delete");
+  if (backupDir) args.push("--backup", `--backup-dir=${backupDir}`);
   // One argument each, `--exclude=` glued: a pattern starting with '-' stays a pattern.
   for (const p of o.exclude_patterns) args.push(`--exclude=${p}`);
   for (const p of excludeDirPatterns(source, o.exclude_dirs)) args.push(`--exclude=${p}`);
@@ -323,6 +332,9 @@ async function sync(req: SyncRequest<LocalConfig>): Promise<SyncResult> {
       const root = backupRoot(config);
       await runSpaceCheck(root, req.sources, options, rsyncArgs, report, signal);
       const result: SyncResult = { filesTransferred: 0, bytesTransferred: 0, filesDeleted: 0 };
+      const runStart = req.startedAt ?? Date.now();
+      const keepDays = options.dry_run ? null : (options.keep_versions_days ?? null);
+      const stamp = versionStamp(runStart);
       // The plan (what the run will send, for the progress bar's % and ETA) is a dry run beside
       // the real one: it never delays the transfer, and a plan that fails only leaves the bar
       // without totals. Stopped when the run ends.
@@ -340,9 +352,18 @@ async function sync(req: SyncRequest<LocalConfig>): Promise<SyncResult> {
         for (const source of req.sources) {
           if (signal.aborted) throw new DestinationError("cancelled", "Cancelled");
           const label = basename(source);
+          if (label === VERSIONS_DIR) throw new DestinationError("config", `source ${source} cannot be synced: ${VERSIONS_DIR} is where the destination keeps old versions`);
           const dest = join(root, label);
           report.log("info", `${options.dry_run ? "Dry run: " : ""}Starting sync of ${source} to ${dest}/`);
-          const t = await runRsync({ rsync, args: rsyncArgs(source, dest, options), label, options, report, signal, dirs: { source, dest } });
+          const t = await runRsync({
+            rsync,
+            args: rsyncArgs(source, dest, options, keepDays === null ? undefined : join(root, VERSIONS_DIR, stamp, label)),
+            label,
+            options,
+            report,
+            signal,
+            dirs: { source, dest },
+          });
           result.filesTransferred += t.filesTransferred;
           result.bytesTransferred += t.bytesTransferred;
           result.filesDeleted += t.filesDeleted;
@@ -355,6 +376,7 @@ async function sync(req: SyncRequest<LocalConfig>): Promise<SyncResult> {
         signal.removeEventListener("abort", stopPlan);
         planStop.abort();
       }
+      if (keepDays !== null) result.versionsPruned = pruneLocalVersions(root, keepDays, runStart, report);
       return result;
     },
     { allowedRoots: req.allowedRoots },

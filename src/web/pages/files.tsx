@@ -5,6 +5,7 @@ import { NotFoundPage } from "../../../views/components/not-found.tsx";
 import { VerifyForm } from "../../../views/components/verify-form.tsx";
 import { type FileEntryProps, JobFilesPage, type JobFilesProps } from "../../../views/pages/job-files.tsx";
 import type { AppContext } from "../../context.ts";
+import { recordDb } from "../../db/record.ts";
 import { ApiError } from "../../http/errors.ts";
 import { jobAccess, quietReporter, withJobStore } from "../../restore/access.ts";
 import { listFolder } from "../../restore/browse.ts";
@@ -13,6 +14,7 @@ import { storePathParam } from "../../restore/paths.ts";
 import { UploadRecord } from "../../restore/queries.ts";
 import { startRestore } from "../../restore/service.ts";
 import type { Services } from "../../services.ts";
+import { asOfSelector, parseAsOf } from "../../versions/service.ts";
 import { formOf, messageOf } from "../forms.ts";
 import { html, isHtmx, redirect } from "../html.ts";
 import { pageAuth, type Viewer } from "../session.ts";
@@ -102,17 +104,28 @@ export function filePages(ctx: AppContext, services: Services) {
         const folderPath = f.path ?? "";
         const target = f.target === "folder" ? "folder" : "original";
         const overwrite = OVERWRITE.includes(f.overwrite as Overwrite) ? (f.overwrite as Overwrite) : "never";
+        const asOf = (f.as_of ?? "").trim();
         try {
+          // "Restore as of…" (a datetime-local field, UTC like every time the UI shows) or a version's "Put back" (ISO).
+          const select = asOf ? asOfSelector(parseAsOf(/(Z|[+-]\d{2}:\d{2})$/.test(asOf) ? asOf : `${asOf.length === 16 ? `${asOf}:00` : asOf}Z`), recordDb(ctx.db, ctx.config.dataDir)) : undefined;
           // Nothing ticked: the folder shown (the whole destination at its root).
           const paths = checked.length ? checked : folderPath ? [folderPath] : [];
-          const runId = startRestore({ db: ctx.db, engine: services.engine, rules }, id, { paths, target: target === "folder" ? { folder: (f.folder ?? "").trim() } : "original", overwrite });
+          const runId = startRestore({ db: ctx.db, engine: services.engine, rules }, id, { paths, target: target === "folder" ? { folder: (f.folder ?? "").trim() } : "original", overwrite }, select);
           return redirect(`/runs/${runId}`, request);
         } catch (err) {
           if (isNotFound(err)) return html(<NotFoundPage username={user.username} theme={theme} message="This job does not exist (it may have been deleted)." />, { status: 404 });
           const status = err instanceof ApiError ? err.status : 500;
           if (status === 500) throw err;
           // htmx swaps only 2xx answers: a boosted form gets the page with the error as a 200.
-          return render({ user, theme }, request, id, folderPath, 0, { error: messageOf(err), form: { target, overwrite, checked }, folder: f.folder ?? "" }, isHtmx(request) ? 200 : status);
+          return render(
+            { user, theme },
+            request,
+            id,
+            folderPath,
+            0,
+            { error: messageOf(err), form: { target, overwrite, checked, as_of: asOf }, folder: f.folder ?? "" },
+            isHtmx(request) ? 200 : status,
+          );
         }
       },
       { page: true, ...hide },

@@ -20,6 +20,7 @@ import { publicPages } from "./public.ts";
 import { runPages } from "./runs.tsx";
 import { settingsPages } from "./settings.tsx";
 import { verifyPages } from "./verify.tsx";
+import { versionPages } from "./versions.tsx";
 
 export function webPages(ctx: AppContext, services: Services) {
   return new Elysia({ name: "web-pages" })
@@ -29,6 +30,7 @@ export function webPages(ctx: AppContext, services: Services) {
     .use(accountPages(ctx))
     .use(jobEditorPages(ctx, services))
     .use(jobPages(ctx, services))
+    .use(versionPages(ctx))
     .use(filePages(ctx, services))
     .use(runPages(ctx, services))
     .use(verifyPages(ctx, services))
