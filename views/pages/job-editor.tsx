@@ -149,6 +149,7 @@ function summaries(props: JobEditorProps, providerName: string): Record<SectionK
       o.exclude_patterns.length ? `${o.exclude_patterns.length} exclude pattern${o.exclude_patterns.length === 1 ? "" : "s"}` : null,
       o.exclude_dirs?.length ? `${o.exclude_dirs.length} excluded folder${o.exclude_dirs.length === 1 ? "" : "s"}` : null,
       o.space_check && o.space_check !== "none" ? `space check: ${o.space_check}` : null,
+      o.keep_versions_days ? `old versions kept ${o.keep_versions_days} days` : null,
       o.bandwidth_limit_kbps ? `limit ${o.bandwidth_limit_kbps} KB/s` : null,
       `log ${o.verbosity}`,
     ]
@@ -291,8 +292,9 @@ export function JobForm(props: JobEditorProps) {
             placeholder="off"
             value={v.sync_options.keep_versions_days == null ? "" : String(v.sync_options.keep_versions_days)}
             aria-invalid={bad("sync_options.keep_versions_days")}
-            aria-describedby="keep-versions-hint"
+            aria-describedby={errors["sync_options.keep_versions_days"] ? `${errorId("sync_options.keep_versions_days")} keep-versions-hint` : "keep-versions-hint"}
           />
+          <FieldError errors={errors} field="sync_options.keep_versions_days" />
           <div class="hint" id="keep-versions-hint">
             Old copies of changed and deleted files are kept for this many days in .dynamight-versions at the destination; they use space on the destination. Empty: off (the destination is a plain
             mirror).

@@ -60,6 +60,7 @@ function JOB_WORDING(type: string): Wording {
     "sync_options.bandwidth_limit_kbps": "Bandwidth limit",
     "sync_options.exclude_dirs": "Excluded folders",
     "sync_options.space_check": "Free space check",
+    "sync_options.keep_versions_days": "Keep old versions for (days)",
   };
   for (const f of dest?.configFields ?? []) labels[`destination_config.${f.name}`] = f.label;
   return {
