@@ -278,7 +278,8 @@ const upper = (s: string) => s.charAt(0).toUpperCase() + s.slice(1);
 export function plainWords(field: string, apiMessage: string, wording: Wording = {}): string {
   const label = wording.labels?.[field] ?? field.split(".").pop()!.replace(/_/g, " ");
   // "Field 'x.y' is required" / "Field 'x' must be …": the subject is the field.
-  const rest = apiMessage.replace(/^(Field|Query parameter|Path parameter) '[^']*' /, "");
+  // "…, or null (off)" is the JSON's way of saying "leave it empty".
+  const rest = apiMessage.replace(/^(Field|Query parameter|Path parameter) '[^']*' /, "").replace(/,? or null(?: \([^)]*\))?/, ", or leave it empty");
   const missing = /^is required$|^must be a string of at least 1 characters|^must be a list of at least 1 item\(s\)|^must be an integer|^must not be empty/.test(rest);
   if (missing && wording.whenMissing?.[field]) return wording.whenMissing[field]!;
   if (missing) return `Enter ${lower(label)}`;
