@@ -75,13 +75,13 @@ describe("keep_versions_days in the job editor", () => {
     };
     const ok = await save("14");
     expect(ok.status).toBe(200);
-    const id = Number(ok.res.headers.get("hx-redirect")?.split("?")[0]!.split("/").pop() ?? ok.res.headers.get("location")?.split("?")[0]!.split("/").pop());
+    const id = Number((ok.res.headers.get("hx-redirect") ?? ok.res.headers.get("location") ?? "").split("?")[0]!.split("/").pop());
     expect((await client.json("GET", `/api/jobs/${id}`)).body.sync_options.keep_versions_days).toBe(14);
     const editor = await getPage(client, `/jobs/${id}/edit`);
     expect(editor.text).toMatch(/id="sync.keep_versions_days"[^>]*value="14"/);
 
     const empty = await save("");
-    const offId = Number(empty.res.headers.get("hx-redirect")?.split("?")[0]!.split("/").pop() ?? empty.res.headers.get("location")?.split("?")[0]!.split("/").pop());
+    const offId = Number((empty.res.headers.get("hx-redirect") ?? empty.res.headers.get("location") ?? "").split("?")[0]!.split("/").pop());
     expect((await client.json("GET", `/api/jobs/${offId}`)).body.sync_options.keep_versions_days).toBeNull();
 
     for (const bad of ["0", "4000", "soon"]) {
