@@ -79,6 +79,20 @@ describeIf(chromiumMissing)("job editor (issue 16 items 1 and 4)", () => {
       expect(kit.browser.errors).toEqual([]);
     });
 
+    test(`${size.name}: the credentials form uses the same mechanism: every error beside its field, the first focused`, async () => {
+      const { page } = kit;
+      await page.setViewportSize(size);
+      await page.goto(`${kit.server.url}/credentials?type=s3`);
+      await page.click("#credential-form button[type=submit]");
+      await page.waitForSelector("#credential-form .error-summary");
+      expect((await page.locator("#error-cred-name").innerText()).trim()).toBe("Give the credential a name");
+      expect((await page.locator("#error-data-access_key_id").innerText()).trim()).toBe("Enter the access key id");
+      expect((await page.locator("#error-data-secret_access_key").innerText()).trim()).toBe("Enter the secret access key");
+      await page.waitForFunction(() => document.activeElement?.id === "cred-name", undefined, { timeout: 5000 });
+      expect(await onScreen(page, "#cred-name")).toBe(true);
+      expect(await page.locator("#credential-form").innerText()).not.toMatch(/Field '/);
+    });
+
     test(`${size.name}: an error in a folded section opens it; pickers in a dialog; the test result beside its button`, async () => {
       const { page } = kit;
       await page.setViewportSize(size);
