@@ -22,8 +22,16 @@ describeIf(notRoot() ?? missingCommand("losetup", "mkfs.ext4", "mount", "umount"
   let original: Awaited<ReturnType<typeof fingerprint>>;
 
   beforeAll(async () => {
+    // A 50 MB file and its copies need room; set only while the drive is made (bun runs every
+    // test file in one process, so a leaked USB_SIZE would change other files' drives).
+    const size = process.env.USB_SIZE;
     process.env.USB_SIZE = "160M";
-    drive = await startUsb();
+    try {
+      drive = await startUsb();
+    } finally {
+      if (size === undefined) delete process.env.USB_SIZE;
+      else process.env.USB_SIZE = size;
+    }
     mkdirSync(mountPoint, { recursive: true });
     await writeAwkwardTree(source);
     original = await fingerprint(source);

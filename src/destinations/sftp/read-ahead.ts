@@ -4,6 +4,7 @@
 // chunks, and none are read ahead while the consumer is not reading (backpressure).
 import { Readable } from "node:stream";
 import type { SFTPWrapper } from "ssh2";
+import { GarbageBound } from "./garbage.ts";
 
 export interface ReadAheadOptions {
   /** Bytes per read request. */
@@ -23,6 +24,7 @@ class ReadAheadStream extends Readable {
   /** Reads issued, in file order: each resolves to its bytes (shorter at the end of the file). */
   private inflight: Promise<Buffer>[] = [];
   private pumping = false;
+  private readonly garbage = new GarbageBound();
 
   constructor(
     private readonly sftp: SFTPWrapper,
@@ -92,6 +94,7 @@ class ReadAheadStream extends Readable {
           this.push(null);
           return;
         }
+        this.garbage.moved(data.length);
         if (!this.push(data)) return;
       }
     } catch (err) {

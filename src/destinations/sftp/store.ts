@@ -21,6 +21,7 @@ import {
 import { type TreeEntry, walkSorted } from "../engine/ordered.ts";
 import { FolderMemo } from "../folders.ts";
 import { type Connection, type ConnectOptions, call, connect, disconnect, FX, requestError } from "./connection.ts";
+import { GarbageBound } from "./garbage.ts";
 import { readAhead } from "./read-ahead.ts";
 
 export interface SftpStoreOptions extends ConnectOptions {
@@ -35,12 +36,6 @@ const S_IFDIR = 0o040000;
 const S_IFREG = 0o100000;
 /** Writes in flight per upload: enough to cover the round trip, bounded so memory stays small. */
 const WRITES_IN_FLIGHT = 16;
-// ssh2 allocates a packet and a cipher output per 32 KiB write, and the file is read in fresh
-// buffers: about three times the bytes sent become garbage, which JavaScriptCore collects late,
-// so a 200 MB upload held ~100 MB of dead buffers at its peak (issue 17). A collection every
-// 16 MiB sent bounds that to ~50 MB (an eden-only Bun.gc(false) did not: the buffers survive
-// into the old generation before they die).
-const GC_EVERY_BYTES = 16 * 1024 * 1024;
 /** Our temporary names: `.<name>.<8 hex>.dmpartial`. */
 export const TEMP_NAME = /^\..*\.[0-9a-f]{8}\.dmpartial$/;
 
@@ -388,7 +383,7 @@ async function writeAll(conn: Connection, handle: Buffer, source: PutSource, sig
   const inflight = new Set<Promise<void>>();
   let failure: unknown = null;
   let pos = 0;
-  let collectedAt = 0;
+  const garbage = new GarbageBound();
   try {
     for await (const chunk of stream as AsyncIterable<Buffer>) {
       for (let off = 0; off < chunk.length; off += max) {
@@ -406,10 +401,7 @@ async function writeAll(conn: Connection, handle: Buffer, source: PutSource, sig
         );
         inflight.add(p);
         if (inflight.size >= WRITES_IN_FLIGHT) await Promise.race(inflight);
-        if (pos - collectedAt >= GC_EVERY_BYTES) {
-          collectedAt = pos;
-          Bun.gc(true);
-        }
+        garbage.moved(piece.length);
       }
     }
     await Promise.all(inflight);
