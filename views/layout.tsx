@@ -51,6 +51,7 @@ export function Layout(props: LayoutProps) {
           {/* Page behaviour that must survive hx-boost navigation (htmx does not run scripts in swapped content). */}
           <script src={assetUrl("live.js")} defer></script>
           <script src={assetUrl("run-logs.js")} defer></script>
+          <script src={assetUrl("forms.js")} defer></script>
         </head>
         <body hx-boost="true">
           {props.username ? (
@@ -59,18 +60,22 @@ export function Layout(props: LayoutProps) {
                 <Logo />
                 Dynamight
               </a>
-              <nav class="nav" aria-label="Main">
+              {/* Phones: the nav folds behind this button (public/js/app.js toggles it; without JS the nav stays shown). */}
+              <button class="btn small-btn nav-toggle" type="button" aria-controls="main-nav" aria-expanded="false">
+                Menu
+              </button>
+              <nav class="nav" id="main-nav" aria-label="Main">
                 {NAV.map((n) => (
                   <a href={n.href} aria-current={n.key === props.active ? "page" : undefined} safe>
                     {n.label}
                   </a>
                 ))}
               </nav>
-              <span class="muted small" safe>
+              <span class="muted small topbar-user" safe>
                 {props.username}
               </span>
               <form method="post" action="/logout" hx-boost="false">
-                <button class="btn small" type="submit">
+                <button class="btn small-btn" type="submit">
                   Log out
                 </button>
               </form>

@@ -64,6 +64,11 @@
         state.lastId = m.id;
       }
       state.queue.push(m);
+      // The newest file the run copied ("copy <folder>/<file>" lines at normal detail), under the bar.
+      if (typeof m.message === "string" && m.message.indexOf("copy ") === 0) {
+        var current = document.querySelector('[data-file-for-run="' + state.el.getAttribute("data-run-id") + '"]');
+        if (current) current.textContent = "Last copied: " + m.message.slice(5);
+      }
       if (!state.scheduled) {
         state.scheduled = true;
         requestAnimationFrame(() => {

@@ -1,5 +1,5 @@
 // All SQL of runs and their logs. Deleting a run deletes its logs (ON DELETE CASCADE).
-import { and, count, desc, eq, inArray, notInArray, sql } from "drizzle-orm";
+import { and, count, desc, eq, inArray, lte, notInArray, sql } from "drizzle-orm";
 import type { Db } from "../db/client.ts";
 import { jobs, runChildren, runLogs, runs } from "../db/schema.ts";
 import type { LogLevel } from "../destinations/contract.ts";
@@ -36,6 +36,15 @@ export function listJobRuns(db: Db, jobId: number, limit: number, offset: number
   const rows = db.select(runColumns).from(runs).innerJoin(jobs, eq(jobs.id, runs.jobId)).where(eq(runs.jobId, jobId)).orderBy(desc(runs.id)).limit(limit).offset(offset).all();
   const total = db.select({ n: count() }).from(runs).where(eq(runs.jobId, jobId)).get()!.n;
   return { rows, total };
+}
+
+/** A run's number within its job (1 for the job's oldest kept run): what the pages show; URLs keep the global id. */
+export function jobRunNumber(db: Db, jobId: number, runId: number): number {
+  return db
+    .select({ n: count() })
+    .from(runs)
+    .where(and(eq(runs.jobId, jobId), lte(runs.id, runId)))
+    .get()!.n;
 }
 
 export interface LastRunView {

@@ -27,3 +27,7 @@ declare module "*/public/js/run-logs.js" {
   const path: string;
   export default path;
 }
+declare module "*/public/js/forms.js" {
+  const path: string;
+  export default path;
+}

@@ -9,6 +9,7 @@ import swaggerJs from "swagger-ui-dist/swagger-ui-bundle.js" with { type: "file"
 import appCss from "../../public/css/app.css" with { type: "file" };
 import favicon from "../../public/favicon.svg" with { type: "file" };
 import appJs from "../../public/js/app.js" with { type: "file" };
+import formsJs from "../../public/js/forms.js" with { type: "file" };
 import liveJs from "../../public/js/live.js" with { type: "file" };
 import runLogsJs from "../../public/js/run-logs.js" with { type: "file" };
 
@@ -17,6 +18,7 @@ const FILES: Record<string, { path: string; type: string }> = {
   "app.css": { path: appCss, type: "text/css; charset=utf-8" },
   "app.js": { path: appJs, type: "text/javascript; charset=utf-8" },
   "live.js": { path: liveJs, type: "text/javascript; charset=utf-8" },
+  "forms.js": { path: formsJs, type: "text/javascript; charset=utf-8" },
   "run-logs.js": { path: runLogsJs, type: "text/javascript; charset=utf-8" },
   "favicon.svg": { path: favicon, type: "image/svg+xml" },
   "swagger-ui.css": { path: swaggerCss, type: "text/css; charset=utf-8" },

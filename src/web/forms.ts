@@ -14,7 +14,7 @@ import type { JobFormValues } from "../../views/pages/job-editor.tsx";
 import { DEFAULT_SYNC_OPTIONS } from "../../views/pages/job-editor.tsx";
 import type { DestinationType, FieldSpec } from "../destinations/contract.ts";
 import { isDestinationType } from "../destinations/registry.ts";
-import { ApiError, validationError } from "../http/errors.ts";
+import { ApiError, invalidField, validationError } from "../http/errors.ts";
 import type { JobInput } from "../jobs/service.ts";
 import type { ScheduleInput } from "../schedules/service.ts";
 
@@ -108,18 +108,31 @@ export function fieldOf(err: unknown): string | null {
 
 // ---- The job editor's form ---------------------------------------------------------------
 
+/** The definition fields each schedule type uses (the rest are sent as null). */
+export const SCHEDULE_FIELDS = {
+  daily: ["hour", "minute"],
+  weekly: ["day_of_week", "hour", "minute"],
+  monthly: ["day_of_month", "hour", "minute"],
+  custom: ["cron_expression"],
+} as const;
+
 export function readSchedule(form: Record<string, string>, key: string): ScheduleProps {
   const g = (f: string) => form[`sched-${key}-${f}`];
-  const type = g("schedule_type");
+  const raw = g("schedule_type");
+  const type: ScheduleProps["schedule_type"] = raw === "weekly" || raw === "monthly" || raw === "custom" ? raw : "daily";
   const id = intOrNull(g("id"));
+  // Only the fields the type uses: after the Repeat select changed, the row still posts the old
+  // type's inputs, which the schedules service would refuse ("not used by a custom schedule").
+  const uses = (f: string) => (SCHEDULE_FIELDS[type] as readonly string[]).includes(f);
+  const field = (f: string) => (uses(f) ? (intOrNull(g(f)) as number | null) : null);
   return {
     id: typeof id === "number" ? id : null,
-    schedule_type: type === "weekly" || type === "monthly" || type === "custom" ? type : "daily",
-    hour: intOrNull(g("hour")) as number | null,
-    minute: intOrNull(g("minute")) as number | null,
-    day_of_week: intOrNull(g("day_of_week")) as number | null,
-    day_of_month: intOrNull(g("day_of_month")) as number | null,
-    cron_expression: g("cron_expression")?.trim() || null,
+    schedule_type: type,
+    hour: field("hour"),
+    minute: field("minute"),
+    day_of_week: field("day_of_week"),
+    day_of_month: field("day_of_month"),
+    cron_expression: uses("cron_expression") ? g("cron_expression")?.trim() || null : null,
     timezone: g("timezone")?.trim() || null,
     enabled: bool(g("enabled"), true),
     catch_up: bool(g("catch_up"), true),
@@ -227,4 +240,80 @@ export function parseJobForm(form: Record<string, string>, fieldsOf: (type: Dest
   } as JobInput;
   const schedules = scheduleKeys(form).map((key) => ({ key, schedule: readSchedule(form, key) }));
   return { values, input, schedules };
+}
+
+// ---- Every error at once, in plain words ---------------------------------------------------
+//
+// A refused form shows each problem beside its field (views/components/form-errors.tsx), the
+// first one focused by public/js/forms.js. The API keeps its field names and messages; pages
+// translate them here: a page gives its fields' labels and, where the generic words are poor,
+// its own sentence per field.
+
+/** API field name → what to tell the user. Insertion order is the form's order. */
+export type FieldErrors = Record<string, string>;
+
+/** Every field the schema refuses (the first problem of each), as the API's ApiErrors. */
+export function schemaErrors(schema: TSchema, value: unknown, prefix = ""): ApiError[] {
+  const out = new Map<string, ApiError>();
+  for (const ve of Value.Errors(schema, value)) {
+    const err = validationError({ type: "body", valueError: ve as never }, prefix);
+    // A list's items are reported on the list (source_dirs.2 → source_dirs).
+    const field = (err.field ?? "").replace(/\.\d+$/, "");
+    if (field && !out.has(field)) out.set(field, err);
+  }
+  return [...out.values()];
+}
+
+export interface Wording {
+  /** API field → its label on the form ("Name", "Folders to back up"). */
+  labels?: Record<string, string>;
+  /** API field → the sentence when it is missing or empty ("Add at least one folder to back up"). */
+  whenMissing?: Record<string, string>;
+}
+
+const lower = (s: string) => s.charAt(0).toLowerCase() + s.slice(1);
+const upper = (s: string) => s.charAt(0).toUpperCase() + s.slice(1);
+
+/** An API message about `field` in plain words: no quotes around field names, no "item(s)". */
+export function plainWords(field: string, apiMessage: string, wording: Wording = {}): string {
+  const label = wording.labels?.[field] ?? field.split(".").pop()!.replace(/_/g, " ");
+  // "Field 'x.y' is required" / "Field 'x' must be …": the subject is the field.
+  // "…, or null (off)" is the JSON's way of saying "leave it empty".
+  const rest = apiMessage.replace(/^(Field|Query parameter|Path parameter) '[^']*' /, "").replace(/,? or null(?: \([^)]*\))?/, ", or leave it empty");
+  const missing = /^is required$|^must be a string of at least 1 characters|^must be a list of at least 1 item\(s\)|^must be an integer|^must not be empty/.test(rest);
+  if (missing && wording.whenMissing?.[field]) return wording.whenMissing[field]!;
+  if (missing) return `Enter ${lower(label)}`;
+  let m = /^must be a list of at least (\d+) item\(s\)/.exec(rest);
+  if (m) return `Add at least ${m[1]} to ${lower(label)}`;
+  m = /^must be a string of (?:at least \d+ characters, )?at most (\d+) characters/.exec(rest);
+  if (m) return `${upper(label)} can be at most ${m[1]} characters long`;
+  m = /^must be (a whole number|a number)(.*)$/.exec(rest);
+  if (m) return `Enter ${m[1]}${m[2]}`;
+  if (rest === apiMessage) return upper(apiMessage);
+  return `${upper(label)} ${rest}`;
+}
+
+/** ApiErrors (schema and service) as plain words per API field; the first error of a field wins. */
+export function fieldErrors(errors: unknown[], wording: Wording = {}): FieldErrors {
+  const out: FieldErrors = {};
+  for (const err of errors) {
+    if (!(err instanceof ApiError)) throw err;
+    // A list's item is reported on the list, with its line ("source_dirs.0" → source_dirs, line 1).
+    const item = /^(.*)\.(\d+)$/.exec(err.field ?? "");
+    const field = item ? item[1]! : (err.field ?? "_form");
+    if (field in out) continue;
+    if (field === "_form") out[field] = err.message;
+    else if (item) {
+      const label = wording.labels?.[field] ?? field;
+      out[field] = `${upper(label)}, line ${Number(item[2]) + 1}: ${err.message.replace(/^(Field|Query parameter|Path parameter) '[^']*' /, "")}`;
+    } else out[field] = plainWords(field, err.message, wording);
+  }
+  return out;
+}
+
+/** The required FieldSpec fields left blank (a destination's or credential's), as ApiErrors naming `<prefix><name>`. */
+export function missingRequired(fields: FieldSpec[], values: Record<string, unknown>, prefix: string): ApiError[] {
+  return fields
+    .filter((f) => f.required && f.type !== "boolean" && (values[f.name] === null || values[f.name] === undefined || String(values[f.name]).trim() === ""))
+    .map((f) => invalidField(`${prefix}${f.name}`, "is required"));
 }

@@ -69,7 +69,9 @@ describeIf(chromiumMissing)("Credentials page: OAuth in Chromium", () => {
     await page.locator('[name="data.client_secret"]').fill(google.clientSecret!);
     await page.locator('[name="data.token"]').fill("this is not json");
     await page.getByRole("button", { name: "Save credential" }).click();
-    await page.locator("#credential-form .alert-error", { hasText: "Field 'data.token' is not JSON" }).waitFor();
+    // Beside the field, in the form's words (issue 16): its label, not the API's field name.
+    await page.locator("#credential-form #error-data-token", { hasText: "is not JSON" }).waitFor();
+    expect(await page.locator("#credential-form").innerText()).not.toContain("Field 'data.token'");
     expect(await page.locator('[name="data.token"]').getAttribute("aria-invalid")).toBe("true");
 
     const issued = google.issue();

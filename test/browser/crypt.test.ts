@@ -53,8 +53,8 @@ describeIf(chromiumMissing)("job editor Encryption section in Chromium", () => {
     await page.selectOption("#credential_id", { label: "radosgw" });
     await page.selectOption('[name="sync.encryption.password_credential_id"]', { label: "backup password" });
     await page.click("#job-form button[type=submit].btn-primary");
-    await page.waitForURL(/\/jobs\/\d+$/);
-    const id = /\/jobs\/(\d+)$/.exec(page.url())![1];
+    await page.waitForURL(/\/jobs\/\d+\?saved=created$/);
+    const id = /\/jobs\/(\d+)\?/.exec(page.url())![1];
 
     await page.goto(`${server.url}/jobs/${id}/edit`);
     expect(await page.locator('[name="sync.encryption.password_credential_id"] option:checked').textContent()).toBe("backup password");

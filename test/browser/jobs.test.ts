@@ -66,9 +66,13 @@ describeIf(chromiumMissing ?? missingCommand("rsync"))("backup job flow in Chrom
     await page.click("text=Create your first job");
     await page.waitForSelector("#job-form");
     await page.fill("#name", "Photos to backup disk");
+    // The folder browser opens on demand, in a dialog (issue 16).
+    await page.click("#picker-source_dirs .picker-open");
     await page.click('button[aria-label="Add photos"]');
     await page.waitForFunction((want) => (document.querySelector('textarea[name="source_dirs"]') as HTMLTextAreaElement | null)?.value.trim() === want, src);
+    await page.click("#picker-source_dirs [data-picker-close]");
     await page.fill('[name="dest.mount_point"]', dest);
+    await page.click("#section-options > summary"); // folded for a new job (issue 16)
     await page.fill('[name="sync.bandwidth_limit_kbps"]', "120");
     await page.click("text=Test connection");
     await page.waitForSelector("#test-result .alert-ok");
@@ -80,7 +84,7 @@ describeIf(chromiumMissing ?? missingCommand("rsync"))("backup job flow in Chrom
     await shot("editor");
 
     await page.click("text=Create job");
-    await page.waitForURL(/\/jobs\/\d+$/);
+    await page.waitForURL(/\/jobs\/\d+(\?saved=created)?$/);
     const jobId = Number(new URL(page.url()).pathname.split("/").pop());
 
     // Run now from the dashboard: the card turns into a live one with a link to the log.

@@ -94,7 +94,7 @@ describe("job options in the job editor", () => {
     });
     const res = await postForm(client, "/jobs/new", form);
     expect(res.status).toBe(303);
-    const id = Number(res.res.headers.get("location")!.split("/").pop());
+    const id = Number(res.res.headers.get("location")!.split("?")[0]!.split("/").pop());
     const job = (await client.json("GET", `/api/jobs/${id}`)).body;
     expect(job.sync_options).toMatchObject({ exclude_dirs: [`${src}/cache`, `${src}/tmp`], provider_options: { checksum_mode: true, compress: false, ignore_times: false }, space_check: "fail" });
     const edit = await getPage(client, `/jobs/${id}/edit`);
@@ -102,7 +102,8 @@ describe("job options in the job editor", () => {
     expect(edit.text).toMatch(/<option value="fail" selected>/);
     expect(edit.text).toContain(`${src}/cache`);
     const bad = await postForm(client, "/jobs/new", { ...form, name: "Bad", "sync.exclude_dirs": "/elsewhere/x" }, { htmx: true });
-    expect(bad.text).toContain("Field &#x27;sync_options.exclude_dirs.0&#x27; must be a folder inside one of the job&#x27;s source folders");
+    // The editor words it for people (issue 16): the field's label and the line.
+    expect(bad.text).toContain("Excluded folders, line 1: must be a folder inside one of the job&#x27;s source folders");
     expect(bad.text).toMatch(/name="sync.exclude_dirs"[^>]*aria-invalid="true"/);
   });
 });

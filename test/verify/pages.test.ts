@@ -28,7 +28,7 @@ describeIf(missingCommand("rsync"))("verify in the web UI", () => {
     });
     const created = await postForm(client, "/jobs/new", form);
     expect(created.status).toBe(303);
-    const id = Number(created.res.headers.get("location")!.split("/").pop());
+    const id = Number(created.res.headers.get("location")!.split("?")[0]!.split("/").pop());
     const job = (await client.json("GET", `/api/jobs/${id}`)).body;
     expect(job.schedules[0]).toMatchObject({ action: "verify", schedule_type: "weekly", hour: 4 });
 
@@ -65,7 +65,7 @@ describeIf(missingCommand("rsync"))("verify in the web UI", () => {
     utimesSync(copy, new Date(), (await Bun.file(join(src, "a.txt")).stat()).mtime);
     const plain = await postForm(client, `/jobs/${id}/verify`, {});
     expect(plain.status).toBe(303);
-    const failedId = Number(plain.res.headers.get("location")!.split("/").pop());
+    const failedId = Number(plain.res.headers.get("location")!.split("?")[0]!.split("/").pop());
     await t.services.engine.waitFor(failedId);
     const failedPage = await getPage(client, `/runs/${failedId}`);
     expect(failedPage.text).toContain("1 difference");

@@ -75,18 +75,19 @@ describe("keep_versions_days in the job editor", () => {
     };
     const ok = await save("14");
     expect(ok.status).toBe(200);
-    const id = Number(ok.res.headers.get("hx-redirect")?.split("/").pop() ?? ok.res.headers.get("location")?.split("/").pop());
+    const id = Number((ok.res.headers.get("hx-redirect") ?? ok.res.headers.get("location") ?? "").split("?")[0]!.split("/").pop());
     expect((await client.json("GET", `/api/jobs/${id}`)).body.sync_options.keep_versions_days).toBe(14);
     const editor = await getPage(client, `/jobs/${id}/edit`);
     expect(editor.text).toMatch(/id="sync.keep_versions_days"[^>]*value="14"/);
 
     const empty = await save("");
-    const offId = Number(empty.res.headers.get("hx-redirect")?.split("/").pop() ?? empty.res.headers.get("location")?.split("/").pop());
+    const offId = Number((empty.res.headers.get("hx-redirect") ?? empty.res.headers.get("location") ?? "").split("?")[0]!.split("/").pop());
     expect((await client.json("GET", `/api/jobs/${offId}`)).body.sync_options.keep_versions_days).toBeNull();
 
     for (const bad of ["0", "4000", "soon"]) {
       const r = await save(bad);
-      expect(r.text).toContain("Field &#x27;sync_options.keep_versions_days&#x27; must be a whole number of days from 1 to 3650");
+      // The editor words it for people (issue 16): the field's label, not its API name.
+      expect(r.text).toContain("Enter a whole number of days from 1 to 3650, or leave it empty");
       expect(r.text).toMatch(/id="sync.keep_versions_days"[^>]*aria-invalid="true"/);
     }
   });

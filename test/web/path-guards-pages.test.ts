@@ -16,10 +16,11 @@ describe("job editor guard rails", () => {
     const dest = mkdtempSync(join(tmpdir(), "dm-web-guard-"));
     const data = realpathSync(ctx.config.dataDir);
     const cases: [Record<string, string>, string][] = [
-      [localJobForm("etc", "/etc", dest), `Field 'source_dirs.0' must be inside the allowed folders (${TEST_ALLOWED_PATHS.join(", ")})`],
-      [localJobForm("shadow", "/etc/shadow", dest), `Field 'source_dirs.0' must be inside the allowed folders (${TEST_ALLOWED_PATHS.join(", ")})`],
-      [localJobForm("data", data, dest), `Field 'source_dirs.0' must not be Dynamight's data folder or inside it (${data})`],
-      [localJobForm("into data", join(dest, "x"), data), `Field 'destination_config.mount_point' must not be Dynamight's data folder or inside it (${data})`],
+      // The editor words the API's messages for people (issue 16): the field's label, the line of a list.
+      [localJobForm("etc", "/etc", dest), `Folders to back up, line 1: must be inside the allowed folders (${TEST_ALLOWED_PATHS.join(", ")})`],
+      [localJobForm("shadow", "/etc/shadow", dest), `Folders to back up, line 1: must be inside the allowed folders (${TEST_ALLOWED_PATHS.join(", ")})`],
+      [localJobForm("data", data, dest), `Folders to back up, line 1: must not be Dynamight's data folder or inside it (${data})`],
+      [localJobForm("into data", join(dest, "x"), data), `Mount point or folder must not be Dynamight's data folder or inside it (${data})`],
     ];
     for (const [form, message] of cases) {
       const plain = await postForm(client, "/jobs/new", form);

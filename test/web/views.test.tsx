@@ -42,7 +42,7 @@ function bars(svg: string, chartId: string) {
 describe("run chart", () => {
   test("bars are proportional to duration and bytes, oldest first, coloured by status", async () => {
     // Newest first, as the API lists runs.
-    const svg = await RunChart({ runs: [run(3, 40, 1000, "failed"), run(2, 20, 4000), run(1, 10, 2000)] });
+    const svg = await RunChart({ runs: [run(3, 40, 1000, "failed"), run(2, 20, 4000), run(1, 10, 2000)], firstNumber: 3 });
     const dur = bars(svg, "chart-duration");
     expect(dur.map((b) => b.id)).toEqual([1, 2, 3]);
     expect(dur[2]!.height / dur[0]!.height).toBeCloseTo(4, 1);
@@ -55,10 +55,27 @@ describe("run chart", () => {
   });
 
   test("no runs, no chart; a run without an end has no duration bar", async () => {
-    expect(await RunChart({ runs: [] })).toBe("");
+    expect(await RunChart({ runs: [], firstNumber: 0 })).toBe("");
     const open = { ...run(1, 5, 10, "running"), completed_at: null };
-    const d = bars(await RunChart({ runs: [open] }), "chart-duration");
+    const d = bars(await RunChart({ runs: [open], firstNumber: 1 }), "chart-duration");
     expect(d[0]!.height).toBe(0);
+  });
+});
+
+describe("run chart, issue 16", () => {
+  test("a failure under a second beside a long run still draws a visible bar; titles use the job's run numbers", async () => {
+    // Global ids 40 and 17: the job's 2nd and 1st runs.
+    const quick = { ...run(40, 0.2, 0, "failed"), error_message: "rsync: connection refused" };
+    const svg = await RunChart({ runs: [quick, run(17, 7200, 5000)], firstNumber: 2 });
+    const dur = bars(svg, "chart-duration");
+    expect(dur.map((b) => b.id)).toEqual([17, 40]);
+    expect(dur[1]!.status).toBe("failed");
+    expect(dur[1]!.height).toBeGreaterThanOrEqual(5);
+    expect(bars(svg, "chart-bytes")[1]!.height).toBeGreaterThanOrEqual(5);
+    expect(svg).toContain("Run #2 · ");
+    expect(svg).toContain("Run #1 · ");
+    expect(svg).not.toContain("Run #40");
+    expect(svg).toContain("connection refused");
   });
 });
 

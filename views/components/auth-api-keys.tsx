@@ -61,7 +61,7 @@ export function ApiKeysCard(props: ApiKeysCardProps) {
         <p class="empty m0">No API keys yet.</p>
       ) : (
         <div class="table-wrap">
-          <table>
+          <table class="stack-phone">
             <thead>
               <tr>
                 <th>Name</th>
@@ -80,10 +80,10 @@ export function ApiKeysCard(props: ApiKeysCardProps) {
                   <td>
                     <span class="badge">{k.scope === "write" ? "read + write" : "read only"}</span>
                   </td>
-                  <td>
+                  <td data-label="Created">
                     <UtcTime iso={k.createdAt} />
                   </td>
-                  <td>
+                  <td data-label="Last used">
                     <UtcTime iso={k.lastUsedAt} />
                   </td>
                   <td>

@@ -1,3 +1,5 @@
+import { Time } from "./format.tsx";
+
 // Small pieces shared by the account page's sections.
 
 export function Alert(props: { kind: "error" | "ok" | "info"; text?: string }) {
@@ -10,13 +12,7 @@ export function Alert(props: { kind: "error" | "ok" | "info"; text?: string }) {
   );
 }
 
-/** An ISO time as "2026-01-05 02:15 UTC" (the machine-readable value stays in datetime). */
+/** An ISO time in the UI's one format (views/components/format.tsx Time; "never" when absent). */
 export function UtcTime(props: { iso: string | null | undefined }) {
-  if (!props.iso) return <span class="muted">never</span>;
-  const text = props.iso.replace("T", " ").slice(0, 16) + " UTC";
-  return (
-    <time datetime={props.iso} safe>
-      {text}
-    </time>
-  );
+  return <Time iso={props.iso} empty="never" />;
 }

@@ -18,6 +18,14 @@ export interface FolderPickerProps {
   allowedPaths: string[];
   error?: string | null;
   invalid?: boolean;
+  /**
+   * The browser opens on demand in a dialog ("Browse…"), for forms with several pickers (the job
+   * editor): "closed" as first rendered, "open" once the user navigates in it (every click
+   * re-renders the picker from the server, which keeps it open). Absent: always shown (Drives page).
+   */
+  dialog?: "closed" | "open";
+  /** The field's error in words (beside it), when the form was refused. */
+  errorText?: string | null;
 }
 
 export const PICKER_FIELD_PATTERN = /^[A-Za-z][A-Za-z0-9_.-]{0,59}$/;
@@ -42,7 +50,7 @@ function crumbs(path: string, allowed: string[]): { name: string; path: string }
 export function FolderPicker(props: FolderPickerProps) {
   const id = pickerId(props.field);
   const inputId = `${id}-value`;
-  const base = { field: props.field, multiple: props.multiple ? "1" : "0" };
+  const base: Record<string, string> = { field: props.field, multiple: props.multiple ? "1" : "0", ...(props.dialog ? { dialog: "1" } : {}) };
   const vals = (extra: Record<string, string>) => JSON.stringify({ ...base, ...extra });
   const nav = { "hx-get": "/drives/picker", "hx-target": `#${id}`, "hx-swap": "outerHTML", "hx-include": `#${inputId}` };
   const listing = props.listing;
@@ -60,11 +68,41 @@ export function FolderPicker(props: FolderPickerProps) {
         {props.label}
       </label>
       {props.multiple ? (
-        <textarea id={inputId} name={props.field} rows="3" class="mono" placeholder="/home/me/documents" aria-invalid={props.invalid ? "true" : undefined} safe>
+        <textarea
+          id={inputId}
+          name={props.field}
+          rows="3"
+          class="mono"
+          placeholder="/home/me/documents"
+          aria-invalid={props.invalid || props.errorText ? "true" : undefined}
+          aria-describedby={props.errorText ? `${id}-error` : undefined}
+          safe
+        >
           {props.value}
         </textarea>
       ) : (
-        <input id={inputId} name={props.field} class="mono" value={props.value} aria-invalid={props.invalid ? "true" : undefined} />
+        <input
+          id={inputId}
+          name={props.field}
+          class="mono"
+          value={props.value}
+          aria-invalid={props.invalid || props.errorText ? "true" : undefined}
+          aria-describedby={props.errorText ? `${id}-error` : undefined}
+        />
+      )}
+      {props.errorText ? (
+        <p class="field-error" id={`${id}-error`} safe>
+          {props.errorText}
+        </p>
+      ) : (
+        ""
+      )}
+      {props.dialog ? (
+        <button type="button" class="btn small-btn picker-open" data-picker-open={`${id}-panel`} aria-haspopup="dialog" aria-controls={`${id}-panel`}>
+          Browse…
+        </button>
+      ) : (
+        ""
       )}
       {props.hint ? (
         <div class="hint" safe>
@@ -73,7 +111,25 @@ export function FolderPicker(props: FolderPickerProps) {
       ) : (
         ""
       )}
-      <section class="card stack small" aria-label="Folder browser">
+      {/* In dialog mode the browser is a modal panel (public/js/app.js opens it, Done or Escape closes it). */}
+      <section
+        class={props.dialog ? "card stack small picker-panel" : "card stack small"}
+        id={`${id}-panel`}
+        aria-label="Folder browser"
+        role={props.dialog ? "dialog" : undefined}
+        hidden={props.dialog === "closed"}
+      >
+        {props.dialog ? (
+          <div class="row picker-head">
+            <strong safe>{`Choose: ${props.label}`}</strong>
+            <span class="spacer"></span>
+            <button type="button" class="btn small-btn btn-primary" data-picker-close={`${id}-panel`}>
+              Done
+            </button>
+          </div>
+        ) : (
+          ""
+        )}
         <nav class="row" aria-label="Allowed folders">
           {props.allowedPaths.map((root) => (
             <button type="button" class="btn small-btn" {...nav} hx-vals={vals({ path: root })} safe>

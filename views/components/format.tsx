@@ -38,6 +38,19 @@ export function formatUtc(iso: string | null | undefined): string {
   return `${d.toISOString().slice(0, 16).replace("T", " ")} UTC`;
 }
 
+/** "Mon 1 Dec, 03:30 CET": a time as a clock in `zone` shows it (schedule previews); UTC text if the zone is unknown. */
+export function formatInZone(iso: string, zone: string): string {
+  const d = new Date(iso);
+  if (Number.isNaN(d.getTime())) return "–";
+  try {
+    return new Intl.DateTimeFormat("en-GB", { timeZone: zone, weekday: "short", day: "numeric", month: "short", hour: "2-digit", minute: "2-digit", hourCycle: "h23", timeZoneName: "short" }).format(
+      d,
+    );
+  } catch {
+    return formatUtc(iso);
+  }
+}
+
 export function Time(props: { iso: string | null | undefined; empty?: string }) {
   if (!props.iso)
     return (
@@ -101,4 +114,9 @@ export function OkAlert(props: { message?: string | null }) {
       {props.message}
     </div>
   );
+}
+
+/** A destination type's name wherever it is offered: one wording for the types that cannot run yet. */
+export function providerLabel(p: { name: string; sync_implemented: boolean }): string {
+  return p.sync_implemented ? p.name : `${p.name} (coming soon)`;
 }

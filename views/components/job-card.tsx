@@ -1,7 +1,7 @@
 // One job on the dashboard. The card re-renders itself (hx-trigger "dm:refresh", fired by
 // public/js/live.js on job_started/job_completed); job_progress only updates its counters.
 import { escapeHtml } from "@kitajs/html";
-import { ErrorAlert, formatBytes, StatusBadge, Time } from "./format.tsx";
+import { ErrorAlert, formatBytes, formatDuration, StatusBadge, Time } from "./format.tsx";
 import type { JobProps, ProgressProps, RunStatus } from "./types.ts";
 
 export interface JobCardProps {
@@ -76,20 +76,76 @@ export function FailureNotice(props: { job: JobProps }) {
   );
 }
 
-export function LiveProgress(props: { jobId: number; runId: number; progress?: ProgressProps | null }) {
+/** Percent of `done` over `total`, or null when the total is unknown. */
+export function percentOf(done: number, total: number | null | undefined): number | null {
+  if (!total || total <= 0) return null;
+  return Math.min(100, Math.floor((done / total) * 100));
+}
+
+/**
+ * An active run's progress: bar, % of bytes and files once the destination knows its totals,
+ * speed and time left, and a duration that ticks. Rendered by the server (average speed so far),
+ * then kept current by public/js/live.js from job_progress (speed over the last updates).
+ */
+export function LiveProgress(props: { jobId: number; runId: number; progress?: ProgressProps | null; startedAt?: string | null; logLink?: boolean }) {
   const p = props.progress;
-  const known = p && p.bytes_total ? { value: p.bytes_transferred, max: p.bytes_total } : null;
+  const done = p?.bytes_transferred ?? 0;
+  const total = p?.bytes_total ?? null;
+  const pct = percentOf(done, total);
+  const filesPct = percentOf(p?.files_transferred ?? 0, p?.files_total ?? null);
+  const elapsed = props.startedAt ? Math.max(0, (Date.now() - Date.parse(props.startedAt)) / 1000) : null;
+  const speed = elapsed && elapsed >= 1 && done > 0 ? done / elapsed : null;
+  const eta = speed && total ? Math.max(0, (total - done) / speed) : null;
+  const run = String(props.runId);
+  const text = {
+    pct: pct === null ? "" : `${pct}%`,
+    filesTotal: p?.files_total ? ` of ${p.files_total}` : "",
+    filesPct: filesPct === null ? "" : ` (${filesPct}%)`,
+    bytesTotal: total ? ` of ${formatBytes(total)}` : "",
+    speed: speed ? `${formatBytes(speed)}/s` : "",
+    eta: eta === null ? "" : `${formatDuration(eta)} left`,
+  };
   return (
-    <div class="live-progress" data-progress-for={String(props.jobId)}>
+    <div class="live-progress" data-progress-for={String(props.jobId)} data-progress-run={run} data-started={props.startedAt ?? undefined}>
       {/* No value = indeterminate bar until the destination reports totals. */}
-      <progress class="bar" data-bar-for-run={String(props.runId)} max={known ? String(known.max) : undefined} value={known ? String(known.value) : undefined} aria-label="Progress"></progress>
-      <div class="small muted">
-        <span data-files-for-run={String(props.runId)}>{p?.files_transferred ?? 0}</span> files ·{" "}
-        <span data-bytes-for-run={String(props.runId)} safe>
-          {formatBytes(p?.bytes_transferred ?? 0)}
-        </span>{" "}
-        · <a href={`/runs/${props.runId}`}>live log</a>
+      <progress class="bar" data-bar-for-run={run} max={total ? String(total) : undefined} value={total ? String(Math.min(done, total)) : undefined} aria-label="Progress"></progress>
+      <div class="progress-line small">
+        <strong data-pct-for-run={run} safe>
+          {text.pct}
+        </strong>
+        <span>
+          <span data-files-for-run={run}>{p?.files_transferred ?? 0}</span>
+          <span data-files-total-for-run={run} safe>
+            {text.filesTotal}
+          </span>{" "}
+          files
+          <span class="muted" data-files-pct-for-run={run} safe>
+            {text.filesPct}
+          </span>
+        </span>
+        <span>
+          <span data-bytes-for-run={run} safe>
+            {formatBytes(done)}
+          </span>
+          <span data-bytes-total-for-run={run} safe>
+            {text.bytesTotal}
+          </span>
+        </span>
+        <span data-speed-for-run={run} safe>
+          {text.speed}
+        </span>
+        <span data-eta-for-run={run} safe>
+          {text.eta}
+        </span>
+        <span class="muted">
+          running for{" "}
+          <span data-ticking-since={props.startedAt ?? undefined} safe>
+            {formatDuration(elapsed)}
+          </span>
+        </span>
+        {props.logLink === false ? "" : <a href={`/runs/${props.runId}`}>live log</a>}
       </div>
+      <div class="muted small mono current-file" data-file-for-run={run}></div>
     </div>
   );
 }
@@ -98,10 +154,20 @@ export function JobCard(props: JobCardProps) {
   const { job } = props;
   const status = jobStatus(job, props.activeRunId);
   const active = props.activeRunId !== null;
+  const activeStart = active && job.last_run?.id === props.activeRunId ? job.last_run.started_at : null;
   // The card re-renders itself from these routes: they must know which variant it is.
   const q = props.compact ? "?compact=1" : "";
   return (
-    <article class="card job-card" id={`job-${job.id}`} data-job-id={String(job.id)} hx-get={`/jobs/${job.id}/card${q}`} hx-trigger={active ? ACTIVE_TRIGGER : "dm:refresh"} hx-swap="outerHTML">
+    <article
+      class="card job-card"
+      id={`job-${job.id}`}
+      data-job-id={String(job.id)}
+      data-active={active ? "true" : "false"}
+      data-last-status={job.last_run?.status ?? "none"}
+      hx-get={`/jobs/${job.id}/card${q}`}
+      hx-trigger={active ? ACTIVE_TRIGGER : "dm:refresh"}
+      hx-swap="outerHTML"
+    >
       <div class="row job-card-head">
         {props.compact ? (
           <h2 class="m0 job-title">Status</h2>
@@ -124,12 +190,15 @@ export function JobCard(props: JobCardProps) {
         ""
       )}
       <dl class="facts">
-        <dt>Last run</dt>
+        {/* While a run is active its start is "Running since"; "Last run" is then the one before (its row is not listed here). */}
+        <dt>{active ? "Running since" : "Last run"}</dt>
         <dd>
-          {job.last_run ? (
+          {active ? (
+            <a href={`/runs/${props.activeRunId}`}>{activeStart ? <Time iso={activeStart} /> : "starting…"}</a>
+          ) : job.last_run ? (
             <a href={`/runs/${job.last_run.id}`}>
               {job.last_run.kind === "backup" ? "" : <span class="muted">{job.last_run.kind === "restore" ? "Restore · " : "Verify · "}</span>}
-              <Time iso={job.last_run.started_at} empty="pending" />
+              <Time iso={job.last_run.started_at} empty="not started" />
             </a>
           ) : (
             <span class="muted">never</span>
@@ -143,7 +212,7 @@ export function JobCard(props: JobCardProps) {
         <dd safe>{props.providerName ?? job.destination_type}</dd>
       </dl>
       <FailureNotice job={job} />
-      {active ? <LiveProgress jobId={job.id} runId={props.activeRunId!} progress={props.progress} /> : ""}
+      {active ? <LiveProgress jobId={job.id} runId={props.activeRunId!} progress={props.progress} startedAt={activeStart} /> : ""}
       <ErrorAlert message={props.error} />
       <div class="row actions">
         {active ? (

@@ -1,5 +1,6 @@
 // Duration and bytes per run as two small bar charts in inline SVG: no chart library, colours
 // from CSS classes so the chart follows the light/dark theme. Oldest run on the left.
+import { escapeHtml } from "@kitajs/html";
 import { durationSeconds, formatBytes, formatDuration, formatUtc } from "./format.tsx";
 import type { RunProps } from "./types.ts";
 
@@ -8,6 +9,8 @@ const H = 140;
 const PAD_L = 84;
 const PAD_B = 18;
 const PAD_T = 10;
+/** Every run gets a visible bar: a failure after 0.2 s must not vanish beside a 2-hour run. */
+const MIN_BAR = 5;
 
 interface Series {
   title: string;
@@ -21,7 +24,8 @@ const SERIES: Series[] = [
   { title: "Data transferred", id: "chart-bytes", value: (r) => (r.status === "pending" ? null : r.bytes_transferred), label: formatBytes },
 ];
 
-function BarChart(props: { runs: RunProps[]; series: Series }) {
+/** `numbers[i]` is runs[i]'s number within its job (the nth run), shown instead of the global id. */
+function BarChart(props: { runs: RunProps[]; numbers: number[]; series: Series }) {
   const { runs, series } = props;
   const values = runs.map(series.value);
   const max = Math.max(0, ...values.map((v) => v ?? 0));
@@ -29,8 +33,10 @@ function BarChart(props: { runs: RunProps[]; series: Series }) {
   const plotH = H - PAD_T - PAD_B;
   const slot = plotW / Math.max(runs.length, 1);
   const barW = Math.max(2, Math.min(36, slot * 0.7));
-  const firstLabel: string = formatUtc(runs[0]?.started_at);
-  const lastLabel: string = runs.length > 1 ? formatUtc(runs[runs.length - 1]!.started_at) : "";
+  const first = runs[0]?.started_at ?? null;
+  const last = runs.length > 1 ? (runs[runs.length - 1]!.started_at ?? null) : null;
+  const firstText: string = first ? formatUtc(first) : "";
+  const lastText: string = last ? formatUtc(last) : "";
   return (
     <figure class="chart" id={series.id}>
       <figcaption class="small muted" safe>
@@ -48,7 +54,9 @@ function BarChart(props: { runs: RunProps[]; series: Series }) {
         {runs.map((r, i) => {
           const v = values[i];
           const x = PAD_L + i * slot + (slot - barW) / 2;
-          const h = v === null || max === 0 ? 0 : Math.max(1, (v / max) * plotH);
+          // A run that never started (or failed before it moved anything) still gets its bar.
+          const h = v === null ? (r.status === "failed" ? MIN_BAR : 0) : max === 0 ? MIN_BAR : Math.max(MIN_BAR, (v / max) * plotH);
+          const suffix = `${r.kind && r.kind !== "backup" ? ` · ${r.kind}` : ""} · ${r.status}${r.status === "failed" && r.error_message ? `: ${r.error_message.slice(0, 120)}` : ""} · ${v === null ? "–" : series.label(v)}`;
           return (
             <g>
               <rect
@@ -60,7 +68,10 @@ function BarChart(props: { runs: RunProps[]; series: Series }) {
                 data-run-id={String(r.id)}
                 data-kind={r.kind}
               >
-                <title safe>{`Run #${r.id} · ${r.kind} · ${formatUtc(r.started_at)} · ${r.status} · ${v === null ? "–" : series.label(v)}`}</title>
+                {/* Same time format as the table (public/js/live.js renders data-local-time). */}
+                <title data-local-time={r.started_at ? "" : undefined} data-datetime={r.started_at ?? undefined} data-prefix={`Run #${props.numbers[i]} · `} data-suffix={escapeHtml(suffix)} safe>
+                  {`Run #${props.numbers[i]} · ${formatUtc(r.started_at)}${suffix}`}
+                </title>
               </rect>
               {v === null ? (
                 <text class="chart-label" x={(x + barW / 2).toFixed(1)} y={String(PAD_T + plotH - 3)} text-anchor="middle">
@@ -72,25 +83,26 @@ function BarChart(props: { runs: RunProps[]; series: Series }) {
             </g>
           );
         })}
-        <text class="chart-label" x={String(PAD_L)} y={String(H - 4)} safe>
-          {firstLabel}
+        <text class="chart-label" x={String(PAD_L)} y={String(H - 4)} data-local-time={first ? "" : undefined} data-datetime={first ?? undefined} safe>
+          {firstText}
         </text>
-        <text class="chart-label" x={String(W - 4)} y={String(H - 4)} text-anchor="end" safe>
-          {lastLabel}
+        <text class="chart-label" x={String(W - 4)} y={String(H - 4)} text-anchor="end" data-local-time={last ? "" : undefined} data-datetime={last ?? undefined} safe>
+          {lastText}
         </text>
       </svg>
     </figure>
   );
 }
 
-/** `runs` newest first, as the API lists them. */
-export function RunChart(props: { runs: RunProps[] }) {
+/** `runs` newest first, as the API lists them; `firstNumber` is the newest one's number within its job. */
+export function RunChart(props: { runs: RunProps[]; firstNumber: number }) {
   const runs = [...props.runs].reverse();
   if (runs.length === 0) return "";
+  const numbers = runs.map((_, i) => props.firstNumber - (runs.length - 1 - i));
   return (
     <div class="charts">
       {SERIES.map((s) => (
-        <BarChart runs={runs} series={s} />
+        <BarChart runs={runs} numbers={numbers} series={s} />
       ))}
       <p class="chart-legend small muted">
         <span class="legend-dot chart-completed"></span> completed <span class="legend-dot chart-failed"></span> failed <span class="legend-dot chart-cancelled"></span> cancelled{" "}

@@ -1,7 +1,7 @@
 // One schedule in the job editor. Any change re-renders the row from the server (so the fields
 // match the type and the preview of the next five runs is computed by the schedules service);
 // htmx keeps focus on the element with the same id across the swap.
-import { ErrorAlert } from "./format.tsx";
+import { ErrorAlert, formatInZone } from "./format.tsx";
 import type { ScheduleProps } from "./types.ts";
 
 export interface ScheduleRowProps {
@@ -12,6 +12,21 @@ export interface ScheduleRowProps {
   preview: string[];
   error?: string | null;
   serverTimezone: string;
+  /** A custom schedule's cron in words ("At 02:00, Monday to Friday"). */
+  words?: string | null;
+  /** The error is only "fill this in" (a fresh custom row): shown as a prompt, not an error. */
+  incomplete?: boolean;
+  /** The IANA zones the select offers (src/web/timezones.ts). */
+  timezones?: string[];
+}
+
+/** Under the cron field: its words, or why it cannot be read (also GET /jobs/editor/cron-words). */
+export function CronWords(props: { rowKey: string; words?: string | null; error?: string | null; incomplete?: boolean }) {
+  return (
+    <div class={props.error && !props.incomplete ? "hint cron-words cron-error" : "hint cron-words"} id={`cron-words-${props.rowKey}`} aria-live="polite" safe>
+      {props.error ?? props.words ?? ""}
+    </div>
+  );
 }
 
 const DAYS = ["Sunday", "Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday"];
@@ -34,6 +49,7 @@ export function ScheduleRow(props: ScheduleRowProps) {
   const s = props.schedule;
   const k = props.rowKey;
   const n = (f: string) => `sched-${k}-${f}`;
+  const zone = s.timezone || props.serverTimezone;
   return (
     <fieldset
       class="schedule-row"
@@ -71,7 +87,24 @@ export function ScheduleRow(props: ScheduleRowProps) {
         {s.schedule_type === "custom" ? (
           <div class="field grow">
             <label for={n("cron_expression")}>Cron expression</label>
-            <input id={n("cron_expression")} name={n("cron_expression")} class="mono" placeholder="0 2 * * 1-5" value={s.cron_expression ?? ""} />
+            <input
+              id={n("cron_expression")}
+              name={n("cron_expression")}
+              class="mono"
+              placeholder="0 2 * * 1-5"
+              value={s.cron_expression ?? ""}
+              aria-describedby={`cron-words-${k}`}
+              aria-invalid={props.error && !props.incomplete ? "true" : undefined}
+              autocomplete="off"
+              hx-get={`/jobs/editor/cron-words?key=${encodeURIComponent(k)}`}
+              hx-trigger="input changed delay:250ms"
+              hx-include="this"
+              hx-target={`#cron-words-${k}`}
+              hx-swap="outerHTML"
+              hx-sync="this:replace"
+            />
+            <CronWords rowKey={k} words={props.words} error={props.error} incomplete={props.incomplete} />
+            <div class="hint">minute hour day month weekday, e.g. 0 2 * * 1-5</div>
           </div>
         ) : (
           <>
@@ -109,7 +142,22 @@ export function ScheduleRow(props: ScheduleRowProps) {
         )}
         <div class="field">
           <label for={n("timezone")}>Time zone</label>
-          <input id={n("timezone")} name={n("timezone")} placeholder={props.serverTimezone} value={s.timezone ?? ""} />
+          <select id={n("timezone")} name={n("timezone")}>
+            <option value="" selected={!s.timezone} safe>{`Server's (${props.serverTimezone})`}</option>
+            {/* A saved zone this runtime does not list stays selectable. */}
+            {s.timezone && !(props.timezones ?? []).includes(s.timezone) ? (
+              <option value={s.timezone} selected safe>
+                {s.timezone}
+              </option>
+            ) : (
+              ""
+            )}
+            {(props.timezones ?? []).map((z) => (
+              <option value={z} selected={z === s.timezone} safe>
+                {z}
+              </option>
+            ))}
+          </select>
         </div>
       </div>
       <div class="row">
@@ -128,20 +176,22 @@ export function ScheduleRow(props: ScheduleRowProps) {
           Remove
         </button>
       </div>
-      <ErrorAlert message={props.error} />
+      {/* A custom row's error is shown under its cron field. */}
+      {s.schedule_type === "custom" ? "" : <ErrorAlert message={props.error} />}
       {props.error ? (
         ""
       ) : (
         <div class="schedule-preview small">
-          <span class="muted">Next runs: </span>
+          {/* In the schedule's own zone, named: 03:30 Paris reads 03:30, whatever the browser's zone. */}
+          <span class="muted" safe>{`Next runs (${zone}): `}</span>
           {props.preview.length === 0 ? (
             <span class="muted">none</span>
           ) : (
-            <ol class="inline-list" data-preview>
+            <ol class="inline-list" data-preview data-zone={zone}>
               {props.preview.map((iso) => (
                 <li>
-                  <time datetime={iso} data-local-time safe>
-                    {`${iso.slice(0, 16).replace("T", " ")} UTC`}
+                  <time datetime={iso} data-local-time data-time-zone={zone} safe>
+                    {formatInZone(iso, zone)}
                   </time>
                 </li>
               ))}

@@ -14,6 +14,17 @@ export interface SpecFieldsProps {
   keepSecrets?: boolean;
   /** Rendered controls that replace a field's default input (folder picker, drive list), by field name. */
   widgets?: Record<string, JSX.Element>;
+  /** Errors in words by field name (without prefix), shown beside each field. */
+  errors?: Record<string, string> | null;
+}
+
+function FieldErrorText(props: { id: string; message?: string }) {
+  if (!props.message) return "";
+  return (
+    <p class="field-error" id={`error-${props.id}`} safe>
+      {props.message}
+    </p>
+  );
 }
 
 function textValue(v: unknown): string {
@@ -27,12 +38,15 @@ export function SpecFields(props: SpecFieldsProps) {
       {props.fields.map((f) => {
         const id = `${props.prefix}${f.name}`.replace(/[^a-zA-Z0-9_-]/g, "-");
         const name = `${props.prefix}${f.name}`;
-        const invalid = props.invalid === f.name ? "true" : undefined;
+        const message = props.errors?.[f.name];
+        const invalid = props.invalid === f.name || message ? "true" : undefined;
+        const describedBy = message ? `error-${id}` : undefined;
         const value = props.values[f.name] ?? f.default;
         const secret = f.secret || f.type === "password";
         const required = f.required && !props.keepSecrets;
         const hint = secret && props.keepSecrets ? "Leave blank to keep the saved value." : f.help;
         const widget = props.widgets?.[f.name];
+        // A widget (folder picker) shows its own error beside its input.
         if (widget) return widget as "safe";
         if (f.type === "choice") {
           return (
@@ -40,13 +54,14 @@ export function SpecFields(props: SpecFieldsProps) {
               <label for={id} safe>
                 {f.label}
               </label>
-              <select id={id} name={name} aria-invalid={invalid}>
+              <select id={id} name={name} aria-invalid={invalid} aria-describedby={describedBy}>
                 {(f.options ?? []).map((o) => (
                   <option value={o} selected={o === textValue(value)} safe>
                     {o}
                   </option>
                 ))}
               </select>
+              <FieldErrorText id={id} message={message} />
               {hint ? (
                 <div class="hint" safe>
                   {hint}
@@ -82,11 +97,11 @@ export function SpecFields(props: SpecFieldsProps) {
               {f.required ? f.label : `${f.label} (optional)`}
             </label>
             {f.type === "text" && !secret ? (
-              <textarea id={id} name={name} rows="4" required={required} aria-invalid={invalid} safe>
+              <textarea id={id} name={name} rows="4" required={required} aria-invalid={invalid} aria-describedby={describedBy} safe>
                 {textValue(value)}
               </textarea>
             ) : f.type === "text" ? (
-              <textarea id={id} name={name} rows="4" required={required} aria-invalid={invalid}></textarea>
+              <textarea id={id} name={name} rows="4" required={required} aria-invalid={invalid} aria-describedby={describedBy}></textarea>
             ) : (
               <input
                 id={id}
@@ -95,9 +110,11 @@ export function SpecFields(props: SpecFieldsProps) {
                 value={secret ? undefined : textValue(value)}
                 required={required}
                 aria-invalid={invalid}
+                aria-describedby={describedBy}
                 autocomplete={secret ? "new-password" : "off"}
               />
             )}
+            <FieldErrorText id={id} message={message} />
             {hint ? (
               <div class="hint" safe>
                 {hint}

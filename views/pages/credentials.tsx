@@ -1,7 +1,9 @@
 // Saved credentials: the list and one form (create, or edit a saved one). The form's fields come
 // from the provider's credentialFields; secret inputs are never pre-filled, and on edit a blank
 // secret keeps the stored one.
-import { ErrorAlert, OkAlert, Time } from "../components/format.tsx";
+
+import { ErrorSummary, FieldError } from "../components/form-errors.tsx";
+import { ErrorAlert, OkAlert, providerLabel, Time } from "../components/format.tsx";
 import { OAuthConnect } from "../components/oauth-connect.tsx";
 import { SpecFields } from "../components/spec-fields.tsx";
 import type { CredentialProps, ProviderProps } from "../components/types.ts";
@@ -18,6 +20,8 @@ export interface CredentialFormProps {
   error?: string | null;
   /** The field the error names (ApiError.field), marked invalid. */
   errorField?: string | null;
+  /** Every problem of a refused save in words, by API field ("name", "data.<field>"). */
+  errors?: Record<string, string> | null;
   /** The OAuth redirect URI to register (Google Drive, OneDrive). */
   redirectUri: string;
 }
@@ -40,6 +44,8 @@ export function CredentialFields(props: {
   provider: ProviderProps;
   values: Record<string, unknown>;
   invalid?: string | null;
+  /** Errors in words by API field ("data.<field>"), shown beside each field. */
+  errors?: Record<string, string> | null;
   keepSecrets: boolean;
   redirectUri: string;
   credentialId?: number | null;
@@ -60,7 +66,18 @@ export function CredentialFields(props: {
       {fields.length === 0 ? (
         <p class="muted small">This destination type needs no credential.</p>
       ) : (
-        <SpecFields fields={fields} prefix="data." values={props.values} invalid={props.invalid} keepSecrets={props.keepSecrets} />
+        <SpecFields
+          fields={fields}
+          prefix="data."
+          values={props.values}
+          invalid={props.invalid}
+          keepSecrets={props.keepSecrets}
+          errors={Object.fromEntries(
+            Object.entries(props.errors ?? {})
+              .filter(([k]) => k.startsWith("data."))
+              .map(([k, v]) => [k.slice(5), v]),
+          )}
+        />
       )}
       {oauth ? <OAuthConnect providerType={props.provider.type as "google_drive" | "onedrive"} redirectUri={props.redirectUri} credentialId={props.credentialId} /> : ""}
     </div>
@@ -75,14 +92,27 @@ export function CredentialForm(props: CredentialFormProps) {
   const title: string = editing ? `Edit ${editing.name}` : "New credential";
   const action = editing ? `/credentials/${editing.id}/edit` : "/credentials/new";
   return (
-    <form id="credential-form" class="card stack" method="post" action={action} hx-post={action} hx-target="this" hx-swap="outerHTML" autocomplete="off">
+    <form id="credential-form" class="card stack" method="post" action={action} hx-post={action} hx-target="this" hx-swap="outerHTML" autocomplete="off" novalidate>
       <h2 class="m0" safe>
         {title}
       </h2>
-      <ErrorAlert message={props.error} />
+      {props.errors && Object.keys(props.errors).length > 0 ? (
+        <ErrorSummary errors={props.errors} inputOf={(f) => (f === "name" ? "cred-name" : f.startsWith("data.") ? f.replace(/[^a-zA-Z0-9_-]/g, "-") : null)} />
+      ) : (
+        <ErrorAlert message={props.error} />
+      )}
       <div class="field">
         <label for="cred-name">Name</label>
-        <input id="cred-name" name="name" required maxlength="200" value={props.name} aria-invalid={invalid === "name" ? "true" : undefined} />
+        <input
+          id="cred-name"
+          name="name"
+          required
+          maxlength="200"
+          value={props.name}
+          aria-invalid={invalid === "name" || props.errors?.name ? "true" : undefined}
+          aria-describedby={props.errors?.name ? "error-cred-name" : undefined}
+        />
+        <FieldError errors={props.errors} field="name" inputId="cred-name" />
       </div>
       {editing ? (
         <>
@@ -95,13 +125,13 @@ export function CredentialForm(props: CredentialFormProps) {
           <select id="provider_type" name="provider_type" hx-get="/credentials/fields" hx-trigger="change" hx-target="#credential-fields" hx-swap="outerHTML" hx-include="this">
             {withCredentials.map((p) => (
               <option value={p.type} selected={p.type === provider.type} safe>
-                {p.name}
+                {providerLabel(p)}
               </option>
             ))}
           </select>
         </div>
       )}
-      <CredentialFields provider={provider} values={props.values} invalid={invalid} keepSecrets={!!editing} redirectUri={props.redirectUri} credentialId={editing?.id ?? null} />
+      <CredentialFields provider={provider} values={props.values} invalid={invalid} errors={props.errors} keepSecrets={!!editing} redirectUri={props.redirectUri} credentialId={editing?.id ?? null} />
       <div class="row">
         <button class="btn btn-primary" type="submit">
           {editing ? "Save changes" : "Save credential"}

@@ -13,6 +13,36 @@ export interface DashboardProps {
   active: Record<number, number>;
   progress?: Record<number, ProgressProps>;
   providerNames: Record<string, string>;
+  /** The destination types offered as a first step when there is no job yet. */
+  firstSteps?: { type: string; name: string; description: string; ready: boolean }[];
+}
+
+// How the first step names a destination ("Back up a folder to …"); other types use their name.
+const FIRST_STEP_WORDS: Record<string, string> = { local: "a USB disk or another folder", s3: "S3 storage", sftp: "an SFTP server", webdav: "WebDAV (Nextcloud, ownCloud)" };
+
+/** The first run: one link per kind of destination, into the editor with that type chosen. */
+export function FirstStep(props: { steps: NonNullable<DashboardProps["firstSteps"]> }) {
+  return (
+    <section class="card first-step" id="first-step">
+      <h2>Back up your first folder</h2>
+      <p class="muted">Choose where the copies go; the editor opens with that destination chosen. You can pick the folders there.</p>
+      <ul class="first-steps">
+        {props.steps.map((s) => (
+          <li>
+            <a class="first-step-link" href={`/jobs/new?type=${encodeURIComponent(s.type)}`}>
+              <strong safe>{`Back up a folder to ${FIRST_STEP_WORDS[s.type] ?? s.name}`}</strong>
+              <span class="muted small" safe>
+                {s.ready ? s.description : `${s.description} (coming soon)`}
+              </span>
+            </a>
+          </li>
+        ))}
+      </ul>
+      <p class="small muted m0">
+        Remote destinations need a saved login: add one on the <a href="/credentials">Credentials</a> page (the editor links to it too).
+      </p>
+    </section>
+  );
 }
 
 export function DashboardPage(props: DashboardProps) {
@@ -29,15 +59,19 @@ export function DashboardPage(props: DashboardProps) {
           </a>
         </div>
         <p class="muted summary">
-          {props.jobs.length} job{props.jobs.length === 1 ? "" : "s"} · {running} running · {failed} failed last time
+          {/* The counts follow the cards as the status stream re-renders them (public/js/live.js). */}
+          {props.jobs.length} job{props.jobs.length === 1 ? "" : "s"} · <span data-count="running">{running}</span> running · <span data-count="failed">{failed}</span> failed last time
         </p>
         {props.jobs.length === 0 ? (
-          <div class="card empty">
-            <p>No backup jobs yet.</p>
-            <a class="btn btn-primary" href="/jobs/new">
-              Create your first job
-            </a>
-          </div>
+          <>
+            <div class="card empty">
+              <p>No backup jobs yet.</p>
+              <a class="btn btn-primary" href="/jobs/new">
+                Create your first job
+              </a>
+            </div>
+            {props.firstSteps?.length ? <FirstStep steps={props.firstSteps} /> : ""}
+          </>
         ) : (
           <section class="grid" id="jobs" data-live-status>
             {props.jobs.map((job) => (

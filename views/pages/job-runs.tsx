@@ -1,6 +1,7 @@
 // A job's page: its live card, a chart of duration and bytes per run, and the run history.
+import { escapeHtml } from "@kitajs/html";
 import { durationSeconds, formatBytes, formatDuration, KindLabel, StatusBadge, Time } from "../components/format.tsx";
-import { JobCard } from "../components/job-card.tsx";
+import { JobCard, shortReason } from "../components/job-card.tsx";
 import { JobTabs } from "../components/job-tabs.tsx";
 import { RunChart } from "../components/run-chart.tsx";
 import type { JobProps, ProgressProps, RunProps } from "../components/types.ts";
@@ -22,7 +23,11 @@ export interface JobRunsProps {
   message?: string | null;
 }
 
-export function RunsTable(props: { runs: RunProps[] }) {
+/**
+ * `firstNumber`: the newest listed run's number within its job (runs are numbered per job,
+ * 1 for the oldest kept; the link keeps the global id).
+ */
+export function RunsTable(props: { runs: RunProps[]; firstNumber: number }) {
   return (
     <div class="table-wrap">
       <table class="runs-table">
@@ -36,13 +41,16 @@ export function RunsTable(props: { runs: RunProps[] }) {
             <th class="num hide-phone">Files</th>
             <th class="num">Data</th>
             <th class="hide-phone">Trigger</th>
+            <th>Reason</th>
           </tr>
         </thead>
         <tbody>
-          {props.runs.map((r) => (
-            <tr id={`run-row-${r.id}`}>
+          {props.runs.map((r, i) => (
+            <tr id={`run-row-${r.id}`} class={`run-${r.status}`}>
               <td>
-                <a href={`/runs/${r.id}`}>#{r.id}</a>
+                <a href={`/runs/${r.id}`} title={`Run id ${r.id}`}>
+                  #{props.firstNumber - i}
+                </a>
               </td>
               <td>
                 <KindLabel kind={r.kind} />
@@ -79,6 +87,15 @@ export function RunsTable(props: { runs: RunProps[] }) {
                 {formatBytes(r.bytes_transferred)}
               </td>
               <td class="hide-phone muted">{r.trigger}</td>
+              <td class="run-reason">
+                {r.status === "failed" ? (
+                  <a href={`/runs/${r.id}`} class="failure-reason" title={escapeHtml((r.error_message ?? "").trim() || "No reason was recorded.")} safe>
+                    {shortReason((r.error_message ?? "").trim() || "No reason was recorded.")}
+                  </a>
+                ) : (
+                  ""
+                )}
+              </td>
             </tr>
           ))}
         </tbody>
@@ -176,8 +193,8 @@ export function JobRunsPage(props: JobRunsProps) {
             <p class="empty">No runs yet. Use “Run now” to start one.</p>
           ) : (
             <>
-              <RunChart runs={props.runs} />
-              <RunsTable runs={props.runs} />
+              <RunChart runs={props.runs} firstNumber={props.total - props.offset} />
+              <RunsTable runs={props.runs} firstNumber={props.total - props.offset} />
               <Pager jobId={job.id} total={props.total} limit={props.limit} offset={props.offset} />
             </>
           )}

@@ -2,8 +2,8 @@
 // public/js/run-logs.js from /api/ws/logs/:run_id (stored lines first, then live ones); a
 // finished run's log is rendered here. The level filter and auto-scroll work on both.
 import { durationSeconds, ErrorAlert, formatBytes, formatDuration, StatusBadge, Time } from "../components/format.tsx";
-import { ACTIVE_TRIGGER } from "../components/job-card.tsx";
-import type { LogEntryProps, RunKind, RunProps } from "../components/types.ts";
+import { ACTIVE_TRIGGER, LiveProgress } from "../components/job-card.tsx";
+import type { LogEntryProps, ProgressProps, RunKind, RunProps } from "../components/types.ts";
 import { Layout } from "../layout.tsx";
 
 export interface RunDetailProps {
@@ -14,6 +14,10 @@ export interface RunDetailProps {
   /** Stored lines of a finished run (empty while active: the WebSocket sends them). */
   logs: LogEntryProps[];
   logTotal: number;
+  /** The run's number within its job. */
+  number: number;
+  /** The engine's live counters with totals, while active. */
+  progress?: ProgressProps | null;
   error?: string | null;
 }
 
@@ -34,7 +38,8 @@ export function LogLine(props: { entry: LogEntryProps }) {
   );
 }
 
-export function RunSummary(props: { run: RunProps; active: boolean; error?: string | null }) {
+/** `number`: the run's number within its job (the page heading); the URL keeps the global id. */
+export function RunSummary(props: { run: RunProps; number: number; active: boolean; progress?: ProgressProps | null; error?: string | null }) {
   const r = props.run;
   return (
     <section
@@ -48,8 +53,8 @@ export function RunSummary(props: { run: RunProps; active: boolean; error?: stri
       hx-swap="outerHTML"
     >
       <div class="row">
-        <h1 class="m0" safe>
-          {`${KIND_TITLE[r.kind]} #${r.id}`}
+        <h1 class="m0" title={`Run id ${r.id}`} safe>
+          {`${KIND_TITLE[r.kind]} #${props.number}`}
         </h1>
         <StatusBadge status={r.status} id="run-status" />
         <span class="spacer"></span>
@@ -69,6 +74,7 @@ export function RunSummary(props: { run: RunProps; active: boolean; error?: stri
         </a>
         <span class="muted" safe>{` · ${r.trigger === "scheduled" ? "scheduled" : "started by hand"}`}</span>
       </p>
+      {props.active ? <LiveProgress jobId={r.job_id} runId={r.id} progress={props.progress ?? { ...r, files_total: null, bytes_total: null }} startedAt={r.started_at} logLink={false} /> : ""}
       <dl class="facts facts-wide">
         <dt>Started</dt>
         <dd>
@@ -79,7 +85,13 @@ export function RunSummary(props: { run: RunProps; active: boolean; error?: stri
           <Time iso={r.completed_at} empty={props.active ? "running…" : "–"} />
         </dd>
         <dt>Duration</dt>
-        <dd safe>{formatDuration(durationSeconds(r.started_at, r.completed_at))}</dd>
+        {props.active && r.started_at ? (
+          <dd data-ticking-since={r.started_at} safe>
+            {formatDuration(durationSeconds(r.started_at, new Date().toISOString()))}
+          </dd>
+        ) : (
+          <dd safe>{formatDuration(durationSeconds(r.started_at, r.completed_at))}</dd>
+        )}
         <dt>Files</dt>
         <dd id="run-files" data-files-for-run={String(r.id)}>
           {r.files_transferred}
@@ -130,9 +142,9 @@ export function RunSummary(props: { run: RunProps; active: boolean; error?: stri
 export function RunDetailPage(props: RunDetailProps) {
   const r = props.run;
   return (
-    <Layout title={`${KIND_TITLE[r.kind]} #${r.id}`} username={props.username} active="jobs" theme={props.theme}>
+    <Layout title={`${KIND_TITLE[r.kind]} #${props.number} · ${r.job_name}`} username={props.username} active="jobs" theme={props.theme}>
       <div class="stack">
-        <RunSummary run={r} active={props.active} error={props.error} />
+        <RunSummary run={r} number={props.number} active={props.active} progress={props.progress} error={props.error} />
         <section class="card stack">
           <div class="row log-tools">
             <h2 class="m0">Log</h2>

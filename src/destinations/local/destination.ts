@@ -335,34 +335,67 @@ async function sync(req: SyncRequest<LocalConfig>): Promise<SyncResult> {
       const runStart = req.startedAt ?? Date.now();
       const keepDays = options.dry_run ? null : (options.keep_versions_days ?? null);
       const stamp = versionStamp(runStart);
-      for (const source of req.sources) {
-        if (signal.aborted) throw new DestinationError("cancelled", "Cancelled");
-        const label = basename(source);
-        if (label === VERSIONS_DIR) throw new DestinationError("config", `source ${source} cannot be synced: ${VERSIONS_DIR} is where the destination keeps old versions`);
-        const dest = join(root, label);
-        report.log("info", `${options.dry_run ? "Dry run: " : ""}Starting sync of ${source} to ${dest}/`);
-        const t = await runRsync({
-          rsync,
-          args: rsyncArgs(source, dest, options, keepDays === null ? undefined : join(root, VERSIONS_DIR, stamp, label)),
-          label,
-          options,
-          report,
-          signal,
-          dirs: { source, dest },
-        });
-        result.filesTransferred += t.filesTransferred;
-        result.bytesTransferred += t.bytesTransferred;
-        result.filesDeleted += t.filesDeleted;
-        report.log(
-          "info",
-          `${label}: ${t.filesTransferred} file(s) ${options.dry_run ? "would be " : ""}copied (${t.bytesTransferred} bytes), ${t.filesDeleted} ${options.dry_run ? "would be " : ""}deleted`,
-        );
+      // The plan (what the run will send, for the progress bar's % and ETA) is a dry run beside
+      // the real one: it never delays the transfer, and a plan that fails only leaves the bar
+      // without totals. Stopped when the run ends.
+      const planStop = new AbortController();
+      const stopPlan = () => planStop.abort();
+      signal.addEventListener("abort", stopPlan, { once: true });
+      if (!options.dry_run && report.totals) {
+        planTotals(rsync, req.sources, root, options, planStop.signal)
+          .then((t) => {
+            if (!planStop.signal.aborted) report.totals!(t);
+          })
+          .catch(() => {});
+      }
+      try {
+        for (const source of req.sources) {
+          if (signal.aborted) throw new DestinationError("cancelled", "Cancelled");
+          const label = basename(source);
+          if (label === VERSIONS_DIR) throw new DestinationError("config", `source ${source} cannot be synced: ${VERSIONS_DIR} is where the destination keeps old versions`);
+          const dest = join(root, label);
+          report.log("info", `${options.dry_run ? "Dry run: " : ""}Starting sync of ${source} to ${dest}/`);
+          const t = await runRsync({
+            rsync,
+            args: rsyncArgs(source, dest, options, keepDays === null ? undefined : join(root, VERSIONS_DIR, stamp, label)),
+            label,
+            options,
+            report,
+            signal,
+            dirs: { source, dest },
+          });
+          result.filesTransferred += t.filesTransferred;
+          result.bytesTransferred += t.bytesTransferred;
+          result.filesDeleted += t.filesDeleted;
+          report.log(
+            "info",
+            `${label}: ${t.filesTransferred} file(s) ${options.dry_run ? "would be " : ""}copied (${t.bytesTransferred} bytes), ${t.filesDeleted} ${options.dry_run ? "would be " : ""}deleted`,
+          );
+        }
+      } finally {
+        signal.removeEventListener("abort", stopPlan);
+        planStop.abort();
       }
       if (keepDays !== null) result.versionsPruned = pruneLocalVersions(root, keepDays, runStart, report);
       return result;
     },
     { allowedRoots: req.allowedRoots },
   );
+}
+
+const SILENT: RunReporter = { log: () => {}, progress: () => {} };
+
+/** What a run will send (files and bytes over all sources): rsync's dry run with the same options, its --stats totals. */
+async function planTotals(rsync: string, sources: string[], root: string, options: SyncOptions, signal: AbortSignal): Promise<{ files: number; bytes: number }> {
+  const plan = { ...options, dry_run: true, bandwidth_limit_kbps: null, verbosity: "quiet" as const };
+  let files = 0;
+  let bytes = 0;
+  for (const source of sources) {
+    const t = await runRsync({ rsync, args: rsyncArgs(source, join(root, basename(source)), plan), label: basename(source), options: plan, report: SILENT, signal });
+    files += t.filesTransferred;
+    bytes += t.bytesTransferred;
+  }
+  return { files, bytes };
 }
 
 /** The folder the sources are copied into: `<mount_point>/<backup_subdir>`. */

@@ -10,10 +10,11 @@ import { CredentialFields, CredentialForm, type CredentialFormProps, Credentials
 import type { AppContext } from "../../context.ts";
 import * as creds from "../../credentials/service.ts";
 import { providerForType } from "../../destinations/oauth/providers.ts";
+import { invalidField } from "../../http/errors.ts";
 import { FlowError } from "../../oauth/flows.ts";
 import { connectInput, redirectUri } from "../../oauth/service.ts";
 import type { Services } from "../../services.ts";
-import { fieldOf, formOf, messageOf, readConfig } from "../forms.ts";
+import { fieldErrors, fieldOf, formOf, messageOf, missingRequired, readConfig } from "../forms.ts";
 import { html, pageOrFragment, redirect } from "../html.ts";
 import { pageAuth, type Viewer } from "../session.ts";
 import { credentialTypes, idParam, isNotFound } from "./common.ts";
@@ -102,7 +103,27 @@ export function credentialPages(ctx: AppContext, services: Services) {
       else creds.createCredential(db, ctx.secret, { name: form.name ?? "", provider_type: type, data: cleaned });
       return redirect("/credentials?saved=1", request);
     } catch (err) {
-      const props = { providers: credentialTypes(), credential: editing, providerType: type, name: form.name ?? "", values: shownValues(type, data), error: messageOf(err), errorField: fieldOf(err) };
+      messageOf(err); // anything but a refusal is a 500
+      // Everything the form can say at once (issue 16): the name, the required fields of a new
+      // credential left blank, and what the service refused, each beside its field in words.
+      const found: unknown[] = [];
+      if (!(form.name ?? "").trim()) found.push(invalidField("name", "is required"));
+      if (!editing && !providerForType(type)) found.push(...missingRequired(fields, data, "data."));
+      found.push(err);
+      const errors = fieldErrors(found, {
+        labels: { name: "Name", ...Object.fromEntries(fields.map((f) => [`data.${f.name}`, f.label])) },
+        whenMissing: { name: "Give the credential a name", ...Object.fromEntries(fields.map((f) => [`data.${f.name}`, `Enter the ${f.label.toLowerCase()}`])) },
+      });
+      const props = {
+        providers: credentialTypes(),
+        credential: editing,
+        providerType: type,
+        name: form.name ?? "",
+        values: shownValues(type, data),
+        error: messageOf(err),
+        errorField: fieldOf(err),
+        errors,
+      };
       return pageOrFragment(request, { fragment: () => <CredentialForm {...props} redirectUri={redirectUri(ctx, request)} />, page: () => page(p, request, props) }, { status: 400 });
     }
   };

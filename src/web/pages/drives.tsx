@@ -26,6 +26,10 @@ export interface PickerState {
   label?: string;
   hint?: string;
   error?: string | null;
+  /** Browser in a dialog (the job editor): "closed" when the page renders, "open" when navigated. */
+  dialog?: "closed" | "open";
+  /** The field's error in words, after a refused save. */
+  errorText?: string | null;
 }
 
 /** A rendered picker: the job editor passes `renderFolderPicker(ctx, {...})` as sourcesPicker. */
@@ -53,6 +57,8 @@ export function renderFolderPicker(ctx: AppContext, s: PickerState): JSX.Element
       listing={listing}
       allowedPaths={roots}
       error={error}
+      dialog={s.dialog}
+      errorText={s.errorText}
     />
   ) as JSX.Element;
 }
@@ -79,7 +85,7 @@ function pickerParams(input: Record<string, string>): PickerState {
       value = picked.join("\n");
     } else value = pick;
   }
-  return { field, multiple, value, path: input.path };
+  return { field, multiple, value, path: input.path, dialog: input.dialog === "1" ? "open" : undefined };
 }
 
 async function drivesOrError(): Promise<{ drives: Drive[]; error: string | null }> {

@@ -14,7 +14,7 @@ import type { Services } from "../../services.ts";
 import { messageOf } from "../forms.ts";
 import { html, redirect } from "../html.ts";
 import { pageAuth, type Viewer } from "../session.ts";
-import { idParam, isNotFound, providerNames, rearm } from "./common.ts";
+import { idParam, isNotFound, providerNames, providers, rearm } from "./common.ts";
 
 const PAGE_SIZE = 20;
 const hide = { detail: { hide: true } };
@@ -28,6 +28,13 @@ function liveProgress(services: Services, runId: number | null): ProgressProps |
 function deletedMessage(raw: string | null): string | null {
   if (raw === null || !/^\d{1,9}$/.test(raw)) return null;
   return raw === "1" ? "1 run deleted." : `${raw} runs deleted.`;
+}
+
+/** "Saved" after the editor's redirect; only our own words, whatever the link says. */
+function savedMessage(raw: string | null): string | null {
+  if (raw === "created") return "Job created.";
+  if (raw === "updated") return "Changes saved.";
+  return null;
 }
 
 /** An action refused (409 and friends): the message goes into the page's error slot. */
@@ -45,7 +52,14 @@ function renderDashboard(ctx: AppContext, services: Services, page: Viewer) {
     const p = liveProgress(services, j.active_run_id);
     if (p) progress[j.id] = p;
   }
-  return html(<DashboardPage username={page.user.username} theme={page.theme} jobs={all} active={active} progress={progress} providerNames={providerNames()} />);
+  // Ready types first; the ones that cannot run yet stay listed (marked) so a new user sees what is coming.
+  const firstSteps =
+    all.length === 0
+      ? providers()
+          .map((p) => ({ type: p.type, name: p.name, description: p.description, ready: p.sync_implemented }))
+          .sort((a, b) => Number(b.ready) - Number(a.ready))
+      : undefined;
+  return html(<DashboardPage username={page.user.username} theme={page.theme} jobs={all} active={active} progress={progress} providerNames={providerNames()} firstSteps={firstSteps} />);
 }
 
 export function jobPages(ctx: AppContext, services: Services) {
@@ -92,7 +106,7 @@ export function jobPages(ctx: AppContext, services: Services) {
         activeRunId={job.active_run_id}
         progress={liveProgress(services, job.active_run_id)}
         providerName={providerNames()[job.destination_type]}
-        message={deletedMessage(url.searchParams.get("deleted"))}
+        message={deletedMessage(url.searchParams.get("deleted")) ?? savedMessage(url.searchParams.get("saved"))}
       />,
     );
   };

@@ -4,7 +4,7 @@ import { NotFoundPage } from "../../../views/components/not-found.tsx";
 import { RunDetailPage, RunSummary } from "../../../views/pages/run-detail.tsx";
 import type { AppContext } from "../../context.ts";
 import { withLiveCounters } from "../../runs/live-counters.ts";
-import { deleteRuns, getRun, listLogs } from "../../runs/queries.ts";
+import { deleteRuns, getRun, jobRunNumber, listLogs } from "../../runs/queries.ts";
 import type { Services } from "../../services.ts";
 import { html, redirect } from "../html.ts";
 import { pageAuth } from "../session.ts";
@@ -31,7 +31,17 @@ export function runPages(ctx: AppContext, services: Services) {
         const active = isActive(run.id) || run.status === "pending" || run.status === "running";
         // An active run's lines come through the WebSocket (stored first, then live): none here.
         const logs = active ? { rows: [], total: 0 } : listLogs(db, run.id, { limit: PAGE_LOG_LINES, offset: 0 });
-        return html(<RunDetailPage username={user.username} theme={theme} run={active ? withLiveCounters(run, engine) : run} active={active} logs={logs.rows} logTotal={logs.total} />);
+        return html(
+          <RunDetailPage
+            username={user.username}
+            theme={theme}
+            run={active ? withLiveCounters(run, engine) : run}
+            active={active}
+            logs={logs.rows}
+            logTotal={logs.total}
+            number={jobRunNumber(db, run.job_id, run.id)}
+          />,
+        );
       },
       { page: true, ...hide },
     )
@@ -40,7 +50,7 @@ export function runPages(ctx: AppContext, services: Services) {
       ({ params }) => {
         const run = getRun(db, idParam(params.id) ?? 0);
         if (!run) return html("");
-        return html(<RunSummary run={withLiveCounters(run, engine)} active={isActive(run.id)} />);
+        return html(<RunSummary run={withLiveCounters(run, engine)} number={jobRunNumber(db, run.job_id, run.id)} active={isActive(run.id)} progress={engine.live(run.id)} />);
       },
       { page: true, ...hide },
     )
@@ -52,7 +62,7 @@ export function runPages(ctx: AppContext, services: Services) {
         let error: string | null = null;
         if (isActive(run.id)) await engine.cancel(run.job_id);
         else error = "This run is not in progress.";
-        return html(<RunSummary run={getRun(db, run.id) ?? run} active={isActive(run.id)} error={error} />);
+        return html(<RunSummary run={getRun(db, run.id) ?? run} number={jobRunNumber(db, run.job_id, run.id)} active={isActive(run.id)} error={error} />);
       },
       { page: true, ...hide },
     )
@@ -61,7 +71,7 @@ export function runPages(ctx: AppContext, services: Services) {
       ({ request, params }) => {
         const run = getRun(db, idParam(params.id) ?? 0);
         if (!run) return redirect("/", request);
-        if (isActive(run.id)) return html(<RunSummary run={run} active error="This run is in progress: cancel it first." />);
+        if (isActive(run.id)) return html(<RunSummary run={run} number={jobRunNumber(db, run.job_id, run.id)} active error="This run is in progress: cancel it first." />);
         deleteRuns(db, { runId: run.id }, []);
         return redirect(`/jobs/${run.job_id}/runs?deleted=1`, request);
       },
