@@ -95,6 +95,8 @@ describeIf(chromiumMissing)("schedule editor (issue 16 item 2)", () => {
       // The instant behind it is 03:30 in Paris (01:30 or 02:30 UTC).
       const iso = (await first.getAttribute("datetime"))!;
       expect(new Intl.DateTimeFormat("en-GB", { timeZone: "Europe/Paris", hour: "2-digit", minute: "2-digit", hourCycle: "h23" }).format(new Date(iso))).toBe("03:30");
+      // The hover text is added by live.js once the swapped-in preview has loaded.
+      await page.waitForFunction(() => document.querySelector(".schedule-row [data-preview] time")?.hasAttribute("title") === true);
       expect(await first.getAttribute("title")).toContain("(Europe/Paris)");
       expect(await sidewaysOverflow(page)).toBeLessThanOrEqual(0);
       expect(kit.browser.errors).toEqual([]);
