@@ -4,7 +4,7 @@
 import type { Readable } from "node:stream";
 import type { RemoteEntry } from "../destinations/contract.ts";
 import { notFound } from "../http/errors.ts";
-import { type JobAccess, quietReporter, type StoreEnvDeps, withJobStore } from "./access.ts";
+import { type JobAccess, quietReporter, type StoreEnvDeps, withJobStore } from "../read-back/access.ts";
 
 export interface Download {
   stream: ReadableStream<Uint8Array>;

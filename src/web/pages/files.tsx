@@ -7,7 +7,7 @@ import { type FileEntryProps, JobFilesPage, type JobFilesProps } from "../../../
 import type { AppContext } from "../../context.ts";
 import { recordDb } from "../../db/record.ts";
 import { ApiError } from "../../http/errors.ts";
-import { jobAccess, quietReporter, withJobStore } from "../../restore/access.ts";
+import { jobAccess, quietReporter, withJobStore } from "../../read-back/access.ts";
 import { listFolder } from "../../restore/browse.ts";
 import type { Overwrite } from "../../restore/model.ts";
 import { storePathParam } from "../../restore/paths.ts";
