@@ -3,8 +3,9 @@
 // own (VmHWM minus the RSS before the sync). Prints medians and the encrypted/plain ratios.
 //   scripts/bench-crypt [--runs 3]
 // Peer: scripts/peers/s3.sh start (done here when not running).
-import { mkdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { mkdirSync, rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
+import { median, vm } from "./bench-lib.ts";
 
 const ROOT = join(import.meta.dir, "..");
 const DATA = process.env.BENCH_DIR ?? "/tmp/dm-bench-crypt";
@@ -17,11 +18,6 @@ interface ChildJob {
   prefix: string;
   dataDir: string;
   encrypted: boolean;
-}
-
-function vm(field: string): number {
-  const m = new RegExp(`${field}:\\s+(\\d+) kB`).exec(readFileSync("/proc/self/status", "utf8"));
-  return m ? Number(m[1]) : 0;
 }
 
 async function child(job: ChildJob) {
@@ -71,8 +67,6 @@ async function run(args: string[]): Promise<string> {
   if ((await p.exited) !== 0) throw new Error(`${args.join(" ")} failed`);
   return out;
 }
-
-const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
 
 async function main() {
   const runs = Number(process.argv[process.argv.indexOf("--runs") + 1] || 3) || 3;

@@ -6,8 +6,9 @@
 // API host, so there is no rclone column here: the figures are for regressions and for the
 // memory bound (chunk × concurrency).
 //   scripts/bench-drive [--runs 1] [--big-mb 1024] [--small 2000] [--keep-data]
-import { closeSync, existsSync, mkdirSync, openSync, readFileSync, rmSync, writeFileSync, writeSync } from "node:fs";
+import { closeSync, existsSync, mkdirSync, openSync, rmSync, writeFileSync, writeSync } from "node:fs";
 import { join } from "node:path";
+import { arg, vm } from "./bench-lib.ts";
 
 const ROOT = join(import.meta.dir, "..");
 const DATA = process.env.BENCH_DIR ?? "/tmp/dm-bench-drive";
@@ -44,16 +45,6 @@ async function child(job: ChildJob) {
     allowedRoots: ["/"],
   });
   console.log(JSON.stringify({ ...result, syncMs: performance.now() - t0, idleKb: idle, moduleKb: idle - bare, peakKb: vm("VmHWM") }));
-}
-
-function vm(field: string): number {
-  const m = new RegExp(`${field}:\\s+(\\d+) kB`).exec(readFileSync("/proc/self/status", "utf8"));
-  return m ? Number(m[1]) : 0;
-}
-
-function arg(name: string, def: string): string {
-  const i = process.argv.indexOf(`--${name}`);
-  return i > 0 ? process.argv[i + 1]! : def;
 }
 
 function makeData(small: number, bigMb: number) {

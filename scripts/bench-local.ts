@@ -15,6 +15,7 @@ import { silentLogger } from "../src/logger.ts";
 import { getRun } from "../src/runs/queries.ts";
 import { createServices } from "../src/services.ts";
 import { Health } from "../src/system/health.ts";
+import { median } from "./bench-lib.ts";
 
 const FILES = Number(process.env.BENCH_FILES ?? 50_000);
 const REPS = Number(process.env.BENCH_REPS ?? 3);
@@ -77,8 +78,6 @@ async function dynamight(src: string, mount: string, jobId: number | null): Prom
   const lines = ctx.db.$client.query<{ n: number }, [number]>("SELECT count(*) AS n FROM run_logs WHERE run_id = ?").get(runId)!.n;
   return { ms, jobId: id, lines, files: run.files_transferred };
 }
-
-const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
 
 async function main() {
   const src = join(root, "src");

@@ -10,8 +10,9 @@
 // The time compared is Dynamight's sync inside its process (modules loaded, as in the running
 // server) against rclone's whole process (Go starts in ~0.05 s); Dynamight's whole process is
 // printed beside it.
-import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { existsSync, mkdirSync, rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
+import { arg, median, vm } from "./bench-lib.ts";
 
 const ROOT = join(import.meta.dir, "..");
 const GRAPH_PUBLIC_URL = "https://graph.microsoft.com";
@@ -47,18 +48,6 @@ async function child(job: ChildJob) {
   });
   console.log(JSON.stringify({ ...result, syncMs: performance.now() - t0, idleKb: idle, peakKb: vm("VmHWM") }));
 }
-
-function vm(field: string): number {
-  const m = new RegExp(`${field}:\\s+(\\d+) kB`).exec(readFileSync("/proc/self/status", "utf8"));
-  return m ? Number(m[1]) : 0;
-}
-
-function arg(name: string, def: string): string {
-  const i = process.argv.indexOf(`--${name}`);
-  return i > 0 ? process.argv[i + 1]! : def;
-}
-
-const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
 
 async function writeRandom(path: string, bytes: number) {
   const w = Bun.file(path).writer();

@@ -8,8 +8,9 @@
 // (VmHWM minus the RSS before the sync). The time compared is the sync itself, as it runs inside
 // the long-lived server (modules already loaded); the whole process, start-up and module loading
 // included, is printed beside it. rclone's times are its whole process (Go starts in ~0.05 s).
-import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { existsSync, mkdirSync, rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
+import { arg, median, must, sec, sh, vm } from "./bench-lib.ts";
 
 const ROOT = join(import.meta.dir, "..");
 const DATA = process.env.BENCH_DIR ?? "/tmp/dm-bench-remote";
@@ -60,31 +61,6 @@ async function child(job: ChildJob) {
     allowedRoots: ["/"],
   });
   console.log(JSON.stringify({ ...result, syncMs: performance.now() - t0, idleKb: idle, peakKb: vm("VmHWM") }));
-}
-
-function vm(field: string): number {
-  const m = new RegExp(`${field}:\\s+(\\d+) kB`).exec(readFileSync("/proc/self/status", "utf8"));
-  return m ? Number(m[1]) : 0;
-}
-
-function arg(name: string, def: string): string {
-  const i = process.argv.indexOf(`--${name}`);
-  return i > 0 ? process.argv[i + 1]! : def;
-}
-
-async function sh(cmd: string[], env: Record<string, string | undefined> = {}): Promise<{ code: number; out: string; err: string; ms: number }> {
-  const t0 = performance.now();
-  const e = { ...process.env, RCLONE_CONFIG: "/dev/null", ...env } as Record<string, string>;
-  delete e.AWS_CA_BUNDLE; // set in this environment; rclone then fails on http endpoints
-  const p = Bun.spawn(cmd, { env: e, stdout: "pipe", stderr: "pipe" });
-  const [out, err, code] = await Promise.all([new Response(p.stdout).text(), new Response(p.stderr).text(), p.exited]);
-  return { code, out, err, ms: performance.now() - t0 };
-}
-
-async function must(cmd: string[]) {
-  const r = await sh(cmd);
-  if (r.code !== 0) throw new Error(`${cmd.join(" ")} failed (${r.code}): ${r.err.slice(0, 500)}`);
-  return r;
 }
 
 function makeData() {
@@ -181,9 +157,6 @@ async function rcRun(args: string[]) {
   if (r.code !== 0) throw new Error(`rclone sync failed: ${r.err.slice(0, 800)}`);
   return r.ms;
 }
-
-const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
-const sec = (ms: number) => `${(ms / 1000).toFixed(2)} s`;
 
 async function main() {
   const wanted = arg("stores", "s3,sftp,webdav").split(",").filter(Boolean);

@@ -8,24 +8,15 @@
 //   scripts/bench-scale [--files 100000] [--stores s3,sftp] [--log-lines 1000000]
 // --files 1000000 is the issue's figure (generating and uploading it takes long on 2 cores);
 // the README gives MB per 100k files from the runs made.
-import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { existsSync, mkdirSync, rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
+import { arg, must, vm } from "./bench-lib.ts";
 
 const ROOT = join(import.meta.dir, "..");
 const DATA = process.env.BENCH_DIR ?? "/tmp/dm-bench-scale";
 const S3_ENDPOINT = `http://127.0.0.1:${process.env.S3_PORT ?? 7480}`;
 const S3_KEYS = { access_key_id: process.env.S3_ACCESS_KEY ?? "bkpaccess", secret_access_key: process.env.S3_SECRET_KEY ?? "bkpsecret123" };
 const SFTP = { port: Number(process.env.SFTP_PORT ?? 2222), user: process.env.SFTP_USER ?? "bkpsftp", pass: process.env.SFTP_PASS ?? "bkpsftp-pass" };
-
-function arg(name: string, def: string): string {
-  const i = process.argv.indexOf(`--${name}`);
-  return i > 0 ? process.argv[i + 1]! : def;
-}
-
-function vm(field: string): number {
-  const m = new RegExp(`${field}:\\s+(\\d+) kB`).exec(readFileSync("/proc/self/status", "utf8"));
-  return m ? Number(m[1]) : 0;
-}
 
 async function sh(cmd: string[]): Promise<{ code: number; out: string; err: string; ms: number }> {
   const t0 = performance.now();
@@ -34,12 +25,6 @@ async function sh(cmd: string[]): Promise<{ code: number; out: string; err: stri
   const p = Bun.spawn(cmd, { env, stdout: "pipe", stderr: "pipe" });
   const [out, err, code] = await Promise.all([new Response(p.stdout).text(), new Response(p.stderr).text(), p.exited]);
   return { code, out, err, ms: performance.now() - t0 };
-}
-
-async function must(cmd: string[]) {
-  const r = await sh(cmd);
-  if (r.code !== 0) throw new Error(`${cmd.join(" ")} failed (${r.code}): ${r.err.slice(0, 500)}`);
-  return r;
 }
 
 interface ChildJob {

@@ -11,8 +11,9 @@
 // back); every verify must find 0 differences (else the figures would compare nothing). Each
 // Dynamight verify runs in its own process (this file with --child): the time is the verify as it
 // runs inside the server (store opened, modules loaded), its memory VmHWM minus the RSS before it.
-import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { existsSync, mkdirSync, rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
+import { arg, median, must, sec, sh, vm } from "./bench-lib.ts";
 
 const ROOT = join(import.meta.dir, "..");
 const DATA = process.env.BENCH_DIR ?? "/tmp/dm-bench-verify";
@@ -50,31 +51,6 @@ async function child(job: ChildJob) {
   const ms = performance.now() - t0;
   await store.close();
   console.log(JSON.stringify({ ms, checked: out.filesChecked, differences: out.differences, idleKb: idle, peakKb: vm("VmHWM") }));
-}
-
-function vm(field: string): number {
-  const m = new RegExp(`${field}:\\s+(\\d+) kB`).exec(readFileSync("/proc/self/status", "utf8"));
-  return m ? Number(m[1]) : 0;
-}
-
-function arg(name: string, def: string): string {
-  const i = process.argv.indexOf(`--${name}`);
-  return i > 0 ? process.argv[i + 1]! : def;
-}
-
-async function sh(cmd: string[]): Promise<{ code: number; out: string; err: string; ms: number }> {
-  const t0 = performance.now();
-  const e = { ...process.env, RCLONE_CONFIG: "/dev/null" } as Record<string, string>;
-  delete e.AWS_CA_BUNDLE; // set in this environment; rclone then fails on http endpoints
-  const p = Bun.spawn(cmd, { env: e, stdout: "pipe", stderr: "pipe" });
-  const [out, err, code] = await Promise.all([new Response(p.stdout).text(), new Response(p.stderr).text(), p.exited]);
-  return { code, out, err, ms: performance.now() - t0 };
-}
-
-async function must(cmd: string[]) {
-  const r = await sh(cmd);
-  if (r.code !== 0) throw new Error(`${cmd.join(" ")} failed (${r.code}): ${r.err.slice(0, 500)}`);
-  return r;
 }
 
 function makeData() {
@@ -132,9 +108,6 @@ async function dmRun(job: ChildJob) {
   if (out.differences !== 0) throw new Error(`dynamight found ${out.differences} difference(s) in a fresh copy: ${r.err.slice(0, 800)}`);
   return out;
 }
-
-const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
-const sec = (ms: number) => `${(ms / 1000).toFixed(2)} s`;
 
 async function main() {
   const wanted = arg("stores", "s3,sftp").split(",").filter(Boolean);
