@@ -12,42 +12,11 @@
 // printed beside it.
 import { existsSync, mkdirSync, rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { arg, median, vm } from "./bench-lib.ts";
+import { arg, type ChildJob, median, syncInThisProcess } from "./bench-lib.ts";
 
 const ROOT = join(import.meta.dir, "..");
 const GRAPH_PUBLIC_URL = "https://graph.microsoft.com";
 const DATA = process.env.BENCH_DIR ?? "/tmp/dm-bench-onedrive";
-
-interface ChildJob {
-  config: unknown;
-  credential: Record<string, string>;
-  source: string;
-  dataDir: string;
-}
-
-async function child(job: ChildJob) {
-  const { destinationFor } = await import("../src/destinations/registry.ts");
-  const { recordInFolder } = await import("../src/db/record.ts");
-  const dest = destinationFor("onedrive");
-  const config = dest.parseConfig(job.config);
-  const idle = vm("VmRSS");
-  const t0 = performance.now();
-  const result = await dest.sync!({
-    runId: 1,
-    jobId: 1,
-    sources: [job.source],
-    config,
-    credential: job.credential,
-    options: { delete_extraneous: true, exclude_patterns: [], bandwidth_limit_kbps: null, dry_run: false, verbosity: "quiet", exclude_dirs: [], provider_options: null, space_check: "none" },
-    signal: new AbortController().signal,
-    report: { log: (level, m) => level !== "info" && console.error(m), progress: () => {} },
-    dataDir: job.dataDir,
-    record: recordInFolder(job.dataDir),
-    updateCredential: async () => {},
-    allowedRoots: ["/"],
-  });
-  console.log(JSON.stringify({ ...result, syncMs: performance.now() - t0, idleKb: idle, peakKb: vm("VmHWM") }));
-}
 
 async function writeRandom(path: string, bytes: number) {
   const w = Bun.file(path).writer();
@@ -84,7 +53,7 @@ async function makeData(bigMb: number) {
 
 const RCLONE_TOKEN = JSON.stringify({ access_token: "graph-test-token", token_type: "Bearer", refresh_token: "never-used", expiry: "2099-01-01T00:00:00Z" });
 
-async function runChild(job: ChildJob, env: Record<string, string>) {
+async function runChild(job: Omit<ChildJob, "type">, env: Record<string, string>) {
   const p = Bun.spawn(["bun", join(ROOT, "scripts/bench-onedrive.ts"), "--child", JSON.stringify(job)], {
     env: { ...process.env, ...env, DYNAMIGHT_GRAPH_URL: GRAPH_PUBLIC_URL },
     stdout: "pipe",
@@ -193,5 +162,5 @@ async function main() {
   }
 }
 
-if (process.argv[2] === "--child") await child(JSON.parse(process.argv[3]!) as ChildJob);
+if (process.argv[2] === "--child") await syncInThisProcess({ ...(JSON.parse(process.argv[3]!) as Omit<ChildJob, "type">), type: "onedrive" });
 else await main();

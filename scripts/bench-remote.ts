@@ -8,9 +8,9 @@
 // (VmHWM minus the RSS before the sync). The time compared is the sync itself, as it runs inside
 // the long-lived server (modules already loaded); the whole process, start-up and module loading
 // included, is printed beside it. rclone's times are its whole process (Go starts in ~0.05 s).
-import { existsSync, mkdirSync, rmSync, writeFileSync } from "node:fs";
+import { mkdirSync, rmSync } from "node:fs";
 import { join } from "node:path";
-import { arg, median, must, sec, sh, vm } from "./bench-lib.ts";
+import { arg, type ChildJob, makeBenchTree, median, must, sec, sh, syncInThisProcess } from "./bench-lib.ts";
 
 const ROOT = join(import.meta.dir, "..");
 const DATA = process.env.BENCH_DIR ?? "/tmp/dm-bench-remote";
@@ -18,69 +18,6 @@ const S3_ENDPOINT = `http://127.0.0.1:${process.env.S3_PORT ?? 7480}`;
 const S3_KEYS = { access_key_id: process.env.S3_ACCESS_KEY ?? "bkpaccess", secret_access_key: process.env.S3_SECRET_KEY ?? "bkpsecret123" };
 const SFTP = { port: Number(process.env.SFTP_PORT ?? 2222), user: process.env.SFTP_USER ?? "bkpsftp", pass: process.env.SFTP_PASS ?? "bkpsftp-pass" };
 const DAV = { url: `http://127.0.0.1:${process.env.DAV_PORT ?? 8080}/dav/`, user: process.env.DAV_USER ?? "bkpdav", pass: process.env.DAV_PASS ?? "bkpdav-pass" };
-
-interface ChildJob {
-  type: string;
-  config: unknown;
-  credential: Record<string, string>;
-  source: string;
-  dataDir: string;
-  keepVersions: number | null;
-}
-
-async function child(job: ChildJob) {
-  const { destinationFor } = await import("../src/destinations/registry.ts");
-  const { recordInFolder } = await import("../src/db/record.ts");
-  const dest = destinationFor(job.type as any);
-  const config = dest.parseConfig(job.config);
-  const idle = vm("VmRSS");
-  let files = 0;
-  const t0 = performance.now();
-  const result = await dest.sync!({
-    runId: 1,
-    jobId: 1,
-    sources: [job.source],
-    config,
-    credential: job.credential,
-    options: {
-      delete_extraneous: true,
-      exclude_patterns: [],
-      bandwidth_limit_kbps: null,
-      dry_run: false,
-      verbosity: "quiet",
-      exclude_dirs: [],
-      provider_options: null,
-      space_check: "none",
-      keep_versions_days: job.keepVersions,
-    },
-    signal: new AbortController().signal,
-    report: { log: (level, m) => level !== "info" && console.error(m), progress: (d) => void (files += d.files ?? 0) },
-    dataDir: job.dataDir,
-    record: recordInFolder(job.dataDir),
-    updateCredential: async () => {},
-    allowedRoots: ["/"],
-  });
-  console.log(JSON.stringify({ ...result, syncMs: performance.now() - t0, idleKb: idle, peakKb: vm("VmHWM") }));
-}
-
-function makeData() {
-  const marker = join(DATA, ".ready");
-  if (existsSync(marker)) return;
-  rmSync(DATA, { recursive: true, force: true });
-  let seed = 42;
-  const rnd = () => (seed = (seed * 1103515245 + 12345) & 0x7fffffff) / 0x7fffffff;
-  for (let i = 0; i < 2000; i++) {
-    const dir = join(DATA, "small", `d${i % 20}`);
-    mkdirSync(dir, { recursive: true });
-    const size = 1024 + Math.floor(rnd() * 9 * 1024);
-    writeFileSync(join(dir, `f${i}.dat`), crypto.getRandomValues(new Uint8Array(size)));
-  }
-  mkdirSync(join(DATA, "big"), { recursive: true });
-  const big = Buffer.alloc(200 << 20);
-  for (let o = 0; o < big.length; o += 65536) crypto.getRandomValues(big.subarray(o, o + 65536));
-  writeFileSync(join(DATA, "big", "big.bin"), big);
-  writeFileSync(marker, "");
-}
 
 interface Store {
   name: string;
@@ -167,7 +104,7 @@ async function main() {
     if (!scripts[s]) throw new Error(`unknown store ${s} (s3, sftp, webdav)`);
     await must(["bash", join(ROOT, "scripts/peers", scripts[s]!), "start"]);
   }
-  makeData();
+  makeBenchTree(DATA);
   const all = stores(await sftpKey(), (await must(["rclone", "obscure", DAV.pass])).out.trim());
   const rows: string[] = [];
   console.log(
@@ -223,5 +160,5 @@ async function main() {
 }
 
 // Last, so every const above is initialised before either mode runs.
-if (process.argv[2] === "--child") await child(JSON.parse(process.argv[3]!) as ChildJob);
+if (process.argv[2] === "--child") await syncInThisProcess(JSON.parse(process.argv[3]!) as ChildJob);
 else await main();

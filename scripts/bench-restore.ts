@@ -7,9 +7,9 @@
 // Dynamight reads back). Each Dynamight restore runs in its own process (this file with --child):
 // the time compared is the restore itself as it runs inside the server (store opened, modules
 // loaded), its memory is VmHWM minus the RSS just before it. rclone's time is its whole process.
-import { existsSync, mkdirSync, rmSync, writeFileSync } from "node:fs";
+import { mkdirSync, rmSync } from "node:fs";
 import { join } from "node:path";
-import { arg, median, must, sec, sh, vm } from "./bench-lib.ts";
+import { arg, makeBenchTree, median, must, sec, sh, vm } from "./bench-lib.ts";
 
 const ROOT = join(import.meta.dir, "..");
 const DATA = process.env.BENCH_DIR ?? "/tmp/dm-bench-restore";
@@ -69,24 +69,6 @@ async function child(job: ChildJob) {
   console.log(JSON.stringify({ ms, restored: tally.restored, bytes: tally.bytes, idleKb: idle, peakKb: vm("VmHWM") }));
 }
 
-function makeData() {
-  const marker = join(DATA, "src", ".ready");
-  if (existsSync(marker)) return;
-  rmSync(join(DATA, "src"), { recursive: true, force: true });
-  let seed = 42;
-  const rnd = () => (seed = (seed * 1103515245 + 12345) & 0x7fffffff) / 0x7fffffff;
-  for (let i = 0; i < 2000; i++) {
-    const dir = join(DATA, "src", "small", `d${i % 20}`);
-    mkdirSync(dir, { recursive: true });
-    writeFileSync(join(dir, `f${i}.dat`), crypto.getRandomValues(new Uint8Array(1024 + Math.floor(rnd() * 9 * 1024))));
-  }
-  mkdirSync(join(DATA, "src", "big"), { recursive: true });
-  const big = Buffer.alloc(200 << 20);
-  for (let o = 0; o < big.length; o += 65536) crypto.getRandomValues(big.subarray(o, o + 65536));
-  writeFileSync(join(DATA, "src", "big", "big.bin"), big);
-  writeFileSync(marker, "");
-}
-
 interface Store {
   name: string;
   /** The rclone remote of a set ("small" | "big") under this run's tag. */
@@ -133,7 +115,7 @@ async function main() {
     if (!scripts[s]) throw new Error(`unknown store ${s} (s3, sftp)`);
     await must(["bash", join(ROOT, "scripts/peers", scripts[s]!), "start"]);
   }
-  makeData();
+  makeBenchTree(join(DATA, "src"));
   const all = stores((await must(["rclone", "obscure", SFTP.pass])).out.trim());
   const rows: string[] = [];
   console.log(`bench-restore: ${runs} run(s) per figure, medians; ${new Date().toISOString()}; ${navigator.hardwareConcurrency} CPUs (shared)`);

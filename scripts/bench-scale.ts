@@ -10,55 +10,13 @@
 // the README gives MB per 100k files from the runs made.
 import { existsSync, mkdirSync, rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { arg, must, vm } from "./bench-lib.ts";
+import { arg, type ChildJob, must, sh, syncInThisProcess, vm } from "./bench-lib.ts";
 
 const ROOT = join(import.meta.dir, "..");
 const DATA = process.env.BENCH_DIR ?? "/tmp/dm-bench-scale";
 const S3_ENDPOINT = `http://127.0.0.1:${process.env.S3_PORT ?? 7480}`;
 const S3_KEYS = { access_key_id: process.env.S3_ACCESS_KEY ?? "bkpaccess", secret_access_key: process.env.S3_SECRET_KEY ?? "bkpsecret123" };
 const SFTP = { port: Number(process.env.SFTP_PORT ?? 2222), user: process.env.SFTP_USER ?? "bkpsftp", pass: process.env.SFTP_PASS ?? "bkpsftp-pass" };
-
-async function sh(cmd: string[]): Promise<{ code: number; out: string; err: string; ms: number }> {
-  const t0 = performance.now();
-  const env = { ...process.env, RCLONE_CONFIG: "/dev/null" } as Record<string, string>;
-  delete env.AWS_CA_BUNDLE; // set in this environment; rclone then fails on http endpoints
-  const p = Bun.spawn(cmd, { env, stdout: "pipe", stderr: "pipe" });
-  const [out, err, code] = await Promise.all([new Response(p.stdout).text(), new Response(p.stderr).text(), p.exited]);
-  return { code, out, err, ms: performance.now() - t0 };
-}
-
-interface ChildJob {
-  type: string;
-  config: unknown;
-  credential: Record<string, string>;
-  source: string;
-  dataDir: string;
-}
-
-/** One sync in this process; prints its result, idle and peak RSS as JSON. */
-async function child(job: ChildJob) {
-  const { destinationFor } = await import("../src/destinations/registry.ts");
-  const { recordInFolder } = await import("../src/db/record.ts");
-  const dest = destinationFor(job.type as never);
-  const config = dest.parseConfig(job.config);
-  const idle = vm("VmRSS");
-  const t0 = performance.now();
-  const result = await dest.sync!({
-    runId: 1,
-    jobId: 1,
-    sources: [job.source],
-    config,
-    credential: job.credential,
-    options: { delete_extraneous: true, exclude_patterns: [], bandwidth_limit_kbps: null, dry_run: false, verbosity: "quiet" } as never,
-    signal: new AbortController().signal,
-    report: { log: (level, m) => level === "error" && console.error(m), progress: () => {} },
-    dataDir: job.dataDir,
-    record: recordInFolder(job.dataDir),
-    updateCredential: async () => {},
-    allowedRoots: ["/"],
-  });
-  console.log(JSON.stringify({ ...result, syncMs: performance.now() - t0, idleKb: idle, peakKb: vm("VmHWM") }));
-}
 
 /** files tiny files, 1,000 per folder, under DATA/tree-<files>; made once. */
 function makeTree(files: number): string {
@@ -210,5 +168,5 @@ async function main() {
   rmSync(join(DATA, "state"), { recursive: true, force: true });
 }
 
-if (process.argv[2] === "--child") await child(JSON.parse(process.argv[3]!) as ChildJob);
+if (process.argv[2] === "--child") await syncInThisProcess(JSON.parse(process.argv[3]!) as ChildJob, true);
 else await main();
