@@ -107,19 +107,6 @@ export const insertSchedule = (tx: Tx, jobId: number, values: ScheduleInsert) =>
     .values({ ...values, jobId })
     .run();
 
-export function insertChannel(tx: Tx, values: Omit<typeof notificationChannels.$inferInsert, "id" | "secrets" | "createdAt" | "updatedAt">, sealed: (id: number) => string): number {
-  const id = tx
-    .insert(notificationChannels)
-    .values({ ...values, secrets: "" })
-    .returning({ id: notificationChannels.id })
-    .get().id;
-  tx.update(notificationChannels)
-    .set({ secrets: sealed(id) })
-    .where(eq(notificationChannels.id, id))
-    .run();
-  return id;
-}
-
 export const apiKeyHashes = (tx: Db | Tx): Set<string> =>
   new Set(
     tx

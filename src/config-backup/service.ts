@@ -10,6 +10,7 @@ import type { Db } from "../db/client.ts";
 import { DEFAULT_SYNC_OPTIONS, DESTINATION_TYPES, DestinationError, type DestinationType, normalizeSyncOptions } from "../destinations/contract.ts";
 import { destinationFor, isDestinationType } from "../destinations/registry.ts";
 import { ApiError, badRequest, conflict, forbidden } from "../http/errors.ts";
+import { insertChannelIn } from "../notifications/queries.ts";
 import { cronPattern, type ScheduleDefinition, type ScheduleType } from "../schedules/cron.ts";
 import { getSettings, MAX_RUNS_MAX, MAX_RUNS_MIN, THEMES } from "../settings/service.ts";
 import { EnvelopeError, MIN_BACKUP_PASSWORD_BYTES, open as openEnvelope, seal as sealEnvelope } from "./envelope.ts";
@@ -547,7 +548,7 @@ function applyPlan(tx: q.Tx, key: Uint8Array, plan: ImportPlan, userId: number):
   for (const { channel: ch } of plan.channels) {
     const ids = ch.job_names === null ? null : ch.job_names.map((n) => jobIds.get(n)).filter((n): n is number => n !== undefined);
     const secrets = JSON.stringify(ch.secrets);
-    q.insertChannel(tx, { name: ch.name, type: ch.type, config: ch.config, events: ch.events, jobIds: ids, enabled: ch.enabled }, (id) => seal(key, secrets, channelContext(id)));
+    insertChannelIn(tx, { name: ch.name, type: ch.type, config: ch.config, events: ch.events, jobIds: ids, enabled: ch.enabled }, (id) => seal(key, secrets, channelContext(id)));
   }
 
   if (plan.user) {

@@ -12,18 +12,21 @@ export const findChannel = (db: Db, id: number) => db.select().from(notification
 
 /** Inserts with the sealed secrets computed from the new id, in one transaction. */
 export function insertChannel(db: Db, values: Omit<ChannelValues, "secrets">, secrets: (id: number) => string): number {
-  return db.transaction((tx) => {
-    const id = tx
-      .insert(notificationChannels)
-      .values({ ...values, secrets: "" })
-      .returning({ id: notificationChannels.id })
-      .get().id;
-    tx.update(notificationChannels)
-      .set({ secrets: secrets(id) })
-      .where(eq(notificationChannels.id, id))
-      .run();
-    return id;
-  });
+  return db.transaction((tx) => insertChannelIn(tx, values, secrets));
+}
+
+/** The same inside a transaction the caller holds (a configuration import). */
+export function insertChannelIn(tx: Pick<Db, "insert" | "update">, values: Omit<ChannelValues, "secrets">, secrets: (id: number) => string): number {
+  const id = tx
+    .insert(notificationChannels)
+    .values({ ...values, secrets: "" })
+    .returning({ id: notificationChannels.id })
+    .get().id;
+  tx.update(notificationChannels)
+    .set({ secrets: secrets(id) })
+    .where(eq(notificationChannels.id, id))
+    .run();
+  return id;
 }
 
 export function updateChannel(db: Db, id: number, values: Partial<ChannelValues>) {
