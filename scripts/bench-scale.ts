@@ -5,7 +5,8 @@
 //     rclone's peak RSS (GNU time's maximum resident set) on the same tree;
 //   - a run log fed 1,000,000 lines through the run log writer (stores its cap, counts the rest),
 //     then the logs API's first and last page timed beside the same pages of a 100-line log.
-//   scripts/bench-scale [--files 100000] [--stores s3,sftp] [--log-lines 1000000]
+//   scripts/bench-scale [--files 100000] [--stores s3,sftp] [--log-lines 1000000] [--rclone no]
+// (--rclone no: Dynamight's runs only, for trees rclone takes an hour over on this machine)
 // --files 1000000 is the issue's figure (generating and uploading it takes long on 2 cores);
 // the README gives MB per 100k files from the runs made.
 import { existsSync, mkdirSync, rmSync, writeFileSync } from "node:fs";
@@ -47,7 +48,7 @@ async function rcRun(args: string[]) {
   return { ms: r.ms, mb: kb / 1024 };
 }
 
-async function scaleFiles(files: number, stores: string[]) {
+async function scaleFiles(files: number, stores: string[], withRclone: boolean) {
   // Memory per file is the slope between a tenth of the tree and the whole (fixed costs cancel).
   const tenth = Math.max(1000, Math.round(files / 10));
   const small = makeTree(tenth);
@@ -80,27 +81,32 @@ async function scaleFiles(files: number, stores: string[]) {
       };
       rcTarget = `${sftpRemote}data/scale-rc-${tag}`;
     } else throw new Error(`unknown store ${s} (s3, sftp)`);
-    const smallFirst = await dmRun({
+    const smallJob = {
       ...job,
       source: small,
       dataDir: `${dataDir}-small`,
       config: s === "s3" ? { ...(job.config as object), prefix: "small" } : { ...(job.config as object), remote_path: `data/scale-dm-${tag}-small` },
-    });
+    };
+    const smallFirst = await dmRun(smallJob);
+    const smallAgain = await dmRun(smallJob);
     const first = await dmRun(job);
     const again = await dmRun(job);
     if (again.filesTransferred !== 0) throw new Error(`${s}: the no-change sync moved ${again.filesTransferred} files`);
-    const rcFirst = await rcRun([tree, rcTarget]);
-    const rcAgain = await rcRun([tree, rcTarget]);
+    const rc = withRclone ? { first: await rcRun([tree, rcTarget]), again: await rcRun([tree, rcTarget]) } : null;
     const over = (r: { idleKb: number; peakKb: number }) => (r.peakKb - r.idleKb) / 1024;
-    const perHundredK = ((over(first) - over(smallFirst)) / (files - tenth)) * 100_000;
+    const slope = (big: { idleKb: number; peakKb: number }, little: { idleKb: number; peakKb: number }) =>
+      `${(((over(big) - over(little)) / (files - tenth)) * 100_000).toFixed(1)} MB (+${over(little).toFixed(0)} MB at ${tenth.toLocaleString("en")})`;
+    const rcCell = (r: { ms: number; mb: number } | undefined) => (r ? `${(r.ms / 1000).toFixed(1)} s, ${r.mb.toFixed(0)} MB` : "not run");
     lines.push(
-      `| ${s} | ${files.toLocaleString("en")} | ${(first.syncMs / 1000).toFixed(1)} s, +${over(first).toFixed(0)} MB | ${(again.syncMs / 1000).toFixed(1)} s, +${over(again).toFixed(0)} MB | ${(rcFirst.ms / 1000).toFixed(1)} s, ${rcFirst.mb.toFixed(0)} MB | ${(rcAgain.ms / 1000).toFixed(1)} s, ${rcAgain.mb.toFixed(0)} MB | ${perHundredK.toFixed(1)} MB (+${over(smallFirst).toFixed(0)} MB at ${tenth.toLocaleString("en")}) |`,
+      `| ${s} | ${files.toLocaleString("en")} | ${(first.syncMs / 1000).toFixed(1)} s, +${over(first).toFixed(0)} MB | ${(again.syncMs / 1000).toFixed(1)} s, +${over(again).toFixed(0)} MB | ${rcCell(rc?.first)} | ${rcCell(rc?.again)} | ${slope(first, smallFirst)} | ${slope(again, smallAgain)} |`,
     );
     if (s === "s3") for (const b of [`scale-dm-${tag}`, `scale-rc-${tag}`]) await sh(["rclone", "purge", `${s3Remote}${b}`]);
     else for (const d of [`scale-dm-${tag}`, `scale-dm-${tag}-small`, `scale-rc-${tag}`]) await sh(["rclone", "purge", `${sftpRemote}data/${d}`]);
   }
   console.log(`\nfiles (dynamight: peak RSS over idle, whole sync in a fresh process; rclone: its whole process's max RSS)`);
-  console.log("| store | files | dynamight first | dynamight no change | rclone first | rclone no change | dynamight MB per 100k files (first sync, slope) |\n|---|---|---|---|---|---|---|");
+  console.log(
+    "| store | files | dynamight first | dynamight no change | rclone first | rclone no change | dynamight MB per 100k files, first sync (slope) | the same, no change |\n|---|---|---|---|---|---|---|---|",
+  );
   for (const l of lines) console.log(l);
 }
 
@@ -164,7 +170,7 @@ async function main() {
   for (const s of stores) await must(["bash", join(ROOT, "scripts/peers", `${s}.sh`), "start"]);
   console.log(`bench-scale: ${new Date().toISOString()}; ${navigator.hardwareConcurrency} CPUs (shared)`);
   if (logLines > 0) await scaleLog(logLines);
-  if (files > 0 && stores.length) await scaleFiles(files, stores);
+  if (files > 0 && stores.length) await scaleFiles(files, stores, arg("rclone", "yes") !== "no");
   rmSync(join(DATA, "state"), { recursive: true, force: true });
 }
 

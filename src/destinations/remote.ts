@@ -18,6 +18,7 @@ import {
   TEST_TIMEOUT_MS,
   type TestResult,
 } from "./contract.ts";
+import { collectingGarbage } from "./engine/garbage.ts";
 
 export type { StoreEnv };
 
@@ -83,6 +84,7 @@ export function remoteDestination<C extends { full_compare?: boolean }, T extend
 }
 
 /**
+ * The one place every remote store opens: requests counted for the garbage collector (engine/garbage.ts).
  * The one place encryption comes in: with `env.encryption` the type's store is wrapped in the
  * rclone crypt store, so the engine, browse, restore, verify and versions all see plain names.
  */
@@ -92,7 +94,7 @@ async function openStore<C extends { full_compare?: boolean }, T extends Destina
   credential: Record<string, string> | null,
   env: StoreEnv,
 ): Promise<RemoteStore> {
-  return encryptedIfAsked(env, () => def.openStore(config, credential, env));
+  return collectingGarbage(await encryptedIfAsked(env, () => def.openStore(config, credential, env)));
 }
 
 /**

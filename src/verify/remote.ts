@@ -12,6 +12,7 @@ import type { Readable } from "node:stream";
 import { asDestinationError, DestinationError, excludeDirPatterns, type HashKind, type RemoteEntry, type RemoteStore, type RunReporter, type SyncOptions } from "../destinations/contract.ts";
 import { TokenBucket, throttle } from "../destinations/engine/bandwidth.ts";
 import { ExcludeMatcher } from "../destinations/engine/exclude.ts";
+import { noteCompared } from "../destinations/engine/garbage.ts";
 import { cancelled, withRetry } from "../destinations/engine/retry.ts";
 import { checkSources } from "../destinations/engine/sources.ts";
 import { walkLocal } from "../destinations/engine/walk.ts";
@@ -110,6 +111,7 @@ export async function verifyRemote(store: RemoteStore, input: VerifyInput): Prom
       const local = walkLocal(dir, sourceExcludes, (rel, why) => report.log("info", `${top}/${rel}: ${why}`));
       for await (const p of pairs(top, local, store.list(top, signal), sourceExcludes, options.delete_extraneous)) {
         if (signal.aborted) break;
+        noteCompared();
         if (p.type === "missing") {
           tally.checked();
           tally.differ(p.local.path, [MISSING]);

@@ -8,6 +8,7 @@ import type { PutSource, RemoteStore } from "../contract.ts";
 import { asDestinationError, DestinationError, excludeDirPatterns, type SyncRequest, type SyncResult } from "../contract.ts";
 import { TokenBucket, throttle } from "./bandwidth.ts";
 import { ExcludeMatcher } from "./exclude.ts";
+import { noteCompared } from "./garbage.ts";
 import { type Action, type LocalItem, plan } from "./plan.ts";
 import { RemoteRecord } from "./record.ts";
 import { cancelled, withRetry } from "./retry.ts";
@@ -225,6 +226,7 @@ export async function runSync(req: SyncRequest<unknown>, store: RemoteStore, opt
       });
       for await (const a of actions) {
         if (failure) break;
+        noteCompared();
         if (a.type === "keep") unchanged++;
         else if (a.type === "adopt") {
           unchanged += a.entry.mtime !== null ? 1 : 0;

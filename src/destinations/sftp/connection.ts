@@ -35,8 +35,8 @@ export interface Connection {
   /** posix-rename@openssh.com: rename over an existing file in one step. */
   posixRename: boolean;
   alive: boolean;
-  /** Rejects (transient) when the connection closes; every request races it, because ssh2 never
-   *  answers a request made after the channel closed. */
+  /** Rejects (transient) when the connection closes; what is asked after that gets it at once
+   *  (requests in flight are told through onLost: see untilLost). */
   lost: Promise<never>;
   /** Called once when the connection is lost (long-lived users such as read streams; remove when done). */
   onLost: Set<(err: Error) => void>;
@@ -153,14 +153,35 @@ export function requestError(err: unknown, what: string, path: string): Destinat
 
 /** Promise form of a raw ssh2 SFTP call on `c`, failing as soon as the connection is lost. */
 export function call<T = void>(c: Connection, fn: (cb: (err: Error | null | undefined, value?: T) => void) => void): Promise<T> {
+  return untilLost(c, (settle) => fn((err, value) => (err ? settle.reject(err) : settle.resolve(value as T))));
+}
+
+/**
+ * A promise settled by `start`, or rejected when `c` is lost first (ssh2 never answers a request
+ * made after the channel closed). Not Promise.race with `c.lost`: every race leaves a reaction,
+ * and with it the request's result, on that promise until the connection ends, which was
+ * ~2 KB per file of a sync, ~190 MB per 100k files.
+ */
+export function untilLost<T>(c: Connection, start: (settle: { resolve: (v: T) => void; reject: (err: unknown) => void }) => void): Promise<T> {
   if (!c.alive) return c.lost;
-  const req = new Promise<T>((resolve, reject) => {
+  return new Promise<T>((resolve, reject) => {
+    const onLost = (err: Error) => reject(err);
+    c.onLost.add(onLost);
+    const settle = {
+      resolve: (v: T) => {
+        c.onLost.delete(onLost);
+        resolve(v);
+      },
+      reject: (err: unknown) => {
+        c.onLost.delete(onLost);
+        reject(err);
+      },
+    };
     try {
-      fn((err, value) => (err ? reject(err) : resolve(value as T)));
+      start(settle);
     } catch (err) {
       // ssh2 throws synchronously when the channel is already gone.
-      reject(err);
+      settle.reject(err);
     }
   });
-  return Promise.race([req, c.lost]);
 }

@@ -20,7 +20,7 @@ import {
 } from "../contract.ts";
 import { type TreeEntry, walkSorted } from "../engine/ordered.ts";
 import { FolderMemo } from "../folders.ts";
-import { type Connection, type ConnectOptions, call, connect, disconnect, FX, requestError } from "./connection.ts";
+import { type Connection, type ConnectOptions, call, connect, disconnect, FX, requestError, untilLost } from "./connection.ts";
 import { GarbageBound } from "./garbage.ts";
 import { readAhead } from "./read-ahead.ts";
 
@@ -200,13 +200,10 @@ export class SftpStore implements RemoteStore {
       if ((st.mode & S_IFMT) !== S_IFREG) throw new DestinationError("not_found", `Reading '${abs}': not a file`);
       const raw = readAhead(c.sftp, abs);
       // The file is opened before the promise resolves, so a refused open rejects it.
-      await Promise.race([
-        new Promise<void>((resolve, reject) => {
-          raw.once("open", () => resolve());
-          raw.once("error", reject);
-        }),
-        c.lost,
-      ]).catch((err) => {
+      await untilLost<void>(c, ({ resolve, reject }) => {
+        raw.once("open", () => resolve());
+        raw.once("error", reject);
+      }).catch((err) => {
         raw.destroy();
         throw requestError(err, "Reading", abs);
       });
