@@ -91,6 +91,29 @@ export function requireSession(p: Principal): string {
 
 const READ_METHODS = new Set(["GET", "HEAD", "OPTIONS"]);
 
+/** One cookie's value from a Cookie header, URI-decoded as Elysia does; undefined when absent. */
+function cookieValue(header: string | undefined, name: string): string | undefined {
+  if (!header) return undefined;
+  for (const part of header.split(";")) {
+    const eq = part.indexOf("=");
+    if (eq < 0 || part.slice(0, eq).trim() !== name) continue;
+    const raw = part.slice(eq + 1).trim();
+    try {
+      return decodeURIComponent(raw);
+    } catch {
+      return raw;
+    }
+  }
+  return undefined;
+}
+
+/** One query parameter of `url`, or null; the URL is parsed only when the name is in it. */
+function queryValue(url: string, name: string): string | null {
+  const q = url.indexOf("?");
+  if (q < 0 || !url.includes(`${name}=`, q)) return null;
+  return new URLSearchParams(url.slice(q + 1)).get(name);
+}
+
 // Set by the guard's transform, read by its resolve (see authPlugin).
 const principals = new WeakMap<Request, Principal>();
 
@@ -105,12 +128,15 @@ const principals = new WeakMap<Request, Principal>();
 export function authPlugin(ctx: AppContext) {
   return new Elysia({ name: "auth-guard" }).use(jwt({ name: "jwt", secret: ctx.secret, alg: "HS256", exp: `${SESSION_TTL_SECONDS}s` })).macro({
     auth: {
-      async transform({ jwt, cookie, headers, query, request }) {
+      // The cookie and ?token= are read from the raw request, not from Elysia's `cookie` and
+      // `query`: naming those here made Elysia build a cookie jar and parse the query string on
+      // every protected request, a tenth of GET /api/jobs (issue 17, profiled).
+      async transform({ jwt, headers, request }) {
         const principal = await authenticate(ctx.db, (t) => jwt.verify(t) as Promise<false | Record<string, unknown>>, {
-          cookie: cookie[COOKIE_NAME]?.value as string | undefined,
+          cookie: cookieValue(headers.cookie, COOKIE_NAME),
           authorization: headers.authorization,
           apiKeyHeader: headers["x-api-key"],
-          queryToken: typeof query.token === "string" ? query.token : null,
+          queryToken: queryValue(request.url, "token"),
         });
         if (!principal) throw unauthorized();
         if (principal.scope === "read" && !READ_METHODS.has(request.method)) {

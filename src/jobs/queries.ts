@@ -1,5 +1,5 @@
 // All SQL of jobs. Deleting a job deletes its schedules and runs (ON DELETE CASCADE).
-import { and, asc, count, eq, sql } from "drizzle-orm";
+import { and, asc, eq } from "drizzle-orm";
 import type { Db } from "../db/client.ts";
 import { preparedOnce } from "../db/prepared.ts";
 import { credentials, jobs, runs } from "../db/schema.ts";
@@ -7,18 +7,21 @@ import { credentials, jobs, runs } from "../db/schema.ts";
 export type JobRow = typeof jobs.$inferSelect;
 export type JobValues = Omit<typeof jobs.$inferInsert, "id" | "createdAt" | "updatedAt">;
 
+/**
+ * Jobs in id order from `offset`, at most `limit` (null: all), with the total count. One statement
+ * read whole and sliced: an appliance has tens of jobs, and on SQLite a bound LIMIT/OFFSET made
+ * this 9-11 µs against 1.7-2 µs without (measured on the data folder's database), plus a second
+ * statement for the count; this is the hot path of GET /api/jobs (issue 17).
+ */
+const allStatement = preparedOnce((db) => db.select().from(jobs).orderBy(asc(jobs.id)).prepare());
+
 export function allJobs(db: Db): JobRow[] {
-  return db.select().from(jobs).orderBy(asc(jobs.id)).all();
+  return allStatement(db).all();
 }
 
-/** Jobs in id order from `offset`, at most `limit` (null: all), with the total count. */
-const pageStatement = preparedOnce((db) => db.select().from(jobs).orderBy(asc(jobs.id)).limit(sql.placeholder("limit")).offset(sql.placeholder("offset")).prepare());
-const countStatement = preparedOnce((db) => db.select({ n: count() }).from(jobs).prepare());
-
 export function pageJobs(db: Db, limit: number | null, offset: number): { rows: JobRow[]; total: number } {
-  const rows = pageStatement(db).all({ limit: limit ?? Number.MAX_SAFE_INTEGER, offset });
-  const total = countStatement(db).get()!.n;
-  return { rows, total };
+  const all = allStatement(db).all();
+  return { rows: all.slice(offset, limit === null ? undefined : offset + limit), total: all.length };
 }
 
 export function findJob(db: Db, id: number): JobRow | undefined {
