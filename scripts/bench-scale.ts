@@ -96,9 +96,10 @@ async function scaleFiles(files: number, stores: string[], withRclone: boolean) 
     const over = (r: { idleKb: number; peakKb: number }) => (r.peakKb - r.idleKb) / 1024;
     const slope = (big: { idleKb: number; peakKb: number }, little: { idleKb: number; peakKb: number }) =>
       `${(((over(big) - over(little)) / (files - tenth)) * 100_000).toFixed(1)} MB (+${over(little).toFixed(0)} MB at ${tenth.toLocaleString("en")})`;
+    const dmCell = (r: { syncMs: number; idleKb: number; peakKb: number }) => `${(r.syncMs / 1000).toFixed(1)} s, +${over(r).toFixed(0)} MB (peak ${(r.peakKb / 1024).toFixed(0)} MB)`;
     const rcCell = (r: { ms: number; mb: number } | undefined) => (r ? `${(r.ms / 1000).toFixed(1)} s, ${r.mb.toFixed(0)} MB` : "not run");
     lines.push(
-      `| ${s} | ${files.toLocaleString("en")} | ${(first.syncMs / 1000).toFixed(1)} s, +${over(first).toFixed(0)} MB | ${(again.syncMs / 1000).toFixed(1)} s, +${over(again).toFixed(0)} MB | ${rcCell(rc?.first)} | ${rcCell(rc?.again)} | ${slope(first, smallFirst)} | ${slope(again, smallAgain)} |`,
+      `| ${s} | ${files.toLocaleString("en")} | ${dmCell(first)} | ${dmCell(again)} | ${rcCell(rc?.first)} | ${rcCell(rc?.again)} | ${slope(first, smallFirst)} | ${slope(again, smallAgain)} |`,
     );
     if (s === "s3") for (const b of [`scale-dm-${tag}`, `scale-rc-${tag}`]) await sh(["rclone", "purge", `${s3Remote}${b}`]);
     else for (const d of [`scale-dm-${tag}`, `scale-dm-${tag}-small`, `scale-rc-${tag}`]) await sh(["rclone", "purge", `${sftpRemote}data/${d}`]);

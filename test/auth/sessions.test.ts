@@ -90,6 +90,16 @@ describe("login, logout and the session token", () => {
       expect(bearer.status).toBe(200);
       const viaQuery = await new TestClient(app, ctx).json("GET", `/api/auth/token?token=${c.token}`);
       expect(viaQuery.body).toEqual({ token: c.token });
+      // The guard reads the raw Cookie header and query string itself (issue 17): among other
+      // cookies, with spaces, and ?token= after other parameters.
+      const among = await new TestClient(app, ctx).json("GET", "/api/auth/me", { headers: { cookie: `theme=dark;token=${c.token} ; other=x%20y` } });
+      expect(among.status).toBe(200);
+      const lookalike = await new TestClient(app, ctx).json("GET", "/api/auth/me", { headers: { cookie: `xtoken=${c.token}; token_old=${c.token}` } });
+      expect(lookalike.status).toBe(401);
+      const later = await new TestClient(app, ctx).json("GET", `/api/auth/me?a=1&token=${c.token}`);
+      expect(later.status).toBe(200);
+      const noToken = await new TestClient(app, ctx).json("GET", `/api/auth/me?mytoken=${c.token}`);
+      expect(noToken.status).toBe(401);
     },
     SLOW,
   );
