@@ -29,6 +29,13 @@ export interface EngineOptions {
 export const FULL_COMPARE_MAX_AGE_MS = 24 * 3600_000;
 export const FULL_COMPARE_EVERY_RUNS = 20;
 const QUEUE_LIMIT = 10_000;
+/**
+ * Local files are read in chunks of this size instead of Node's 64 KiB: SFTP writes up to the
+ * server's write length (OpenSSH: 255 KiB) per request, so a 64 KiB chunk made four times the
+ * requests and packets. A 200 MB SFTP upload: 0.99-1.12 s with 64 KiB, 0.85-0.93 s with 256 KiB,
+ * the same peak memory (issue 17; 1 MiB gave no more speed and +6 MB).
+ */
+const READ_CHUNK = 256 * 1024;
 
 export async function runSync(req: SyncRequest<unknown>, store: RemoteStore, opts: EngineOptions = {}): Promise<SyncResult> {
   const { options, report } = req;
@@ -138,13 +145,13 @@ export async function runSync(req: SyncRequest<unknown>, store: RemoteStore, opt
       if (options.dry_run) return uploaded(l, null);
       if (replaces && keepVersions && !(await keepVersion(l.path))) return;
       const source: PutSource = {
-        open: () => throttle(createReadStream(l.abs), bucket, signal),
+        open: () => throttle(createReadStream(l.abs, { highWaterMark: READ_CHUNK }), bucket, signal),
         readAll: async () => {
           const buf = await readFile(l.abs);
           if (bucket) await bucket.take(buf.length, signal);
           return buf;
         },
-        openRange: (start, end) => throttle(createReadStream(l.abs, { start, end }), bucket, signal),
+        openRange: (start, end) => throttle(createReadStream(l.abs, { start, end, highWaterMark: READ_CHUNK }), bucket, signal),
         size: l.size,
         mtime: l.mtime,
         mtimeNs: l.mtimeNs,
