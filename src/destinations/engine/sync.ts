@@ -156,6 +156,7 @@ export async function runSync(req: SyncRequest<unknown>, store: RemoteStore, opt
         mtime: l.mtime,
         mtimeNs: l.mtimeNs,
         localPath: l.abs,
+        ...(bucket ? {} : { blob: (start: number, end: number) => Bun.file(l.abs).slice(start, end) }),
       };
       try {
         const put = await retry(l.path, () => store.put(l.path, source, signal));

@@ -26,6 +26,9 @@ export class S3HttpError extends Error {
   }
 }
 
+/** A request that sends a body may take 60 s plus the body at 100 kB/s before it is given up. */
+const bodyTimeout = (bytes: number) => 60_000 + Math.ceil(bytes / 100);
+
 const hmac = (k: Buffer | string, d: string) => createHmac("sha256", k).update(d).digest();
 
 /** S3's URI encoding: every byte but A-Z a-z 0-9 - _ . ~ (and "/" between segments). */
@@ -81,7 +84,7 @@ export class S3Fetch {
     method: "PUT" | "HEAD" | "GET",
     key: string,
     headers: Record<string, string>,
-    body: Buffer | null,
+    body: Buffer | Blob | null,
     signal: AbortSignal,
     timeoutMs: number,
     params: Record<string, string> = {},
@@ -124,12 +127,20 @@ export class S3Fetch {
     throw new S3HttpError(code, message, { httpStatusCode: res.status }, { headers: hdrs });
   }
 
-  /** PutObject of an in-memory body; returns the ETag. */
-  async put(key: string, body: Buffer, meta: Record<string, string>, storageClass: string | null, signal: AbortSignal): Promise<string | null> {
-    const headers: Record<string, string> = { "content-length": String(body.length), "content-type": "application/octet-stream" };
+  /** PutObject of an in-memory body or a local file's Blob; returns the ETag. */
+  async put(key: string, body: Buffer | Blob, meta: Record<string, string>, storageClass: string | null, signal: AbortSignal): Promise<string | null> {
+    const size = body instanceof Blob ? body.size : body.length;
+    const headers: Record<string, string> = { "content-length": String(size), "content-type": "application/octet-stream" };
     for (const [k, v] of Object.entries(meta)) headers[`x-amz-meta-${k}`] = v;
     if (storageClass) headers["x-amz-storage-class"] = storageClass;
-    const res = await this.request("PUT", key, headers, body, signal, 60_000);
+    const res = await this.request("PUT", key, headers, body, signal, bodyTimeout(size));
+    await res.arrayBuffer();
+    return res.headers.get("etag");
+  }
+
+  /** UploadPart of a multipart upload from a local file's Blob; returns the part's ETag. */
+  async putPart(key: string, uploadId: string, partNumber: number, body: Blob, signal: AbortSignal): Promise<string | null> {
+    const res = await this.request("PUT", key, { "content-length": String(body.size) }, body, signal, bodyTimeout(body.size), { partNumber: String(partNumber), uploadId });
     await res.arrayBuffer();
     return res.headers.get("etag");
   }

@@ -2,8 +2,10 @@
 // @aws-sdk/client-s3. Keys are `<prefix>/<path>`; the source mtime is kept as object metadata
 // `mtime` exactly as rclone writes it, so rclone sees our objects as up to date and vice versa.
 // Uploads never buffer a whole file: small files are read into memory (≤ SMALL_FILE), larger
-// ones stream as one PUT, and big ones go multipart with each part streamed from its file range
-// (memory stays flat whatever the size, and a failed part is retried by re-reading its range).
+// ones go as one PUT, and big ones multipart with each part read from its file range (memory
+// stays flat whatever the size, and a failed part is retried by re-reading its range). Without a
+// bandwidth limit, those PUTs and parts are the file's own Blob sent by Bun's fetch (signed in
+// fetch.ts); with one (or encryption) they stream through the SDK.
 // We use our own multipart rather than lib-storage's Upload because Upload buffers every queued
 // part in memory and cannot re-read a part after a failure.
 
@@ -169,8 +171,9 @@ export class S3Store implements RemoteStore {
       ...(this.cfg.storage_class ? { StorageClass: this.cfg.storage_class as StorageClass } : {}),
     };
     if (source.size > MULTIPART_THRESHOLD) return this.putMultipart(path, base, source, signal);
-    if (source.size <= SMALL_FILE) {
-      const body = await source.readAll();
+    // Small files in one buffer; a local file the fetch can send itself (source.blob) whole.
+    if (source.size <= SMALL_FILE || source.blob) {
+      const body = source.size <= SMALL_FILE ? await source.readAll() : source.blob!(0, source.size);
       if (signal.aborted) throw s3Error(new Error("aborted"), path, this.cfg.bucket, signal);
       const etag = await this.fast.put(base.Key, body, base.Metadata, this.cfg.storage_class, signal).catch((err) => {
         throw s3Error(err, path, this.cfg.bucket, signal);
@@ -195,6 +198,24 @@ export class S3Store implements RemoteStore {
     }
   }
 
+  /** One part (bytes start..end inclusive): from the file itself when the source allows, else streamed through the SDK. */
+  private async uploadPart(path: string, uploadId: string, partNumber: number, source: PutSource, start: number, end: number, signal: AbortSignal): Promise<string> {
+    if (source.blob) {
+      const etag = await this.fast.putPart(this.keyOf(path), uploadId, partNumber, source.blob(start, end + 1), signal).catch((err) => {
+        throw s3Error(err, path, this.cfg.bucket, signal);
+      });
+      if (!etag) throw new DestinationError("transient", `S3 sent no ETag for part ${partNumber} of ${path}`);
+      return etag;
+    }
+    const body = source.openRange(start, end);
+    const r = await this.send<any>(
+      new UploadPartCommand({ Bucket: this.cfg.bucket, Key: this.keyOf(path), UploadId: uploadId, PartNumber: partNumber, Body: body, ContentLength: end - start + 1 }),
+      signal,
+      path,
+    ).finally(() => body.destroy());
+    return r.ETag;
+  }
+
   private async putMultipartHeld(path: string, base: Record<string, unknown>, source: PutSource, signal: AbortSignal): Promise<PutResult> {
     const created = await this.send<any>(new CreateMultipartUploadCommand(base as any), signal, path);
     const uploadId: string = created.UploadId;
@@ -211,19 +232,11 @@ export class S3Store implements RemoteStore {
           const i = next++;
           const start = i * partSize;
           const end = Math.min(source.size, start + partSize) - 1;
-          const r = await withRetry(() => {
-            const body = source.openRange(start, end);
-            return this.send<any>(
-              new UploadPartCommand({ Bucket: this.cfg.bucket, Key: this.keyOf(path), UploadId: uploadId, PartNumber: i + 1, Body: body, ContentLength: end - start + 1 }),
-              inner.signal,
-              path,
-            ).finally(() => body.destroy());
-          }, inner.signal);
-          etags[i] = r.ETag;
-          // The parts' stream buffers are garbage JavaScriptCore collects late: a 200 MB upload
+          etags[i] = await withRetry(() => this.uploadPart(path, uploadId, i + 1, source, start, end, inner.signal), inner.signal);
+          // Streamed parts' buffers are garbage JavaScriptCore collects late: a 200 MB upload
           // peaked at idle + 62-66 MB without this, 51-56 MB with a full collection every
-          // PART_CONCURRENCY parts (+4 % time; every part: 52 MB, +17 %). scripts/bench-remote.
-          if ((i + 1) % PART_CONCURRENCY === 0) Bun.gc(true);
+          // PART_CONCURRENCY parts (+4 % time; every part: 52 MB, +17 %). Blob parts make none.
+          if (!source.blob && (i + 1) % PART_CONCURRENCY === 0) Bun.gc(true);
         }
       };
       await Promise.all(
