@@ -409,8 +409,8 @@ export interface PutSource {
   localPath: string;
   /**
    * Bytes start..end (end exclusive) of the local file as a Blob that Bun's fetch sends from the
-   * file itself, with no buffers in JavaScript (S3: a 200 MB upload at idle + 2.5 MB instead of
-   * + 53). Absent when a bandwidth limit applies (the streams are the limited path) and when the
+   * file itself, with no buffers in JavaScript (S3: a 200 MB upload at idle + 26 MB instead of
+   * + 53, scripts/bench-remote). Absent when a bandwidth limit applies (the streams are the limited path) and when the
    * bytes are not the file's (the encrypting store passes its own source without it).
    */
   blob?(start: number, end: number): Blob;
