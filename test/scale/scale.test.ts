@@ -21,6 +21,7 @@ import { DEFAULT_LOG_CAP, RunLogWriter } from "../../src/runs/logs.ts";
 import { testApp } from "../helpers/app.ts";
 import { describeIf, missingCommand, notRoot } from "../helpers/prereq.ts";
 import { rclone, syncRequest, tempDir } from "../remote/harness.ts";
+import { rcloneS3, S3_CREDENTIAL, S3_ENDPOINT, startS3Peer } from "../verify/peers.ts";
 
 const FILES = 3000;
 const TAG = `scale-${Date.now().toString(36)}`;
@@ -36,13 +37,10 @@ function generatedTree(): string {
   return root;
 }
 
-const S3 = "http://127.0.0.1:7480";
-const rcloneS3 = (path: string) => `:s3,provider=Ceph,endpoint='${S3}',access_key_id=bkpaccess,secret_access_key=bkpsecret123,force_path_style=true:${path}`;
-
-/** Starts a shared peer (scripts/peers/<name>.sh) unless it is up; never stops it. */
-async function startPeer(name: "s3" | "sftp") {
-  const p = Bun.spawn(["bash", join(import.meta.dir, `../../scripts/peers/${name}.sh`), "start"], { stdout: "ignore", stderr: "pipe" });
-  if ((await p.exited) !== 0) throw new Error(`scripts/peers/${name}.sh start failed: ${await new Response(p.stderr).text()}`);
+/** Starts the shared SFTP peer (scripts/peers/sftp.sh) unless it is up; never stops it. */
+async function startSftpPeer() {
+  const p = Bun.spawn(["bash", join(import.meta.dir, "../../scripts/peers/sftp.sh"), "start"], { stdout: "ignore", stderr: "pipe" });
+  if ((await p.exited) !== 0) throw new Error(`scripts/peers/sftp.sh start failed: ${await new Response(p.stderr).text()}`);
 }
 
 /** Live Promise objects after a full collection. */
@@ -110,7 +108,7 @@ describeIf(sftpReason)(`a generated ${FILES}-file tree over SFTP (OpenSSH)`, () 
   afterAll(() => rmSync(join("/tmp/peers/sftp/home/data", TAG), { recursive: true, force: true }));
 
   test("requests leave no promise behind while the connection lives, and the engine collects as it goes", async () => {
-    await startPeer("sftp");
+    await startSftpPeer();
     const src = generatedTree();
     const cfg = sftpDestination.parseConfig({ host: "127.0.0.1", port: 2222, username: "bkpsftp", remote_path: remote, key_based_auth: false });
     const req = syncRequest(cfg, { password: "bkpsftp-pass" }, [src], tempDir("scale-data"), { verbosity: "quiet" });
@@ -141,21 +139,20 @@ const s3Reason = missingCommand("radosgw", "ceph-mon", "ceph-osd", "rclone") ?? 
 describeIf(s3Reason)(`a generated ${FILES}-file tree to S3 (radosgw)`, () => {
   const bucket = TAG;
   afterAll(async () => {
-    await rclone("purge", rcloneS3(bucket));
+    await rclone("purge", rcloneS3(S3_ENDPOINT, bucket));
   });
 
   test("the first sync counts its requests for collection; the no-change sync sends nothing", async () => {
-    await startPeer("s3");
-    expect((await rclone("mkdir", rcloneS3(bucket))).code).toBe(0);
+    await startS3Peer();
+    expect((await rclone("mkdir", rcloneS3(S3_ENDPOINT, bucket))).code).toBe(0);
     const src = generatedTree();
-    const cfg = s3Destination.parseConfig({ bucket, prefix: "", region: "us-east-1", endpoint: S3 });
-    const cred = { access_key_id: "bkpaccess", secret_access_key: "bkpsecret123" };
+    const cfg = s3Destination.parseConfig({ bucket, prefix: "", region: "us-east-1", endpoint: S3_ENDPOINT });
     const dataDir = tempDir("scale-data");
     const before = collectionsMade().afterCalls;
-    const first = await s3Destination.sync!(syncRequest(cfg, cred, [src], dataDir, { verbosity: "quiet" }));
+    const first = await s3Destination.sync!(syncRequest(cfg, S3_CREDENTIAL, [src], dataDir, { verbosity: "quiet" }));
     expect(first.filesTransferred).toBe(FILES);
     expect(collectionsMade().afterCalls - before).toBeGreaterThanOrEqual(Math.floor(FILES / CALLS_PER_COLLECTION) - 1);
-    const again = await s3Destination.sync!(syncRequest(cfg, cred, [src], dataDir, { verbosity: "quiet" }));
+    const again = await s3Destination.sync!(syncRequest(cfg, S3_CREDENTIAL, [src], dataDir, { verbosity: "quiet" }));
     expect(again).toMatchObject({ filesTransferred: 0, filesDeleted: 0 });
   }, 180_000);
 });
