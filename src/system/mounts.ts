@@ -164,8 +164,18 @@ export async function mountByUuid(uuid: string, mountPoint: string): Promise<Mou
   return "mounted";
 }
 
-export async function unmount(mountPoint: string): Promise<void> {
+// A drive is often busy for a moment only: a program that just ended (rsync's children, a file
+// manager's probe, a desktop indexer) can hold it for a few hundred milliseconds after its exit is
+// reported. Retried for ~2 s before the drive is called in use.
+const BUSY_RETRY_MS = [100, 250, 500, 1000];
+
+export async function unmount(mountPoint: string, retryMs: readonly number[] = BUSY_RETRY_MS): Promise<void> {
   if (!mountAt(mountPoint)) throw notFound(`Nothing is mounted at ${mountPoint}`);
-  const res = await runCommand(["umount", "--", mountPoint]);
-  if (res.code !== 0) throw mountFailure(res, "unmount", mountPoint);
+  for (let attempt = 0; ; attempt++) {
+    const res = await runCommand(["umount", "--", mountPoint]);
+    if (res.code === 0) return;
+    const busy = /target is busy|device is busy/i.test(res.stderr);
+    if (!busy || attempt >= retryMs.length) throw mountFailure(res, "unmount", mountPoint);
+    await Bun.sleep(retryMs[attempt]!);
+  }
 }

@@ -84,6 +84,22 @@ describeIf(notRoot() ?? missingCommand("losetup", "mkfs.ext4", "mkswap", "mount"
     expect(un.status).toBe(200);
   });
 
+  test("a drive busy for a moment only (a program just ending) is unmounted after a short wait", async () => {
+    const mountPoint = join(root, "brief");
+    expect((await app.call("POST", "/api/system/mount", { uuid: drive.uuid, mount_point: mountPoint })).status).toBe(200);
+    const holder = Bun.spawn(["sleep", "0.4"], { cwd: mountPoint, stdout: "ignore", stderr: "ignore" });
+    try {
+      const res = await app.call("POST", "/api/system/unmount", { mount_point: mountPoint });
+      expect(res).toMatchObject({ status: 200 });
+      // It did wait: the holder was gone before the unmount went through.
+      expect(holder.exitCode).toBe(0);
+      expect(mountAt(mountPoint)).toBeNull();
+    } finally {
+      holder.kill("SIGKILL");
+      await holder.exited;
+    }
+  });
+
   test("another filesystem already mounted there: 409", async () => {
     const mountPoint = join(root, "taken");
     mkdirSync(mountPoint);
