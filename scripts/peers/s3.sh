@@ -5,7 +5,10 @@
 # Usage: s3.sh start|stop|status   (start is idempotent: a running peer is kept; otherwise it builds a
 #        FRESH empty cluster; stop destroys it; status exits 0 only when radosgw answers)
 # Env overrides: S3_PORT (7480), S3_ACCESS_KEY (bkpaccess), S3_SECRET_KEY (bkpsecret123), S3_BASE (/tmp/peers/ceph),
-#                S3_OSD_BYTES (memstore capacity, default 8 GiB of RAM at most; data is kept in RAM)
+#                S3_OSD_BYTES (store capacity, default 8 GiB; with memstore that much RAM at most),
+#                S3_OSD_STORE (memstore, the default: objects in RAM, fastest to start | bluestore: objects in a
+#                sparse file $S3_BASE/osd/ceph-0/block, RAM bounded by the 1 GiB memory target; for
+#                benchmarks with more objects than RAM holds, e.g. bench-scale's million files)
 # Endpoint: http://127.0.0.1:$S3_PORT  region us-east-1 (any), path-style (forcePathStyle: true)
 set -euo pipefail
 PORT="${S3_PORT:-7480}"
@@ -13,9 +16,18 @@ AK="${S3_ACCESS_KEY:-bkpaccess}"
 SK="${S3_SECRET_KEY:-bkpsecret123}"
 BASE="${S3_BASE:-/tmp/peers/ceph}"
 OSD_BYTES="${S3_OSD_BYTES:-8589934592}"
+OSD_STORE="${S3_OSD_STORE:-memstore}"
 MON_PORT="${S3_MON_PORT:-16789}"
 CONF="$BASE/ceph.conf"
 export CEPH_CONF="$CONF"
+
+store_config() {
+  case "$OSD_STORE" in
+    memstore) printf 'osd objectstore = memstore\nmemstore device bytes = %s\n' "$OSD_BYTES" ;;
+    bluestore) printf 'osd objectstore = bluestore\nbluestore block create = true\nbluestore block size = %s\nbluestore fsck on mount = false\nbluestore fsck on mkfs = false\n' "$OSD_BYTES" ;;
+    *) echo "s3.sh: S3_OSD_STORE must be memstore or bluestore, not $OSD_STORE" >&2; exit 2 ;;
+  esac
+}
 
 pids() { cat "$BASE"/run/*.pid 2>/dev/null || true; }
 
@@ -60,8 +72,7 @@ mon warn on insecure global id reclaim allowed = false
 mon warn on insecure global id reclaim = false
 mon data avail warn = 1
 mon data avail crit = 0
-osd objectstore = memstore
-memstore device bytes = $OSD_BYTES
+$(store_config)
 osd memory target = 1073741824
 osd op num shards = 1
 osd op num threads per shard = 2
@@ -84,7 +95,7 @@ CFG
   monmaptool --create --clobber --fsid "$FSID" --add a "v1:127.0.0.1:$MON_PORT" "$BASE/monmap" >/dev/null
   ceph-mon --mkfs -i a --monmap "$BASE/monmap" -c "$CONF"
   ceph-mon -i a -c "$CONF"                 # daemonizes, pid in run/mon.a.pid
-  # osd (memstore: objects live in RAM)
+  # osd (memstore: objects live in RAM; bluestore: in a sparse file under osd/)
   OSD_UUID="$(cat /proc/sys/kernel/random/uuid)"
   ceph --connect-timeout 20 osd new "$OSD_UUID" >/dev/null      # registers osd.0; mkfs MUST use the same uuid
   ceph-osd -i 0 --mkfs --osd-uuid "$OSD_UUID" -c "$CONF" >/dev/null 2>&1

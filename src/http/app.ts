@@ -42,7 +42,8 @@ const started = new WeakMap<Request, number>();
 // number of requests. A full collection every REQUESTS_PER_COLLECTION answers, measured with
 // scripts/bench-api --runs 3 (60,000 requests, 50 clients): peak idle + 69 MB and 139 MB after
 // without, + 49 MB and 92 MB after with it, at 0.73 x bare Bun.serve instead of 0.77 x (every
-// 2,000: + 46 MB at 0.64 x).
+// 2,000: + 46 MB at 0.64 x). Later runs: every 1,000 gave + 23 and + 45 MB at 0.6 x; the peak is
+// set by JavaScriptCore's heap sizing (README, "API and footprint"), so 5,000 stays.
 const REQUESTS_PER_COLLECTION = 5000;
 let answered = 0;
 
