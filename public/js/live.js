@@ -180,9 +180,8 @@
     }
   })();
 
-  function absolute(d, zone, withSeconds) {
-    var opts = { weekday: "short", year: "numeric", month: "short", day: "numeric", hour: "2-digit", minute: "2-digit", timeZoneName: "short" };
-    if (withSeconds) opts.second = "2-digit";
+  // In the zone asked for; a zone this browser does not know falls back to its own.
+  function inZone(d, opts, zone) {
     if (zone) opts.timeZone = zone;
     try {
       return d.toLocaleString(undefined, opts);
@@ -192,16 +191,16 @@
     }
   }
 
+  function absolute(d, zone, withSeconds) {
+    var opts = { weekday: "short", year: "numeric", month: "short", day: "numeric", hour: "2-digit", minute: "2-digit", timeZoneName: "short" };
+    if (withSeconds) opts.second = "2-digit";
+    return inZone(d, opts, zone);
+  }
+
   function shortDate(d, zone) {
     var opts = { month: "short", day: "numeric", hour: "2-digit", minute: "2-digit" };
     if (new Date().getFullYear() !== d.getFullYear()) opts.year = "numeric";
-    if (zone) opts.timeZone = zone;
-    try {
-      return d.toLocaleString(undefined, opts);
-    } catch (e) {
-      delete opts.timeZone;
-      return d.toLocaleString(undefined, opts);
-    }
+    return inZone(d, opts, zone);
   }
 
   function relative(d, now) {

@@ -1,7 +1,7 @@
 // The destination part of the job editor, generated from the chosen type's FieldSpec list.
 // Swapped as a whole (GET /jobs/editor/destination) when the type changes.
 import { FieldError } from "./form-errors.tsx";
-import { SpecFields } from "./spec-fields.tsx";
+import { errorsUnder, SpecFields } from "./spec-fields.tsx";
 import type { CredentialProps, ProviderProps, TestResultProps } from "./types.ts";
 
 export interface DestinationFormProps {
@@ -54,18 +54,7 @@ export function DestinationForm(props: DestinationFormProps) {
           {`${p.name} is coming soon: you can save the job now, but it cannot run until a later version.`}
         </div>
       )}
-      <SpecFields
-        fields={p.configFields}
-        prefix="dest."
-        values={props.config}
-        invalid={props.invalid}
-        widgets={props.widgets}
-        errors={Object.fromEntries(
-          Object.entries(props.errors ?? {})
-            .filter(([k]) => k.startsWith("destination_config."))
-            .map(([k, v]) => [k.slice("destination_config.".length), v]),
-        )}
-      />
+      <SpecFields fields={p.configFields} prefix="dest." values={props.config} invalid={props.invalid} widgets={props.widgets} errors={errorsUnder(props.errors, "destination_config.")} />
       {p.requires_credentials ? (
         <div class="field">
           <label for="credential_id">Credential</label>

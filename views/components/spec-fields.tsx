@@ -18,6 +18,15 @@ export interface SpecFieldsProps {
   errors?: Record<string, string> | null;
 }
 
+/** The errors whose field names start with `prefix`, keyed by the rest of the name. */
+export function errorsUnder(errors: Record<string, string> | null | undefined, prefix: string): Record<string, string> {
+  return Object.fromEntries(
+    Object.entries(errors ?? {})
+      .filter(([k]) => k.startsWith(prefix))
+      .map(([k, v]) => [k.slice(prefix.length), v]),
+  );
+}
+
 function FieldErrorText(props: { id: string; message?: string }) {
   if (!props.message) return "";
   return (

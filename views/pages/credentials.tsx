@@ -5,7 +5,7 @@
 import { ErrorSummary, FieldError } from "../components/form-errors.tsx";
 import { ErrorAlert, OkAlert, providerLabel, Time } from "../components/format.tsx";
 import { OAuthConnect } from "../components/oauth-connect.tsx";
-import { SpecFields } from "../components/spec-fields.tsx";
+import { errorsUnder, SpecFields } from "../components/spec-fields.tsx";
 import type { CredentialProps, ProviderProps } from "../components/types.ts";
 import { Layout } from "../layout.tsx";
 
@@ -66,18 +66,7 @@ export function CredentialFields(props: {
       {fields.length === 0 ? (
         <p class="muted small">This destination type needs no credential.</p>
       ) : (
-        <SpecFields
-          fields={fields}
-          prefix="data."
-          values={props.values}
-          invalid={props.invalid}
-          keepSecrets={props.keepSecrets}
-          errors={Object.fromEntries(
-            Object.entries(props.errors ?? {})
-              .filter(([k]) => k.startsWith("data."))
-              .map(([k, v]) => [k.slice(5), v]),
-          )}
-        />
+        <SpecFields fields={fields} prefix="data." values={props.values} invalid={props.invalid} keepSecrets={props.keepSecrets} errors={errorsUnder(props.errors, "data.")} />
       )}
       {oauth ? <OAuthConnect providerType={props.provider.type as "google_drive" | "onedrive"} redirectUri={props.redirectUri} credentialId={props.credentialId} /> : ""}
     </div>
