@@ -169,13 +169,13 @@ export async function mountByUuid(uuid: string, mountPoint: string): Promise<Mou
 // reported. Retried for ~2 s before the drive is called in use.
 const BUSY_RETRY_MS = [100, 250, 500, 1000];
 
-export async function unmount(mountPoint: string, retryMs: readonly number[] = BUSY_RETRY_MS): Promise<void> {
+export async function unmount(mountPoint: string): Promise<void> {
   if (!mountAt(mountPoint)) throw notFound(`Nothing is mounted at ${mountPoint}`);
   for (let attempt = 0; ; attempt++) {
     const res = await runCommand(["umount", "--", mountPoint]);
     if (res.code === 0) return;
     const busy = /target is busy|device is busy/i.test(res.stderr);
-    if (!busy || attempt >= retryMs.length) throw mountFailure(res, "unmount", mountPoint);
-    await Bun.sleep(retryMs[attempt]!);
+    if (!busy || attempt >= BUSY_RETRY_MS.length) throw mountFailure(res, "unmount", mountPoint);
+    await Bun.sleep(BUSY_RETRY_MS[attempt]!);
   }
 }
