@@ -7,12 +7,13 @@ import { Elysia } from "elysia";
 import type { AppContext } from "../context.ts";
 import type { Db } from "../db/client.ts";
 import { apiKeys, users } from "../db/schema.ts";
+import { COOKIE_NAME, cookieValue } from "../http/cookies.ts";
 import { forbidden, unauthorized } from "../http/errors.ts";
 import { dueForUse, rememberPrincipal } from "./principal-cache.ts";
 import { findSessionUser, SESSION_TTL_SECONDS, type SessionUser, touchSession } from "./sessions.ts";
 
 export const API_KEY_PREFIX = "dm_";
-export const COOKIE_NAME = "token";
+export { COOKIE_NAME };
 
 export interface Principal {
   user: SessionUser;
@@ -90,22 +91,6 @@ export function requireSession(p: Principal): string {
 }
 
 const READ_METHODS = new Set(["GET", "HEAD", "OPTIONS"]);
-
-/** One cookie's value from a Cookie header, URI-decoded as Elysia does; undefined when absent. */
-function cookieValue(header: string | undefined, name: string): string | undefined {
-  if (!header) return undefined;
-  for (const part of header.split(";")) {
-    const eq = part.indexOf("=");
-    if (eq < 0 || part.slice(0, eq).trim() !== name) continue;
-    const raw = part.slice(eq + 1).trim();
-    try {
-      return decodeURIComponent(raw);
-    } catch {
-      return raw;
-    }
-  }
-  return undefined;
-}
 
 /** One query parameter of `url`, or null; the URL is parsed only when the name is in it. */
 function queryValue(url: string, name: string): string | null {

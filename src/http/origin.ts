@@ -9,13 +9,13 @@
 // when Origin, or else Referer, names this server's host; a missing or `null` Origin with no
 // Referer is refused, as a browser always sends one of them on such a request.
 import type { Config } from "../config.ts";
+import { COOKIE_NAME, cookieValue } from "./cookies.ts";
 import { type ApiError, forbidden } from "./errors.ts";
 
 const SAFE_METHODS = new Set(["GET", "HEAD", "OPTIONS"]);
 
 function hasSessionCookie(request: Request): boolean {
-  const header = request.headers.get("cookie");
-  return !!header && /(?:^|;)\s*token=[^;]/.test(header);
+  return !!cookieValue(request.headers.get("cookie"), COOKIE_NAME);
 }
 
 /** The host (name:port) this request was sent to, as the browser saw it. */
