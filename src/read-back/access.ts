@@ -1,6 +1,7 @@
 // A job's destination opened for reading back (browse, download, restore, versions): the job row,
 // its destination, parsed config and opened credential, its encryption and OAuth hooks; the drive
 // mounted (local/USB) and the store opened around the work; store errors worded for HTTP.
+import type { AppContext } from "../context.ts";
 import { credentialHooks, openCredentialData, openEncryption } from "../credentials/service.ts";
 import type { Db } from "../db/client.ts";
 import { type Destination, DestinationError, normalizeSyncOptions, type RemoteStore, type RunReporter } from "../destinations/contract.ts";
@@ -37,6 +38,11 @@ export interface StoreEnvDeps {
   secret: Uint8Array;
   dataDir: string;
   allowedRoots: string[];
+}
+
+/** What reading back needs of the app: its database and key, data folder and allowed roots. */
+export function storeEnvDeps(ctx: Pick<AppContext, "db" | "secret" | "config">): StoreEnvDeps {
+  return { db: ctx.db, secret: ctx.secret, dataDir: ctx.config.dataDir, allowedRoots: ctx.config.allowedBrowsePaths };
 }
 
 /** A reporter for work outside a run: warnings go to the server log, nothing else is kept. */

@@ -7,7 +7,7 @@ import { badRequest, forbidden, named } from "../http/errors.ts";
 import { type PageRule, pageQuery, readPage, setPageHeaders } from "../http/pagination.ts";
 import { IdParams } from "../http/params.ts";
 import { ErrorBody } from "../http/schemas.ts";
-import { jobAccess, quietReporter, withJobStore } from "../read-back/access.ts";
+import { jobAccess, quietReporter, storeEnvDeps, withJobStore } from "../read-back/access.ts";
 import type { RunEngine } from "../runs/engine-types.ts";
 import { asOfSelector, parseAsOf } from "../versions/service.ts";
 import { listFolder } from "./browse.ts";
@@ -22,13 +22,7 @@ const errors = { 400: ErrorBody, 401: ErrorBody, 403: ErrorBody, 404: ErrorBody,
 export const FILE_PAGE: PageRule = { defaultLimit: 100, maxLimit: 1000 };
 
 export function restoreRoutes(ctx: AppContext, engine: Pick<RunEngine, "start">) {
-  const deps = {
-    db: ctx.db,
-    secret: ctx.secret,
-    dataDir: ctx.config.dataDir,
-    allowedRoots: ctx.config.allowedBrowsePaths,
-    warn: (m: string) => ctx.logger.warn(m),
-  };
+  const deps = { ...storeEnvDeps(ctx), warn: (m: string) => ctx.logger.warn(m) };
   const rules = { allowedBrowsePaths: ctx.config.allowedBrowsePaths, dataDir: ctx.config.dataDir };
   return new Elysia({ name: "restore", prefix: "/api/jobs" })
     .use(authPlugin(ctx))

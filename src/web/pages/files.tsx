@@ -7,7 +7,7 @@ import { type FileEntryProps, JobFilesPage, type JobFilesProps } from "../../../
 import type { AppContext } from "../../context.ts";
 import { recordDb } from "../../db/record.ts";
 import { ApiError } from "../../http/errors.ts";
-import { jobAccess, quietReporter, withJobStore } from "../../read-back/access.ts";
+import { jobAccess, quietReporter, storeEnvDeps, withJobStore } from "../../read-back/access.ts";
 import { listFolder } from "../../restore/browse.ts";
 import type { Overwrite } from "../../restore/model.ts";
 import { storePathParam } from "../../restore/paths.ts";
@@ -26,7 +26,7 @@ const hide = { detail: { hide: true } };
 const OVERWRITE: Overwrite[] = ["never", "if_newer", "always"];
 
 export function filePages(ctx: AppContext, services: Services) {
-  const deps = { db: ctx.db, secret: ctx.secret, dataDir: ctx.config.dataDir, allowedRoots: ctx.config.allowedBrowsePaths };
+  const deps = storeEnvDeps(ctx);
   const rules = { allowedBrowsePaths: ctx.config.allowedBrowsePaths, dataDir: ctx.config.dataDir };
 
   const render = async (page: Viewer, request: Request, jobId: number, rawPath: string, offset: number, extra: Partial<JobFilesProps> & { folder?: string } = {}, status = 200) => {
